@@ -1,0 +1,1 @@
+"""ducu: urges obligors to honour effective civil judgments before compulsory enforcement."""

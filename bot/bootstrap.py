@@ -1,0 +1,116 @@
+"""Wiring: the one module of `bot` that knows the adapters. Nothing is built at import."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import Services
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.conversation.engine import ConversationEngine
+from bot.metrics import Metrics
+from bot.ports import Clock, MessageSender
+from bot.services.cases import CaseQueries
+from bot.services.delivery import DeliveryService
+from bot.services.dispatch import Dispatcher, DispatchPolicy
+from bot.services.judgments import JudgmentService
+from bot.services.pacing import Pacer
+from bot.services.staff import StaffService
+from handlers.sandbox.sender import SandboxSender
+from handlers.sms.twilio_sender import TwilioSender
+from handlers.web import create_app
+from scheduler.jobs import build_scheduler, stop_scheduler
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.uow import uow_factory
+
+
+@dataclass
+class Runtime:
+    services: Services
+    sandbox: bool
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def web_app(self) -> web.Application:
+        return create_app(self.services, sandbox=self.sandbox)
+
+    def scheduler(self) -> AsyncIOScheduler:
+        return build_scheduler(self.services)
+
+    async def stop_scheduler(self, scheduler: AsyncIOScheduler) -> None:
+        await stop_scheduler(scheduler, self.services)
+
+    async def close(self) -> None:
+        for close in reversed(self._closers):
+            await close()
+
+
+def migrate(settings: Settings) -> None:
+    """Brings the schema up to date (sync: call before the event loop starts)."""
+    upgrade(settings.database_url)
+
+
+def make_sender(settings: Settings) -> MessageSender:
+    if not settings.twilio_configured:
+        return SandboxSender()
+    callback = f"{settings.public_url.rstrip('/')}/twilio/status" if settings.public_url else None
+    return TwilioSender(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token.get_secret_value(),
+        from_number=settings.twilio_from_number,
+        api_base=settings.twilio_api_base,
+        status_callback=callback,
+        timeout=settings.send_timeout,
+    )
+
+
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sender: MessageSender | None = None,
+) -> Runtime:
+    clock = clock or SystemClock()
+    engine = make_engine(settings.database_url)
+    uow = uow_factory(make_sessionmaker(engine))
+    metrics = Metrics()
+    sender = sender or make_sender(settings)
+    policy = DispatchPolicy(
+        batch=settings.dispatch_batch,
+        lease=timedelta(seconds=settings.lease_seconds),
+        send_timeout=settings.send_timeout,
+        max_attempts=settings.max_attempts,
+        quiet=settings.quiet,
+    )
+    services = Services(
+        settings=settings,
+        clock=clock,
+        metrics=metrics,
+        sender=sender,
+        engine=ConversationEngine(uow, clock, metrics),
+        judgments=JudgmentService(
+            uow, clock, zone=settings.zone, quiet=settings.quiet, metrics=metrics
+        ),
+        dispatcher=Dispatcher(
+            uow,
+            clock,
+            sender,
+            Pacer(settings.sms_rate),
+            policy,
+            metrics,
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+        ),
+        delivery=DeliveryService(uow, clock),
+        staff=StaffService(uow),
+        cases=CaseQueries(uow),
+    )
+    runtime = Runtime(services, sandbox=isinstance(sender, SandboxSender))
+    runtime._closers += [engine.dispose, sender.close]
+    return runtime

@@ -1,0 +1,279 @@
+"""The `ducu` command. Wiring only: every verb calls a service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import SecretStr, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot import bootstrap
+from bot.config import Settings
+from bot.logging_setup import configure_logging
+from bot.services.demo import seed_demo
+from bot.services.importer import ImportFileError, import_file
+from bot.services.staff import StaffError
+
+console = Console()
+log = logging.getLogger("ducu")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        console.print("[red]The settings are not valid:[/red]")
+        for error in exc.errors():
+            console.print(f"  {'.'.join(map(str, error['loc']))}: {error['msg']}")
+        raise SystemExit(2) from None
+
+
+def _prepare(settings: Settings, *, auto_migrate: bool) -> None:
+    if auto_migrate:
+        bootstrap.migrate(settings)
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
+    runtime = await bootstrap.build(settings)
+    services = runtime.services
+    runner = None
+    try:
+        if demo:
+            case_id = await seed_demo(services.staff, services.judgments, services.clock)
+        if web_server:
+            runner = web.AppRunner(runtime.web_app(), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+        scheduler = runtime.scheduler()
+        scheduler.start()
+        base = f"http://{settings.host}:{settings.port}"
+        if web_server:
+            console.print(f"[bold green]ducu[/bold green] is serving on {base}")
+            if runtime.sandbox:
+                console.print(f"  sandbox (messages to debtors and staff): {base}/sandbox")
+            console.print(f"  API: {base}/api/v1/openapi.json   health: {base}/healthz")
+        else:
+            console.print("[bold green]ducu worker[/bold green] is dispatching reminders")
+        if demo:
+            console.print(f"  demo case: {base}/api/v1/cases/{case_id}")
+            console.print(f"  API token: {settings.api_token.get_secret_value()}")
+            if settings.quiet and settings.quiet.contains(
+                services.clock.now().astimezone(settings.zone).time()
+            ):
+                console.print(
+                    f"  quiet hours ({settings.quiet_hours}) are on now: the first "
+                    "reminder waits for their end (DUCU_QUIET_HOURS= turns them off)"
+                )
+        console.print("Press Ctrl+C to stop.")
+        await _until_signalled()
+        console.print("stopping: finishing the messages in flight…")
+        await runtime.stop_scheduler(scheduler)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await runtime.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.demo and not settings.api_token.get_secret_value():
+        settings = settings.model_copy(update={"api_token": SecretStr(secrets.token_urlsafe(24))})
+    if not settings.api_token.get_secret_value():
+        log.warning("DUCU_API_TOKEN is not set: the API answers 401 to every request")
+    _prepare(settings, auto_migrate=settings.is_sqlite)
+    asyncio.run(_serve(settings, demo=args.demo, web_server=True))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _prepare(settings, auto_migrate=settings.is_sqlite)
+    asyncio.run(_serve(settings, demo=False, web_server=False))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = _settings()
+    bootstrap.migrate(settings)
+    console.print("database schema is up to date")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    settings = _settings()
+    _prepare(settings, auto_migrate=settings.is_sqlite)
+
+    async def run() -> int:
+        runtime = await bootstrap.build(settings)
+        try:
+            with Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task("cases", total=None)
+                report = await import_file(
+                    Path(args.file),
+                    runtime.services.judgments,
+                    on_progress=lambda done, total: progress.update(
+                        task, completed=done, total=total
+                    ),
+                )
+        except ImportFileError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 2
+        finally:
+            await runtime.close()
+        console.print(
+            f"{report.created} new case(s), {report.duplicates} already known, "
+            f"{len(report.errors)} error(s)"
+        )
+        if report.errors:
+            table = Table("line(s)", "field", "problem", title="rows skipped")
+            for lines, field_name, message in report.errors:
+                table.add_row(lines, field_name, message)
+            console.print(table)
+            return 1
+        return 0
+
+    return asyncio.run(run())
+
+
+def _staff_call(make_call) -> int:
+    settings = _settings()
+    _prepare(settings, auto_migrate=settings.is_sqlite)
+
+    async def run() -> int:
+        runtime = await bootstrap.build(settings)
+        try:
+            return await make_call(runtime.services)
+        except StaffError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 2
+        finally:
+            await runtime.close()
+
+    return asyncio.run(run())
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    async def call(services) -> int:
+        user_id = await services.staff.add_user(
+            role=args.role,
+            name=args.name,
+            phone=args.phone,
+            area_code=args.area,
+            court_code=args.court,
+            court_name=args.court_name,
+            telegram_chat_id=args.telegram_chat_id,
+        )
+        console.print(f"{args.role} {args.name} saved (user {user_id})")
+        return 0
+
+    return _staff_call(call)
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    async def call(services) -> int:
+        table = Table("id", "role", "name", "phone", "area", "court")
+        for user in await services.staff.users(args.role):
+            table.add_row(
+                *(
+                    str(user[k] or "")
+                    for k in ("id", "role", "name", "phone", "area_code", "court_id")
+                )
+            )
+        console.print(table)
+        return 0
+
+    return _staff_call(call)
+
+
+def cmd_area_add(args: argparse.Namespace) -> int:
+    async def call(services) -> int:
+        await services.staff.add_area(args.code, args.name)
+        console.print(f"area {args.code} {args.name} saved")
+        return 0
+
+    return _staff_call(call)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="ducu",
+        description="Urges obligors to honour effective judgments before compulsory enforcement.",
+    )
+    verbs = top.add_subparsers(dest="verb", required=True)
+
+    serve = verbs.add_parser("serve", help="web server (webhooks, API, sandbox) and scheduler")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a court, a judge, an official, areas and a case effective now",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    verbs.add_parser(
+        "worker", help="scheduler and dispatch only (several may run on PostgreSQL)"
+    ).set_defaults(func=cmd_worker)
+
+    db = verbs.add_parser("db", help="database schema").add_subparsers(
+        dest="db_verb", required=True
+    )
+    db.add_parser("upgrade", help="bring the schema up to date").set_defaults(func=cmd_db_upgrade)
+
+    imp = verbs.add_parser("import", help="import judgments from a CSV file")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+
+    user = verbs.add_parser("user", help="staff").add_subparsers(dest="user_verb", required=True)
+    add = user.add_parser("add", help="register a judge, official or admin")
+    add.add_argument("--role", required=True, choices=["judge", "official", "admin"])
+    add.add_argument("--name", required=True)
+    add.add_argument("--phone", required=True)
+    add.add_argument("--area", help="administrative code covered (officials: required)")
+    add.add_argument("--court", help="court code, e.g. 浙0522")
+    add.add_argument("--court-name", help="court name, when the court is new")
+    add.add_argument("--telegram-chat-id", type=int)
+    add.set_defaults(func=cmd_user_add)
+    lst = user.add_parser("list", help="list staff")
+    lst.add_argument("--role", choices=["judge", "official", "admin", "creditor"])
+    lst.set_defaults(func=cmd_user_list)
+
+    area = verbs.add_parser("area", help="administrative areas").add_subparsers(
+        dest="area_verb", required=True
+    )
+    area_add = area.add_parser("add", help="register an area code and its name")
+    area_add.add_argument("code")
+    area_add.add_argument("name")
+    area_add.set_defaults(func=cmd_area_add)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""The real clock. Tests pass their own object with the same `now()`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

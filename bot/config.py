@@ -1,0 +1,77 @@
+"""Settings, read from the environment or `.env` (every one is listed in `.env.example`)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.quiet_hours import QuietHours
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field("sqlite+aiosqlite:///./ducu.db", alias="DUCU_DATABASE_URL")
+    host: str = Field("127.0.0.1", alias="DUCU_HOST")
+    port: int = Field(8080, alias="DUCU_PORT", ge=0, le=65535)
+    public_url: str = Field("", alias="DUCU_PUBLIC_URL")
+    api_token: SecretStr = Field(SecretStr(""), alias="DUCU_API_TOKEN")
+    timezone: str = Field("Asia/Shanghai", alias="DUCU_TIMEZONE")
+    quiet_hours: str = Field("21:00-08:00", alias="DUCU_QUIET_HOURS")
+    sms_rate: float = Field(10.0, alias="DUCU_SMS_RATE", gt=0)
+    dispatch_interval: float = Field(1.0, alias="DUCU_DISPATCH_INTERVAL", gt=0)
+    dispatch_batch: int = Field(200, alias="DUCU_DISPATCH_BATCH", ge=1)
+    lease_seconds: int = Field(120, alias="DUCU_LEASE_SECONDS", ge=5)
+    send_timeout: float = Field(15.0, alias="DUCU_SEND_TIMEOUT", gt=0)
+    max_attempts: int = Field(8, alias="DUCU_MAX_ATTEMPTS", ge=1)
+
+    twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr = Field(SecretStr(""), alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str = Field("", alias="TWILIO_FROM_NUMBER")
+    twilio_api_base: str = Field("https://api.twilio.com", alias="DUCU_TWILIO_API_BASE")
+
+    telegram_bot_token: SecretStr = Field(SecretStr(""), alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: SecretStr = Field(SecretStr(""), alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base: str = Field("https://api.telegram.org", alias="DUCU_TELEGRAM_API_BASE")
+    telegram_mode: str = Field("webhook", alias="DUCU_TELEGRAM_MODE", pattern="^(webhook|polling)$")
+    redis_url: str = Field("", alias="DUCU_REDIS_URL")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_parse(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours)
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token.get_secret_value()
+            and self.twilio_from_number
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+__all__ = ["Settings"]

@@ -1,0 +1,1 @@
+"""One conversation engine for every channel: text in, replies out, state in our database."""

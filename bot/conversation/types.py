@@ -1,0 +1,32 @@
+"""What a channel hands the engine, and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str
+    address: str
+    text: str
+    choice: str | None = None  # a button's key, where the channel has buttons
+    provider_id: str | None = None  # the provider's message id, for dedupe
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = ()
+
+    def plain(self) -> str:
+        """The reply as plain text (SMS): choices become `回复 1 … 2 …` style lines."""
+        if not self.choices:
+            return self.text
+        return self.text + "\n" + " ".join(f"{c.key} {c.label}" for c in self.choices)

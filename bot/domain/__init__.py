@@ -1,0 +1,1 @@
+"""Pure rules of pre-enforcement urging: no I/O, no frameworks."""

@@ -1,0 +1,99 @@
+"""An effective judgment as the court's system sends it (the public JSON contract)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from bot.domain.areas import is_area_code
+from bot.domain.case_number import normalize_case_number
+from bot.domain.phones import normalize_phone
+
+LOCALES = ("zh-CN", "en")
+
+
+def _area(code: str) -> str:
+    if not is_area_code(code):
+        raise ValueError("area_code must be a 6, 9 or 12 digit administrative division code")
+    return code
+
+
+Phone = Annotated[str, AfterValidator(normalize_phone)]
+CaseNumber = Annotated[str, AfterValidator(normalize_case_number)]
+AreaCode = Annotated[str, AfterValidator(_area)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CourtIn(_Strict):
+    code: str = Field(min_length=2, max_length=20, examples=["浙0522"])
+    name: Name
+
+
+class JudgeIn(_Strict):
+    name: Name
+    phone: Phone
+    telegram_chat_id: int | None = None
+
+
+class CreditorIn(_Strict):
+    name: Name
+    phone: Phone | None = None
+
+
+class ObligorIn(_Strict):
+    name: Name
+    phone: Phone
+    area_code: AreaCode
+    id_number: str | None = Field(None, pattern=r"^\d{17}[\dXx]$")
+    telegram_chat_id: int | None = None
+    locale: str = Field("zh-CN", pattern="^(zh-CN|en)$")
+
+
+class JudgmentIn(_Strict):
+    case_number: CaseNumber
+    court: CourtIn
+    judge: JudgeIn
+    creditor: CreditorIn | None = None
+    obligors: list[ObligorIn] = Field(min_length=1, max_length=50)
+    amount_due: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: str = Field("CNY", pattern="^CNY$")
+    obligations: str = Field(min_length=1, max_length=2000)
+    effective_at: AwareDatetime
+    performance_due: date
+
+    @model_validator(mode="after")
+    def _due_after_effective(self) -> JudgmentIn:
+        if self.performance_due < self.effective_at.date():
+            raise ValueError("performance_due must not be before effective_at")
+        phones = [o.phone for o in self.obligors]
+        if len(set(phones)) != len(phones):
+            raise ValueError("each obligor needs a phone number of their own")
+        return self
+
+
+def field_errors(error: ValidationError) -> list[dict[str, str]]:
+    """pydantic's errors → `[{"field": "obligors.0.phone", "message": "…"}]` for a 422."""
+    out = []
+    for item in error.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in item["loc"]) or "body"
+        message = item["msg"].removeprefix("Value error, ")
+        out.append({"field": field, "message": message})
+    return out
+
+
+__all__ = ["LOCALES", "JudgmentIn", "ObligorIn", "field_errors"]

@@ -1,0 +1,45 @@
+"""Phone numbers: E.164 in, masked in logs."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+_PHONE_LIKE = re.compile(r"\+\d(?:[ -]?\d){7,14}(?!\d)|(?<![\d.])\d{9,15}(?![\d.])")
+
+
+class PhoneError(ValueError):
+    """Not a valid phone number."""
+
+
+def normalize_phone(text: str, region: str = "CN") -> str:
+    """Any common writing of a number → E.164 (`+8613800138000`); invalid → PhoneError."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneError(f"not a phone number: {text!r}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError(f"not a valid phone number: {text!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(number: str) -> str:
+    """`+8613800138000` → `+86138****8000`: enough to tell numbers apart, not to dial them."""
+    raw = re.sub(r"[^\d+]", "", number)
+    prefix, national = "", raw.lstrip("+")
+    if raw.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(raw, None)
+            prefix, national = f"+{parsed.country_code}", str(parsed.national_number)
+        except phonenumbers.NumberParseException:
+            prefix = "+"
+    if len(national) < 8:
+        return f"{prefix}****"
+    return f"{prefix}{national[:3]}****{national[-4:]}"
+
+
+def mask_phones_in(text: str) -> str:
+    """Masks every phone-like run of digits in free text (log lines)."""
+
+    return _PHONE_LIKE.sub(lambda match: mask_phone(match.group(0)), text)

@@ -1,0 +1,73 @@
+"""Reminder plans: which reminders a debtor gets, and when."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One reminder: `days` after the anchor day at local time `at` (None: the anchor instant)."""
+
+    key: str
+    anchor: Literal["effective", "due"]
+    days: int
+    at: str | None
+    template: str
+
+    def when(self, effective_at: datetime, due: date, zone: ZoneInfo) -> datetime:
+        if self.anchor == "effective" and self.at is None:
+            return (effective_at + timedelta(days=self.days)).astimezone(UTC)
+        base = effective_at.astimezone(zone).date() if self.anchor == "effective" else due
+        local_time = time.fromisoformat(self.at) if self.at else time(9)
+        local = datetime.combine(base + timedelta(days=self.days), local_time, tzinfo=zone)
+        return local.astimezone(UTC)
+
+
+DEFAULT_PLAN: tuple[PlanStep, ...] = (
+    PlanStep("day0", "effective", 0, None, "reminder.day0"),
+    PlanStep("middle", "effective", 3, "10:00", "reminder.middle"),
+    PlanStep("warning", "due", -2, "10:00", "reminder.warning"),
+    PlanStep("deadline", "due", 0, "09:00", "reminder.deadline"),
+)
+
+
+def plan_to_json(plan: tuple[PlanStep, ...]) -> list[dict]:
+    return [asdict(step) for step in plan]
+
+
+def plan_from_json(raw: list[dict] | None) -> tuple[PlanStep, ...]:
+    return tuple(PlanStep(**step) for step in raw) if raw else DEFAULT_PLAN
+
+
+def schedule(
+    plan: tuple[PlanStep, ...],
+    effective_at: datetime,
+    due: date,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    quiet: QuietHours | None,
+) -> list[tuple[PlanStep, datetime]]:
+    """The steps to send with their UTC times, in order.
+
+    The first step always goes (at once if its time has passed). A later step goes only if it
+    falls after the step before it, after `now`, and no later than the end of the due day:
+    a short deadline simply gets fewer reminders. Quiet hours move a time, never drop it.
+    """
+    end_of_due = datetime.combine(due + timedelta(days=1), time(0), tzinfo=zone)
+    out: list[tuple[PlanStep, datetime]] = []
+    for step in plan:
+        at = step.when(effective_at, due, zone)
+        if out:
+            if at <= out[-1][1] or at <= now or at >= end_of_due:
+                continue
+        else:
+            at = max(at, now)
+        out.append((step, defer_out_of_quiet(at, quiet, zone)))
+    return out

@@ -1,0 +1,75 @@
+"""Plain records the services read and write through the repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    obligor_id: int
+    channel: str
+    address: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Obligor:
+    id: int
+    name: str
+    area_code: str
+    locale: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: int
+    case_number: str
+    court_id: int
+    status: str
+    amount_due_fen: int
+    performance_due: date
+
+
+@dataclass(frozen=True)
+class ReminderJob:
+    """Everything one due reminder needs to be decided on and sent."""
+
+    reminder_id: int
+    step_key: str
+    template: str
+    attempts: int
+    case: CaseSummary
+    court_signature: str
+    obligor: Obligor
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class NewReminder:
+    case_id: int
+    obligor_id: int
+    step_key: str
+    template: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote to us: an obligor's contact, or nobody we know."""
+
+    obligor: Obligor | None
+    contact: Contact | None
+    open_cases: tuple[CaseSummary, ...] = ()
+
+
+@dataclass
+class ConversationState:
+    channel: str
+    address: str
+    flow: str = "menu"
+    step: str = ""
+    data: dict = field(default_factory=dict)

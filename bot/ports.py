@@ -1,0 +1,211 @@
+"""The ports: what the core needs from the outside world, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from bot.domain.records import (
+    ConversationState,
+    NewReminder,
+    ReminderJob,
+    Sender,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+        ...
+
+
+class Conflict(Exception):
+    """A write ran into a unique key another transaction wrote first."""
+
+
+# --- sending -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_id: str
+    status: str = "queued"
+
+
+class SendError(Exception):
+    """A provider refused a message.
+
+    `permanent`: never retry; `contact_status` then says what the address has become
+    (opted out, invalid, blocked). `retry_after`: the provider's own wait, in seconds.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        contact_status: str | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.permanent = permanent
+        self.retry_after = retry_after
+        self.contact_status = contact_status
+
+
+class MessageSender(Protocol):
+    channel: str
+    provider: str
+
+    async def send(self, address: str, text: str) -> SendResult:
+        """Hands one message to the provider; raises SendError."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+# --- repositories (they never commit) --------------------------------------------------------
+
+
+class CourtRepository(Protocol):
+    async def ensure(self, code: str, name: str, default_plan: list[dict]) -> int: ...
+    async def plan(self, court_id: int) -> list[dict] | None: ...
+
+
+class UserRepository(Protocol):
+    async def ensure(
+        self,
+        *,
+        role: str,
+        name: str,
+        phone: str | None,
+        court_id: int | None,
+        area_code: str | None = None,
+        telegram_chat_id: int | None = None,
+    ) -> int: ...
+    async def list(self, role: str | None = None) -> list[dict[str, Any]]: ...
+
+
+class AreaRepository(Protocol):
+    async def ensure(self, code: str, name: str) -> None: ...
+
+
+class CaseRepository(Protocol):
+    async def id_by_number(self, case_number: str) -> int | None: ...
+    async def add(
+        self,
+        *,
+        case_number: str,
+        court_id: int,
+        judge_id: int,
+        creditor_id: int | None,
+        amount_due_fen: int,
+        obligations: str,
+        effective_at: datetime,
+        performance_due: date,
+        created_at: datetime,
+    ) -> int: ...
+    async def link_obligor(self, case_id: int, obligor_id: int) -> None: ...
+    async def view(self, case_id: int) -> dict[str, Any] | None: ...
+
+
+class ObligorRepository(Protocol):
+    async def ensure(
+        self,
+        *,
+        name: str,
+        phone: str,
+        area_code: str,
+        locale: str,
+        timezone: str,
+        telegram_chat_id: int | None,
+    ) -> int: ...
+    async def sender(self, channel: str, address: str) -> Sender: ...
+    async def set_contact_status(self, contact_id: int, status: str) -> None: ...
+
+
+class ReminderRepository(Protocol):
+    async def add_many(self, reminders: list[NewReminder]) -> int: ...
+    async def claim_due(
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[int]: ...
+    async def job(self, reminder_id: int) -> ReminderJob | None: ...
+    async def finish(
+        self,
+        reminder_id: int,
+        *,
+        status: str,
+        at: datetime,
+        error: str | None = None,
+        message_id: int | None = None,
+    ) -> None: ...
+    async def retry_at(
+        self,
+        reminder_id: int,
+        *,
+        due_at: datetime,
+        error: str | None,
+        refund_attempt: bool = False,
+    ) -> None: ...
+    async def count_by_status(self) -> dict[str, int]: ...
+
+
+class MessageRepository(Protocol):
+    async def inbound_replies(self, channel: str, provider_id: str) -> list[str] | None: ...
+    async def add(
+        self,
+        *,
+        direction: str,
+        channel: str,
+        address: str,
+        text: str,
+        at: datetime,
+        case_id: int | None = None,
+        obligor_id: int | None = None,
+        provider: str | None = None,
+        provider_id: str | None = None,
+        status: str | None = None,
+        reply_to: int | None = None,
+    ) -> int: ...
+    async def update_status(
+        self, provider: str, provider_id: str, status: str, error_code: str | None
+    ) -> tuple[int | None, str | None, str | None]: ...
+    async def recent(self, limit: int = 1000) -> list[dict[str, Any]]: ...
+
+
+class EventRepository(Protocol):
+    async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None: ...
+
+
+class ConversationRepository(Protocol):
+    async def load(self, channel: str, address: str) -> ConversationState: ...
+    async def save(self, state: ConversationState, at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    courts: CourtRepository
+    users: UserRepository
+    areas: AreaRepository
+    cases: CaseRepository
+    obligors: ObligorRepository
+    reminders: ReminderRepository
+    messages: MessageRepository
+    events: EventRepository
+    conversations: ConversationRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,228 @@
+"""The reminder dispatcher: claim due rows, decide, send, record.
+
+Each row is leased before it is sent, so a crashed worker's rows come back when the lease
+runs out. The only window in which a message can go out twice is between the provider's
+accept and our commit of its id: nothing else happens in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.money import format_yuan
+from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
+from bot.domain.records import ReminderJob
+from bot.domain.retry import backoff_seconds
+from bot.domain.status import CaseStatus, ContactStatus, ReminderStatus
+from bot.domain.texts import format_date, render
+from bot.metrics import Metrics
+from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
+from bot.services.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    batch: int = 200
+    lease: timedelta = timedelta(seconds=120)
+    send_timeout: float = 15.0
+    max_attempts: int = 8
+    quiet: QuietHours | None = None
+
+
+def reminder_text(job: ReminderJob) -> str:
+    locale = job.obligor.locale
+    return render(
+        job.template,
+        locale,
+        sig=job.court_signature,
+        name=job.obligor.name,
+        case=job.case.case_number,
+        amount=format_yuan(job.case.amount_due_fen),
+        due=format_date(job.case.performance_due, locale),
+    )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        sender: MessageSender,
+        pacer: Pacer,
+        policy: DispatchPolicy,
+        metrics: Metrics,
+        worker: str,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._uow, self._clock, self._sender, self._pacer = uow, clock, sender, pacer
+        self._policy, self._metrics, self._worker = policy, metrics, worker
+        self._rng = rng or random.Random()
+        # Never lease more than the pacer can send in half a lease: rows must not expire
+        # while they wait their turn.
+        self._claim_size = max(1, min(policy.batch, int(pacer.rate * policy.lease.seconds / 2)))
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def run_once(self) -> int:
+        """Claims one batch of due reminders and handles each; returns how many were claimed."""
+        if self._stopping:
+            return 0
+        self._idle.clear()
+        try:
+            now = self._clock.now()
+            async with self._uow() as uow:
+                ids = await uow.reminders.claim_due(
+                    now=now,
+                    limit=self._claim_size,
+                    lease_until=now + self._policy.lease,
+                    worker=self._worker,
+                )
+                await uow.commit()
+            if ids:
+                await asyncio.gather(*(self._handle(i) for i in ids))
+            return len(ids)
+        finally:
+            self._idle.set()
+
+    async def stop(self) -> None:
+        """Takes no new rows and waits until what is in flight is recorded."""
+        self._stopping = True
+        await self._idle.wait()
+
+    async def _handle(self, reminder_id: int) -> None:
+        try:
+            async with self._uow() as uow:
+                job = await uow.reminders.job(reminder_id)
+            if job is not None:
+                await self._decide_and_send(job)
+        except Exception:  # one bad row must not stop the batch; its lease brings it back
+            log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
+
+    async def _decide_and_send(self, job: ReminderJob) -> None:
+        now = self._clock.now()
+        if job.case.status != CaseStatus.OPEN:
+            await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
+            return
+        if job.contact is None or job.contact.status != ContactStatus.ACTIVE:
+            reason = job.contact.status if job.contact else "no contact"
+            await self._finish(
+                job, ReminderStatus.FAILED, f"unreachable: {reason}", event="unreachable"
+            )
+            return
+        allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
+        if allowed > now:
+            async with self._uow() as uow:
+                await uow.reminders.retry_at(
+                    job.reminder_id, due_at=allowed, error=None, refund_attempt=True
+                )
+                await uow.commit()
+            return
+        text = reminder_text(job)
+        await self._pacer.wait()
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self._policy.send_timeout):
+                result = await self._sender.send(job.contact.address, text)
+        except SendError as exc:
+            await self._failed(job, text, exc)
+            return
+        except (TimeoutError, OSError) as exc:
+            await self._failed(
+                job, text, SendError("timeout", str(exc) or "timeout", permanent=False)
+            )
+            return
+        self._metrics.send_latency.labels(self._sender.channel).observe(time.monotonic() - started)
+        self._metrics.sent.labels(self._sender.channel, "accepted").inc()
+        async with self._uow() as uow:
+            message_id = await uow.messages.add(
+                direction="out",
+                channel=self._sender.channel,
+                address=job.contact.address,
+                text=text,
+                at=self._clock.now(),
+                case_id=job.case.id,
+                obligor_id=job.obligor.id,
+                provider=self._sender.provider,
+                provider_id=result.provider_id,
+                status=result.status,
+            )
+            await uow.reminders.finish(
+                job.reminder_id,
+                status=ReminderStatus.SENT,
+                at=self._clock.now(),
+                message_id=message_id,
+            )
+            await uow.events.add(
+                job.case.id,
+                "reminder_sent",
+                self._clock.now(),
+                step=job.step_key,
+                obligor_id=job.obligor.id,
+            )
+            await uow.commit()
+
+    async def _failed(self, job: ReminderJob, text: str, error: SendError) -> None:
+        self._metrics.sent.labels(
+            self._sender.channel, "permanent" if error.permanent else "transient"
+        ).inc()
+        if error.permanent:
+            log.warning("reminder %s: permanent failure %s", job.reminder_id, error.code)
+            await self._finish(
+                job,
+                ReminderStatus.FAILED,
+                error.code,
+                event="unreachable",
+                contact_status=error.contact_status,
+            )
+            return
+        if job.attempts >= self._policy.max_attempts:
+            log.warning(
+                "reminder %s: giving up after %s attempts (%s)",
+                job.reminder_id,
+                job.attempts,
+                error.code,
+            )
+            await self._finish(job, ReminderStatus.FAILED, error.code, event="delivery_failed")
+            return
+        delay = error.retry_after or backoff_seconds(job.attempts, self._rng)
+        async with self._uow() as uow:
+            await uow.reminders.retry_at(
+                job.reminder_id,
+                due_at=self._clock.now() + timedelta(seconds=delay),
+                error=error.code,
+            )
+            await uow.commit()
+
+    async def _finish(
+        self,
+        job: ReminderJob,
+        status: str,
+        error: str,
+        *,
+        event: str | None = None,
+        contact_status: str | None = None,
+    ) -> None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.reminders.finish(job.reminder_id, status=status, at=now, error=error)
+            if contact_status and job.contact is not None:
+                await uow.obligors.set_contact_status(job.contact.id, contact_status)
+            if event:
+                await uow.events.add(
+                    job.case.id,
+                    event,
+                    now,
+                    step=job.step_key,
+                    obligor_id=job.obligor.id,
+                    reason=error,
+                )
+            await uow.commit()

@@ -1,0 +1,123 @@
+"""Bulk import of judgments from CSV: one row per obligor, rows of a case share its number.
+
+A bad case is reported with its line numbers and skipped; good cases land; importing the
+same file again changes nothing (registration is idempotent on the case number).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.domain.judgment import JudgmentIn, field_errors
+from bot.services.judgments import JudgmentService
+
+COLUMNS = (
+    "case_number",
+    "court_code",
+    "court_name",
+    "judge_name",
+    "judge_phone",
+    "creditor_name",
+    "creditor_phone",
+    "obligor_name",
+    "obligor_phone",
+    "area_code",
+    "locale",
+    "amount_due",
+    "obligations",
+    "effective_at",
+    "performance_due",
+)
+REQUIRED = set(COLUMNS) - {"creditor_name", "creditor_phone", "locale"}
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    duplicates: int = 0
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (lines, field, message)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (missing, wrong columns, not CSV)."""
+
+
+def read_cases(path: Path) -> list[tuple[str, list[tuple[int, dict[str, str]]]]]:
+    """Rows grouped by case number, in file order, each with its line number."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ImportFileError(f"cannot open {path}: {exc.strerror}") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = REQUIRED - set(reader.fieldnames or ())
+        if missing:
+            raise ImportFileError(f"{path} lacks the column(s): {', '.join(sorted(missing))}")
+        groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        for row in reader:
+            key = (
+                row.get("case_number") or ""
+            ).strip() or f"(no case number, line {reader.line_num})"
+            groups.setdefault(key, []).append((reader.line_num, row))
+    return list(groups.items())
+
+
+def judgment_from_rows(rows: Iterable[dict[str, str]]) -> JudgmentIn:
+    rows = list(rows)
+    first = rows[0]
+
+    def opt(row: dict[str, str], key: str) -> str | None:
+        return (row.get(key) or "").strip() or None
+
+    creditor = None
+    if opt(first, "creditor_name"):
+        creditor = {"name": first["creditor_name"], "phone": opt(first, "creditor_phone")}
+    return JudgmentIn.model_validate(
+        {
+            "case_number": first["case_number"],
+            "court": {"code": first["court_code"], "name": first["court_name"]},
+            "judge": {"name": first["judge_name"], "phone": first["judge_phone"]},
+            "creditor": creditor,
+            "obligors": [
+                {
+                    "name": row["obligor_name"],
+                    "phone": row["obligor_phone"],
+                    "area_code": row["area_code"],
+                    "locale": opt(row, "locale") or "zh-CN",
+                }
+                for row in rows
+            ],
+            "amount_due": first["amount_due"],
+            "obligations": first["obligations"],
+            "effective_at": first["effective_at"],
+            "performance_due": first["performance_due"],
+        }
+    )
+
+
+async def import_file(
+    path: Path,
+    judgments: JudgmentService,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> ImportReport:
+    cases = read_cases(path)
+    report = ImportReport()
+    for done, (_, numbered) in enumerate(cases, start=1):
+        lines = ",".join(str(n) for n, _ in numbered)
+        try:
+            judgment = judgment_from_rows(row for _, row in numbered)
+        except ValidationError as exc:
+            report.errors.extend((lines, e["field"], e["message"]) for e in field_errors(exc))
+        else:
+            result = await judgments.register(judgment)
+            if result.created:
+                report.created += 1
+            else:
+                report.duplicates += 1
+        on_progress(done, len(cases))
+    return report

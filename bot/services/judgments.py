@@ -1,0 +1,113 @@
+"""An effective judgment arrives: store the case once and plan its reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.domain.judgment import JudgmentIn
+from bot.domain.money import to_fen
+from bot.domain.plan import DEFAULT_PLAN, plan_from_json, plan_to_json, schedule
+from bot.domain.quiet_hours import QuietHours
+from bot.domain.records import NewReminder
+from bot.domain.status import Role
+from bot.metrics import Metrics
+from bot.ports import Clock, Conflict, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Registered:
+    case_id: int
+    created: bool
+
+
+class JudgmentService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        zone: ZoneInfo,
+        quiet: QuietHours | None,
+        metrics: Metrics,
+    ) -> None:
+        self._uow, self._clock, self._zone, self._quiet = uow, clock, zone, quiet
+        self._metrics = metrics
+
+    async def register(self, judgment: JudgmentIn) -> Registered:
+        """Idempotent on the case number: a second delivery changes nothing."""
+        try:
+            result = await self._register_once(judgment)
+        except Conflict:  # the same judgment arrived concurrently and the other one won
+            result = await self._register_once(judgment)
+        self._metrics.judgments.labels("created" if result.created else "duplicate").inc()
+        return result
+
+    async def _register_once(self, j: JudgmentIn) -> Registered:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            existing = await uow.cases.id_by_number(j.case_number)
+            if existing is not None:
+                return Registered(existing, created=False)
+            court_id = await uow.courts.ensure(
+                j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
+            )
+            judge_id = await uow.users.ensure(
+                role=Role.JUDGE,
+                name=j.judge.name,
+                phone=j.judge.phone,
+                court_id=court_id,
+                telegram_chat_id=j.judge.telegram_chat_id,
+            )
+            creditor_id = None
+            if j.creditor is not None:
+                creditor_id = await uow.users.ensure(
+                    role=Role.CREDITOR,
+                    name=j.creditor.name,
+                    phone=j.creditor.phone,
+                    court_id=court_id,
+                )
+            case_id = await uow.cases.add(
+                case_number=j.case_number,
+                court_id=court_id,
+                judge_id=judge_id,
+                creditor_id=creditor_id,
+                amount_due_fen=to_fen(j.amount_due),
+                obligations=j.obligations,
+                effective_at=j.effective_at,
+                performance_due=j.performance_due,
+                created_at=now,
+            )
+            plan = plan_from_json(await uow.courts.plan(court_id))
+            reminders = []
+            for person in j.obligors:
+                obligor_id = await uow.obligors.ensure(
+                    name=person.name,
+                    phone=person.phone,
+                    area_code=person.area_code,
+                    locale=person.locale,
+                    timezone=self._zone.key,
+                    telegram_chat_id=person.telegram_chat_id,
+                )
+                await uow.cases.link_obligor(case_id, obligor_id)
+                for step, due_at in schedule(
+                    plan,
+                    j.effective_at,
+                    j.performance_due,
+                    now=now,
+                    zone=self._zone,
+                    quiet=self._quiet,
+                ):
+                    reminders.append(
+                        NewReminder(case_id, obligor_id, step.key, step.template, due_at)
+                    )
+            await uow.reminders.add_many(reminders)
+            await uow.events.add(
+                case_id,
+                "judgment_received",
+                now,
+                obligors=len(j.obligors),
+                reminders_planned=len(reminders),
+            )
+            await uow.commit()
+            return Registered(case_id, created=True)

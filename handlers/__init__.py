@@ -1,0 +1,1 @@
+"""Edges: one package per channel or interface. They translate, and nothing else."""

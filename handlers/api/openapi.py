@@ -1,0 +1,113 @@
+"""The OpenAPI document, with the judgment schema taken from the model that validates it."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from bot.domain.judgment import JudgmentIn
+
+_ERRORS = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        }
+    },
+}
+_REGISTERED = {
+    "type": "object",
+    "required": ["case_id", "case_number", "created", "url"],
+    "properties": {
+        "case_id": {"type": "integer"},
+        "case_number": {"type": "string"},
+        "created": {"type": "boolean"},
+        "url": {"type": "string"},
+    },
+}
+_CASE = {
+    "type": "object",
+    "required": ["id", "case_number", "status", "amount_due", "obligors", "reminders", "timeline"],
+    "properties": {
+        "id": {"type": "integer"},
+        "case_number": {"type": "string"},
+        "status": {"type": "string", "enum": ["open", "performed", "closed"]},
+        "court": {"type": "object"},
+        "judge": {"type": "object"},
+        "amount_due": {"type": "string"},
+        "currency": {"type": "string"},
+        "obligations": {"type": "string"},
+        "effective_at": {"type": "string"},
+        "performance_due": {"type": "string"},
+        "obligors": {"type": "array", "items": {"type": "object"}},
+        "reminders": {"type": "array", "items": {"type": "object"}},
+        "timeline": {"type": "array", "items": {"type": "object", "required": ["type", "at"]}},
+    },
+}
+_UNAUTHORIZED = {"description": "missing or wrong bearer token"}
+
+
+@cache
+def spec() -> dict[str, Any]:
+    schema = JudgmentIn.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs", {})
+    components["Judgment"] = schema
+    components.update(Errors=_ERRORS, Registered=_REGISTERED, Case=_CASE)
+
+    def ref(name: str) -> dict[str, Any]:
+        return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ducu",
+            "version": "1",
+            "description": "Effective judgments in; cases with their timeline out.",
+        },
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/judgments": {
+                "post": {
+                    "summary": "An effective judgment arrives (idempotent on case_number)",
+                    "requestBody": {"required": True, "content": ref("Judgment")},
+                    "responses": {
+                        "201": {"description": "a new case", "content": ref("Registered")},
+                        "200": {
+                            "description": "already known; nothing changed",
+                            "content": ref("Registered"),
+                        },
+                        "401": _UNAUTHORIZED,
+                        "422": {"description": "invalid fields", "content": ref("Errors")},
+                    },
+                }
+            },
+            "/api/v1/cases/{case_id}": {
+                "get": {
+                    "summary": "A case with its status and timeline",
+                    "parameters": [
+                        {
+                            "name": "case_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "the case", "content": ref("Case")},
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such case"},
+                    },
+                }
+            },
+        },
+    }

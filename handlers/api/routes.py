@@ -1,0 +1,53 @@
+"""The court system's API: judgments in, cases out."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from bot.domain.judgment import JudgmentIn, field_errors
+from handlers.api.openapi import spec
+from handlers.keys import SERVICES
+
+routes = web.RouteTableDef()
+
+
+def _json(body: object, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@routes.post("/api/v1/judgments")
+async def post_judgment(request: web.Request) -> web.Response:
+    try:
+        body = await request.json(loads=json.loads)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _json({"errors": [{"field": "body", "message": "the body must be JSON"}]}, 422)
+    try:
+        judgment = JudgmentIn.model_validate(body)
+    except ValidationError as exc:
+        return _json({"errors": field_errors(exc)}, 422)
+    result = await request.app[SERVICES].judgments.register(judgment)
+    return _json(
+        {
+            "case_id": result.case_id,
+            "case_number": judgment.case_number,
+            "created": result.created,
+            "url": f"/api/v1/cases/{result.case_id}",
+        },
+        201 if result.created else 200,
+    )
+
+
+@routes.get(r"/api/v1/cases/{case_id:\d{1,18}}")
+async def get_case(request: web.Request) -> web.Response:
+    case = await request.app[SERVICES].cases.view(int(request.match_info["case_id"]))
+    if case is None:
+        raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+    return _json(case)
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return _json(spec())

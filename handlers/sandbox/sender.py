@@ -1,0 +1,19 @@
+"""The sandbox channel: messages are accepted at once and shown on `/sandbox`, nothing leaves."""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.domain.status import Channel
+from bot.ports import SendResult
+
+
+class SandboxSender:
+    channel = Channel.SMS
+    provider = "sandbox"
+
+    async def send(self, address: str, text: str) -> SendResult:
+        return SendResult(provider_id=f"SB{uuid.uuid4().hex}", status="delivered")
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,87 @@
+"""Outbound SMS through the official Twilio SDK's async client."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from bot.domain.status import Channel
+from bot.ports import SendError, SendResult
+from handlers.sms.errors import contact_status_for
+
+
+class BaseUrlHttpClient(AsyncTwilioHttpClient):
+    """Sends every request to a configured base URL, with a real timeout.
+
+    The SDK's `edge`/`region` cannot point at another host, and it passes `timeout=None`,
+    which aiohttp takes as 'wait forever'.
+    """
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base = urlsplit(base_url.rstrip("/"))
+
+    async def request(
+        self,
+        method,
+        url,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,  # noqa: ASYNC109 - the SDK's own signature
+        allow_redirects=False,
+    ) -> Response:
+        parts = urlsplit(url)
+        url = urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, ""))
+        return await super().request(
+            method, url, params, data, headers, auth, timeout or self.timeout, allow_redirects
+        )
+
+
+class TwilioSender:
+    channel = Channel.SMS
+    provider = "twilio"
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_base: str,
+        status_callback: str | None,
+        timeout: float,
+    ) -> None:
+        self._http = BaseUrlHttpClient(api_base, timeout)
+        self._client = Client(account_sid, auth_token, http_client=self._http)
+        self._from = from_number
+        self._status_callback = status_callback
+
+    async def send(self, address: str, text: str) -> SendResult:
+        extra = {"status_callback": self._status_callback} if self._status_callback else {}
+        try:
+            message = await self._client.messages.create_async(
+                to=address, from_=self._from, body=text, **extra
+            )
+        except TwilioRestException as exc:
+            raise _send_error(exc) from exc
+        except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
+            raise SendError("network", type(exc).__name__, permanent=False) from exc
+        return SendResult(provider_id=message.sid, status=message.status or "queued")
+
+    async def close(self) -> None:
+        await self._http.close()
+
+
+def _send_error(exc: TwilioRestException) -> SendError:
+    status = contact_status_for(exc.code)
+    code = str(exc.code or exc.status)
+    if status is not None:
+        return SendError(code, exc.msg, permanent=True, contact_status=status)
+    return SendError(code, exc.msg, permanent=False)

@@ -1,0 +1,37 @@
+"""The aiohttp application: routes of every edge, health and metrics."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.app import Services
+from handlers.api.auth import require_token
+from handlers.api.routes import routes as api_routes
+from handlers.keys import SERVICES
+from handlers.sandbox.page import routes as sandbox_routes
+from handlers.sms.webhook import routes as sms_routes
+
+MAX_BODY = 256 * 1024  # a judgment with 50 obligors is far below this
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[SERVICES].metrics.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def create_app(services: Services, *, sandbox: bool) -> web.Application:
+    """Twilio's webhooks are mounted when Twilio is configured; the sandbox when it is not."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[require_token])
+    app[SERVICES] = services
+    app.add_routes(routes)
+    app.add_routes(api_routes)
+    app.add_routes(sandbox_routes if sandbox else sms_routes)
+    return app

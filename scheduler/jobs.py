@@ -1,0 +1,27 @@
+"""The periodic jobs. Reminders are rows in our table, never one APScheduler job each."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import Services
+
+
+def build_scheduler(services: Services) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        services.dispatcher.run_once,
+        "interval",
+        seconds=services.settings.dispatch_interval,
+        id="dispatch_reminders",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    return scheduler
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, services: Services) -> None:
+    """No new runs, then wait for the dispatcher to record what it has in flight."""
+    scheduler.shutdown(wait=False)
+    await services.dispatcher.stop()

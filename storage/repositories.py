@@ -1,0 +1,562 @@
+"""Repositories: queries and writes behind the ports. They flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import records
+from bot.domain.status import CaseStatus, Channel, ReminderStatus, later_status
+from bot.ports import Conflict
+from storage import tables as t
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(str(exc.orig)) from exc
+
+
+def _insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return stmt.on_conflict_do_nothing()
+
+
+def _obligor(row: t.Obligor) -> records.Obligor:
+    return records.Obligor(row.id, row.name, row.area_code, row.locale, row.timezone)
+
+
+def _contact(row: t.Contact) -> records.Contact:
+    return records.Contact(row.id, row.obligor_id, row.channel, row.address, row.status)
+
+
+def _case(row: t.Case) -> records.CaseSummary:
+    return records.CaseSummary(
+        row.id, row.case_number, row.court_id, row.status, row.amount_due_fen, row.performance_due
+    )
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class CourtRepository(_Repo):
+    async def ensure(self, code: str, name: str, default_plan: list[dict]) -> int:
+        court = await self.session.scalar(select(t.Court).where(t.Court.code == code))
+        if court is None:
+            court = t.Court(code=code, name=name, reminder_plan=default_plan)
+            self.session.add(court)
+            await _flush(self.session)
+        return court.id
+
+    async def plan(self, court_id: int) -> list[dict] | None:
+        return await self.session.scalar(
+            select(t.Court.reminder_plan).where(t.Court.id == court_id)
+        )
+
+
+class UserRepository(_Repo):
+    async def ensure(
+        self,
+        *,
+        role: str,
+        name: str,
+        phone: str | None,
+        court_id: int | None,
+        area_code: str | None = None,
+        telegram_chat_id: int | None = None,
+    ) -> int:
+        user = None
+        if phone:
+            user = await self.session.scalar(
+                select(t.User).where(t.User.role == role, t.User.phone == phone)
+            )
+        if user is None:
+            user = t.User(role=role, name=name, phone=phone, court_id=court_id)
+            self.session.add(user)
+        user.name = name
+        user.court_id = court_id or user.court_id
+        user.area_code = area_code or user.area_code
+        user.telegram_chat_id = telegram_chat_id or user.telegram_chat_id
+        await _flush(self.session)
+        return user.id
+
+    async def list(self, role: str | None = None) -> list[dict[str, Any]]:
+        query = select(t.User).order_by(t.User.id)
+        if role:
+            query = query.where(t.User.role == role)
+        users = (await self.session.scalars(query)).all()
+        return [
+            {
+                "id": u.id,
+                "role": u.role,
+                "name": u.name,
+                "phone": u.phone,
+                "area_code": u.area_code,
+                "court_id": u.court_id,
+            }
+            for u in users
+        ]
+
+
+class AreaRepository(_Repo):
+    async def ensure(self, code: str, name: str) -> None:
+        area = await self.session.get(t.Area, code)
+        if area is None:
+            self.session.add(t.Area(code=code, name=name))
+        else:
+            area.name = name
+        await _flush(self.session)
+
+
+class CaseRepository(_Repo):
+    async def id_by_number(self, case_number: str) -> int | None:
+        return await self.session.scalar(select(t.Case.id).where(t.Case.case_number == case_number))
+
+    async def add(
+        self,
+        *,
+        case_number: str,
+        court_id: int,
+        judge_id: int,
+        creditor_id: int | None,
+        amount_due_fen: int,
+        obligations: str,
+        effective_at: datetime,
+        performance_due: date,
+        created_at: datetime,
+    ) -> int:
+        case = t.Case(
+            case_number=case_number,
+            court_id=court_id,
+            judge_id=judge_id,
+            creditor_id=creditor_id,
+            amount_due_fen=amount_due_fen,
+            obligations=obligations,
+            effective_at=effective_at,
+            performance_due=performance_due,
+            status=CaseStatus.OPEN,
+            created_at=created_at,
+        )
+        self.session.add(case)
+        await _flush(self.session)
+        return case.id
+
+    async def link_obligor(self, case_id: int, obligor_id: int) -> None:
+        await self.session.execute(
+            _insert_ignoring_duplicates(self.session, t.CaseObligor).values(
+                case_id=case_id, obligor_id=obligor_id
+            )
+        )
+
+    async def view(self, case_id: int) -> dict[str, Any] | None:
+        case = await self.session.get(t.Case, case_id)
+        if case is None:
+            return None
+        court = await self.session.get(t.Court, case.court_id)
+        judge = await self.session.get(t.User, case.judge_id)
+        obligors = (
+            await self.session.execute(
+                select(t.Obligor, t.Contact)
+                .join(t.CaseObligor, t.CaseObligor.obligor_id == t.Obligor.id)
+                .outerjoin(t.Contact, t.Contact.obligor_id == t.Obligor.id)
+                .where(t.CaseObligor.case_id == case_id)
+                .order_by(t.Obligor.id, t.Contact.id)
+            )
+        ).all()
+        obligor_ids = sorted({o.id for o, _ in obligors})
+        events = (
+            await self.session.scalars(
+                select(t.Event).where(t.Event.case_id == case_id).order_by(t.Event.at, t.Event.id)
+            )
+        ).all()
+        messages = (
+            await self.session.scalars(
+                select(t.Message)
+                .where(
+                    or_(
+                        t.Message.case_id == case_id,
+                        (t.Message.case_id.is_(None)) & t.Message.obligor_id.in_(obligor_ids),
+                    )
+                )
+                .order_by(t.Message.at, t.Message.id)
+            )
+        ).all()
+        reminders = (
+            await self.session.scalars(
+                select(t.Reminder).where(t.Reminder.case_id == case_id).order_by(t.Reminder.due_at)
+            )
+        ).all()
+        people: dict[int, dict[str, Any]] = {}
+        for obligor, contact in obligors:
+            entry = people.setdefault(
+                obligor.id,
+                {
+                    "id": obligor.id,
+                    "name": obligor.name,
+                    "area_code": obligor.area_code,
+                    "locale": obligor.locale,
+                    "contacts": [],
+                },
+            )
+            if contact is not None:
+                entry["contacts"].append(
+                    {
+                        "channel": contact.channel,
+                        "address": contact.address,
+                        "status": contact.status,
+                    }
+                )
+        return {
+            "id": case.id,
+            "case_number": case.case_number,
+            "status": case.status,
+            "court": {"code": court.code, "name": court.name},
+            "judge": {"id": judge.id, "name": judge.name},
+            "amount_due": f"{case.amount_due_fen / 100:.2f}",
+            "currency": case.currency,
+            "obligations": case.obligations,
+            "effective_at": case.effective_at.isoformat(),
+            "performance_due": case.performance_due.isoformat(),
+            "obligors": list(people.values()),
+            "reminders": [
+                {
+                    "step": r.step_key,
+                    "due_at": r.due_at.isoformat(),
+                    "status": r.status,
+                    "attempts": r.attempts,
+                    "obligor_id": r.obligor_id,
+                    "error": r.last_error,
+                }
+                for r in reminders
+            ],
+            "timeline": sorted(
+                [
+                    {"type": "event", "kind": e.kind, "at": e.at.isoformat(), "detail": e.detail}
+                    for e in events
+                ]
+                + [
+                    {
+                        "type": "message",
+                        "direction": m.direction,
+                        "channel": m.channel,
+                        "address": m.address,
+                        "text": m.text,
+                        "status": m.status,
+                        "provider_id": m.provider_id,
+                        "at": m.at.isoformat(),
+                    }
+                    for m in messages
+                ],
+                key=lambda item: item["at"],
+            ),
+        }
+
+
+class ObligorRepository(_Repo):
+    async def ensure(
+        self,
+        *,
+        name: str,
+        phone: str,
+        area_code: str,
+        locale: str,
+        timezone: str,
+        telegram_chat_id: int | None,
+    ) -> int:
+        contact = await self.session.scalar(
+            select(t.Contact).where(t.Contact.channel == Channel.SMS, t.Contact.address == phone)
+        )
+        if contact is not None:
+            obligor = await self.session.get(t.Obligor, contact.obligor_id)
+            obligor.name, obligor.area_code, obligor.locale = name, area_code, locale
+        else:
+            obligor = t.Obligor(name=name, area_code=area_code, locale=locale, timezone=timezone)
+            self.session.add(obligor)
+            await _flush(self.session)
+            self.session.add(t.Contact(obligor_id=obligor.id, channel=Channel.SMS, address=phone))
+        if telegram_chat_id is not None:
+            await self.session.execute(
+                _insert_ignoring_duplicates(self.session, t.Contact).values(
+                    obligor_id=obligor.id,
+                    channel=Channel.TELEGRAM,
+                    address=str(telegram_chat_id),
+                    status="active",
+                )
+            )
+        await _flush(self.session)
+        return obligor.id
+
+    async def sender(self, channel: str, address: str) -> records.Sender:
+        row = (
+            await self.session.execute(
+                select(t.Contact, t.Obligor)
+                .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
+                .where(t.Contact.channel == channel, t.Contact.address == address)
+            )
+        ).first()
+        if row is None:
+            return records.Sender(None, None)
+        contact, obligor = row
+        cases = (
+            await self.session.scalars(
+                select(t.Case)
+                .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
+                .where(t.CaseObligor.obligor_id == obligor.id, t.Case.status == CaseStatus.OPEN)
+                .order_by(t.Case.id)
+            )
+        ).all()
+        return records.Sender(_obligor(obligor), _contact(contact), tuple(map(_case, cases)))
+
+    async def set_contact_status(self, contact_id: int, status: str) -> None:
+        await self.session.execute(
+            update(t.Contact).where(t.Contact.id == contact_id).values(status=status)
+        )
+
+
+class ReminderRepository(_Repo):
+    async def add_many(self, reminders: list[records.NewReminder]) -> int:
+        if not reminders:
+            return 0
+        result = await self.session.execute(
+            _insert_ignoring_duplicates(self.session, t.Reminder),
+            [
+                {
+                    "case_id": r.case_id,
+                    "obligor_id": r.obligor_id,
+                    "step_key": r.step_key,
+                    "template": r.template,
+                    "due_at": r.due_at,
+                    "status": ReminderStatus.PENDING,
+                    "attempts": 0,
+                }
+                for r in reminders
+            ],
+        )
+        return result.rowcount
+
+    async def claim_due(
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[int]:
+        """Leases up to `limit` due rows: pending ones, and claimed ones whose lease ran out."""
+        due = (
+            select(t.Reminder.id)
+            .where(
+                t.Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]),
+                t.Reminder.due_at <= now,
+                or_(t.Reminder.status == ReminderStatus.PENDING, t.Reminder.lease_until <= now),
+            )
+            .order_by(t.Reminder.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id.in_(due.scalar_subquery()))
+            .values(
+                status=ReminderStatus.CLAIMED,
+                lease_until=lease_until,
+                claimed_by=worker,
+                attempts=t.Reminder.attempts + 1,
+            )
+            .returning(t.Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(result.scalars().all())
+
+    async def job(self, reminder_id: int) -> records.ReminderJob | None:
+        row = (
+            await self.session.execute(
+                select(t.Reminder, t.Case, t.Court, t.Obligor)
+                .join(t.Case, t.Case.id == t.Reminder.case_id)
+                .join(t.Court, t.Court.id == t.Case.court_id)
+                .join(t.Obligor, t.Obligor.id == t.Reminder.obligor_id)
+                .where(t.Reminder.id == reminder_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        reminder, case, court, obligor = row
+        contact = await self.session.scalar(
+            select(t.Contact).where(
+                t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
+            )
+        )
+        return records.ReminderJob(
+            reminder_id=reminder.id,
+            step_key=reminder.step_key,
+            template=reminder.template,
+            attempts=reminder.attempts,
+            case=_case(case),
+            court_signature=f"【{court.name}】",
+            obligor=_obligor(obligor),
+            contact=_contact(contact) if contact else None,
+        )
+
+    async def finish(
+        self,
+        reminder_id: int,
+        *,
+        status: str,
+        at: datetime,
+        error: str | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id)
+            .values(
+                status=status,
+                finished_at=at,
+                last_error=error,
+                message_id=message_id,
+                lease_until=None,
+            )
+        )
+
+    async def retry_at(
+        self,
+        reminder_id: int,
+        *,
+        due_at: datetime,
+        error: str | None,
+        refund_attempt: bool = False,
+    ) -> None:
+        """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back."""
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id)
+            .values(
+                status=ReminderStatus.PENDING,
+                due_at=due_at,
+                last_error=error,
+                lease_until=None,
+                attempts=t.Reminder.attempts - (1 if refund_attempt else 0),
+            )
+        )
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(t.Reminder.status, func.count()).group_by(t.Reminder.status)
+        )
+        return {status: count for status, count in rows.all()}
+
+
+class MessageRepository(_Repo):
+    async def inbound_replies(self, channel: str, provider_id: str) -> list[str] | None:
+        """The replies already given to an inbound message, or None if it is new."""
+        inbound_id = await self.session.scalar(
+            select(t.Message.id).where(
+                t.Message.direction == "in",
+                t.Message.channel == channel,
+                t.Message.provider_id == provider_id,
+            )
+        )
+        if inbound_id is None:
+            return None
+        texts = await self.session.scalars(
+            select(t.Message.text).where(t.Message.reply_to == inbound_id).order_by(t.Message.id)
+        )
+        return list(texts)
+
+    async def add(
+        self,
+        *,
+        direction: str,
+        channel: str,
+        address: str,
+        text: str,
+        at: datetime,
+        case_id: int | None = None,
+        obligor_id: int | None = None,
+        provider: str | None = None,
+        provider_id: str | None = None,
+        status: str | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        message = t.Message(
+            direction=direction,
+            channel=channel,
+            address=address,
+            text=text,
+            at=at,
+            case_id=case_id,
+            obligor_id=obligor_id,
+            provider=provider,
+            provider_id=provider_id,
+            status=status,
+            reply_to=reply_to,
+        )
+        self.session.add(message)
+        await _flush(self.session)
+        return message.id
+
+    async def update_status(
+        self, provider: str, provider_id: str, status: str, error_code: str | None
+    ) -> tuple[int | None, str | None, str | None]:
+        """Moves a message's delivery status forward; returns (case_id, channel, address)."""
+        message = await self.session.scalar(
+            select(t.Message).where(
+                t.Message.provider == provider, t.Message.provider_id == provider_id
+            )
+        )
+        if message is None:
+            return None, None, None
+        message.status = later_status(message.status, status)
+        message.error_code = error_code or message.error_code
+        await _flush(self.session)
+        return message.case_id, message.channel, message.address
+
+    async def recent(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """The newest messages, oldest first, with the obligor's name where known."""
+        rows = (
+            await self.session.execute(
+                select(t.Message, t.Obligor.name)
+                .outerjoin(t.Obligor, t.Obligor.id == t.Message.obligor_id)
+                .order_by(t.Message.id.desc())
+                .limit(limit)
+            )
+        ).all()
+        return [
+            {
+                "channel": m.channel,
+                "address": m.address,
+                "direction": m.direction,
+                "text": m.text,
+                "status": m.status,
+                "at": m.at,
+                "name": name,
+            }
+            for m, name in reversed(rows)
+        ]
+
+
+class EventRepository(_Repo):
+    async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None:
+        self.session.add(t.Event(case_id=case_id, kind=kind, at=at, detail=detail))
+        await _flush(self.session)
+
+
+class ConversationRepository(_Repo):
+    async def load(self, channel: str, address: str) -> records.ConversationState:
+        row = await self.session.get(t.Conversation, (channel, address))
+        if row is None:
+            return records.ConversationState(channel, address)
+        return records.ConversationState(channel, address, row.flow, row.step, dict(row.data))
+
+    async def save(self, state: records.ConversationState, at: datetime) -> None:
+        row = await self.session.get(t.Conversation, (state.channel, state.address))
+        if row is None:
+            row = t.Conversation(channel=state.channel, address=state.address)
+            self.session.add(row)
+        row.flow, row.step, row.data, row.updated_at = state.flow, state.step, state.data, at
+        await _flush(self.session)

@@ -1,0 +1,186 @@
+"""The tables. Times are stored in UTC; money in fen (integers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Court(Base):
+    __tablename__ = "courts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    reminder_plan: Mapped[list[Any] | None] = mapped_column(JSON)
+
+
+class Area(Base):
+    __tablename__ = "areas"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    """Staff and creditors: anyone who is not an obligor."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("role", "phone", name="uq_users_role_phone"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"))
+    area_code: Mapped[str | None] = mapped_column(String(12), index=True)
+
+
+class Obligor(Base):
+    __tablename__ = "obligors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    area_code: Mapped[str] = mapped_column(String(12), index=True)
+    locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+
+
+class Contact(Base):
+    """One way to reach an obligor: an SMS phone or a Telegram chat, with its health."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_contacts_channel_address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(64), unique=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    creditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    amount_due_fen: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    obligations: Mapped[str] = mapped_column(Text)
+    effective_at: Mapped[datetime]
+    performance_due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime]
+
+
+class CaseObligor(Base):
+    __tablename__ = "case_obligors"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"), primary_key=True)
+
+
+class Reminder(Base):
+    """One planned reminder: the outbox row the dispatcher claims, sends and closes."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("case_id", "obligor_id", "step_key", name="uq_reminders_step"),
+        Index("ix_reminders_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"))
+    step_key: Mapped[str] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    finished_at: Mapped[datetime | None]
+
+
+class Message(Base):
+    """Every message in and out, with the provider's id and delivery status."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_id", name="uq_messages_provider_id"),
+        Index("ix_messages_case", "case_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    obligor_id: Mapped[int | None] = mapped_column(ForeignKey("obligors.id"))
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    at: Mapped[datetime]
+
+
+class Event(Base):
+    """The case timeline."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_case", "case_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """Where a conversation with one address stands, so any process can continue it."""
+
+    __tablename__ = "conversations"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32), default="menu")
+    step: Mapped[str] = mapped_column(String(32), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
