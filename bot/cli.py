@@ -23,7 +23,7 @@ from bot.services.demo import seed_demo
 from bot.services.importer import ImportFileError, import_file
 from bot.services.staff import StaffError
 
-console = Console()
+console = Console(soft_wrap=True)
 log = logging.getLogger("ducu")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -18,9 +20,18 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Brings the database at `url` to `revision`. Runs its own event loop: call it from sync
-    code or a thread, never from inside a running loop."""
-    command.upgrade(alembic_config(url), revision)
+    """Brings the database at `url` to `revision`.
+
+    Alembic's environment runs its own event loop; inside a running loop that is done in a
+    worker thread, so this is safe to call from anywhere (it blocks until done).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(alembic_config(url), revision)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), revision).result()
 
 
 def make_revision(url: str, message: str) -> None:

@@ -324,10 +324,11 @@ class ObligorRepository(_Repo):
 
 
 class ReminderRepository(_Repo):
-    async def add_many(self, reminders: list[records.NewReminder]) -> int:
+    async def add_many(self, reminders: list[records.NewReminder]) -> None:
+        """Plans reminders; a step already planned for that case and obligor is kept as it is."""
         if not reminders:
-            return 0
-        result = await self.session.execute(
+            return
+        await self.session.execute(
             _insert_ignoring_duplicates(self.session, t.Reminder),
             [
                 {
@@ -342,7 +343,6 @@ class ReminderRepository(_Repo):
                 for r in reminders
             ],
         )
-        return result.rowcount
 
     async def claim_due(
         self, *, now: datetime, limit: int, lease_until: datetime, worker: str

@@ -1,0 +1,121 @@
+"""Shared fixtures: a migrated SQLite file per test, PostgreSQL where configured, a fake
+Twilio server on 127.0.0.1, a fake clock, and the real aiohttp app wired to all of them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.bootstrap import Runtime, build
+from bot.config import Settings
+from storage.migrate import upgrade
+from tests.fakes.clock import FakeClock
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+
+PUBLIC_URL = "https://ducu.court.test"
+API_TOKEN = "test-api-token"
+POSTGRES_URL = os.environ.get("DUCU_TEST_POSTGRES_URL", "")
+NO_POSTGRES = "DUCU_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated by Alembic per session; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "ducu.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "ducu.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    import asyncpg
+
+    base = make_url(POSTGRES_URL)
+    name = f"ducu_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Runs a test once on SQLite and once on PostgreSQL (skipped without a server)."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def fake_twilio(aiohttp_server) -> FakeTwilio:
+    fake = FakeTwilio()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+def make_settings(database_url: str, twilio: FakeTwilio | None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "DUCU_DATABASE_URL": database_url,
+        "DUCU_PUBLIC_URL": PUBLIC_URL,
+        "DUCU_API_TOKEN": API_TOKEN,
+        "DUCU_SMS_RATE": 1000,
+        "DUCU_QUIET_HOURS": "21:00-08:00",
+        "DUCU_SEND_TIMEOUT": 2,
+    }
+    if twilio is not None:
+        values.update(
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            TWILIO_FROM_NUMBER=FROM_NUMBER, DUCU_TWILIO_API_BASE=twilio.url,
+        )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(db_url: str, fake_twilio: FakeTwilio) -> Settings:
+    return make_settings(db_url, fake_twilio)
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: FakeClock) -> AsyncIterator[Runtime]:
+    runtime = await build(settings, clock=clock)
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
+async def client(runtime: Runtime, aiohttp_client):
+    return await aiohttp_client(runtime.web_app())

@@ -1,0 +1,55 @@
+"""Small builders the tests share: a judgment payload, a signed Twilio webhook."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import API_TOKEN, PUBLIC_URL
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+DEBTOR = "+8613800138000"
+
+JUDGMENT: dict[str, Any] = {
+    "case_number": "（2024）浙0522民初1234号",
+    "court": {"code": "浙0522", "name": "长兴县人民法院"},
+    "judge": {"name": "李法官", "phone": "+8613900000001", "telegram_chat_id": 9001},
+    "creditor": {"name": "杜某", "phone": "+8613900000002"},
+    "obligors": [{"name": "林某", "phone": DEBTOR, "area_code": "330522102201",
+                  "locale": "zh-CN"}],
+    "amount_due": "130000.00",
+    "currency": "CNY",
+    "obligations": "支付借款本金130000元及利息",
+    "effective_at": "2026-11-26T09:00:00+08:00",
+    "performance_due": "2026-12-06",
+}
+
+
+def judgment(effective_at: datetime, *, due_in_days: int = 10, **changes: Any) -> dict[str, Any]:
+    """The contract's example judgment, effective at `effective_at`, with `changes` applied."""
+    body = copy.deepcopy(JUDGMENT)
+    local = effective_at.astimezone(SHANGHAI)
+    body["effective_at"] = local.isoformat()
+    body["performance_due"] = (local + timedelta(days=due_in_days)).date().isoformat()
+    body.update(changes)
+    return body
+
+
+def twilio_signature(path: str, params: dict[str, str], auth_token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(auth_token).compute_signature(PUBLIC_URL + path, params)
+
+
+def inbound_form(body: str, sid: str, sender: str = DEBTOR) -> dict[str, str]:
+    return {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": "+15005550006",
+            "Body": body, "NumMedia": "0"}
+
+
+async def post_signed(client, path: str, form: dict[str, str], signature: str | None = None):
+    signature = twilio_signature(path, form) if signature is None else signature
+    return await client.post(path, data=form, headers={"X-Twilio-Signature": signature})
