@@ -3,7 +3,6 @@ Twilio server on 127.0.0.1, a fake clock, and the real aiohttp app wired to all 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import uuid
@@ -97,8 +96,10 @@ def make_settings(database_url: str, twilio: FakeTwilio | None, **overrides: obj
     }
     if twilio is not None:
         values.update(
-            TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            TWILIO_FROM_NUMBER=FROM_NUMBER, DUCU_TWILIO_API_BASE=twilio.url,
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            TWILIO_FROM_NUMBER=FROM_NUMBER,
+            DUCU_TWILIO_API_BASE=twilio.url,
         )
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -21,8 +21,7 @@ JUDGMENT: dict[str, Any] = {
     "court": {"code": "浙0522", "name": "长兴县人民法院"},
     "judge": {"name": "李法官", "phone": "+8613900000001", "telegram_chat_id": 9001},
     "creditor": {"name": "杜某", "phone": "+8613900000002"},
-    "obligors": [{"name": "林某", "phone": DEBTOR, "area_code": "330522102201",
-                  "locale": "zh-CN"}],
+    "obligors": [{"name": "林某", "phone": DEBTOR, "area_code": "330522102201", "locale": "zh-CN"}],
     "amount_due": "130000.00",
     "currency": "CNY",
     "obligations": "支付借款本金130000元及利息",
@@ -46,8 +45,14 @@ def twilio_signature(path: str, params: dict[str, str], auth_token: str = AUTH_T
 
 
 def inbound_form(body: str, sid: str, sender: str = DEBTOR) -> dict[str, str]:
-    return {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": "+15005550006",
-            "Body": body, "NumMedia": "0"}
+    return {
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": sender,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+    }
 
 
 async def post_signed(client, path: str, form: dict[str, str], signature: str | None = None):

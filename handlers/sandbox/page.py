@@ -53,7 +53,7 @@ async def sandbox(request: web.Request) -> web.Response:
         "".join(
             f'<div class="m {m["direction"]}">{escape(m["text"])}'
             f'<div class="t">{m["at"]:%Y-%m-%d %H:%M:%S} UTC · '
-            f'{escape(m["status"] or "")}</div></div>'
+            f"{escape(m['status'] or '')}</div></div>"
             for m in threads.get(current, [])
         )
         or "<p>No messages yet. Reminders appear here as they are sent.</p>"

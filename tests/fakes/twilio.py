@@ -35,8 +35,9 @@ class FakeTwilio:
     accept_delay: float = 0.0
     url: str = ""
 
-    def fail_next(self, status: int, code: int | None = None, *, times: int = 1,
-                  delay: float = 0.0) -> None:
+    def fail_next(
+        self, status: int, code: int | None = None, *, times: int = 1, delay: float = 0.0
+    ) -> None:
         self.failures.extend(Failure(status, code, delay) for _ in range(times))
 
     def to(self, number: str) -> list[dict[str, str]]:
@@ -65,13 +66,25 @@ class FakeTwilio:
         sid = "SM" + uuid.uuid4().hex
         form["Sid"] = sid
         self.messages.append(form)
-        return web.json_response({
-            "sid": sid, "account_sid": ACCOUNT_SID, "to": form["To"], "from": form.get("From"),
-            "body": form["Body"], "status": "queued", "num_segments": "1", "direction":
-            "outbound-api", "api_version": "2010-04-01", "price": None, "error_code": None,
-            "error_message": None, "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
-            "date_created": "Thu, 26 Nov 2026 01:00:00 +0000",
-        }, status=201)
+        return web.json_response(
+            {
+                "sid": sid,
+                "account_sid": ACCOUNT_SID,
+                "to": form["To"],
+                "from": form.get("From"),
+                "body": form["Body"],
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+                "api_version": "2010-04-01",
+                "price": None,
+                "error_code": None,
+                "error_message": None,
+                "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+                "date_created": "Thu, 26 Nov 2026 01:00:00 +0000",
+            },
+            status=201,
+        )
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -81,7 +94,11 @@ class FakeTwilio:
 
 def _error(status: int, code: int | None, message: str) -> web.Response:
     return web.json_response(
-        {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-         "status": status},
+        {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
         status=status,
     )

@@ -32,7 +32,9 @@ async def test_judgment_to_reminder_to_reply_to_timeline(client, runtime, fake_t
     assert events == ["judgment_received", "reminder_sent", "debtor_replied"]
     messages = [item for item in timeline if item["type"] == "message"]
     assert [(m["direction"], m["channel"]) for m in messages] == [
-        ("out", "sms"), ("in", "sms"), ("out", "sms")
+        ("out", "sms"),
+        ("in", "sms"),
+        ("out", "sms"),
     ]
     assert messages[0]["provider_id"] == sms["Sid"] and messages[0]["text"] == sms["Body"]
     assert messages[1]["text"] == "帮助"
