@@ -28,7 +28,7 @@ from handlers.sms.twilio_sender import TwilioSender
 from handlers.web import create_app
 from scheduler.jobs import build_scheduler, stop_scheduler
 from storage.db import make_engine, make_sessionmaker
-from storage.migrate import upgrade
+from storage.migrate import pending, upgrade
 from storage.uow import uow_factory
 
 
@@ -55,6 +55,10 @@ class Runtime:
 def migrate(settings: Settings) -> None:
     """Brings the schema up to date (sync: call before the event loop starts)."""
     upgrade(settings.database_url)
+
+
+def pending_migrations(settings: Settings) -> list[str]:
+    return pending(settings.database_url)
 
 
 def make_sender(settings: Settings) -> MessageSender:

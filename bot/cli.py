@@ -15,6 +15,7 @@ from pydantic import SecretStr, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import bootstrap
 from bot.config import Settings
@@ -37,9 +38,20 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _prepare(settings: Settings, *, auto_migrate: bool) -> None:
-    if auto_migrate:
+def _prepare(settings: Settings) -> None:
+    """SQLite is upgraded in place; any other database must be upgraded on purpose."""
+    if settings.is_sqlite:
         bootstrap.migrate(settings)
+        return
+    try:
+        missing = bootstrap.pending_migrations(settings)
+    except (OSError, SQLAlchemyError) as exc:
+        console.print(f"[red]cannot reach the database: {exc.__class__.__name__}: {exc}[/red]")
+        raise SystemExit(2) from None
+    if missing:
+        console.print(f"[red]the database schema is behind ({len(missing)} migration(s)): "
+                      "run `ducu db upgrade` first[/red]")
+        raise SystemExit(2)
 
 
 async def _until_signalled() -> None:
@@ -60,7 +72,12 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
         if web_server:
             runner = web.AppRunner(runtime.web_app(), access_log=None)
             await runner.setup()
-            await web.TCPSite(runner, settings.host, settings.port).start()
+            try:
+                await web.TCPSite(runner, settings.host, settings.port).start()
+            except OSError as exc:
+                console.print(f"[red]cannot listen on {settings.host}:{settings.port}: "
+                              f"{exc.strerror}. Set DUCU_PORT to a free port.[/red]")
+                raise SystemExit(2) from None
         scheduler = runtime.scheduler()
         scheduler.start()
         base = f"http://{settings.host}:{settings.port}"
@@ -97,14 +114,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"api_token": SecretStr(secrets.token_urlsafe(24))})
     if not settings.api_token.get_secret_value():
         log.warning("DUCU_API_TOKEN is not set: the API answers 401 to every request")
-    _prepare(settings, auto_migrate=settings.is_sqlite)
+    _prepare(settings)
     asyncio.run(_serve(settings, demo=args.demo, web_server=True))
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings()
-    _prepare(settings, auto_migrate=settings.is_sqlite)
+    _prepare(settings)
     asyncio.run(_serve(settings, demo=False, web_server=False))
     return 0
 
@@ -118,7 +135,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings()
-    _prepare(settings, auto_migrate=settings.is_sqlite)
+    _prepare(settings)
 
     async def run() -> int:
         runtime = await bootstrap.build(settings)
@@ -160,7 +177,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _staff_call(make_call) -> int:
     settings = _settings()
-    _prepare(settings, auto_migrate=settings.is_sqlite)
+    _prepare(settings)
 
     async def run() -> int:
         runtime = await bootstrap.build(settings)
@@ -177,16 +194,17 @@ def _staff_call(make_call) -> int:
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     async def call(services) -> int:
+        name = args.name or f"{args.role} {args.phone[-4:]}"
         user_id = await services.staff.add_user(
             role=args.role,
-            name=args.name,
+            name=name,
             phone=args.phone,
             area_code=args.area,
             court_code=args.court,
             court_name=args.court_name,
             telegram_chat_id=args.telegram_chat_id,
         )
-        console.print(f"{args.role} {args.name} saved (user {user_id})")
+        console.print(f"{args.role} {name} saved (user {user_id})")
         return 0
 
     return _staff_call(call)
@@ -248,7 +266,7 @@ def parser() -> argparse.ArgumentParser:
     user = verbs.add_parser("user", help="staff").add_subparsers(dest="user_verb", required=True)
     add = user.add_parser("add", help="register a judge, official or admin")
     add.add_argument("--role", required=True, choices=["judge", "official", "admin"])
-    add.add_argument("--name", required=True)
+    add.add_argument("--name", help="the name shown to colleagues (default: role and phone)")
     add.add_argument("--phone", required=True)
     add.add_argument("--area", help="administrative code covered (officials: required)")
     add.add_argument("--court", help="court code, e.g. 浙0522")

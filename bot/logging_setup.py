@@ -24,3 +24,4 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("twilio").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

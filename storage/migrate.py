@@ -8,8 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 import migrations
+from storage.db import make_engine
 
 
 def alembic_config(url: str) -> Config:
@@ -32,6 +35,25 @@ def upgrade(url: str, revision: str = "head") -> None:
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, alembic_config(url), revision).result()
+
+
+def pending(url: str) -> list[str]:
+    """The revisions `upgrade` would apply to the database at `url` (empty: up to date)."""
+
+    async def current() -> str | None:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        revision = pool.submit(asyncio.run, current()).result()
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return [r.revision for r in script.iterate_revisions("heads", revision)]
 
 
 def make_revision(url: str, message: str) -> None:
