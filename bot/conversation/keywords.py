@@ -35,4 +35,6 @@ def normalize(text: str) -> str:
 
 
 def intent_of(text: str) -> str | None:
-    return _LOOKUP.get(normalize(text))
+    word = normalize(text)
+    # `?` alone asks for help; after a word it is only punctuation: `退订？`, `help?`.
+    return _LOOKUP.get(word.rstrip("?") or word)

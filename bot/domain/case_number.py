@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CASE = re.compile(r"^\((\d{4})\)([\u4e00-\u9fff]\d{2,4})([\u4e00-\u9fff]{1,4})(\d{1,6})号$")
+# ASCII digits only: NFKC folds full-width digits, but `\d` would also let through other
+# scripts' digits (`٢٠٢٤`) and put them into the canonical form.
+_CASE = re.compile(
+    r"^\(([0-9]{4})\)([\u4e00-\u9fff][0-9]{2,4})([\u4e00-\u9fff]{1,4})([0-9]{1,6})号$"
+)
 
 
 class CaseNumberError(ValueError):

@@ -13,7 +13,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from bot.domain.areas import is_area_code
@@ -76,14 +77,22 @@ class JudgmentIn(_Strict):
     effective_at: AwareDatetime
     performance_due: date
 
-    @model_validator(mode="after")
-    def _due_after_effective(self) -> JudgmentIn:
-        if self.performance_due < self.effective_at.date():
-            raise ValueError("performance_due must not be before effective_at")
-        phones = [o.phone for o in self.obligors]
+    # Field validators (not a model validator) so that a 422 names the field at fault.
+    @field_validator("obligors")
+    @classmethod
+    def _one_phone_each(cls, obligors: list[ObligorIn]) -> list[ObligorIn]:
+        phones = [o.phone for o in obligors]
         if len(set(phones)) != len(phones):
             raise ValueError("each obligor needs a phone number of their own")
-        return self
+        return obligors
+
+    @field_validator("performance_due")
+    @classmethod
+    def _due_after_effective(cls, due: date, info: ValidationInfo) -> date:
+        effective_at = info.data.get("effective_at")  # absent when it was itself invalid
+        if effective_at is not None and due < effective_at.date():
+            raise ValueError("performance_due must not be before effective_at")
+        return due
 
 
 def field_errors(error: ValidationError) -> list[dict[str, str]]:

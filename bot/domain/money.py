@@ -9,8 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import cn2an
 
 FEN = Decimal("0.01")
+# The largest amount we accept: 14 digits, as `amount_due` in the judgment contract.
+MAX_YUAN = Decimal("999999999999.99")
 _NOISE = re.compile(r"[\s,，¥￥]|元|块|圆|人民币|RMB|CNY", re.IGNORECASE)
 _ASCII_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_UNIT_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)([十百千万亿])$")
+_UNITS = {"十": 10, "百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
 
 
 class AmountError(ValueError):
@@ -24,14 +28,22 @@ def parse_amount(text: str) -> Decimal:
         raise AmountError(text)
     if _ASCII_NUMBER.match(cleaned):
         value = Decimal(cleaned)
+    elif unit := _UNIT_NUMBER.match(cleaned):
+        # `1.23456万` ourselves: cn2an would truncate it to whole yuan (12345).
+        value = Decimal(unit.group(1)) * _UNITS[unit.group(2)]
     else:
         try:
             value = Decimal(str(cn2an.cn2an(cleaned, "smart")))
         except (ValueError, KeyError, IndexError, TypeError, InvalidOperation) as exc:
             raise AmountError(text) from exc
-    if not value.is_finite() or value <= 0:
+    # Bound before rounding: quantize raises InvalidOperation beyond 28 digits, and an amount
+    # under half a fen would round to zero.
+    if not value.is_finite() or not 0 < value <= MAX_YUAN:
         raise AmountError(text)
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+    value = value.quantize(FEN, rounding=ROUND_HALF_UP)
+    if not FEN <= value <= MAX_YUAN:
+        raise AmountError(text)
+    return value
 
 
 def to_fen(yuan: Decimal) -> int:

@@ -6,7 +6,14 @@ import re
 
 import phonenumbers
 
-_PHONE_LIKE = re.compile(r"\+\d(?:[ -]?\d){7,14}(?!\d)|(?<![\d.])\d{9,15}(?![\d.])")
+# What to mask in free text: `+` and 8 to 15 digits; a Chinese mobile number written 3-4-4 with
+# spaces or dashes; any other run of 9 to 15 digits. A run that is part of a decimal number
+# (`1700000000.123`) is left alone, but a full stop after a number ends a sentence, not a number.
+_PHONE_LIKE = re.compile(
+    r"\+\d(?:[ -]?\d){7,14}(?!\d)"
+    r"|(?<!\d)(?<!\d\.)1[3-9]\d([ -])\d{4}\1\d{4}(?!\d)(?!\.\d)"
+    r"|(?<!\d)(?<!\d\.)\d{9,15}(?!\d)(?!\.\d)"
+)
 
 
 class PhoneError(ValueError):

@@ -10,10 +10,9 @@ _CONSEQUENCES_ZH = (
     "逾期将加倍支付迟延履行期间利息，并可被纳入失信名单、限制高消费、罚款拘留，"
     "情节严重的追究拒执罪。"
 )
-_CONSEQUENCES_EN = (
-    "Late payment doubles delay interest and may bring the dishonest-debtor list, "
-    "travel bans, fines or detention."
-)
+# English reminders still carry a Chinese signature and case number, so they go as UCS-2
+# (67 characters a segment) like the Chinese ones: keep them as short.
+_CONSEQUENCES_EN = "Late: double interest, blacklist, fines, detention."
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -41,8 +40,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "opted_in": "您已恢复短信提醒。回复0查看帮助。",
     },
     "en": {
-        "reminder.day0": "{sig}{name}: case {case} is now in pre-enforcement urging. "
-        "Pay CNY {amount} by {due}. Reply 0 for options.",
+        "reminder.day0": "{sig}{name}: case {case} is in pre-enforcement urging. "
+        "Pay CNY {amount} by {due}. Reply 0 for help.",
         "reminder.middle": "{sig}{name}: case {case}, CNY {amount} is due by {due}. "
         "Reply 2 hardship, 3 settle, 5 paid.",
         "reminder.warning": "{sig}{name}: case {case}, CNY {amount} due {due}. " + _CONSEQUENCES_EN,

@@ -1,0 +1,148 @@
+"""Money: every way a debtor writes an amount, the ones we refuse, and fen arithmetic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.money import MAX_YUAN, AmountError, format_yuan, from_fen, parse_amount, to_fen
+from tests.bot.domain import BOUNDED, messy_text
+
+
+@pytest.mark.parametrize(
+    ("text", "yuan"),
+    [
+        ("5000", "5000.00"),
+        ("5,000", "5000.00"),
+        ("5，000", "5000.00"),
+        ("5千", "5000.00"),
+        ("五千元", "5000.00"),
+        ("五千块", "5000.00"),
+        ("1.5万", "15000.00"),
+        ("一万五千", "15000.00"),
+        ("一万五", "15000.00"),
+        ("1万5千", "15000.00"),
+        ("两千", "2000.00"),
+        ("¥8,000.50", "8000.50"),
+        ("￥8,000.50", "8000.50"),
+        ("人民币 8000.5 元", "8000.50"),
+        ("8000 RMB", "8000.00"),
+        ("cny 8000", "8000.00"),
+        ("５０００", "5000.00"),
+        ("１．５万", "15000.00"),
+        ("1.5亿", "150000000.00"),
+        ("3.5百", "350.00"),
+        ("1.23456万", "12345.60"),  # cn2an alone would truncate this to 12345
+        ("0.01", "0.01"),
+        ("0.005", "0.01"),  # half a fen rounds up
+        ("1.004", "1.00"),
+        ("999999999999.99", "999999999999.99"),
+        ("  5000\n", "5000.00"),
+    ],
+)
+def test_parse_amount_accepts_what_people_write(text: str, yuan: str) -> None:
+    assert parse_amount(text) == Decimal(yuan)
+    assert str(parse_amount(text)) == yuan
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "0.00",
+        "零",
+        "0.001",  # rounds to nothing
+        "-5",
+        "- 5",
+        "负五",
+        "abc",
+        "1e309",
+        "1e5",
+        "NaN",
+        "nan",
+        "inf",
+        "Infinity",
+        "",
+        "   ",
+        "元",
+        "5.",
+        ".5",
+        "1.2.3",
+        "1000000000000",  # over the 14 digits of the judgment contract
+        "999999999999.995",  # rounds past the limit
+        "9" * 30,  # would overflow Decimal's 28 digits when rounded
+        "１" * 30,
+        "9" * 29 + "亿",
+        "9" * 40,
+        "一亿亿亿亿",
+        "五千😀",
+        "5000\x00",
+    ],
+)
+def test_parse_amount_rejects_what_is_not_an_amount(text: str) -> None:
+    with pytest.raises(AmountError):
+        parse_amount(text)
+
+
+def test_amount_error_is_a_value_error() -> None:
+    """Callers that catch ValueError (pydantic validators, the conversation) catch it too."""
+    assert issubclass(AmountError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("fen", "yuan", "shown"),
+    [
+        (1, "0.01", "0.01"),
+        (99, "0.99", "0.99"),
+        (100, "1.00", "1"),
+        (13000000, "130000.00", "130,000"),
+        (12345678, "123456.78", "123,456.78"),
+        (1234567890, "12345678.90", "12,345,678.90"),
+        (99999999999999, "999999999999.99", "999,999,999,999.99"),
+    ],
+)
+def test_fen_conversions_and_display(fen: int, yuan: str, shown: str) -> None:
+    assert from_fen(fen) == Decimal(yuan)
+    assert to_fen(Decimal(yuan)) == fen
+    assert format_yuan(fen) == shown
+
+
+def test_to_fen_rounds_half_up() -> None:
+    assert to_fen(Decimal("1.005")) == 101
+    assert to_fen(Decimal("1.004")) == 100
+
+
+@BOUNDED
+@given(messy_text())
+def test_parse_amount_on_any_text_gives_an_amount_or_amount_error(text: str) -> None:
+    try:
+        value = parse_amount(text)
+    except AmountError:
+        return
+    assert Decimal(0) < value <= MAX_YUAN
+    assert value.as_tuple().exponent == -2
+
+
+@BOUNDED
+@given(
+    st.from_regex(r"[0-9]{1,12}(\.[0-9]{1,6})?|[0-9]{1,4}(\.[0-9]{1,4})?[十百千万]", fullmatch=True)
+)
+def test_parse_amount_on_number_like_text_is_positive_and_to_the_fen(text: str) -> None:
+    """Dense in the shapes that do parse, so the output rule is checked on real values."""
+    try:
+        value = parse_amount(text)
+    except AmountError:
+        return
+    assert value > 0
+    assert value.as_tuple().exponent == -2
+
+
+@BOUNDED
+@given(st.integers(min_value=1, max_value=to_fen(MAX_YUAN)))
+def test_what_we_display_parses_back_to_the_same_fen(fen: int) -> None:
+    assert to_fen(from_fen(fen)) == fen
+    assert to_fen(parse_amount(format_yuan(fen))) == fen
+    assert to_fen(parse_amount(f"¥{format_yuan(fen)}元")) == fen
