@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.domain.case_number import CaseNumberError, normalize_case_number
 from bot.domain.judgment import JudgmentIn, field_errors
 from bot.services.judgments import JudgmentService
 
@@ -60,11 +61,21 @@ def read_cases(path: Path) -> list[tuple[str, list[tuple[int, dict[str, str]]]]]
             raise ImportFileError(f"{path} lacks the column(s): {', '.join(sorted(missing))}")
         groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
         for row in reader:
-            key = (
-                row.get("case_number") or ""
-            ).strip() or f"(no case number, line {reader.line_num})"
+            key = _case_key(row.get("case_number") or "", reader.line_num)
             groups.setdefault(key, []).append((reader.line_num, row))
     return list(groups.items())
+
+
+def _case_key(raw: str, line: int) -> str:
+    """Rows belong to one case when their numbers are the same case number, however written
+    (`(2024)…` and `（2024）…`); a number that does not parse is grouped by its text."""
+    raw = raw.strip()
+    if not raw:
+        return f"(no case number, line {line})"
+    try:
+        return normalize_case_number(raw)
+    except CaseNumberError:
+        return raw
 
 
 def judgment_from_rows(rows: Iterable[dict[str, str]]) -> JudgmentIn:

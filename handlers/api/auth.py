@@ -18,8 +18,13 @@ async def require_token(
 ) -> web.StreamResponse:
     if request.path.startswith("/api/") and request.path not in PUBLIC:
         token = request.app[SERVICES].settings.api_token.get_secret_value()
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not token or not hmac.compare_digest(token.encode(), given.encode()):
+        scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+        given = given.strip()
+        if (
+            not token
+            or scheme.lower() != "bearer"  # the scheme name is case-insensitive (RFC 7235)
+            or not hmac.compare_digest(token.encode(), given.encode())
+        ):
             raise web.HTTPUnauthorized(
                 text='{"error": "a valid bearer token is required"}',
                 content_type="application/json",

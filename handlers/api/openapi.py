@@ -87,6 +87,7 @@ def spec() -> dict[str, Any]:
                             "content": ref("Registered"),
                         },
                         "401": _UNAUTHORIZED,
+                        "413": {"description": "the body is larger than 256 KiB"},
                         "422": {"description": "invalid fields", "content": ref("Errors")},
                     },
                 }

@@ -1,0 +1,104 @@
+"""CSV import through the real judgment service on a real SQLite file: good cases land, bad
+cases are reported by line and field, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import Runtime, build
+from bot.services.importer import COLUMNS, ImportFileError, import_file
+from tests.conftest import make_settings
+from tests.fakes.clock import FakeClock
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "judgments.csv"
+GOOD = {
+    "（2024）浙0522民初1001号": ["林某"],
+    "（2024）浙0522民初1002号": ["张某", "王某"],  # two rows, brackets written two ways
+    "（2024）浙0522民初1005号": ["周某"],
+}
+BAD = [  # (line numbers, field) per bad case, in file order
+    ("5", "obligors.0.phone"),
+    ("6", "amount_due"),
+    ("7", "case_number"),
+    ("9,10", "obligors.1.phone"),
+]
+
+
+@pytest.fixture
+async def runtime(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
+    runtime = await build(make_settings(sqlite_url, None), clock=clock)
+    yield runtime
+    await runtime.close()
+
+
+async def cases(runtime: Runtime) -> dict[str, list[str]]:
+    """Every stored case number with its obligors' names."""
+    found: dict[str, list[str]] = {}
+    case_id = 1
+    while (case := await runtime.services.cases.view(case_id)) is not None:
+        found[case["case_number"]] = [o["name"] for o in case["obligors"]]
+        case_id += 1
+    return found
+
+
+async def test_good_cases_land_and_bad_ones_are_reported(runtime: Runtime) -> None:
+    progress: list[tuple[int, int]] = []
+    report = await import_file(
+        FIXTURE, runtime.services.judgments, on_progress=lambda *p: progress.append(p)
+    )
+    assert (report.created, report.duplicates) == (3, 0)
+    assert [(lines, field) for lines, field, _ in report.errors] == BAD
+    assert all(message for _, _, message in report.errors)
+    assert progress == [(n, 7) for n in range(1, 8)]  # seven cases in the file
+
+    assert await cases(runtime) == GOOD
+    reminders = await runtime.services.cases.reminder_counts()
+    assert sum(reminders.values()) == 4 * 4  # four obligors, four reminders each
+
+    again = await import_file(FIXTURE, runtime.services.judgments)
+    assert (again.created, again.duplicates) == (0, 3)
+    assert again.errors == report.errors
+    assert await cases(runtime) == GOOD
+    assert await runtime.services.cases.reminder_counts() == reminders
+
+
+async def test_a_file_with_a_bom_and_crlf_line_ends_is_read(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """As a spreadsheet exports it: UTF-8 with a byte-order mark, CRLF line ends."""
+    rows = FIXTURE.read_text(encoding="utf-8").splitlines()[:2]
+    path = tmp_path / "excel.csv"
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    report = await import_file(path, runtime.services.judgments)
+    assert (report.created, report.duplicates, report.errors) == (1, 0, [])
+    assert await cases(runtime) == {"（2024）浙0522民初1001号": ["林某"]}
+
+
+async def test_missing_columns_are_named(runtime: Runtime, tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    columns = [c for c in COLUMNS if c not in {"judge_phone", "area_code", "locale"}]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(columns)
+    with pytest.raises(ImportFileError) as raised:
+        await import_file(path, runtime.services.judgments)
+    message = str(raised.value)
+    assert "area_code" in message and "judge_phone" in message
+    assert "locale" not in message  # optional columns may be left out
+    assert await cases(runtime) == {}
+
+
+async def test_an_empty_file_lacks_every_column(runtime: Runtime, tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(ImportFileError, match="case_number"):
+        await import_file(path, runtime.services.judgments)
+
+
+async def test_a_missing_file_is_an_import_file_error(runtime: Runtime, tmp_path: Path) -> None:
+    with pytest.raises(ImportFileError, match="cannot open"):
+        await import_file(tmp_path / "nowhere.csv", runtime.services.judgments)

@@ -1,0 +1,220 @@
+"""The `ducu` console script as a real subprocess on a fresh SQLite file, and the log filter
+that keeps phone numbers out of every log line."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.logging_setup import MaskingFilter
+
+DUCU = Path("/work/venv/bin/ducu")
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "judgments.csv"
+FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")  # a whole mainland mobile number
+
+pytestmark = pytest.mark.skipif(not DUCU.exists(), reason=f"{DUCU} is not installed")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Ducu:
+    """Runs `ducu` in an empty directory (no stray .env) against one SQLite file."""
+
+    cwd: Path
+    env: dict[str, str]
+    outputs: list[str]
+
+    def __call__(self, *args: str) -> Run:
+        [run] = self.concurrently(args)
+        return run
+
+    def concurrently(self, *commands: tuple[str, ...], timeout: float = 30) -> list[Run]:
+        """Runs independent commands side by side (each one pays ~1 s of start-up)."""
+        processes = [
+            subprocess.Popen(
+                [str(DUCU), *args],
+                cwd=self.cwd,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in commands
+        ]
+        runs = []
+        for process in processes:
+            out, err = process.communicate(timeout=timeout)
+            self.outputs.append(err)
+            runs.append(Run(process.returncode, out, err))
+        return runs
+
+
+@pytest.fixture
+def ducu(tmp_path: Path) -> Iterator[Ducu]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DUCU_", "TWILIO_", "TELEGRAM_"))
+    }
+    env.update(
+        DUCU_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
+        PYTHONUNBUFFERED="1",
+        COLUMNS="200",  # rich wraps tables to the terminal width
+    )
+    runner = Ducu(tmp_path / "work", env, [])
+    runner.cwd.mkdir()
+    yield runner
+    for output in runner.outputs:  # the log (stderr) of every run
+        assert not FULL_PHONE.search(output), output
+
+
+def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
+    upgraded = ducu("db", "upgrade")
+    assert upgraded.code == 0, upgraded.err
+    assert "up to date" in upgraded.out
+
+    added = ducu(
+        "user", "add", "--role", "judge", "--name", "李法官", "--phone", "13900000001",
+        "--court", "浙0522", "--court-name", "长兴县人民法院",
+    )  # fmt: skip
+    assert added.code == 0, added.out + added.err
+    official, bad_phone, bad_role, missing_csv = ducu.concurrently(
+        ("user", "add", "--role", "official", "--name", "王书记", "--phone", "13900000003"),
+        ("user", "add", "--role", "judge", "--name", "赵法官", "--phone", "12345"),
+        ("user", "add", "--role", "king", "--name", "x", "--phone", "13900000005"),
+        ("import", "no-such-file.csv"),
+    )
+    assert official.code == 2
+    assert "an official needs --area" in official.out
+    assert bad_phone.code == 2
+    assert "not a valid phone number" in bad_phone.out
+    assert bad_role.code == 2  # argparse refuses it
+    assert "invalid choice: 'king'" in bad_role.err
+    assert missing_csv.code == 2
+    assert "cannot open no-such-file.csv" in missing_csv.out
+
+    listed = ducu("user", "list")
+    assert listed.code == 0
+    [row] = [line for line in listed.out.splitlines() if "李法官" in line]
+    assert "judge" in row
+    assert "王书记" not in listed.out and "赵法官" not in listed.out
+
+
+def test_import_reports_bad_rows_and_exits_1(ducu: Ducu) -> None:
+    run = ducu("import", str(FIXTURE))
+    assert run.code == 1, run.out + run.err
+    assert "3 new case(s), 0 already known, 4 error(s)" in run.out
+    table = run.out[run.out.index("rows skipped") :]
+    for lines, field in [
+        ("5", "obligors.0.phone"),
+        ("6", "amount_due"),
+        ("7", "case_number"),
+        ("9,10", "obligors.1.phone"),
+    ]:
+        assert re.search(rf"│ {re.escape(lines)}\s+│ {re.escape(field)}\s+│", table), field
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _fetch(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, dict]:
+    status, text = _fetch(url, token)
+    return status, json.loads(text) if status == 200 else {}
+
+
+def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    out_path, err_path = ducu.cwd / "out.txt", ducu.cwd / "err.txt"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        process = subprocess.Popen(
+            [str(DUCU), "serve", "--demo"],
+            cwd=ducu.cwd,
+            env={**ducu.env, "DUCU_PORT": str(port)},
+            stdout=out,
+            stderr=err,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            assert process.poll() is None, err_path.read_text()
+            assert time.monotonic() < deadline, "ducu serve did not come up in 15 s"
+            try:
+                if _get(f"{base}/healthz") == (200, {"status": "ok"}):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        # the banner is printed once the site is up; give the pipe a moment to flush
+        while "API token:" not in out_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        token = re.search(r"API token: (\S+)", out_path.read_text()).group(1)
+
+        assert _get(f"{base}/api/v1/cases/1")[0] == 401
+        status, case = _get(f"{base}/api/v1/cases/1", token)
+        assert status == 200
+        assert case["case_number"].endswith("浙0522民初1234号")
+        assert [o["name"] for o in case["obligors"]] == ["林某"]
+        status, page = _fetch(f"{base}/sandbox")  # no Twilio credentials: the sandbox is on
+        assert status == 200 and "李法官 (judge)" in page
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert code == 0, err_path.read_text()
+    ducu.outputs += [err_path.read_text(), out_path.read_text()]
+
+
+def test_masking_filter_masks_phones_in_message_and_arguments() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskingFilter())
+    logger = logging.getLogger("tests.masking")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("sent to +8613800138000")
+        logger.warning("reply from %s to %s (%d)", "13900000001", "+86 139 0000 0002", 42)
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines == [
+        "sent to +86138****8000",
+        "reply from 139****0001 to +86139****0002 (42)",
+    ]
