@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import Services
@@ -22,6 +24,12 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
 
 
 async def stop_scheduler(scheduler: AsyncIOScheduler, services: Services) -> None:
-    """No new runs, then wait for the dispatcher to record what it has in flight."""
-    scheduler.shutdown(wait=False)
+    """No new runs, then wait for the dispatcher to record what it has in flight.
+
+    Pause first and shut down last: AsyncIOScheduler.shutdown cancels the job tasks still
+    running, which would abandon a batch between Twilio's accept and our commit.
+    """
+    scheduler.pause()
     await services.dispatcher.stop()
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # AsyncIOScheduler.shutdown only queues itself on the loop: let it run

@@ -347,31 +347,41 @@ class ReminderRepository(_Repo):
     async def claim_due(
         self, *, now: datetime, limit: int, lease_until: datetime, worker: str
     ) -> list[int]:
-        """Leases up to `limit` due rows: pending ones, and claimed ones whose lease ran out."""
-        due = (
-            select(t.Reminder.id)
-            .where(
-                t.Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]),
-                t.Reminder.due_at <= now,
-                or_(t.Reminder.status == ReminderStatus.PENDING, t.Reminder.lease_until <= now),
+        """Leases up to `limit` due rows: claimed ones whose lease ran out, then pending ones.
+
+        One statement per status, so each walks `ix_reminders_due` (status, due_at) in order and
+        stops after `limit` rows. A single `status IN (…)` statement made PostgreSQL scan and
+        sort every due row on each claim (bench/claim.py: 53 ms instead of 7 ms per 200 rows
+        with 100k due).
+        """
+        claimed: list[int] = []
+        for where in (
+            (t.Reminder.status == ReminderStatus.CLAIMED, t.Reminder.lease_until <= now),
+            (t.Reminder.status == ReminderStatus.PENDING, t.Reminder.due_at <= now),
+        ):
+            if len(claimed) >= limit:
+                break
+            due = (
+                select(t.Reminder.id)
+                .where(*where)
+                .order_by(t.Reminder.due_at)
+                .limit(limit - len(claimed))
+                .with_for_update(skip_locked=True)
             )
-            .order_by(t.Reminder.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = await self.session.execute(
-            update(t.Reminder)
-            .where(t.Reminder.id.in_(due.scalar_subquery()))
-            .values(
-                status=ReminderStatus.CLAIMED,
-                lease_until=lease_until,
-                claimed_by=worker,
-                attempts=t.Reminder.attempts + 1,
+            result = await self.session.execute(
+                update(t.Reminder)
+                .where(t.Reminder.id.in_(due.scalar_subquery()))
+                .values(
+                    status=ReminderStatus.CLAIMED,
+                    lease_until=lease_until,
+                    claimed_by=worker,
+                    attempts=t.Reminder.attempts + 1,
+                )
+                .returning(t.Reminder.id)
+                .execution_options(synchronize_session=False)
             )
-            .returning(t.Reminder.id)
-            .execution_options(synchronize_session=False)
-        )
-        return sorted(result.scalars().all())
+            claimed += result.scalars().all()
+        return sorted(claimed)
 
     async def job(self, reminder_id: int) -> records.ReminderJob | None:
         row = (
