@@ -49,8 +49,10 @@ def _prepare(settings: Settings) -> None:
         console.print(f"[red]cannot reach the database: {exc.__class__.__name__}: {exc}[/red]")
         raise SystemExit(2) from None
     if missing:
-        console.print(f"[red]the database schema is behind ({len(missing)} migration(s)): "
-                      "run `ducu db upgrade` first[/red]")
+        console.print(
+            f"[red]the database schema is behind ({len(missing)} migration(s)): "
+            "run `ducu db upgrade` first[/red]"
+        )
         raise SystemExit(2)
 
 
@@ -75,8 +77,10 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
             try:
                 await web.TCPSite(runner, settings.host, settings.port).start()
             except OSError as exc:
-                console.print(f"[red]cannot listen on {settings.host}:{settings.port}: "
-                              f"{exc.strerror}. Set DUCU_PORT to a free port.[/red]")
+                console.print(
+                    f"[red]cannot listen on {settings.host}:{settings.port}: "
+                    f"{exc.strerror}. Set DUCU_PORT to a free port.[/red]"
+                )
                 raise SystemExit(2) from None
         scheduler = runtime.scheduler()
         scheduler.start()

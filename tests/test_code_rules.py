@@ -18,8 +18,9 @@ def test_core_imports_no_adapter_and_domain_is_pure() -> None:
 
 
 def test_every_setting_is_documented_in_env_example() -> None:
-    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(),
-                                re.MULTILINE))
+    documented = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE)
+    )
     read = {field.alias for field in Settings.model_fields.values()}
     assert read - documented == set(), "settings missing from .env.example"
     assert documented - read == set(), ".env.example lists settings nobody reads"
