@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +23,7 @@ from bot.domain.case_number import normalize_case_number
 from bot.domain.phones import normalize_phone
 
 LOCALES = ("zh-CN", "en")
+COURT_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _area(code: str) -> str:
@@ -89,8 +91,11 @@ class JudgmentIn(_Strict):
     @field_validator("performance_due")
     @classmethod
     def _due_after_effective(cls, due: date, info: ValidationInfo) -> date:
+        """Compared on the court's calendar (validation context `zone`), whatever offset the
+        sender wrote `effective_at` in."""
         effective_at = info.data.get("effective_at")  # absent when it was itself invalid
-        if effective_at is not None and due < effective_at.date():
+        zone = (info.context or {}).get("zone", COURT_ZONE)
+        if effective_at is not None and due < effective_at.astimezone(zone).date():
             raise ValueError("performance_due must not be before effective_at")
         return due
 

@@ -45,6 +45,9 @@ def plan_from_json(raw: list[dict] | None) -> tuple[PlanStep, ...]:
     return tuple(PlanStep(**step) for step in raw) if raw else DEFAULT_PLAN
 
 
+MIN_GAP = timedelta(hours=12)
+
+
 def schedule(
     plan: tuple[PlanStep, ...],
     effective_at: datetime,
@@ -54,20 +57,21 @@ def schedule(
     zone: ZoneInfo,
     quiet: QuietHours | None,
 ) -> list[tuple[PlanStep, datetime]]:
-    """The steps to send with their UTC times, in order.
+    """The steps to send with their UTC times, in time order.
 
-    The first step always goes (at once if its time has passed). A later step goes only if it
-    falls after the step before it, after `now`, and no later than the end of the due day:
-    a short deadline simply gets fewer reminders. Quiet hours move a time, never drop it.
+    The first step always goes (at once if its time has passed). Another step goes only if it
+    falls after the first one, before the end of the due day, and at least MIN_GAP from every step
+    kept: where steps crowd together (a short deadline), the later ones in the plan win — the
+    warning of the consequences and the deadline matter more than a middle reminder. Quiet
+    hours then move a time, never drop it.
     """
+    first, *rest = plan
     end_of_due = datetime.combine(due + timedelta(days=1), time(0), tzinfo=zone)
-    out: list[tuple[PlanStep, datetime]] = []
-    for step in plan:
+    start = max(first.when(effective_at, due, zone), now)
+    kept = [(first, start)]
+    for step in reversed(rest):
         at = step.when(effective_at, due, zone)
-        if out:
-            if at <= out[-1][1] or at <= now or at >= end_of_due:
-                continue
-        else:
-            at = max(at, now)
-        out.append((step, defer_out_of_quiet(at, quiet, zone)))
-    return out
+        if start < at < end_of_due and all(abs(at - other) >= MIN_GAP for _, other in kept):
+            kept.append((step, at))
+    kept.sort(key=lambda item: item[1])
+    return [(step, defer_out_of_quiet(at, quiet, zone)) for step, at in kept]

@@ -22,6 +22,6 @@ class CaseQueries:
             return await uow.messages.recent(limit)
 
     async def people(self) -> list[dict]:
-        """Everyone the sandbox can speak as: staff, then obligors with a phone."""
+        """The staff directory (the sandbox lists them so one can reply as a judge or official)."""
         async with self._uow() as uow:
             return await uow.users.list()

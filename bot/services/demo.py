@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.judgment import JudgmentIn
 from bot.ports import Clock
 from bot.services.judgments import JudgmentService
 from bot.services.staff import StaffService
@@ -32,7 +31,7 @@ async def seed_demo(staff: StaffService, judgments: JudgmentService, clock: Cloc
     await staff.add_user(role="admin", court_code=COURT["code"], court_name=COURT["name"], **ADMIN)
     now = clock.now()
     result = await judgments.register(
-        JudgmentIn.model_validate(
+        judgments.parse(
             {
                 "case_number": f"（{now.year}）浙0522民初1234号",
                 "court": COURT,

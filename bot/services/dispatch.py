@@ -100,6 +100,9 @@ class Dispatcher:
 
     async def _handle(self, reminder_id: int) -> None:
         try:
+            # Wait for our turn first, so the row is read fresh just before it is sent: a case
+            # closed or an address opted out while the batch waited is seen.
+            await self._pacer.wait()
             async with self._uow() as uow:
                 job = await uow.reminders.job(reminder_id)
             if job is not None:
@@ -127,7 +130,6 @@ class Dispatcher:
                 await uow.commit()
             return
         text = reminder_text(job)
-        await self._pacer.wait()
         started = time.monotonic()
         try:
             async with asyncio.timeout(self._policy.send_timeout):

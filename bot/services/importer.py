@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.domain.case_number import CaseNumberError, normalize_case_number
-from bot.domain.judgment import JudgmentIn, field_errors
+from bot.domain.judgment import field_errors
 from bot.services.judgments import JudgmentService
 
 COLUMNS = (
@@ -78,7 +78,8 @@ def _case_key(raw: str, line: int) -> str:
         return raw
 
 
-def judgment_from_rows(rows: Iterable[dict[str, str]]) -> JudgmentIn:
+def judgment_from_rows(rows: Iterable[dict[str, str]]) -> dict[str, object]:
+    """The judgment contract's JSON shape, from the rows of one case."""
     rows = list(rows)
     first = rows[0]
 
@@ -88,27 +89,25 @@ def judgment_from_rows(rows: Iterable[dict[str, str]]) -> JudgmentIn:
     creditor = None
     if opt(first, "creditor_name"):
         creditor = {"name": first["creditor_name"], "phone": opt(first, "creditor_phone")}
-    return JudgmentIn.model_validate(
-        {
-            "case_number": first["case_number"],
-            "court": {"code": first["court_code"], "name": first["court_name"]},
-            "judge": {"name": first["judge_name"], "phone": first["judge_phone"]},
-            "creditor": creditor,
-            "obligors": [
-                {
-                    "name": row["obligor_name"],
-                    "phone": row["obligor_phone"],
-                    "area_code": row["area_code"],
-                    "locale": opt(row, "locale") or "zh-CN",
-                }
-                for row in rows
-            ],
-            "amount_due": first["amount_due"],
-            "obligations": first["obligations"],
-            "effective_at": first["effective_at"],
-            "performance_due": first["performance_due"],
-        }
-    )
+    return {
+        "case_number": first["case_number"],
+        "court": {"code": first["court_code"], "name": first["court_name"]},
+        "judge": {"name": first["judge_name"], "phone": first["judge_phone"]},
+        "creditor": creditor,
+        "obligors": [
+            {
+                "name": row["obligor_name"],
+                "phone": row["obligor_phone"],
+                "area_code": row["area_code"],
+                "locale": opt(row, "locale") or "zh-CN",
+            }
+            for row in rows
+        ],
+        "amount_due": first["amount_due"],
+        "obligations": first["obligations"],
+        "effective_at": first["effective_at"],
+        "performance_due": first["performance_due"],
+    }
 
 
 async def import_file(
@@ -121,7 +120,7 @@ async def import_file(
     for done, (_, numbered) in enumerate(cases, start=1):
         lines = ",".join(str(n) for n, _ in numbered)
         try:
-            judgment = judgment_from_rows(row for _, row in numbered)
+            judgment = judgments.parse(judgment_from_rows(row for _, row in numbered))
         except ValidationError as exc:
             report.errors.extend((lines, e["field"], e["message"]) for e in field_errors(exc))
         else:

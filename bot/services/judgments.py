@@ -34,6 +34,11 @@ class JudgmentService:
         self._uow, self._clock, self._zone, self._quiet = uow, clock, zone, quiet
         self._metrics = metrics
 
+    def parse(self, data: object) -> JudgmentIn:
+        """Validates a judgment as received (raises pydantic's ValidationError), on the
+        court's calendar."""
+        return JudgmentIn.model_validate(data, context={"zone": self._zone})
+
     async def register(self, judgment: JudgmentIn) -> Registered:
         """Idempotent on the case number: a second delivery changes nothing."""
         try:

@@ -7,7 +7,7 @@ import json
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.domain.judgment import JudgmentIn, field_errors
+from bot.domain.judgment import field_errors
 from handlers.api.openapi import spec
 from handlers.keys import SERVICES
 
@@ -25,7 +25,7 @@ async def post_judgment(request: web.Request) -> web.Response:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _json({"errors": [{"field": "body", "message": "the body must be JSON"}]}, 422)
     try:
-        judgment = JudgmentIn.model_validate(body)
+        judgment = request.app[SERVICES].judgments.parse(body)
     except ValidationError as exc:
         return _json({"errors": field_errors(exc)}, 422)
     result = await request.app[SERVICES].judgments.register(judgment)

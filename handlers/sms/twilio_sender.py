@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -13,6 +14,9 @@ from twilio.rest import Client
 from bot.domain.status import Channel
 from bot.ports import SendError, SendResult
 from handlers.sms.errors import contact_status_for
+
+log = logging.getLogger(__name__)
+CREDENTIAL_ERRORS = {20003, 20005, 20404}  # authenticate, account suspended, no such account
 
 
 class BaseUrlHttpClient(AsyncTwilioHttpClient):
@@ -82,6 +86,12 @@ class TwilioSender:
 def _send_error(exc: TwilioRestException) -> SendError:
     status = contact_status_for(exc.code)
     code = str(exc.code or exc.status)
+    if exc.status in (401, 403) or exc.code in CREDENTIAL_ERRORS:
+        log.error(
+            "Twilio refused our credentials (%s): check TWILIO_ACCOUNT_SID and "
+            "TWILIO_AUTH_TOKEN; messages wait and are retried",
+            code,
+        )
     if status is not None:
         return SendError(code, exc.msg, permanent=True, contact_status=status)
     return SendError(code, exc.msg, permanent=False)

@@ -15,7 +15,6 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
 from bot.bootstrap import Runtime, build
-from bot.domain.judgment import JudgmentIn
 from storage import tables as t
 from storage.db import make_engine
 from tests.conftest import make_settings
@@ -41,7 +40,7 @@ def numbered_judgment(i: int, effective_at: datetime) -> dict[str, Any]:
 
 async def register(runtime: Runtime, body: dict[str, Any]) -> int:
     """Registers a judgment through the service the API calls (set-up for bulk tests)."""
-    result = await runtime.services.judgments.register(JudgmentIn.model_validate(body))
+    result = await runtime.services.judgments.register(runtime.services.judgments.parse(body))
     return result.case_id
 
 

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import Runtime
-from bot.domain.judgment import JudgmentIn
 from storage import tables as t
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork, uow_factory
@@ -34,7 +33,7 @@ def numbered_judgment(i: int, effective_at: datetime) -> dict[str, Any]:
 
 
 async def register(runtime: Runtime, body: dict[str, Any]) -> int:
-    result = await runtime.services.judgments.register(JudgmentIn.model_validate(body))
+    result = await runtime.services.judgments.register(runtime.services.judgments.parse(body))
     return result.case_id
 
 

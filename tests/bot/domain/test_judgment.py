@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -140,3 +141,21 @@ def test_field_errors_messages_are_readable() -> None:
     ]
     errors = _errors(_body(lambda b: _obligor(b, area_code="33052")))
     assert "area_code" in errors[0]["message"]
+
+
+def test_due_date_is_checked_on_the_courts_calendar_whatever_the_offset() -> None:
+    """17:00 UTC on the 25th is already the 26th in Shanghai: a due date of the 25th is late
+    there, however the sender wrote the instant; a court in UTC would accept it."""
+    body = {
+        **JUDGMENT,
+        "effective_at": "2026-11-25T17:00:00+00:00",
+        "performance_due": "2026-11-25",
+    }
+    with pytest.raises(ValidationError) as error:
+        JudgmentIn.model_validate(body)
+    assert [e["field"] for e in field_errors(error.value)] == ["performance_due"]
+    shanghai = {**body, "effective_at": "2026-11-26T01:00:00+08:00"}
+    with pytest.raises(ValidationError):
+        JudgmentIn.model_validate(shanghai)
+    judgment = JudgmentIn.model_validate(body, context={"zone": ZoneInfo("UTC")})
+    assert judgment.performance_due == date(2026, 11, 25)

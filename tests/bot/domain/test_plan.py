@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.plan import DEFAULT_PLAN, PlanStep, plan_from_json, plan_to_json, schedule
+from bot.domain.plan import (
+    DEFAULT_PLAN,
+    MIN_GAP,
+    PlanStep,
+    plan_from_json,
+    plan_to_json,
+    schedule,
+)
 from bot.domain.quiet_hours import QuietHours
 from tests.bot.domain import BOUNDED
 
@@ -63,8 +71,10 @@ def test_day0_waits_for_a_judgment_that_takes_effect_later() -> None:
     [
         (date(2026, 11, 26), ["day0"]),  # due the day it takes effect: the deadline hour has gone
         (date(2026, 11, 27), ["day0", "deadline"]),
-        (date(2026, 11, 28), ["day0", "warning", "deadline"]),
-        (date(2026, 12, 1), ["day0", "middle", "deadline"]),  # the warning would precede middle
+        # the warning would come an hour after day 0: too close, the deadline reminder stays
+        (date(2026, 11, 28), ["day0", "deadline"]),
+        # middle and warning fall on the same hour: the warning of the consequences wins
+        (date(2026, 12, 1), ["day0", "warning", "deadline"]),
         (date(2026, 12, 6), ["day0", "middle", "warning", "deadline"]),
         (date(2027, 3, 1), ["day0", "middle", "warning", "deadline"]),
     ],
@@ -177,6 +187,8 @@ def test_schedule_properties(
     assert all(at.tzinfo is UTC for at in times)
     if quiet is not None:
         assert not any(quiet.contains(at.astimezone(SHANGHAI).time()) for at in times)
+    loud_times = [at for _, at in loud]
+    assert all(b - a >= MIN_GAP for a, b in itertools.pairwise(loud_times))
     assert [step.key for step, _ in steps] == [step.key for step, _ in loud]
     for (_, moved), (_, planned) in zip(steps, loud, strict=True):
         assert planned <= moved < planned + timedelta(days=1)
