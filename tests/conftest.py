@@ -3,25 +3,21 @@ Twilio server on 127.0.0.1, a fake clock, and the real aiohttp app wired to all 
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from storage.migrate import upgrade
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.pg import NO_POSTGRES, POSTGRES_URL, scratch_database
 
 PUBLIC_URL = "https://ducu.court.test"
 API_TOKEN = "test-api-token"
-POSTGRES_URL = os.environ.get("DUCU_TEST_POSTGRES_URL", "")
-NO_POSTGRES = "DUCU_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)"
 
 
 @pytest.fixture(scope="session")
@@ -44,24 +40,9 @@ async def postgres_url() -> AsyncIterator[str]:
     """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    import asyncpg
-
-    base = make_url(POSTGRES_URL)
-    name = f"ducu_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = base.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

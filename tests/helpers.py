@@ -58,3 +58,34 @@ def inbound_form(body: str, sid: str, sender: str = DEBTOR) -> dict[str, str]:
 async def post_signed(client, path: str, form: dict[str, str], signature: str | None = None):
     signature = twilio_signature(path, form) if signature is None else signature
     return await client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+async def new_case(client, clock, **changes: Any) -> int:
+    """Posts the example judgment (effective now, with `changes`) and returns its case id."""
+    created = await client.post(
+        "/api/v1/judgments", json=judgment(clock.now(), **changes), headers=AUTH
+    )
+    assert created.status == 201
+    return (await created.json())["case_id"]
+
+
+async def get_case(client, case_id: int) -> dict[str, Any]:
+    """The case as the API shows it."""
+    response = await client.get(f"/api/v1/cases/{case_id}", headers=AUTH)
+    assert response.status == 200
+    return await response.json()
+
+
+def numbered_judgment(i: int, effective_at: datetime) -> dict[str, Any]:
+    """Judgment `i`: its own case number and its own obligor (and phone)."""
+    body = judgment(effective_at, case_number=f"（2024）浙0522民初{1000 + i}号")
+    body["obligors"] = [
+        {"name": f"林某{i}", "phone": f"+86138{i:08d}", "area_code": "330522102201"}
+    ]
+    return body
+
+
+async def register(runtime, body: dict[str, Any]) -> int:
+    """Registers a judgment through the service the API calls (set-up for bulk tests)."""
+    result = await runtime.services.judgments.register(runtime.services.judgments.parse(body))
+    return result.case_id

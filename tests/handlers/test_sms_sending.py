@@ -15,7 +15,7 @@ from bot.bootstrap import Runtime, build
 from tests.conftest import PUBLIC_URL, make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FROM_NUMBER, FakeTwilio
-from tests.helpers import AUTH, DEBTOR, judgment
+from tests.helpers import DEBTOR, get_case, new_case
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # The longest first backoff is 5 s × 1.5 jitter; the second 10 s × 1.5.
@@ -41,18 +41,6 @@ async def make_client(
         await runtime.close()
 
 
-async def _new_case(client: TestClient, clock: FakeClock) -> int:
-    created = await client.post("/api/v1/judgments", json=judgment(clock.now()), headers=AUTH)
-    assert created.status == 201
-    return (await created.json())["case_id"]
-
-
-async def _case(client: TestClient, case_id: int) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/cases/{case_id}", headers=AUTH)
-    assert response.status == 200
-    return await response.json()
-
-
 def _day0(case: dict[str, Any]) -> dict[str, Any]:
     [reminder] = [r for r in case["reminders"] if r["step"] == "day0"]
     return reminder
@@ -75,7 +63,7 @@ async def test_outbound_request_carries_the_message_and_the_status_callback(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     """The fake only records a message whose Basic auth is the account SID and token."""
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
 
     assert await runtime.services.dispatcher.run_once() == 1
 
@@ -86,7 +74,7 @@ async def test_outbound_request_carries_the_message_and_the_status_callback(
     assert sms["Body"].startswith("【长兴县人民法院】林某：")
     assert sms["StatusCallback"] == f"{PUBLIC_URL}/twilio/status"
     assert set(sms) == {"To", "From", "Body", "StatusCallback", "Sid"}
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     [out] = [i for i in case["timeline"] if i["type"] == "message"]
     assert (out["provider_id"], out["text"], out["status"]) == (sms["Sid"], sms["Body"], "queued")
 
@@ -109,12 +97,12 @@ async def test_wrong_credentials_are_refused_and_retried_later(
 ) -> None:
     """The fake's auth check is live: a request with other credentials never gets through."""
     runtime, client = await make_client(**credentials)
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
 
     assert await runtime.services.dispatcher.run_once() == 1
 
     assert fake_twilio.attempts == 0 and fake_twilio.messages == []
-    day0 = _day0(await _case(client, case_id))
+    day0 = _day0(await get_case(client, case_id))
     assert (day0["status"], day0["error"]) == ("pending", code)
 
 
@@ -135,14 +123,14 @@ async def test_transient_failure_is_retried_after_backoff_and_sent_once(
     code: int | None,
     error: str,
 ) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     fake_twilio.fail_next(status, code)
     dispatcher = runtime.services.dispatcher
 
     assert await dispatcher.run_once() == 1
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    day0 = _day0(await _case(client, case_id))
+    day0 = _day0(await get_case(client, case_id))
     assert (day0["status"], day0["attempts"], day0["error"]) == ("pending", 1, error)
     assert datetime.fromisoformat(day0["due_at"]) > clock.now()
     assert await dispatcher.run_once() == 0  # not before its backoff has passed
@@ -154,7 +142,7 @@ async def test_transient_failure_is_retried_after_backoff_and_sent_once(
 
     assert fake_twilio.attempts == 2
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     day0 = _day0(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("sent", 2, None)
     assert len(_events(case, "reminder_sent")) == 1
@@ -169,7 +157,7 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
     # 1 s, not less: the client and the fake share one event loop, and a loaded CI box can
     # stall it long enough that a shorter timeout fires before the fake sees the request.
     runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     fake_twilio.fail_next(503, delay=4.0)  # hangs, then fails: nothing accepted meanwhile
     dispatcher = runtime.services.dispatcher
 
@@ -178,7 +166,7 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
     assert time.monotonic() - started < 3.0
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    day0 = _day0(await _case(client, case_id))
+    day0 = _day0(await get_case(client, case_id))
     assert day0["status"] == "pending"
     # The HTTP client's timeout ("network") or the dispatcher's own ("timeout"), whichever
     # fires first: both are set from DUCU_SEND_TIMEOUT.
@@ -189,14 +177,14 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
 
     assert fake_twilio.attempts == 2
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
-    assert _day0(await _case(client, case_id))["status"] == "sent"
+    assert _day0(await get_case(client, case_id))["status"] == "sent"
 
 
 async def test_gives_up_after_max_attempts_transient_failures(
     make_client: MakeClient, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     runtime, client = await make_client(DUCU_MAX_ATTEMPTS=3)
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     fake_twilio.fail_next(500, times=10)
     dispatcher = runtime.services.dispatcher
 
@@ -206,7 +194,7 @@ async def test_gives_up_after_max_attempts_transient_failures(
     assert await dispatcher.run_once() == 0
 
     assert fake_twilio.attempts == 3 and fake_twilio.messages == []
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     day0 = _day0(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("failed", 3, "500")
     [failed] = _events(case, "delivery_failed")
@@ -222,14 +210,14 @@ async def test_opted_out_at_twilio_is_one_attempt_and_ends_the_sms_plan(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     """21610: the contact becomes opted out; no later step for that debtor reaches Twilio."""
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     fake_twilio.fail_next(400, 21610)
     dispatcher = runtime.services.dispatcher
 
     assert await dispatcher.run_once() == 1
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _sms_status(case) == "opted_out"
     day0 = _day0(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("failed", 1, "21610")
@@ -243,7 +231,7 @@ async def test_opted_out_at_twilio_is_one_attempt_and_ends_the_sms_plan(
     clock.advance(days=11)  # past every later step of the plan
     assert await dispatcher.run_once() == 3
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert [r["status"] for r in case["reminders"]] == ["failed"] * 4
     assert sorted(e["detail"]["step"] for e in _events(case, "unreachable")) == [
         "day0",
@@ -257,7 +245,7 @@ async def test_opted_out_at_twilio_is_one_attempt_and_ends_the_sms_plan(
 async def test_invalid_number_is_one_attempt_and_marks_the_contact(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock, code: int
 ) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     fake_twilio.fail_next(400, code)
 
     assert await runtime.services.dispatcher.run_once() == 1
@@ -265,7 +253,7 @@ async def test_invalid_number_is_one_attempt_and_marks_the_contact(
     assert await runtime.services.dispatcher.run_once() == 0
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _sms_status(case) == "invalid"
     day0 = _day0(case)
     assert (day0["status"], day0["error"]) == ("failed", str(code))

@@ -17,27 +17,20 @@ from bot.bootstrap import Runtime
 from bot.domain.texts import render
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
-from tests.helpers import AUTH, DEBTOR, inbound_form, judgment, post_signed, twilio_signature
+from tests.helpers import (
+    DEBTOR,
+    get_case,
+    inbound_form,
+    new_case,
+    post_signed,
+    twilio_signature,
+)
 
 SMS = "/twilio/sms"
 SID = "SM" + "1" * 32
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 Forgery = Callable[[dict[str, str]], tuple[str, dict[str, str]]]
-
-
-async def _new_case(client: TestClient, clock: FakeClock, **changes: Any) -> int:
-    created = await client.post(
-        "/api/v1/judgments", json=judgment(clock.now(), **changes), headers=AUTH
-    )
-    assert created.status == 201
-    return (await created.json())["case_id"]
-
-
-async def _case(client: TestClient, case_id: int) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/cases/{case_id}", headers=AUTH)
-    assert response.status == 200
-    return await response.json()
 
 
 def _events(case: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -112,14 +105,14 @@ async def test_unsigned_or_forged_inbound_is_refused_and_leaves_no_trace(
     forgery: Forgery,
 ) -> None:
     """A bad signature gets 403; the forged STOP neither opts out nor burns its MessageSid."""
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     form = inbound_form("STOP", SID)
     path, headers = forgery(form)
 
     refused = await client.post(path, data=form, headers=headers)
 
     assert refused.status == 403
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _messages(case, "in") == [] and _events(case, "debtor_replied") == []
     assert _sms_status(case) == "active"
     # The same MessageSid, now genuinely from Twilio, is handled as new: had the forgery been
@@ -127,7 +120,7 @@ async def test_unsigned_or_forged_inbound_is_refused_and_leaves_no_trace(
     assert await _say(client, "2", SID) == [render("intent.hardship")]
     assert await runtime.services.dispatcher.run_once() == 1
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert [m["text"] for m in _messages(case, "in")] == ["2"]
     assert [e["detail"]["intent"] for e in _events(case, "debtor_replied")] == ["hardship"]
 
@@ -135,7 +128,7 @@ async def test_unsigned_or_forged_inbound_is_refused_and_leaves_no_trace(
 @SQLITE_ONLY
 async def test_signature_covers_the_query_string(client: TestClient, clock: FakeClock) -> None:
     """A webhook URL with a query is accepted when the signature was made over that query."""
-    await _new_case(client, clock)
+    await new_case(client, clock)
     form = inbound_form("帮助", SID)
     path = SMS + "?case=1"
     response = await client.post(
@@ -152,7 +145,7 @@ async def test_same_message_sid_three_times_in_a_row_has_one_effect(
     client: TestClient, clock: FakeClock
 ) -> None:
     """Twilio's retries get the first answer again and add nothing to the case."""
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     form = inbound_form("申报财产", SID)
 
     answers = []
@@ -164,7 +157,7 @@ async def test_same_message_sid_three_times_in_a_row_has_one_effect(
 
     assert answers[0] == answers[1] == answers[2]
     assert _twiml_messages(answers[0]) == [render("intent.assets")]
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert [m["text"] for m in _messages(case, "in")] == ["申报财产"]
     assert [m["text"] for m in _messages(case, "out")] == [render("intent.assets")]
     assert len(_events(case, "debtor_replied")) == 1
@@ -174,7 +167,7 @@ async def test_same_message_sid_three_times_at_once_has_one_effect(
     client: TestClient, clock: FakeClock
 ) -> None:
     """Concurrent deliveries of one MessageSid race on the store; one wins, all get its answer."""
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     form = inbound_form("3", SID)
 
     responses = await asyncio.gather(*(post_signed(client, SMS, form) for _ in range(3)))
@@ -183,7 +176,7 @@ async def test_same_message_sid_three_times_at_once_has_one_effect(
     answers = [await r.text() for r in responses]
     assert answers[0] == answers[1] == answers[2]
     assert _twiml_messages(answers[0]) == [render("intent.settle")]
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert [m["text"] for m in _messages(case, "in")] == ["3"]
     assert [m["text"] for m in _messages(case, "out")] == [render("intent.settle")]
     assert len(_events(case, "debtor_replied")) == 1
@@ -201,17 +194,17 @@ async def test_stop_in_any_spelling_opts_out_and_the_next_reminder_is_not_sent(
     clock: FakeClock,
     word: str,
 ) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
 
     assert await _say(client, word, SID) == [render("opted_out")]
 
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _sms_status(case) == "opted_out"
     assert [e["detail"]["intent"] for e in _events(case, "debtor_replied")] == ["opt_out"]
     # The day-0 reminder is due now: it is claimed, but nothing goes to Twilio.
     assert await runtime.services.dispatcher.run_once() == 1
     assert fake_twilio.attempts == 0 and fake_twilio.messages == []
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert case["reminders"][0]["step"] == "day0"
     assert case["reminders"][0]["status"] == "failed"
     [unreachable] = _events(case, "unreachable")
@@ -227,15 +220,15 @@ async def test_start_after_stop_makes_the_number_active_again(
     clock: FakeClock,
     word: str,
 ) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     await _say(client, "STOP", SID)
 
     assert await _say(client, word, "SM" + "2" * 32) == [render("opted_in")]
 
-    assert _sms_status(await _case(client, case_id)) == "active"
+    assert _sms_status(await get_case(client, case_id)) == "active"
     assert await runtime.services.dispatcher.run_once() == 1
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
-    assert (await _case(client, case_id))["reminders"][0]["status"] == "sent"
+    assert (await get_case(client, case_id))["reminders"][0]["status"] == "sent"
 
 
 @SQLITE_ONLY
@@ -243,19 +236,19 @@ async def test_start_after_stop_makes_the_number_active_again(
 async def test_help_in_any_spelling_gets_the_help_text(
     client: TestClient, clock: FakeClock, word: str
 ) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
 
     [answer] = await _say(client, word, SID)
 
     assert answer == render("help")
     assert "申报财产" in answer
-    assert _sms_status(await _case(client, case_id)) == "active"
+    assert _sms_status(await get_case(client, case_id)) == "active"
 
 
 @SQLITE_ONLY
 async def test_english_debtor_gets_english_help(client: TestClient, clock: FakeClock) -> None:
     obligor = {"name": "Lin", "phone": DEBTOR, "area_code": "330522102201", "locale": "en"}
-    await _new_case(client, clock, obligors=[obligor])
+    await new_case(client, clock, obligors=[obligor])
 
     [answer] = await _say(client, "help", SID)
 
@@ -267,7 +260,7 @@ async def test_english_debtor_gets_english_help(client: TestClient, clock: FakeC
 async def test_unknown_number_gets_a_polite_reply_without_case_information(
     client: TestClient, clock: FakeClock
 ) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
     stranger = "+8613700001111"
 
     [answer] = await _say(client, "我的案子怎么样了 1234号", SID, sender=stranger)
@@ -275,17 +268,17 @@ async def test_unknown_number_gets_a_polite_reply_without_case_information(
     assert answer == render("unknown_sender")
     for secret in ("1234", "林某", "130", "长兴", "李法官"):
         assert secret not in answer
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _messages(case, "in") == [] and _events(case, "debtor_replied") == []
 
 
 @SQLITE_ONLY
 async def test_free_text_gets_the_menu(client: TestClient, clock: FakeClock) -> None:
-    case_id = await _new_case(client, clock)
+    case_id = await new_case(client, clock)
 
     assert await _say(client, "我现在手头比较紧，能不能晚点还", SID) == [render("menu")]
 
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert [e["detail"]["intent"] for e in _events(case, "debtor_replied")] == ["free_text"]
     assert [m["text"] for m in _messages(case, "out")] == [render("menu")]
     assert _sms_status(case) == "active"

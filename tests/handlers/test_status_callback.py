@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, FROM_NUMBER, FakeTwilio
-from tests.helpers import AUTH, DEBTOR, judgment, post_signed, twilio_signature
+from tests.helpers import AUTH, DEBTOR, get_case, judgment, post_signed, twilio_signature
 
 STATUS = "/twilio/status"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -45,12 +45,6 @@ async def _sent_reminder(
     return (await created.json())["case_id"], sms["Sid"]
 
 
-async def _case(client: TestClient, case_id: int) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/cases/{case_id}", headers=AUTH)
-    assert response.status == 200
-    return await response.json()
-
-
 async def _report(client: TestClient, sid: str, status: str, error: str | None = None) -> None:
     response = await post_signed(client, STATUS, status_form(sid, status, error))
     assert response.status == 204
@@ -75,13 +69,13 @@ async def test_sent_then_delivered(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     case_id, sid = await _sent_reminder(client, runtime, fake_twilio, clock)
-    assert _outbound(await _case(client, case_id))["status"] == "queued"
+    assert _outbound(await get_case(client, case_id))["status"] == "queued"
 
     await _report(client, sid, "sent")
-    assert _outbound(await _case(client, case_id))["status"] == "sent"
+    assert _outbound(await get_case(client, case_id))["status"] == "sent"
     await _report(client, sid, "delivered")
 
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "delivered"
     assert _sms_status(case) == "active" and _events(case, "unreachable") == []
 
@@ -95,7 +89,7 @@ async def test_late_callbacks_never_move_the_status_back(
     for status in ("delivered", "sent", "queued", "delivered", "sending"):
         await _report(client, sid, status)
 
-    assert _outbound(await _case(client, case_id))["status"] == "delivered"
+    assert _outbound(await get_case(client, case_id))["status"] == "delivered"
 
 
 async def test_undelivered_unknown_handset_marks_the_contact_invalid(
@@ -107,7 +101,7 @@ async def test_undelivered_unknown_handset_marks_the_contact_invalid(
     await _report(client, sid, "sent")
     await _report(client, sid, "undelivered", "30005")
 
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "undelivered"
     assert _sms_status(case) == "invalid"
     [unreachable] = _events(case, "unreachable")
@@ -116,7 +110,7 @@ async def test_undelivered_unknown_handset_marks_the_contact_invalid(
     clock.advance(days=3)  # the middle step is due
     assert await runtime.services.dispatcher.run_once() == 1
     assert fake_twilio.attempts == 1
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert [r["status"] for r in case["reminders"]] == ["sent", "failed", "pending", "pending"]
 
 
@@ -129,7 +123,7 @@ async def test_undelivered_with_a_transient_code_keeps_the_contact(
 
     await _report(client, sid, "undelivered", "30003")
 
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "undelivered"
     assert _sms_status(case) == "active" and _events(case, "unreachable") == []
 
@@ -139,13 +133,13 @@ async def test_unknown_message_sid_is_acknowledged_and_changes_nothing(
 ) -> None:
     """A callback for a message we never sent gets 204 (so Twilio stops) and touches nothing."""
     case_id, sid = await _sent_reminder(client, runtime, fake_twilio, clock)
-    before = await _case(client, case_id)
+    before = await get_case(client, case_id)
 
     await _report(client, "SM" + "f" * 32, "undelivered", "30005")
 
-    assert await _case(client, case_id) == before
+    assert await get_case(client, case_id) == before
     await _report(client, sid, "delivered")  # the known one still works afterwards
-    assert _outbound(await _case(client, case_id))["status"] == "delivered"
+    assert _outbound(await get_case(client, case_id))["status"] == "delivered"
 
 
 @pytest.mark.parametrize(
@@ -165,14 +159,14 @@ async def test_unsigned_status_callback_is_refused(
     headers: dict[str, str],
 ) -> None:
     case_id, sid = await _sent_reminder(client, runtime, fake_twilio, clock)
-    before = await _case(client, case_id)
+    before = await get_case(client, case_id)
 
     response = await client.post(
         STATUS, data=status_form(sid, "undelivered", "30005"), headers=headers
     )
 
     assert response.status == 403
-    assert await _case(client, case_id) == before
+    assert await get_case(client, case_id) == before
 
 
 @SQLITE_ONLY
@@ -190,5 +184,5 @@ async def test_status_callback_signed_with_another_token_or_for_the_sms_url_is_r
         response = await client.post(STATUS, data=form, headers={"X-Twilio-Signature": signature})
         assert response.status == 403
 
-    case = await _case(client, case_id)
+    case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "queued" and _sms_status(case) == "active"

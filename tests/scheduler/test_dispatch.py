@@ -20,28 +20,13 @@ from storage.db import make_engine
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import AUTH, DEBTOR, SHANGHAI, judgment
+from tests.helpers import AUTH, DEBTOR, SHANGHAI, judgment, numbered_judgment, register
 
 
 def shanghai(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
     """A November/December 2026 wall-clock time in Shanghai (day 27 → 27 November)."""
     month, day = (11, day) if day <= 30 else (12, day - 30)
     return datetime(2026, month, day, hour, minute, second, tzinfo=SHANGHAI)
-
-
-def numbered_judgment(i: int, effective_at: datetime) -> dict[str, Any]:
-    """Judgment `i`: its own case number and its own obligor (and phone)."""
-    body = judgment(effective_at, case_number=f"（2024）浙0522民初{1000 + i}号")
-    body["obligors"] = [
-        {"name": f"林某{i}", "phone": f"+86138{i:08d}", "area_code": "330522102201"}
-    ]
-    return body
-
-
-async def register(runtime: Runtime, body: dict[str, Any]) -> int:
-    """Registers a judgment through the service the API calls (set-up for bulk tests)."""
-    result = await runtime.services.judgments.register(runtime.services.judgments.parse(body))
-    return result.case_id
 
 
 async def reminders(runtime: Runtime, case_id: int) -> dict[str, dict[str, Any]]:

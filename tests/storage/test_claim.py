@@ -17,24 +17,10 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork, uow_factory
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import DEBTOR, SHANGHAI, judgment
+from tests.helpers import DEBTOR, SHANGHAI, judgment, numbered_judgment, register
 
 UowFactory = Callable[[], SqlUnitOfWork]
 LEASE = timedelta(seconds=120)
-
-
-def numbered_judgment(i: int, effective_at: datetime) -> dict[str, Any]:
-    """Judgment `i`: its own case number and its own obligor (and phone)."""
-    body = judgment(effective_at, case_number=f"（2024）浙0522民初{1000 + i}号")
-    body["obligors"] = [
-        {"name": f"林某{i}", "phone": f"+86138{i:08d}", "area_code": "330522102201"}
-    ]
-    return body
-
-
-async def register(runtime: Runtime, body: dict[str, Any]) -> int:
-    result = await runtime.services.judgments.register(runtime.services.judgments.parse(body))
-    return result.case_id
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ table of the models, a second run is harmless, and autogenerate finds nothing le
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.tables import Base
-from tests.conftest import NO_POSTGRES, POSTGRES_URL
+from tests.pg import NO_POSTGRES, POSTGRES_URL, scratch_database
 
 
 @pytest.fixture
@@ -25,22 +24,8 @@ async def empty_postgres_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database with no schema at all, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    import asyncpg
-
-    base = make_url(POSTGRES_URL)
-    name = f"ducu_migrate_{uuid.uuid4().hex[:12]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    yield base.set(database=name).render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with scratch_database("ducu_migrate") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
