@@ -5,9 +5,9 @@ repository and unit of work until none are left or the time budget of a run is s
 starts from the same table (every row pending again). The baseline, measured in the same run on
 the same table, is a plain `SELECT id FROM reminders LIMIT n`: what reading n ids costs at all.
 
-    /work/venv/bin/python bench/claim.py                 # SQLite; PostgreSQL too when
+    python bench/claim.py                 # SQLite; PostgreSQL too when
                                                          # DUCU_TEST_POSTGRES_URL is set
-    /work/venv/bin/python bench/claim.py --rows 20000 --budget 5
+    python bench/claim.py --rows 20000 --budget 5
 
 Two modes. `record` (the default runs): after each claim the worker marks its rows sent in a
 transaction of its own, as the dispatcher does, so only the rows in flight are leased.

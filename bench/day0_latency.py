@@ -6,8 +6,8 @@ server (tests/fakes/twilio.py) on 127.0.0.1. K judgments effective now are poste
 another; each waits for its SMS, then a random pause, so the posts fall at every phase of the
 dispatch interval. The baseline, in the same run, is the time of the POST alone.
 
-    /work/venv/bin/python bench/day0_latency.py            # K = 20, SQLite in a temp dir
-    /work/venv/bin/python bench/day0_latency.py --postgres  # a throwaway database on the
+    python bench/day0_latency.py            # K = 20, SQLite in a temp dir
+    python bench/day0_latency.py --postgres  # a throwaway database on the
                                                             # server of DUCU_TEST_POSTGRES_URL
 
 Quiet hours are off (DUCU_QUIET_HOURS=""), so the figure does not depend on the hour it runs at.
