@@ -13,6 +13,7 @@ from bot.domain.records import (
     NewReminder,
     ReminderJob,
     Sender,
+    StaffMember,
 )
 
 
@@ -89,6 +90,12 @@ class UserRepository(Protocol):
         telegram_chat_id: int | None = None,
     ) -> int: ...
     async def list(self, role: str | None = None) -> list[dict[str, Any]]: ...
+    async def judge_of(self, case_id: int) -> StaffMember | None: ...
+    async def officials_for(self, area_code: str) -> list[StaffMember]:
+        """The officials registered for the longest prefix of `area_code` that has any."""
+        ...
+
+    async def admins_of(self, court_id: int) -> list[StaffMember]: ...
 
 
 class AreaRepository(Protocol):
@@ -111,6 +118,7 @@ class CaseRepository(Protocol):
         created_at: datetime,
     ) -> int: ...
     async def link_obligor(self, case_id: int, obligor_id: int) -> None: ...
+    async def set_status(self, case_id: int, status: str) -> None: ...
     async def view(self, case_id: int) -> dict[str, Any] | None: ...
 
 
@@ -178,6 +186,12 @@ class MessageRepository(Protocol):
     async def recent(self, limit: int = 1000) -> list[dict[str, Any]]: ...
 
 
+class FilingRepository(Protocol):
+    async def add(
+        self, *, case_id: int, obligor_id: int, kind: str, payload: dict[str, Any], at: datetime
+    ) -> int: ...
+
+
 class EventRepository(Protocol):
     async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None: ...
 
@@ -196,6 +210,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     messages: MessageRepository
     events: EventRepository
+    filings: FilingRepository
     conversations: ConversationRepository
 
     async def __aenter__(self) -> UnitOfWork: ...

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import records
-from bot.domain.status import CaseStatus, Channel, ReminderStatus, later_status
+from bot.domain.areas import prefixes
+from bot.domain.status import CaseStatus, Channel, ReminderStatus, Role, later_status
 from bot.ports import Conflict
 from storage import tables as t
 
@@ -36,6 +37,10 @@ def _obligor(row: t.Obligor) -> records.Obligor:
 
 def _contact(row: t.Contact) -> records.Contact:
     return records.Contact(row.id, row.obligor_id, row.channel, row.address, row.status)
+
+
+def _staff(row: t.User) -> records.StaffMember:
+    return records.StaffMember(row.id, row.role, row.name, row.phone, row.telegram_chat_id)
 
 
 def _case(row: t.Case) -> records.CaseSummary:
@@ -107,6 +112,35 @@ class UserRepository(_Repo):
             for u in users
         ]
 
+    async def judge_of(self, case_id: int) -> records.StaffMember | None:
+        user = await self.session.scalar(
+            select(t.User).join(t.Case, t.Case.judge_id == t.User.id).where(t.Case.id == case_id)
+        )
+        return _staff(user) if user else None
+
+    async def officials_for(self, area_code: str) -> list[records.StaffMember]:
+        for prefix in prefixes(area_code):
+            users = (
+                await self.session.scalars(
+                    select(t.User)
+                    .where(t.User.role == Role.OFFICIAL, t.User.area_code == prefix)
+                    .order_by(t.User.id)
+                )
+            ).all()
+            if users:
+                return [_staff(u) for u in users]
+        return []
+
+    async def admins_of(self, court_id: int) -> list[records.StaffMember]:
+        users = (
+            await self.session.scalars(
+                select(t.User)
+                .where(t.User.role == Role.ADMIN, t.User.court_id == court_id)
+                .order_by(t.User.id)
+            )
+        ).all()
+        return [_staff(u) for u in users]
+
 
 class AreaRepository(_Repo):
     async def ensure(self, code: str, name: str) -> None:
@@ -157,6 +191,9 @@ class CaseRepository(_Repo):
                 case_id=case_id, obligor_id=obligor_id
             )
         )
+
+    async def set_status(self, case_id: int, status: str) -> None:
+        await self.session.execute(update(t.Case).where(t.Case.id == case_id).values(status=status))
 
     async def view(self, case_id: int) -> dict[str, Any] | None:
         case = await self.session.get(t.Case, case_id)
@@ -339,6 +376,8 @@ class ReminderRepository(_Repo):
                     "due_at": r.due_at,
                     "status": ReminderStatus.PENDING,
                     "attempts": 0,
+                    "user_id": r.user_id,
+                    "body": r.body,
                 }
                 for r in reminders
             ],
@@ -396,6 +435,7 @@ class ReminderRepository(_Repo):
         if row is None:
             return None
         reminder, case, court, obligor = row
+        staff = await self.session.get(t.User, reminder.user_id) if reminder.user_id else None
         contact = await self.session.scalar(
             select(t.Contact).where(
                 t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
@@ -410,6 +450,8 @@ class ReminderRepository(_Repo):
             court_signature=f"【{court.name}】",
             obligor=_obligor(obligor),
             contact=_contact(contact) if contact else None,
+            staff=_staff(staff) if staff else None,
+            body=reminder.body,
         )
 
     async def finish(
@@ -550,6 +592,18 @@ class MessageRepository(_Repo):
         ]
 
 
+class FilingRepository(_Repo):
+    async def add(
+        self, *, case_id: int, obligor_id: int, kind: str, payload: dict[str, Any], at: datetime
+    ) -> int:
+        filing = t.Filing(
+            case_id=case_id, obligor_id=obligor_id, kind=kind, payload=payload, created_at=at
+        )
+        self.session.add(filing)
+        await _flush(self.session)
+        return filing.id
+
+
 class EventRepository(_Repo):
     async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None:
         self.session.add(t.Event(case_id=case_id, kind=kind, at=at, detail=detail))
@@ -561,7 +615,9 @@ class ConversationRepository(_Repo):
         row = await self.session.get(t.Conversation, (channel, address))
         if row is None:
             return records.ConversationState(channel, address)
-        return records.ConversationState(channel, address, row.flow, row.step, dict(row.data))
+        return records.ConversationState(
+            channel, address, row.flow, row.step, dict(row.data), row.updated_at
+        )
 
     async def save(self, state: records.ConversationState, at: datetime) -> None:
         row = await self.session.get(t.Conversation, (state.channel, state.address))

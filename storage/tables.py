@@ -117,7 +117,8 @@ class CaseObligor(Base):
 
 
 class Reminder(Base):
-    """One planned reminder: the outbox row the dispatcher claims, sends and closes."""
+    """The outbox: a planned reminder to an obligor, or a notice to a staff member about one
+    (`user_id` and its pre-rendered `body` set). The dispatcher claims, sends and closes it."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -137,6 +138,22 @@ class Reminder(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     last_error: Mapped[str | None] = mapped_column(String(200))
     finished_at: Mapped[datetime | None]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_reminders_user_id"))
+    body: Mapped[str | None] = mapped_column(Text)
+
+
+class Filing(Base):
+    """What a debtor filed through a conversation: assets, hardship, a proposal, a payment."""
+
+    __tablename__ = "filings"
+    __table_args__ = (Index("ix_filings_case", "case_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="filed")
+    created_at: Mapped[datetime]
 
 
 class Message(Base):
@@ -180,7 +197,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     address: Mapped[str] = mapped_column(String(64), primary_key=True)
-    flow: Mapped[str] = mapped_column(String(32), default="menu")
+    flow: Mapped[str] = mapped_column(String(32), default="")
     step: Mapped[str] = mapped_column(String(32), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]

@@ -25,6 +25,7 @@ class SqlUnitOfWork:
         self.reminders = r.ReminderRepository(session)
         self.messages = r.MessageRepository(session)
         self.events = r.EventRepository(session)
+        self.filings = r.FilingRepository(session)
         self.conversations = r.ConversationRepository(session)
         return self
 

@@ -2,21 +2,35 @@
 
 Every inbound message is stored, deduplicated on the provider's id, answered and recorded in
 one transaction, so a provider's retry gets the same answer and causes no second effect.
+Flows are written once (`bot/conversation/flows.py`); the engine walks them: it asks which
+case first when the debtor has several, keeps a history for BACK, reads everything back for
+confirmation, files it, and parks a flow left idle so that it can be resumed for a day.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.conversation import keywords
-from bot.conversation.types import InboundMessage, Reply
-from bot.domain.records import Sender
+from bot.conversation.flow import READBACK, Flow, Invalid, Turn
+from bot.conversation.flows import FLOWS
+from bot.conversation.types import Choice, InboundMessage, Reply
+from bot.domain.case_number import short_case_number
+from bot.domain.records import CaseSummary, ConversationState, Sender
 from bot.domain.status import ContactStatus
 from bot.domain.texts import render
 from bot.metrics import Metrics
 from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
+from bot.services import filings
 
 log = logging.getLogger(__name__)
+
+IDLE = timedelta(minutes=30)  # a flow left this long is parked: the next message asks first
+KEEP = timedelta(hours=24)  # a parked flow is dropped after this
+CASE_STEP, CONFIRM_STEP = "case", "confirm"
 
 
 class ConversationEngine:
@@ -54,8 +68,10 @@ class ConversationEngine:
                 status="received",
             )
             state = await uow.conversations.load(message.channel, message.address)
-            replies = await self._respond(uow, sender, message)
-            state.data["last_text_at"] = now.isoformat()
+            if sender.obligor is None or sender.contact is None:
+                replies = [Reply(render("unknown_sender"))]
+            else:
+                replies = await Conversation(uow, sender, state, message, self._clock).respond()
             await uow.conversations.save(state, now)
             for reply in replies:
                 await uow.messages.add(
@@ -72,31 +88,220 @@ class ConversationEngine:
             await uow.commit()
         return replies
 
-    async def _respond(
-        self, uow: UnitOfWork, sender: Sender, message: InboundMessage
-    ) -> list[Reply]:
-        if sender.obligor is None or sender.contact is None:
-            return [Reply(render("unknown_sender"))]
-        locale = sender.obligor.locale
-        intent = keywords.intent_of(message.choice or message.text)
-        now = self._clock.now()
-        for case in sender.open_cases:
-            await uow.events.add(
-                case.id,
-                "debtor_replied",
-                now,
-                channel=message.channel,
-                intent=intent or "free_text",
-                obligor_id=sender.obligor.id,
+
+class Conversation:
+    """One inbound message from a known obligor, against the conversation's state."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        sender: Sender,
+        state: ConversationState,
+        message: InboundMessage,
+        clock: Clock,
+    ) -> None:
+        assert sender.obligor is not None and sender.contact is not None
+        self.uow, self.sender, self.state, self.clock = uow, sender, state, clock
+        self.obligor, self.contact = sender.obligor, sender.contact
+        self.text = message.choice or message.text or ""
+        self.channel = message.channel
+        self.intent = keywords.intent_of(self.text)
+        self.command = keywords.command_of(self.text)
+        self.now = clock.now()
+        self.locale = self.obligor.locale
+        self.today = self.now.astimezone(ZoneInfo(self.obligor.timezone)).date()
+
+    def t(self, key: str, **values: object) -> str:
+        return render(key, self.locale, **values)
+
+    async def respond(self) -> list[Reply]:
+        state = self.state
+        if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
+            state.clear()
+        opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
+        if opting or not state.flow:  # answers inside a flow are not fresh replies
+            for case in self.sender.open_cases:
+                await self.uow.events.add(
+                    case.id,
+                    "debtor_replied",
+                    self.now,
+                    channel=self.channel,
+                    intent=self.intent or "free_text",
+                    obligor_id=self.obligor.id,
+                )
+        if opting:
+            return [await self._opt(self.intent)]
+        if not state.flow:
+            return [await self._outside_a_flow()]
+        if state.data.get("_parked") or (state.updated_at and self.now - state.updated_at > IDLE):
+            return [await self._parked()]
+        return [await self._in_a_flow()]
+
+    # --- outside a flow -------------------------------------------------------------------
+
+    async def _opt(self, intent: str) -> Reply:
+        status = ContactStatus.OPTED_OUT if intent == keywords.OPT_OUT else ContactStatus.ACTIVE
+        await self.uow.obligors.set_contact_status(self.contact.id, status)
+        return Reply(self.t("opted_out" if intent == keywords.OPT_OUT else "opted_in"))
+
+    async def _outside_a_flow(self) -> Reply:
+        if self.intent == keywords.HELP:
+            return Reply(self.t("help"))
+        if self.intent == "agent":
+            cases = list(self.sender.open_cases)
+            if not cases:
+                return Reply(self.t("no_open_case"))
+            await self._file("agent", {}, cases, self.t("agent.summary"))
+            return Reply(self.t("intent.agent"))
+        if self.intent in FLOWS:
+            return await self._start(FLOWS[self.intent])
+        return Reply(self.t("menu"))
+
+    async def _start(self, flow: Flow) -> Reply:
+        cases = self.sender.open_cases
+        if not cases:
+            return Reply(self.t("no_open_case"))
+        self.state.clear()
+        self.state.flow = flow.intent
+        if len(cases) == 1:
+            self.state.data["_cases"] = [cases[0].id]
+            return self._goto(flow, flow.steps[0].key)
+        self.state.step = CASE_STEP
+        return self._case_prompt(flow)
+
+    # --- a parked flow ----------------------------------------------------------------------
+
+    async def _parked(self) -> Reply:
+        flow = FLOWS[self.state.flow]
+        if self.command == keywords.RESUME:
+            self.state.data.pop("_parked", None)
+            return self._prompt(flow)
+        if self.command == keywords.CANCEL:
+            self.state.clear()
+            return Reply(self.t("flow.cancelled"))
+        if self.intent in FLOWS or self.intent == "agent" or self.intent == keywords.HELP:
+            self.state.clear()
+            return await self._outside_a_flow()
+        self.state.data["_parked"] = True
+        return Reply(self.t("flow.resume", flow=self.t(f"flow.{flow.intent}")))
+
+    # --- inside a flow ----------------------------------------------------------------------
+
+    async def _in_a_flow(self) -> Reply:
+        flow, state = FLOWS[self.state.flow], self.state
+        if self.command == keywords.CANCEL:
+            state.clear()
+            return Reply(self.t("flow.cancelled"))
+        if self.command == keywords.BACK:
+            return self._back(flow)
+        if self.intent == keywords.HELP and keywords.normalize(self.text) != "0":
+            return Reply(self.t("flow.help"))
+        if state.step == CASE_STEP:
+            return self._choose_case(flow)
+        if state.step == CONFIRM_STEP:
+            return await self._confirm(flow)
+        turn = self._turn()
+        before = copy.deepcopy(state.data)
+        try:
+            following = flow.step(state.step).accept(turn)
+        except Invalid as exc:
+            state.data = before
+            return Reply(self.t(exc.key))
+        state.data.setdefault("_history", []).append([state.step, before])
+        return self._goto(flow, following or flow.after(state.step) or READBACK)
+
+    def _goto(self, flow: Flow, step: str) -> Reply:
+        self.state.step = CONFIRM_STEP if step == READBACK else step
+        return self._prompt(flow)
+
+    def _prompt(self, flow: Flow) -> Reply:
+        if self.state.step == CASE_STEP:
+            return self._case_prompt(flow)
+        if self.state.step == CONFIRM_STEP:
+            return Reply(
+                self.t("confirm.ask", summary=flow.summary(self._turn())),
+                (Choice("1", self.t("confirm.yes")), Choice("2", self.t("confirm.redo"))),
             )
-        if intent == keywords.OPT_OUT:
-            await uow.obligors.set_contact_status(sender.contact.id, ContactStatus.OPTED_OUT)
-            return [Reply(render("opted_out", locale))]
-        if intent == keywords.OPT_IN:
-            await uow.obligors.set_contact_status(sender.contact.id, ContactStatus.ACTIVE)
-            return [Reply(render("opted_in", locale))]
-        if intent == keywords.HELP:
-            return [Reply(render("help", locale))]
-        if intent in keywords.MENU:
-            return [Reply(render(f"intent.{intent}", locale))]
-        return [Reply(render("menu", locale))]
+        return flow.step(self.state.step).prompt(self._turn())
+
+    def _back(self, flow: Flow) -> Reply:
+        history = self.state.data.get("_history") or []
+        if not history:
+            return Reply(self.t("flow.first_step"))
+        step, data = history.pop()
+        data["_history"] = history
+        self.state.step, self.state.data = step, data
+        return self._prompt(flow)
+
+    def _turn(self) -> Turn:
+        return Turn(self.text, self.command, self.locale, self.today, self._case(), self.state.data)
+
+    def _case(self) -> CaseSummary | None:
+        chosen = self.state.data.get("_cases") or []
+        if len(chosen) != 1:
+            return None
+        return next((c for c in self.sender.open_cases if c.id == chosen[0]), None)
+
+    # --- which case -------------------------------------------------------------------------
+
+    def _case_prompt(self, flow: Flow) -> Reply:
+        cases = self.sender.open_cases
+        choices = [Choice(str(n), short_case_number(c.case_number)) for n, c in enumerate(cases, 1)]
+        if flow.all_cases:
+            choices.append(Choice(str(len(cases) + 1), self.t("case.all")))
+        return Reply(self.t("case.which", count=len(cases)), tuple(choices))
+
+    def _choose_case(self, flow: Flow) -> Reply:
+        cases = self.sender.open_cases
+        answer = keywords.normalize(self.text)
+        everything = self.command == keywords.ALL or answer == str(len(cases) + 1)
+        if everything and flow.all_cases:
+            chosen = [c.id for c in cases]
+        elif answer.isdigit() and 1 <= int(answer) <= len(cases):
+            chosen = [cases[int(answer) - 1].id]
+        else:
+            chosen = [
+                c.id
+                for c in cases
+                if keywords.normalize(short_case_number(c.case_number)) == answer
+                or keywords.normalize(c.case_number) == answer
+            ]
+        if len(chosen) == 0:
+            return Reply(self.t("error.case"))
+        self.state.data["_history"] = [[CASE_STEP, {}]]
+        self.state.data["_cases"] = chosen
+        return self._goto(flow, flow.steps[0].key)
+
+    # --- read-back and filing ---------------------------------------------------------------
+
+    async def _confirm(self, flow: Flow) -> Reply:
+        answer = keywords.normalize(self.text)
+        if self.command == keywords.YES or answer == "1":
+            cases = [c for c in self.sender.open_cases if c.id in self.state.data["_cases"]]
+            if not cases:  # closed meanwhile
+                self.state.clear()
+                return Reply(self.t("no_open_case"))
+            staff_view = Turn(
+                "", None, filings.STAFF_LOCALE, self.today, self._case(), self.state.data
+            )
+            payload = {k: v for k, v in self.state.data.items() if not k.startswith("_")}
+            await self._file(flow.intent, payload, cases, flow.summary(staff_view))
+            self.state.clear()
+            return Reply(self.t(f"filed.{flow.intent}"))
+        if self.command == keywords.REDO or answer == "2":
+            kept = {"_cases": self.state.data["_cases"]}
+            self.state.data = kept
+            return self._goto(flow, flow.steps[0].key)
+        return Reply(self.t("error.confirm"))
+
+    async def _file(self, kind: str, payload: dict, cases: list[CaseSummary], summary: str) -> None:
+        await filings.file(
+            self.uow,
+            kind=kind,
+            payload=payload,
+            cases=cases,
+            obligor=self.obligor,
+            phone=self.contact.address,
+            summary=summary,
+            now=self.now,
+        )

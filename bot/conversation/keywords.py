@@ -38,3 +38,32 @@ def intent_of(text: str) -> str | None:
     word = normalize(text)
     # `?` alone asks for help; after a word it is only punctuation: `退订？`, `help?`.
     return _LOOKUP.get(word.rstrip("?") or word)
+
+
+# Words that steer a flow once it has started (numbers there are answers, not menu picks).
+BACK = "back"
+CANCEL = "cancel"
+RESUME = "resume"
+YES = "yes"
+REDO = "redo"
+DONE = "done"
+NOTHING = "nothing"
+ALL = "all"
+SKIP = "skip"
+_COMMANDS: dict[str, tuple[str, ...]] = {
+    BACK: ("返回", "上一步", "BACK"),
+    CANCEL: ("取消", "退出", "CANCEL", "QUIT", "EXIT"),
+    RESUME: ("继续", "RESUME", "CONTINUE"),
+    YES: ("确认", "确定", "是", "对", "YES", "Y", "OK", "CONFIRM"),
+    REDO: ("修改", "重填", "REDO", "EDIT"),
+    DONE: ("完成", "好了", "结束", "DONE", "FINISH"),
+    NOTHING: ("无", "没有", "无财产", "NONE", "NOTHING"),
+    ALL: ("全部", "所有", "ALL"),
+    SKIP: ("跳过", "不填", "SKIP", "NO"),
+}
+_COMMAND_LOOKUP = {word: cmd for cmd, words in _COMMANDS.items() for word in words}
+
+
+def command_of(text: str) -> str | None:
+    word = normalize(text)
+    return _COMMAND_LOOKUP.get(word.rstrip("?") or word)

@@ -35,8 +35,18 @@ class CaseSummary:
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    id: int
+    role: str
+    name: str
+    phone: str | None
+    telegram_chat_id: int | None
+
+
+@dataclass(frozen=True)
 class ReminderJob:
-    """Everything one due reminder needs to be decided on and sent."""
+    """Everything one due outbox row needs to be decided on and sent: a reminder to the
+    obligor, or (`staff` and `body` set) a notice to a staff member about that obligor."""
 
     reminder_id: int
     step_key: str
@@ -46,6 +56,8 @@ class ReminderJob:
     court_signature: str
     obligor: Obligor
     contact: Contact | None
+    staff: StaffMember | None = None
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,8 @@ class NewReminder:
     step_key: str
     template: str
     due_at: datetime
+    user_id: int | None = None
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +82,14 @@ class Sender:
 
 @dataclass
 class ConversationState:
+    """Where a conversation stands: the flow and step under way (empty: none) and its data."""
+
     channel: str
     address: str
-    flow: str = "menu"
+    flow: str = ""
     step: str = ""
     data: dict = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    def clear(self) -> None:
+        self.flow, self.step, self.data = "", "", {}

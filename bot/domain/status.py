@@ -19,6 +19,7 @@ class Channel(StrEnum):
 
 class CaseStatus(StrEnum):
     OPEN = "open"
+    PAUSED = "paused"  # a payment was reported; reminders wait for the judge to confirm it
     PERFORMED = "performed"
     CLOSED = "closed"
 

@@ -1,77 +1,106 @@
-"""Every text a debtor reads, per locale. `render` falls back to zh-CN, never to a key."""
+"""Every text a debtor reads, from one gettext catalog per locale.
+
+The catalogs are the .po files `bot/locales/<locale>/LC_MESSAGES/ducu.po`, shipped as package
+data and compiled in memory the first time a locale is used: there is no compile step. Message
+ids are symbolic keys (`reminder.day0`, `menu`), the texts `str.format` templates. An unknown
+locale reads the default one (zh-CN), and so does a text that a locale lacks; a key that no
+catalog has raises KeyError, since it is a mistake in the code, never the debtor's.
+"""
 
 from __future__ import annotations
 
+import functools
+import gettext
 from datetime import date
+from importlib import resources
+from importlib.resources.abc import Traversable
+from io import BytesIO
+
+from babel.dates import format_date as _babel_format_date
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 
 DEFAULT_LOCALE = "zh-CN"
+LOCALES: tuple[str, ...] = ("zh-CN", "en")
+DOMAIN = "ducu"
+CATALOGS: Traversable = resources.files("bot") / "locales"
+# CLDR date patterns per locale; others use their "medium" format. English drops the comma of
+# "Dec 31, 2026": a reminder at its longest (court, amount, case number) needs that character.
+_DATE_FORMATS = {"zh-CN": "y年M月d日", "en": "d MMM y"}
 
-_CONSEQUENCES_ZH = (
-    "逾期将加倍支付迟延履行期间利息，并可被纳入失信名单、限制高消费、罚款拘留，"
-    "情节严重的追究拒执罪。"
-)
-# English reminders still carry a Chinese signature and case number, so they go as UCS-2
-# (67 characters a segment) like the Chinese ones: keep them as short.
-_CONSEQUENCES_EN = "Late: double interest, blacklist, fines, detention."
+_BY_TAG = {tag.lower(): tag for tag in LOCALES}
+_BY_LANGUAGE: dict[str, str] = {}
+for _tag in LOCALES:
+    _BY_LANGUAGE.setdefault(_tag.split("-")[0].lower(), _tag)
 
-TEXTS: dict[str, dict[str, str]] = {
-    "zh-CN": {
-        "reminder.day0": "{sig}{name}：您的{case}案已进入执行前督促程序，"
-        "请于{due}前履行，应付{amount}元。回复1申报财产 2报告困难 3和解 4宽限 5已履行 0帮助",
-        "reminder.middle": "{sig}{name}：提醒您{case}案应于{due}前履行{amount}元。"
-        "有困难请回复2，申请和解或分期回复3，已履行回复5。",
-        "reminder.warning": "{sig}{name}：{case}案履行期限{due}将至，应付{amount}元。"
-        + _CONSEQUENCES_ZH
-        + "回复0帮助",
-        "reminder.deadline": "{sig}{name}：今天是{case}案履行期限最后一天，应付{amount}元。"
-        "逾期申请人可申请强制执行。回复3和解 4宽限 5已履行",
-        "menu": "请回复数字：1申报财产 2报告困难 3和解分期 4申请宽限 5已履行 6人工联系 0帮助。"
-        "回复TD退订短信提醒。",
-        "help": "本号码用于法院执行前督促。回复1申报财产 2报告困难 3申请和解或分期 4申请宽限 "
-        "5报告已履行 6请工作人员联系您。退订回复TD，恢复回复START。",
-        "intent.assets": "已收到您申报财产的请求，承办法官将与您联系核实。",
-        "intent.hardship": "已收到您的困难报告，当地工作人员将与您联系。",
-        "intent.settle": "已收到您的和解或分期意向，承办法官将与您联系商定方案。",
-        "intent.grace": "已收到您的宽限申请，承办法官将与您联系。",
-        "intent.paid": "已收到您的履行报告，承办法官核实后将确认。",
-        "intent.agent": "已为您登记人工联系，当地工作人员将尽快致电您。",
-        "unknown_sender": "未找到与本号码关联的案件。如有疑问，请直接联系法院。",
-        "opted_out": "您已退订短信提醒。法院仍可能通过其他方式联系您。回复START恢复。",
-        "opted_in": "您已恢复短信提醒。回复0查看帮助。",
-    },
-    "en": {
-        "reminder.day0": "{sig}{name}: case {case} is in pre-enforcement urging. "
-        "Pay CNY {amount} by {due}. Reply 0 for help.",
-        "reminder.middle": "{sig}{name}: case {case}, CNY {amount} is due by {due}. "
-        "Reply 2 hardship, 3 settle, 5 paid.",
-        "reminder.warning": "{sig}{name}: case {case}, CNY {amount} due {due}. " + _CONSEQUENCES_EN,
-        "reminder.deadline": "{sig}{name}: today is the last day to pay CNY {amount} in case "
-        "{case}. Reply 3 settle, 4 grace, 5 paid.",
-        "menu": "Reply: 1 assets, 2 hardship, 3 settle/instalments, 4 grace, 5 paid, "
-        "6 call me, 0 help. Reply STOP to opt out.",
-        "help": "Court pre-enforcement urging. Reply 1 declare assets, 2 hardship, "
-        "3 settlement, 4 grace period, 5 paid, 6 call me. STOP opts out, START resumes.",
-        "intent.assets": "We got your wish to declare assets; the judge will contact you.",
-        "intent.hardship": "We got your hardship report; a local official will contact you.",
-        "intent.settle": "We got your settlement wish; the judge will contact you to agree terms.",
-        "intent.grace": "We got your grace period request; the judge will contact you.",
-        "intent.paid": "We got your payment report; the judge will confirm it.",
-        "intent.agent": "A local official will call you soon.",
-        "unknown_sender": "No case is linked to this number. Please contact the court directly.",
-        "opted_out": "You will get no more SMS reminders. The court may still reach you "
-        "otherwise. Reply START to resume.",
-        "opted_in": "SMS reminders resumed. Reply 0 for help.",
-    },
-}
+
+def resolve(locale: str | None) -> str:
+    """The supported locale for a debtor's locale tag.
+
+    The same tag (`zh_CN` and `zh-CN` alike), else the first supported locale of the same
+    language (`zh-Hans` → zh-CN, `en-GB` → en), else the default.
+    """
+    if not locale:
+        return DEFAULT_LOCALE
+    tag = locale.replace("_", "-").lower()
+    return _BY_TAG.get(tag) or _BY_LANGUAGE.get(tag.split("-")[0], DEFAULT_LOCALE)
+
+
+def catalog_name(locale: str) -> str:
+    """The catalog's folder and Babel's name for a supported locale: zh-CN → zh_CN."""
+    return locale.replace("-", "_")
+
+
+def catalog_path(locale: str, root: Traversable = CATALOGS) -> Traversable:
+    return root / catalog_name(locale) / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.cache
+def catalog(locale: str, root: Traversable = CATALOGS) -> Catalog:
+    """The parsed catalog of a supported locale; an invalid .po file raises PoFileError."""
+    with catalog_path(locale, root).open("rb") as po:
+        return read_po(po, locale=catalog_name(locale), domain=DOMAIN, abort_invalid=True)
+
+
+class _Missing(gettext.NullTranslations):
+    """The end of the fallback chain: a key that no catalog has."""
+
+    def gettext(self, message: str) -> str:
+        raise KeyError(message)
+
+
+@functools.cache
+def translations(locale: str, root: Traversable = CATALOGS) -> gettext.NullTranslations:
+    """A locale's texts, falling back to the default locale's, then to KeyError."""
+    mo = BytesIO()
+    write_mo(mo, catalog(locale, root))  # leaves out fuzzy and empty entries: they fall back
+    mo.seek(0)
+    compiled = Translations(mo, domain=DOMAIN)
+    compiled.add_fallback(
+        _Missing() if locale == DEFAULT_LOCALE else translations(DEFAULT_LOCALE, root)
+    )
+    return compiled
+
+
+def keys() -> set[str]:
+    """Every message id in any catalog."""
+    return {
+        message.id
+        for locale in LOCALES
+        for message in catalog(locale)
+        if message.id and isinstance(message.id, str)
+    }
 
 
 def render(key: str, locale: str | None = None, **values: object) -> str:
-    catalog = TEXTS.get(locale or DEFAULT_LOCALE, TEXTS[DEFAULT_LOCALE])
-    template = catalog.get(key) or TEXTS[DEFAULT_LOCALE][key]
-    return template.format(**values)
+    """The text `key` in the debtor's locale, its placeholders filled with `values`."""
+    return translations(resolve(locale)).gettext(key).format(**values)
 
 
 def format_date(day: date, locale: str | None) -> str:
-    if locale == "en":
-        return day.isoformat()
-    return f"{day.year}年{day.month}月{day.day}日"
+    """A date as a debtor reads it: `2026年12月6日`, `6 Dec 2026`."""
+    supported = resolve(locale)
+    pattern = _DATE_FORMATS.get(supported, "medium")
+    return _babel_format_date(day, pattern, locale=catalog_name(supported))

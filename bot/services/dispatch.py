@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.money import format_yuan
@@ -26,6 +26,7 @@ from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
 from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
+PAUSE_RECHECK = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -112,28 +113,33 @@ class Dispatcher:
 
     async def _decide_and_send(self, job: ReminderJob) -> None:
         now = self._clock.now()
-        if job.case.status != CaseStatus.OPEN:
-            await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
-            return
-        if job.contact is None or job.contact.status != ContactStatus.ACTIVE:
-            reason = job.contact.status if job.contact else "no contact"
-            await self._finish(
-                job, ReminderStatus.FAILED, f"unreachable: {reason}", event="unreachable"
-            )
-            return
+        if job.staff is not None:  # a notice to a judge, official or admin
+            address, text = job.staff.phone, job.body or ""
+            if not address:
+                await self._finish(job, ReminderStatus.FAILED, "staff member has no phone")
+                return
+        else:
+            if job.case.status == CaseStatus.PAUSED:  # a reported payment awaits the judge
+                await self._defer(job, now + PAUSE_RECHECK)
+                return
+            if job.case.status != CaseStatus.OPEN:
+                await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
+                return
+            if job.contact is None or job.contact.status != ContactStatus.ACTIVE:
+                reason = job.contact.status if job.contact else "no contact"
+                await self._finish(
+                    job, ReminderStatus.FAILED, f"unreachable: {reason}", event="unreachable"
+                )
+                return
+            address, text = job.contact.address, reminder_text(job)
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
         if allowed > now:
-            async with self._uow() as uow:
-                await uow.reminders.retry_at(
-                    job.reminder_id, due_at=allowed, error=None, refund_attempt=True
-                )
-                await uow.commit()
+            await self._defer(job, allowed)
             return
-        text = reminder_text(job)
         started = time.monotonic()
         try:
             async with asyncio.timeout(self._policy.send_timeout):
-                result = await self._sender.send(job.contact.address, text)
+                result = await self._sender.send(address, text)
         except SendError as exc:
             await self._failed(job, text, exc)
             return
@@ -148,11 +154,11 @@ class Dispatcher:
             message_id = await uow.messages.add(
                 direction="out",
                 channel=self._sender.channel,
-                address=job.contact.address,
+                address=address,
                 text=text,
                 at=self._clock.now(),
                 case_id=job.case.id,
-                obligor_id=job.obligor.id,
+                obligor_id=None if job.staff else job.obligor.id,
                 provider=self._sender.provider,
                 provider_id=result.provider_id,
                 status=result.status,
@@ -163,13 +169,22 @@ class Dispatcher:
                 at=self._clock.now(),
                 message_id=message_id,
             )
-            await uow.events.add(
-                job.case.id,
-                "reminder_sent",
-                self._clock.now(),
-                step=job.step_key,
-                obligor_id=job.obligor.id,
-            )
+            if job.staff is None:
+                await uow.events.add(
+                    job.case.id,
+                    "reminder_sent",
+                    self._clock.now(),
+                    step=job.step_key,
+                    obligor_id=job.obligor.id,
+                )
+            else:
+                await uow.events.add(
+                    job.case.id,
+                    "staff_notified",
+                    self._clock.now(),
+                    user_id=job.staff.id,
+                    role=job.staff.role,
+                )
             await uow.commit()
 
     async def _failed(self, job: ReminderJob, text: str, error: SendError) -> None:
@@ -178,6 +193,11 @@ class Dispatcher:
         ).inc()
         if error.permanent:
             log.warning("reminder %s: permanent failure %s", job.reminder_id, error.code)
+            if job.staff is not None:  # a staff number is the court's to fix, not the debtor's
+                await self._finish(
+                    job, ReminderStatus.FAILED, error.code, event="staff_unreachable"
+                )
+                return
             await self._finish(
                 job,
                 ReminderStatus.FAILED,
@@ -201,6 +221,14 @@ class Dispatcher:
                 job.reminder_id,
                 due_at=self._clock.now() + timedelta(seconds=delay),
                 error=error.code,
+            )
+            await uow.commit()
+
+    async def _defer(self, job: ReminderJob, until: datetime) -> None:
+        """Later, not lost; the attempt it was claimed with is given back."""
+        async with self._uow() as uow:
+            await uow.reminders.retry_at(
+                job.reminder_id, due_at=until, error=None, refund_attempt=True
             )
             await uow.commit()
 

@@ -1,20 +1,39 @@
-"""Texts a debtor reads: both locales complete, and every one fits in two SMS segments even
-with the longest values a real case gives it. Also the segment arithmetic itself."""
+"""The message catalogs a debtor's texts come from: they parse cleanly, every locale has the
+same texts with the same placeholders, every text fits in two SMS segments even with the
+longest values a real case gives it, and every key the code uses is in them. Also how they
+load: locale tags, fallback to zh-CN, and dates."""
 
 from __future__ import annotations
 
+import ast
+import re
 import string
+from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
+from babel import Locale
+from babel.messages.pofile import PoFileError, read_po
 
 from bot.domain.money import format_yuan
-from bot.domain.sms import MAX_SEGMENTS, fits, is_gsm, segments
-from bot.domain.texts import DEFAULT_LOCALE, TEXTS, format_date, render
+from bot.domain.plan import DEFAULT_PLAN
+from bot.domain.sms import fits, segments
+from bot.domain.texts import (
+    CATALOGS,
+    DEFAULT_LOCALE,
+    LOCALES,
+    catalog,
+    catalog_name,
+    catalog_path,
+    format_date,
+    keys,
+    render,
+    translations,
+)
 
-LOCALES = sorted(TEXTS)
-KEYS = sorted(TEXTS[DEFAULT_LOCALE])
-PLACEHOLDERS = {"sig", "name", "case", "amount", "due"}
+ROOT = Path(__file__).resolve().parents[3]
+KEYS = sorted(keys())
 
 # Court signatures as the storage layer builds them (`【{court.name}】`): the contract's example,
 # a court named with its province and city, and the longest county-level court name in China.
@@ -27,24 +46,119 @@ LONG_NAME = "欧阳娜"
 LONG_CASE = "（2024）浙0522民初12345号"
 LONG_AMOUNT = format_yuan(1_234_567_890)  # 12,345,678.90
 LONG_DUE = date(2026, 12, 31)
+STAFF_SEGMENTS = 4
+
+
+def long_values(locale: str) -> dict[str, str]:
+    """The longest realistic value of every placeholder but {sig}. A text with a new
+    placeholder needs its value here before the length check can render it."""
+    long_date = format_date(LONG_DUE, locale)
+    return {
+        "name": LONG_NAME,
+        "case": LONG_CASE,
+        "amount": LONG_AMOUNT,
+        "due": format_date(LONG_DUE, locale),
+        "owed": LONG_AMOUNT,
+        "total": LONG_AMOUNT,
+        "down": LONG_AMOUNT,
+        "count": "60",
+        "day": "28",
+        "first": long_date,
+        "last": long_date,
+        "date": long_date,
+        "until": long_date,
+        "flow": render("flow.settle", locale),
+        "reason": render("hardship.business_failure", locale),
+        "details": "家中老人长期住院，本人又因工厂停产失业，目前没有收入来源，靠亲戚接济…",
+        "items": "房产土地 长兴县雉城街道某小区… 1,200,000; 车辆 浙E12345小轿车 80,000",
+        "method": render("paid.court_account", locale),
+        "reference": render("paid.reference_is", locale, reference="4300123456789012"),
+        "reduction": render("settle.reduction", locale),
+        "phone": "+8613800138000",
+        "summary": render(
+            "settle.summary_lump",
+            locale,
+            amount=LONG_AMOUNT,
+            date=long_date,
+            owed=LONG_AMOUNT,
+            reduction=render("settle.reduction", locale),
+        ),
+    }
+
+
+def _texts(locale: str) -> dict[str, str]:
+    return {m.id: m.string for m in catalog(locale) if m.id and isinstance(m.id, str)}
 
 
 def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
-def test_both_locales_define_the_same_keys() -> None:
-    assert LOCALES == ["en", "zh-CN"]
-    assert set(TEXTS["en"]) == set(TEXTS["zh-CN"])
+# --- the catalog files ------------------------------------------------------------------
+
+
+def test_the_catalog_folders_are_the_supported_locales() -> None:
+    on_disk = {entry.name for entry in CATALOGS.iterdir() if entry.is_dir()}
+    assert on_disk == {catalog_name(locale) for locale in LOCALES}
+    assert DEFAULT_LOCALE in LOCALES
+    for locale in LOCALES:
+        assert catalog_path(locale).is_file()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_catalog_parses_without_warnings_fuzzy_or_empty_entries(
+    locale: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = catalog_path(locale).read_text(encoding="utf-8")
+    with catalog_path(locale).open("rb") as po:
+        parsed = read_po(po, abort_invalid=True)
+    assert capsys.readouterr() == ("", "")  # Babel prints its warnings
+    assert parsed.locale == Locale.parse(catalog_name(locale)), "Language header ≠ folder"
+    assert not parsed.fuzzy, "the header is marked fuzzy"
+    assert not parsed.obsolete, "obsolete (#~) entries: delete them"
+    messages = [m for m in parsed if m.id]
+    assert messages
+    assert [m.id for m in messages if m.fuzzy] == [], "fuzzy entries are left out when loading"
+    assert [m.id for m in messages if not m.string] == [], "empty msgstr"
+    assert [m.id for m in messages if not isinstance(m.id, str)] == [], "no plural forms"
+    assert list(parsed.check()) == []
+    # Babel quietly merges a repeated msgid into one entry: find it in the file itself.
+    ids = Counter(re.findall(r'^msgid "(.*)"$', raw, re.MULTILINE))
+    assert [i for i, n in ids.items() if n > 1] == [], "msgid repeated (or a multi-line msgid)"
+
+
+def test_an_invalid_catalog_raises_when_loaded_rather_than_printing(tmp_path: Path) -> None:
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "ducu.po").write_text('msgid "menu"\n', encoding="utf-8")  # no msgstr
+    with pytest.raises(PoFileError):
+        translations(DEFAULT_LOCALE, tmp_path)
+
+
+def test_every_locale_has_the_same_keys() -> None:
+    texts = {locale: set(_texts(locale)) for locale in LOCALES}
+    for locale in LOCALES:
+        assert texts[locale] == texts[DEFAULT_LOCALE], locale
+    assert set(KEYS) == texts[DEFAULT_LOCALE]
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_both_locales_use_the_same_placeholders(key: str) -> None:
-    fields = {locale: _fields(TEXTS[locale][key]) for locale in LOCALES}
-    assert fields["en"] == fields["zh-CN"]
-    assert fields["en"] <= PLACEHOLDERS
+def test_every_locale_uses_the_same_named_placeholders(key: str) -> None:
+    fields = {locale: _fields(_texts(locale)[key]) for locale in LOCALES}
+    for locale in LOCALES:
+        assert fields[locale] == fields[DEFAULT_LOCALE], locale
+    assert all(name.isidentifier() for name in fields[DEFAULT_LOCALE]), "{} or {0}: name it"
     if key.startswith("reminder."):
-        assert fields["en"] >= {"sig", "name", "case", "amount"}  # court, debtor, case, sum
+        assert fields[DEFAULT_LOCALE] >= {"sig", "name", "case", "amount"}  # court, debtor, case
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("key", KEYS)
+def test_every_placeholder_is_explained_to_translators(key: str, locale: str) -> None:
+    message = catalog(locale)[key]
+    comments = " ".join(message.auto_comments)
+    unexplained = {name for name in _fields(message.string) if f"{{{name}}}" not in comments}
+    assert unexplained == set(), f"add a `#. {{name}} …` comment above {key}"
 
 
 @pytest.mark.parametrize("signature", SIGNATURES)
@@ -53,20 +167,101 @@ def test_both_locales_use_the_same_placeholders(key: str) -> None:
 def test_every_text_fits_in_two_segments_with_long_values(
     key: str, locale: str, signature: str
 ) -> None:
-    text = render(
-        key,
-        locale,
-        sig=signature,
-        name=LONG_NAME,
-        case=LONG_CASE,
-        amount=LONG_AMOUNT,
-        due=format_date(LONG_DUE, locale),
-    )
+    values = {"sig": signature, **long_values(locale)}
+    unknown = _fields(_texts(locale)[key]) - set(values)
+    assert unknown == set(), f"{key} uses {unknown}: add its longest value to long_values()"
+    text = render(key, locale, **values)
     assert "{" not in text and "}" not in text
-    assert fits(text), f"{segments(text)} segments, {len(text)} characters: {text}"
+    # Notices to staff may run longer (4 segments); whatever a debtor reads fits in 2.
+    limit = STAFF_SEGMENTS if key.startswith("notify.") else 2
+    assert fits(text, limit), f"{segments(text)} segments, {len(text)} characters: {text}"
     if key.startswith("reminder."):
         assert text.startswith(signature + LONG_NAME)
         assert LONG_CASE in text and LONG_AMOUNT in text
+
+
+# --- the keys the code uses ---------------------------------------------------------------
+
+# A dotted lower-case string constant in the code is taken for a msgid...
+_MSGID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+")
+# ...except these, which are not texts.
+NOT_MSGIDS = {"aiohttp.access"}
+# Calls whose first argument is a msgid even when it has no dot (`render("menu")`).
+_TEXT_CALLS = {"render", "t"}
+_SCANNED = ("bot", "handlers", "scheduler")
+
+
+def _call_name(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def _used_keys(root: Path, packages: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """Literal msgids and f-string msgid prefixes (`f"intent.{intent}"`) in the code, each
+    with where it was first seen."""
+    literal: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            where = str(path.relative_to(root))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    if _MSGID.fullmatch(node.value) and node.value not in NOT_MSGIDS:
+                        literal.setdefault(node.value, f"{where}:{node.lineno}")
+                elif isinstance(node, ast.Call) and _call_name(node) in _TEXT_CALLS and node.args:
+                    first = node.args[0]
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        literal.setdefault(first.value, f"{where}:{node.lineno}")
+                elif isinstance(node, ast.JoinedStr) and node.values:
+                    head = node.values[0]
+                    if (
+                        isinstance(head, ast.Constant)
+                        and isinstance(head.value, str)
+                        and head.value.endswith(".")
+                        and _MSGID.fullmatch(head.value + "x")
+                    ):
+                        prefixes.setdefault(head.value, f"{where}:{node.lineno}")
+    return literal, prefixes
+
+
+def test_the_scan_finds_the_keys_it_should(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "flows.py").write_text(
+        "import logging\n"
+        "log = logging.getLogger('aiohttp.access')\n"
+        "def reply(turn, intent, locale):\n"
+        "    turn.t('help')\n"
+        "    ask = Step('settle.down')\n"
+        "    shown = f'{intent}: {locale}'\n"
+        "    return render(f'intent.{intent}', locale), render(\n        'menu', locale)\n",
+        encoding="utf-8",
+    )
+    literal, prefixes = _used_keys(tmp_path, ("pkg",))
+    assert literal == {
+        "help": "pkg/flows.py:4",
+        "settle.down": "pkg/flows.py:5",
+        "menu": "pkg/flows.py:7",
+    }
+    assert prefixes == {"intent.": "pkg/flows.py:7"}
+
+
+def test_every_key_the_code_uses_is_in_the_catalogs() -> None:
+    literal, prefixes = _used_keys(ROOT, _SCANNED)
+    known = keys()
+    missing = {key: where for key, where in literal.items() if key not in known}
+    assert missing == {}, "add these msgids to every catalog (or, if not texts, to NOT_MSGIDS)"
+    no_key = {p: where for p, where in prefixes.items() if not any(k.startswith(p) for k in known)}
+    assert no_key == {}, "f-string msgids with no key of that prefix in the catalogs"
+
+
+def test_every_reminder_template_of_the_default_plan_is_in_the_catalogs() -> None:
+    assert {step.template for step in DEFAULT_PLAN} <= keys()
+
+
+# --- loading --------------------------------------------------------------------------------
 
 
 def test_a_reminder_as_the_dispatcher_renders_it() -> None:
@@ -86,15 +281,76 @@ def test_a_reminder_as_the_dispatcher_renders_it() -> None:
     assert segments(text) == 2
 
 
-def test_render_falls_back_to_chinese_for_an_unknown_or_missing_locale() -> None:
-    assert render("help", "fr") == TEXTS["zh-CN"]["help"]
-    assert render("help", None) == TEXTS["zh-CN"]["help"]
-    assert render("help", "en") == TEXTS["en"]["help"]
+@pytest.mark.parametrize(
+    ("locale", "reads"),
+    [
+        ("zh-CN", "zh-CN"),
+        ("zh_CN", "zh-CN"),
+        ("zh", "zh-CN"),
+        ("zh-Hans", "zh-CN"),
+        ("en", "en"),
+        ("EN", "en"),
+        ("en-US", "en"),
+        ("en_GB", "en"),
+        ("fr", "zh-CN"),
+        ("", "zh-CN"),
+        (None, "zh-CN"),
+    ],
+)
+def test_a_locale_tag_reads_its_catalog_or_the_default(locale: str | None, reads: str) -> None:
+    assert render("help", locale) == _texts(reads)["help"]
+    assert render("menu", locale) == _texts(reads)["menu"]
 
 
-def test_render_of_an_unknown_key_raises_rather_than_sending_the_key() -> None:
+def test_the_two_locales_really_differ() -> None:
+    assert render("help", "en") != render("help", "zh-CN")
+    assert render("help", "en").startswith("Court pre-enforcement urging.")
+
+
+@pytest.mark.parametrize("locale", [*LOCALES, "fr", None])
+def test_render_of_an_unknown_key_raises_rather_than_sending_the_key(locale: str | None) -> None:
     with pytest.raises(KeyError):
-        render("no.such.text", "en")
+        render("no.such.text", locale)
+
+
+def _write_po(root: Path, locale: str, body: str) -> None:
+    folder = root / catalog_name(locale) / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    header = f'msgid ""\nmsgstr ""\n"Language: {catalog_name(locale)}\\n"\n'
+    header += '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    (folder / "ducu.po").write_text(header + body, encoding="utf-8")
+
+
+def test_a_text_a_locale_lacks_comes_from_the_default_locale(tmp_path: Path) -> None:
+    """On catalogs written here: missing, empty and fuzzy entries fall back to zh-CN."""
+    _write_po(
+        tmp_path,
+        "zh-CN",
+        'msgid "both"\nmsgstr "两者{x}"\n\nmsgid "only_zh"\nmsgstr "仅中文"\n\n'
+        'msgid "empty_en"\nmsgstr "空"\n\nmsgid "fuzzy_en"\nmsgstr "模糊"\n',
+    )
+    _write_po(
+        tmp_path,
+        "en",
+        'msgid "both"\nmsgstr "both {x}"\n\nmsgid "empty_en"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "fuzzy_en"\nmsgstr "fuzzy"\n\nmsgid "only_en"\nmsgstr "English"\n',
+    )
+    en = translations("en", tmp_path)
+    assert en.gettext("both").format(x=1) == "both 1"
+    assert en.gettext("only_zh") == "仅中文"
+    assert en.gettext("empty_en") == "空"
+    assert en.gettext("fuzzy_en") == "模糊"
+    assert en.gettext("only_en") == "English"
+    with pytest.raises(KeyError):
+        en.gettext("nowhere")
+    with pytest.raises(KeyError):
+        translations("zh-CN", tmp_path).gettext("only_en")
+
+
+def test_keys_are_every_msgid_of_every_catalog() -> None:
+    assert keys() == set().union(*(_texts(locale) for locale in LOCALES))
+    assert "" not in keys()
+    assert {"menu", "help", "reminder.day0", "intent.agent"} <= keys()
 
 
 @pytest.mark.parametrize(
@@ -102,66 +358,12 @@ def test_render_of_an_unknown_key_raises_rather_than_sending_the_key() -> None:
     [
         (date(2026, 12, 6), "zh-CN", "2026年12月6日"),
         (date(2026, 12, 6), None, "2026年12月6日"),
-        (date(2026, 12, 6), "en", "2026-12-06"),
+        (date(2026, 12, 6), "fr", "2026年12月6日"),
         (date(2027, 1, 31), "zh-CN", "2027年1月31日"),
+        (date(2026, 12, 6), "en", "6 Dec 2026"),
+        (date(2026, 9, 30), "en_GB", "30 Sep 2026"),
+        (date(2026, 5, 1), "en-US", "1 May 2026"),
     ],
 )
 def test_format_date(day: date, locale: str | None, shown: str) -> None:
     assert format_date(day, locale) == shown
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("", 1),
-        # GSM-7: 160 in one segment, 153 a segment when concatenated
-        ("a" * 160, 1),
-        ("a" * 161, 2),
-        ("a" * 306, 2),
-        ("a" * 307, 3),
-        ("a" * 459, 3),
-        ("a" * 460, 4),
-        # the extension table (^{}\[~]|€ and form feed) takes two septets a character
-        ("{" * 80, 1),
-        ("{" * 81, 2),
-        ("a" * 158 + "€", 1),
-        ("a" * 159 + "€", 2),
-        ("a" * 151 + "[" + "a" * 153, 2),  # 306 septets
-        ("a" * 152 + "[" + "a" * 153, 3),  # 307 septets
-        ("\f" * 80, 1),
-        ("¥" * 160, 1),  # ¥ is in the basic table
-        # UCS-2: 70 in one segment, 67 a segment when concatenated
-        ("中" * 70, 1),
-        ("中" * 71, 2),
-        ("中" * 134, 2),
-        ("中" * 135, 3),
-        ("中" * 201, 3),
-        ("中" * 202, 4),
-        ("a" * 69 + "中", 1),  # one character outside GSM makes the whole message UCS-2
-        ("a" * 70 + "中", 2),
-        ("ç" + "a" * 69, 1),  # lower-case ç is not in the GSM table (upper-case Ç is)
-        ("ç" + "a" * 70, 2),
-        ("{" * 69 + "中", 1),  # in UCS-2 the extension characters count once
-        # characters outside the BMP take two UTF-16 code units
-        ("😀" * 35, 1),
-        ("😀" * 36, 2),
-        ("😀" * 67, 2),
-        ("😀" * 68, 3),
-    ],
-)
-def test_segments(text: str, expected: int) -> None:
-    assert segments(text) == expected
-    assert fits(text) is (expected <= MAX_SEGMENTS)
-
-
-def test_is_gsm() -> None:
-    assert is_gsm("Reply STOP to opt out. @£$¥ {}[]~|€\n\r")
-    assert not is_gsm("回复TD退订")
-    assert not is_gsm("【长兴县人民法院】")
-    assert not is_gsm("ç")
-
-
-def test_fits_takes_a_limit() -> None:
-    assert fits("中" * 70, max_segments=1)
-    assert not fits("中" * 71, max_segments=1)
-    assert fits("中" * 201, max_segments=3)

@@ -1,0 +1,74 @@
+"""A flow is a list of steps: each asks, reads one answer into the flow's data, and says
+which step comes next. The engine adds the case choice before and the read-back after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.conversation.types import Choice, Reply
+from bot.domain.records import CaseSummary
+from bot.domain.texts import render
+
+READBACK = "readback"  # what a step returns when the flow's data is complete
+
+
+class Invalid(Exception):
+    """The answer does not fit the step; `key` names the text that says what would."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass
+class Turn:
+    """What a step sees of one inbound message."""
+
+    text: str
+    command: str | None
+    locale: str
+    today: date
+    case: CaseSummary | None  # the case the flow is about (None: all of the debtor's cases)
+    data: dict = field(default_factory=dict)
+
+    def t(self, key: str, **values: object) -> str:
+        return render(key, self.locale, **values)
+
+    def choices(self, prefix: str, keys: tuple[str, ...]) -> tuple[Choice, ...]:
+        """Numbered choices labelled from the catalog: `asset.income`, `asset.deposits`, …"""
+        return tuple(Choice(str(n), self.t(f"{prefix}.{k}")) for n, k in enumerate(keys, 1))
+
+
+def pick(turn: Turn, keys: tuple[str, ...], error: str) -> str:
+    """The key the debtor chose by its number."""
+    answer = turn.text.strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(keys):
+        return keys[int(answer) - 1]
+    raise Invalid(error)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    prompt: Callable[[Turn], Reply]
+    # Stores the answer in turn.data and returns the next step's key (None: the next in the
+    # list; the last step's None: the read-back). Raises Invalid for an answer that won't do.
+    accept: Callable[[Turn], str | None]
+
+
+@dataclass(frozen=True)
+class Flow:
+    intent: str
+    steps: tuple[Step, ...]
+    summary: Callable[[Turn], str]  # the read-back: what will be filed, in plain figures
+    all_cases: bool = False  # may the debtor file it for all their cases at once?
+
+    def step(self, key: str) -> Step:
+        return next(s for s in self.steps if s.key == key)
+
+    def after(self, key: str) -> str | None:
+        keys = [s.key for s in self.steps]
+        index = keys.index(key) + 1
+        return keys[index] if index < len(keys) else None

@@ -1,0 +1,353 @@
+"""The debtor's flows, written once for every channel."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.conversation import keywords
+from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick
+from bot.conversation.types import Reply
+from bot.domain.dates import DateError, parse_date, parse_day_of_month
+from bot.domain.filings import (
+    ASSET_CATEGORIES,
+    HARDSHIP_REASONS,
+    MAX_ASSET_ITEMS,
+    PAYMENT_METHODS,
+    FilingError,
+    Instalments,
+    check_future,
+    check_not_future,
+    first_instalment,
+    is_reduction,
+    parse_count,
+)
+from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
+from bot.domain.texts import format_date
+
+MAX_TEXT = 300
+
+
+def _amount(turn: Turn) -> int:
+    try:
+        return to_fen(parse_amount(turn.text))
+    except AmountError:
+        raise Invalid("error.amount") from None
+
+
+def _date(turn: Turn) -> str:
+    try:
+        return parse_date(turn.text, turn.today).isoformat()
+    except DateError:
+        raise Invalid("error.date") from None
+
+
+def _free_text(turn: Turn) -> str:
+    text = " ".join(turn.text.split())
+    if not text:
+        raise Invalid("error.text_empty")
+    return text[:MAX_TEXT]
+
+
+def _checked(check, *args):
+    try:
+        return check(*args)
+    except FilingError as exc:
+        raise Invalid(exc.key) from None
+
+
+def _ask(key: str):
+    return lambda turn: Reply(turn.t(key))
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _due(turn: Turn) -> str:
+    return format_yuan(turn.case.amount_due_fen) if turn.case else "-"
+
+
+# --- assets ------------------------------------------------------------------------------
+
+
+def _asset_category_prompt(turn: Turn) -> Reply:
+    items = turn.data.get("items", [])
+    key = "assets.category_more" if items else "assets.category"
+    return Reply(turn.t(key, count=len(items)), turn.choices("asset", ASSET_CATEGORIES))
+
+
+def _asset_category(turn: Turn) -> str | None:
+    items = turn.data.setdefault("items", [])
+    if turn.command == keywords.DONE and items:
+        return READBACK
+    if turn.command == keywords.NOTHING and not items:
+        turn.data["nothing"] = True
+        return READBACK
+    turn.data["current"] = {"category": pick(turn, ASSET_CATEGORIES, "error.asset_category")}
+    return None
+
+
+def _asset_description(turn: Turn) -> str | None:
+    turn.data["current"]["description"] = _clip(_free_text(turn), 100)
+    return None
+
+
+def _asset_value(turn: Turn) -> str | None:
+    item = {**turn.data.pop("current"), "value_fen": _amount(turn)}
+    turn.data["items"].append(item)
+    return READBACK if len(turn.data["items"]) >= MAX_ASSET_ITEMS else "category"
+
+
+def _asset_summary(turn: Turn) -> str:
+    items = turn.data.get("items", [])
+    if turn.data.get("nothing") or not items:
+        return turn.t("assets.summary_nothing")
+    listed = "; ".join(
+        f"{turn.t('asset.' + i['category'])} {_clip(i['description'], 12)} "
+        f"{format_yuan(i['value_fen'])}"
+        for i in items[:3]
+    )
+    more = turn.t("summary.more", count=len(items) - 3) if len(items) > 3 else ""
+    total = format_yuan(sum(i["value_fen"] for i in items))
+    return turn.t("assets.summary", count=len(items), total=total, items=listed + more)
+
+
+ASSETS = Flow(
+    "assets",
+    (
+        Step("category", _asset_category_prompt, _asset_category),
+        Step("description", _ask("assets.description"), _asset_description),
+        Step("value", _ask("assets.value"), _asset_value),
+    ),
+    _asset_summary,
+    all_cases=True,
+)
+
+
+# --- hardship ----------------------------------------------------------------------------
+
+
+def _hardship_reason(turn: Turn) -> str | None:
+    turn.data["reason"] = pick(turn, HARDSHIP_REASONS, "error.choice")
+    return None
+
+
+def _hardship_details(turn: Turn) -> str | None:
+    turn.data["details"] = _free_text(turn)
+    return None
+
+
+HARDSHIP = Flow(
+    "hardship",
+    (
+        Step(
+            "reason",
+            lambda turn: Reply(
+                turn.t("hardship.reason"), turn.choices("hardship", HARDSHIP_REASONS)
+            ),
+            _hardship_reason,
+        ),
+        Step("details", _ask("hardship.details"), _hardship_details),
+    ),
+    lambda turn: turn.t(
+        "hardship.summary",
+        reason=turn.t("hardship." + turn.data["reason"]),
+        details=_clip(turn.data["details"]),
+    ),
+    all_cases=True,
+)
+
+
+# --- settlement --------------------------------------------------------------------------
+
+_SETTLEMENT_KINDS = ("instalments", "lump")
+
+
+def _settle_kind(turn: Turn) -> str | None:
+    turn.data["kind"] = pick(turn, _SETTLEMENT_KINDS, "error.choice")
+    return "down" if turn.data["kind"] == "instalments" else "lump_amount"
+
+
+def _settle_down(turn: Turn) -> str | None:
+    nothing = turn.command in (keywords.NOTHING, keywords.SKIP) or turn.text.strip() == "0"
+    turn.data["down_fen"] = 0 if nothing else _amount(turn)
+    return None
+
+
+def _settle_count(turn: Turn) -> str | None:
+    turn.data["count"] = _checked(parse_count, turn.text)
+    return None
+
+
+def _settle_amount(turn: Turn) -> str | None:
+    turn.data["amount_fen"] = _amount(turn)
+    return None
+
+
+def _settle_day(turn: Turn) -> str | None:
+    try:
+        day = parse_day_of_month(turn.text)
+    except DateError:
+        raise Invalid("error.day_of_month") from None
+    turn.data["day"] = day
+    turn.data["first"] = first_instalment(turn.today, day).isoformat()
+    return READBACK
+
+
+def _settle_lump_amount(turn: Turn) -> str | None:
+    turn.data["amount_fen"] = _amount(turn)
+    return None
+
+
+def _settle_lump_date(turn: Turn) -> str | None:
+    day = _date(turn)
+    _checked(check_future, parse_date(day, turn.today), turn.today)
+    turn.data["pay_on"] = day
+    return READBACK
+
+
+def settlement_total(data: dict) -> int:
+    if data["kind"] == "instalments":
+        return data["down_fen"] + data["count"] * data["amount_fen"]
+    return data["amount_fen"]
+
+
+def _settle_summary(turn: Turn) -> str:
+    d = turn.data
+    total = settlement_total(d)
+    reduction = ""
+    if turn.case and is_reduction(total, turn.case.amount_due_fen):
+        reduction = turn.t("settle.reduction")
+    if d["kind"] == "instalments":
+        plan = Instalments(
+            d["down_fen"], d["count"], d["amount_fen"], d["day"], date.fromisoformat(d["first"])
+        )
+        return turn.t(
+            "settle.summary_instalments",
+            down=format_yuan(d["down_fen"]),
+            count=d["count"],
+            amount=format_yuan(d["amount_fen"]),
+            day=d["day"],
+            first=format_date(plan.first, turn.locale),
+            last=format_date(plan.last, turn.locale),
+            total=format_yuan(total),
+            owed=_due(turn),
+            reduction=reduction,
+        )
+    return turn.t(
+        "settle.summary_lump",
+        amount=format_yuan(total),
+        date=format_date(date.fromisoformat(d["pay_on"]), turn.locale),
+        owed=_due(turn),
+        reduction=reduction,
+    )
+
+
+SETTLE = Flow(
+    "settle",
+    (
+        Step(
+            "kind",
+            lambda turn: Reply(turn.t("settle.kind"), turn.choices("settle", _SETTLEMENT_KINDS)),
+            _settle_kind,
+        ),
+        Step("down", _ask("settle.down"), _settle_down),
+        Step("count", _ask("settle.count"), _settle_count),
+        Step("amount", _ask("settle.amount"), _settle_amount),
+        Step("day", _ask("settle.day"), _settle_day),
+        Step("lump_amount", _ask("settle.lump_amount"), _settle_lump_amount),
+        Step("lump_date", _ask("settle.lump_date"), _settle_lump_date),
+    ),
+    _settle_summary,
+)
+
+
+# --- grace -------------------------------------------------------------------------------
+
+
+def _grace_until(turn: Turn) -> str | None:
+    day = _date(turn)
+    _checked(check_future, date.fromisoformat(day), turn.today)
+    turn.data["until"] = day
+    return None
+
+
+def _grace_reason(turn: Turn) -> str | None:
+    turn.data["reason"] = _free_text(turn)
+    return READBACK
+
+
+def _grace_summary(turn: Turn) -> str:
+    return turn.t(
+        "grace.summary",
+        until=format_date(date.fromisoformat(turn.data["until"]), turn.locale),
+        reason=_clip(turn.data["reason"]),
+        owed=_due(turn),
+    )
+
+
+GRACE = Flow(
+    "grace",
+    (
+        Step("until", _ask("grace.until"), _grace_until),
+        Step("reason", _ask("grace.reason"), _grace_reason),
+    ),
+    _grace_summary,
+)
+
+
+# --- payment report ----------------------------------------------------------------------
+
+
+def _paid_amount(turn: Turn) -> str | None:
+    turn.data["amount_fen"] = _amount(turn)
+    return None
+
+
+def _paid_date(turn: Turn) -> str | None:
+    day = _date(turn)
+    _checked(check_not_future, date.fromisoformat(day), turn.today)
+    turn.data["paid_on"] = day
+    return None
+
+
+def _paid_method(turn: Turn) -> str | None:
+    turn.data["method"] = pick(turn, PAYMENT_METHODS, "error.choice")
+    return None
+
+
+def _paid_reference(turn: Turn) -> str | None:
+    skipped = turn.command in (keywords.SKIP, keywords.NOTHING)
+    turn.data["reference"] = "" if skipped else _clip(_free_text(turn), 40)
+    return READBACK
+
+
+def _paid_summary(turn: Turn) -> str:
+    d = turn.data
+    reference = turn.t("paid.reference_is", reference=d["reference"]) if d["reference"] else ""
+    return turn.t(
+        "paid.summary",
+        amount=format_yuan(d["amount_fen"]),
+        date=format_date(date.fromisoformat(d["paid_on"]), turn.locale),
+        method=turn.t("paid." + d["method"]),
+        reference=reference,
+        owed=_due(turn),
+    )
+
+
+PAID = Flow(
+    "paid",
+    (
+        Step("amount", _ask("paid.amount"), _paid_amount),
+        Step("date", _ask("paid.date"), _paid_date),
+        Step(
+            "method",
+            lambda turn: Reply(turn.t("paid.method"), turn.choices("paid", PAYMENT_METHODS)),
+            _paid_method,
+        ),
+        Step("reference", _ask("paid.reference"), _paid_reference),
+    ),
+    _paid_summary,
+)
+
+FLOWS = {flow.intent: flow for flow in (ASSETS, HARDSHIP, SETTLE, GRACE, PAID)}

@@ -1,0 +1,100 @@
+"""Filing what a debtor declared or proposed, and telling the people who act on it.
+
+Notices go through the same durable outbox as reminders: the judge of the case for assets,
+proposals and payments; the official of the debtor's area (longest matching area-code prefix)
+for hardship and call-back requests, or the court's admins where no official is registered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
+from bot.domain.status import CaseStatus, Role
+from bot.domain.texts import render
+from bot.ports import UnitOfWork
+
+STAFF_LOCALE = "zh-CN"
+ROUTES: dict[str, tuple[str, ...]] = {
+    "assets": (Role.JUDGE,),
+    "hardship": (Role.OFFICIAL, Role.JUDGE),
+    "settle": (Role.JUDGE,),
+    "grace": (Role.JUDGE,),
+    "paid": (Role.JUDGE,),
+    "agent": (Role.OFFICIAL,),
+}
+
+
+async def recipients(
+    uow: UnitOfWork, kind: str, case: CaseSummary, obligor: Obligor
+) -> list[StaffMember]:
+    people: list[StaffMember] = []
+    for role in ROUTES[kind]:
+        if role == Role.JUDGE:
+            judge = await uow.users.judge_of(case.id)
+            people += [judge] if judge else await uow.users.admins_of(case.court_id)
+        else:
+            officials = await uow.users.officials_for(obligor.area_code)
+            people += officials or await uow.users.admins_of(case.court_id)
+    unique = {person.id: person for person in people}
+    return list(unique.values())
+
+
+def notice_text(kind: str, case: CaseSummary, obligor: Obligor, phone: str, summary: str) -> str:
+    """What a staff member reads: the case, the debtor, how to reach them, the figures."""
+    return render(
+        f"notify.{kind}",
+        STAFF_LOCALE,
+        case=case.case_number,
+        name=obligor.name,
+        phone=phone,
+        summary=summary,
+    )
+
+
+async def file(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    cases: list[CaseSummary],
+    obligor: Obligor,
+    phone: str,
+    summary: str,
+    now: datetime,
+) -> list[int]:
+    """Files `payload` on each case, queues the notices and returns the filing ids."""
+    ids = []
+    for case in cases:
+        filing_id = await uow.filings.add(
+            case_id=case.id, obligor_id=obligor.id, kind=kind, payload=payload, at=now
+        )
+        ids.append(filing_id)
+        people = await recipients(uow, kind, case, obligor)
+        text = notice_text(kind, case, obligor, phone, summary)
+        await uow.reminders.add_many(
+            [
+                NewReminder(
+                    case.id,
+                    obligor.id,
+                    f"notice:{filing_id}:{person.id}",
+                    "notice",
+                    now,
+                    user_id=person.id,
+                    body=text,
+                )
+                for person in people
+            ]
+        )
+        if kind == "paid" and case.status == CaseStatus.OPEN:
+            await uow.cases.set_status(case.id, CaseStatus.PAUSED)
+        await uow.events.add(
+            case.id,
+            f"filed_{kind}",
+            now,
+            filing_id=filing_id,
+            obligor_id=obligor.id,
+            notified=[{"role": p.role, "user_id": p.id} for p in people],
+        )
+    return ids

@@ -1,0 +1,64 @@
+"""SMS segment arithmetic: GSM-7 or UCS-2, single or concatenated, and the two-segment limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.sms import MAX_SEGMENTS, fits, is_gsm, segments
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 1),
+        # GSM-7: 160 in one segment, 153 a segment when concatenated
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("a" * 459, 3),
+        ("a" * 460, 4),
+        # the extension table (^{}\[~]|€ and form feed) takes two septets a character
+        ("{" * 80, 1),
+        ("{" * 81, 2),
+        ("a" * 158 + "€", 1),
+        ("a" * 159 + "€", 2),
+        ("a" * 151 + "[" + "a" * 153, 2),  # 306 septets
+        ("a" * 152 + "[" + "a" * 153, 3),  # 307 septets
+        ("\f" * 80, 1),
+        ("¥" * 160, 1),  # ¥ is in the basic table
+        # UCS-2: 70 in one segment, 67 a segment when concatenated
+        ("中" * 70, 1),
+        ("中" * 71, 2),
+        ("中" * 134, 2),
+        ("中" * 135, 3),
+        ("中" * 201, 3),
+        ("中" * 202, 4),
+        ("a" * 69 + "中", 1),  # one character outside GSM makes the whole message UCS-2
+        ("a" * 70 + "中", 2),
+        ("ç" + "a" * 69, 1),  # lower-case ç is not in the GSM table (upper-case Ç is)
+        ("ç" + "a" * 70, 2),
+        ("{" * 69 + "中", 1),  # in UCS-2 the extension characters count once
+        # characters outside the BMP take two UTF-16 code units
+        ("😀" * 35, 1),
+        ("😀" * 36, 2),
+        ("😀" * 67, 2),
+        ("😀" * 68, 3),
+    ],
+)
+def test_segments(text: str, expected: int) -> None:
+    assert segments(text) == expected
+    assert fits(text) is (expected <= MAX_SEGMENTS)
+
+
+def test_is_gsm() -> None:
+    assert is_gsm("Reply STOP to opt out. @£$¥ {}[]~|€\n\r")
+    assert not is_gsm("回复TD退订")
+    assert not is_gsm("【长兴县人民法院】")
+    assert not is_gsm("ç")
+
+
+def test_fits_takes_a_limit() -> None:
+    assert fits("中" * 70, max_segments=1)
+    assert not fits("中" * 71, max_segments=1)
+    assert fits("中" * 201, max_segments=3)
