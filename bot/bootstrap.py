@@ -92,6 +92,7 @@ async def build(
         send_timeout=settings.send_timeout,
         max_attempts=settings.max_attempts,
         quiet=settings.quiet,
+        weekly_cap=settings.weekly_cap,
     )
     services = Services(
         settings=settings,

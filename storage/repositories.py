@@ -49,6 +49,9 @@ def _case(row: t.Case) -> records.CaseSummary:
     )
 
 
+RECENT_REMINDERS = 20  # more than any weekly cap a court would set
+
+
 class _Repo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -436,6 +439,22 @@ class ReminderRepository(_Repo):
             return None
         reminder, case, court, obligor = row
         staff = await self.session.get(t.User, reminder.user_id) if reminder.user_id else None
+        recent = (
+            ()
+            if staff
+            else tuple(
+                await self.session.scalars(
+                    select(t.Message.at)
+                    .where(
+                        t.Message.obligor_id == obligor.id,
+                        t.Message.direction == "out",
+                        t.Message.reply_to.is_(None),  # reminders, not answers to the debtor
+                    )
+                    .order_by(t.Message.at.desc())
+                    .limit(RECENT_REMINDERS)
+                )
+            )
+        )
         contact = await self.session.scalar(
             select(t.Contact).where(
                 t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
@@ -452,6 +471,7 @@ class ReminderRepository(_Repo):
             contact=_contact(contact) if contact else None,
             staff=_staff(staff) if staff else None,
             body=reminder.body,
+            recent_reminders=recent,
         )
 
     async def finish(

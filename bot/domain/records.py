@@ -58,6 +58,7 @@ class ReminderJob:
     contact: Contact | None
     staff: StaffMember | None = None
     body: str | None = None
+    recent_reminders: tuple[datetime, ...] = ()  # the latest reminders sent to this obligor
 
 
 @dataclass(frozen=True)

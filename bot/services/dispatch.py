@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.money import format_yuan
+from bot.domain.politeness import within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
 from bot.domain.records import ReminderJob
 from bot.domain.retry import backoff_seconds
@@ -23,6 +24,7 @@ from bot.domain.status import CaseStatus, ContactStatus, ReminderStatus
 from bot.domain.texts import format_date, render
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
+from bot.services import filings
 from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class DispatchPolicy:
     send_timeout: float = 15.0
     max_attempts: int = 8
     quiet: QuietHours | None = None
+    weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
 
 
 def reminder_text(job: ReminderJob) -> str:
@@ -133,6 +136,8 @@ class Dispatcher:
                 return
             address, text = job.contact.address, reminder_text(job)
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
+        if job.staff is None:
+            allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
             return
@@ -254,5 +259,14 @@ class Dispatcher:
                     step=job.step_key,
                     obligor_id=job.obligor.id,
                     reason=error,
+                )
+            if event == "unreachable" and job.staff is None:  # someone must go in person
+                await filings.follow_up_in_person(
+                    uow,
+                    case=job.case,
+                    obligor=job.obligor,
+                    phone=job.contact.address if job.contact else "",
+                    reason=error,
+                    now=now,
                 )
             await uow.commit()

@@ -23,6 +23,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "grace": (Role.JUDGE,),
     "paid": (Role.JUDGE,),
     "agent": (Role.OFFICIAL,),
+    "unreachable": (Role.OFFICIAL,),
 }
 
 
@@ -51,6 +52,56 @@ def notice_text(kind: str, case: CaseSummary, obligor: Obligor, phone: str, summ
         phone=phone,
         summary=summary,
     )
+
+
+async def _queue_notices(
+    uow: UnitOfWork,
+    kind: str,
+    case: CaseSummary,
+    obligor: Obligor,
+    text: str,
+    key: str,
+    now: datetime,
+) -> list[StaffMember]:
+    """One outbox row per recipient; the key makes a second queueing of the same notice a no-op."""
+    people = await recipients(uow, kind, case, obligor)
+    await uow.reminders.add_many(
+        [
+            NewReminder(
+                case.id,
+                obligor.id,
+                f"{key}:{person.id}",
+                "notice",
+                now,
+                user_id=person.id,
+                body=text,
+            )
+            for person in people
+        ]
+    )
+    return people
+
+
+async def follow_up_in_person(
+    uow: UnitOfWork,
+    *,
+    case: CaseSummary,
+    obligor: Obligor,
+    phone: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """No reminder can reach this debtor: the area's official (or the admins) must go in
+    person. Told once per case and debtor, however many reminders fail after."""
+    text = render(
+        "notify.unreachable",
+        STAFF_LOCALE,
+        case=case.case_number,
+        name=obligor.name,
+        phone=phone,
+        reason=reason,
+    )
+    await _queue_notices(uow, "unreachable", case, obligor, text, f"unreachable:{obligor.id}", now)
 
 
 async def file(

@@ -182,7 +182,8 @@ async def test_two_dispatchers_on_one_database_send_each_step_once(
     db_url: str, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     # Small batches so the two dispatchers interleave instead of one taking everything.
-    settings = make_settings(db_url, fake_twilio, DUCU_DISPATCH_BATCH=16)
+    # All four steps of every case come due at once here: no weekly cap, or the fourth waits.
+    settings = make_settings(db_url, fake_twilio, DUCU_DISPATCH_BATCH=16, DUCU_WEEKLY_CAP=0)
     first, second = await build(settings, clock=clock), await build(settings, clock=clock)
     try:
         cases = 50
