@@ -12,6 +12,7 @@ from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
 from bot.services.judgments import JudgmentService
+from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 
 
@@ -27,3 +28,4 @@ class Services:
     delivery: DeliveryService
     staff: StaffService
     cases: CaseQueries
+    retention: RetentionService

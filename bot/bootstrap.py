@@ -16,12 +16,14 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.engine import ConversationEngine
 from bot.metrics import Metrics
+from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender
 from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
 from bot.services.judgments import JudgmentService
 from bot.services.pacing import Pacer
+from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
@@ -82,6 +84,11 @@ async def build(
     sender: MessageSender | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
+    data_key = (
+        PersonalDataKey(settings.data_key.get_secret_value())
+        if settings.data_key.get_secret_value()
+        else None
+    )
     engine = make_engine(settings.database_url)
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
@@ -101,7 +108,12 @@ async def build(
         sender=sender,
         engine=ConversationEngine(uow, clock, metrics),
         judgments=JudgmentService(
-            uow, clock, zone=settings.zone, quiet=settings.quiet, metrics=metrics
+            uow,
+            clock,
+            zone=settings.zone,
+            quiet=settings.quiet,
+            metrics=metrics,
+            data_key=data_key,
         ),
         dispatcher=Dispatcher(
             uow,
@@ -115,6 +127,7 @@ async def build(
         delivery=DeliveryService(uow, clock),
         staff=StaffService(uow),
         cases=CaseQueries(uow),
+        retention=RetentionService(uow, clock, settings.retention_days),
     )
     runtime = Runtime(services, sandbox=isinstance(sender, SandboxSender))
     runtime._closers += [engine.dispose, sender.close]

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.quiet_hours import QuietHours
+from bot.pii import PersonalDataKey
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     send_timeout: float = Field(15.0, alias="DUCU_SEND_TIMEOUT", gt=0)
     max_attempts: int = Field(8, alias="DUCU_MAX_ATTEMPTS", ge=1)
 
+    data_key: SecretStr = Field(SecretStr(""), alias="DUCU_DATA_KEY")
+    retention_days: int = Field(0, alias="DUCU_RETENTION_DAYS", ge=0)
+
     twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr = Field(SecretStr(""), alias="TWILIO_AUTH_TOKEN")
     twilio_from_number: str = Field("", alias="TWILIO_FROM_NUMBER")
@@ -46,6 +50,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _usable_key(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value():
+            PersonalDataKey(value.get_secret_value())  # raises a ValueError that says how
         return value
 
     @field_validator("quiet_hours")

@@ -20,6 +20,15 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         coalesce=True,
         misfire_grace_time=None,
     )
+    if services.settings.retention_days > 0:
+        scheduler.add_job(
+            services.retention.purge,
+            "interval",
+            hours=1,
+            id="purge_personal_data",
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler
 
 

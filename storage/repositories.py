@@ -49,6 +49,7 @@ def _case(row: t.Case) -> records.CaseSummary:
     )
 
 
+PURGED = "(erased)"
 RECENT_REMINDERS = 20  # more than any weekly cap a court would set
 
 
@@ -195,8 +196,75 @@ class CaseRepository(_Repo):
             )
         )
 
-    async def set_status(self, case_id: int, status: str) -> None:
-        await self.session.execute(update(t.Case).where(t.Case.id == case_id).values(status=status))
+    async def set_status(self, case_id: int, status: str, at: datetime) -> None:
+        """Open and paused cases are live; any other status closes the case at `at`."""
+        live = status in (CaseStatus.OPEN, CaseStatus.PAUSED)
+        await self.session.execute(
+            update(t.Case)
+            .where(t.Case.id == case_id)
+            .values(status=status, closed_at=None if live else at)
+        )
+
+    async def purge_closed_before(self, before: datetime, at: datetime) -> int:
+        """Erases the personal data of cases closed before `before`; returns how many.
+
+        The case keeps its number, figures and timeline events (the outcome statistics);
+        its messages and filings lose their text; an obligor loses name, ID number and
+        addresses once none of their cases is live or unpurged.
+        """
+        ids = list(
+            await self.session.scalars(
+                select(t.Case.id).where(
+                    t.Case.closed_at.is_not(None),
+                    t.Case.closed_at < before,
+                    t.Case.purged_at.is_(None),
+                )
+            )
+        )
+        if not ids:
+            return 0
+        await self.session.execute(
+            update(t.Message).where(t.Message.case_id.in_(ids)).values(text=PURGED, address=PURGED)
+        )
+        await self.session.execute(
+            update(t.Filing).where(t.Filing.case_id.in_(ids)).values(payload={})
+        )
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.case_id.in_(ids), t.Reminder.body.is_not(None))
+            .values(body=PURGED)
+        )
+        await self.session.execute(update(t.Case).where(t.Case.id.in_(ids)).values(purged_at=at))
+        still_needed = (
+            select(t.CaseObligor.obligor_id)
+            .join(t.Case, t.Case.id == t.CaseObligor.case_id)
+            .where(t.Case.purged_at.is_(None))
+        )
+        gone = list(
+            await self.session.scalars(
+                select(t.CaseObligor.obligor_id).where(
+                    t.CaseObligor.case_id.in_(ids), t.CaseObligor.obligor_id.not_in(still_needed)
+                )
+            )
+        )
+        if gone:
+            await self.session.execute(
+                update(t.Obligor)
+                .where(t.Obligor.id.in_(gone))
+                .values(name=PURGED, id_number_encrypted=None, id_number_hash=None, purged_at=at)
+            )
+            await self.session.execute(
+                update(t.Message)
+                .where(t.Message.obligor_id.in_(gone))
+                .values(text=PURGED, address=PURGED)
+            )
+            for contact in await self.session.scalars(
+                select(t.Contact).where(t.Contact.obligor_id.in_(gone))
+            ):
+                contact.address = f"{PURGED}:{contact.id}"  # unique per channel
+                contact.status = "purged"
+            await _flush(self.session)
+        return len(ids)
 
     async def view(self, case_id: int) -> dict[str, Any] | None:
         case = await self.session.get(t.Case, case_id)
@@ -312,6 +380,8 @@ class ObligorRepository(_Repo):
         locale: str,
         timezone: str,
         telegram_chat_id: int | None,
+        id_number_encrypted: str | None = None,
+        id_number_hash: str | None = None,
     ) -> int:
         contact = await self.session.scalar(
             select(t.Contact).where(t.Contact.channel == Channel.SMS, t.Contact.address == phone)
@@ -324,6 +394,11 @@ class ObligorRepository(_Repo):
             self.session.add(obligor)
             await _flush(self.session)
             self.session.add(t.Contact(obligor_id=obligor.id, channel=Channel.SMS, address=phone))
+        if id_number_hash is not None:
+            obligor.id_number_encrypted, obligor.id_number_hash = (
+                id_number_encrypted,
+                id_number_hash,
+            )
         if telegram_chat_id is not None:
             await self.session.execute(
                 _insert_ignoring_duplicates(self.session, t.Contact).values(
@@ -335,6 +410,17 @@ class ObligorRepository(_Repo):
             )
         await _flush(self.session)
         return obligor.id
+
+    async def by_id_number_hash(self, id_number_hash: str) -> records.Obligor | None:
+        row = await self.session.scalar(
+            select(t.Obligor).where(t.Obligor.id_number_hash == id_number_hash)
+        )
+        return _obligor(row) if row else None
+
+    async def id_number_encrypted(self, obligor_id: int) -> str | None:
+        return await self.session.scalar(
+            select(t.Obligor.id_number_encrypted).where(t.Obligor.id == obligor_id)
+        )
 
     async def sender(self, channel: str, address: str) -> records.Sender:
         row = (

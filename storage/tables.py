@@ -80,6 +80,10 @@ class Obligor(Base):
     area_code: Mapped[str] = mapped_column(String(12), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    # The resident ID number: encrypted at rest, found by a keyed hash, never in clear here.
+    id_number_encrypted: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    purged_at: Mapped[datetime | None]
 
 
 class Contact(Base):
@@ -108,6 +112,8 @@ class Case(Base):
     performance_due: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]  # when it stopped being open (performed or closed)
+    purged_at: Mapped[datetime | None]  # when its personal data was erased (retention)
 
 
 class CaseObligor(Base):

@@ -139,7 +139,7 @@ async def file(
             ]
         )
         if kind == "paid" and case.status == CaseStatus.OPEN:
-            await uow.cases.set_status(case.id, CaseStatus.PAUSED)
+            await uow.cases.set_status(case.id, CaseStatus.PAUSED, now)
         await uow.events.add(
             case.id,
             f"filed_{kind}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,10 @@ from bot.domain.quiet_hours import QuietHours
 from bot.domain.records import NewReminder
 from bot.domain.status import Role
 from bot.metrics import Metrics
+from bot.pii import PersonalDataKey
 from bot.ports import Clock, Conflict, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,9 +34,11 @@ class JudgmentService:
         zone: ZoneInfo,
         quiet: QuietHours | None,
         metrics: Metrics,
+        data_key: PersonalDataKey | None = None,
     ) -> None:
         self._uow, self._clock, self._zone, self._quiet = uow, clock, zone, quiet
         self._metrics = metrics
+        self._data_key = data_key
 
     def parse(self, data: object) -> JudgmentIn:
         """Validates a judgment as received (raises pydantic's ValidationError), on the
@@ -47,6 +53,18 @@ class JudgmentService:
             result = await self._register_once(judgment)
         self._metrics.judgments.labels("created" if result.created else "duplicate").inc()
         return result
+
+    def _sealed_id_number(self, id_number: str | None) -> dict[str, str]:
+        """The ID number encrypted, with its lookup hash; nothing at all without a data key."""
+        if not id_number:
+            return {}
+        if self._data_key is None:
+            log.warning("an ID number arrived but DUCU_DATA_KEY is not set: it is not stored")
+            return {}
+        return {
+            "id_number_encrypted": self._data_key.encrypt(id_number.upper()),
+            "id_number_hash": self._data_key.lookup_hash(id_number),
+        }
 
     async def _register_once(self, j: JudgmentIn) -> Registered:
         now = self._clock.now()
@@ -93,6 +111,7 @@ class JudgmentService:
                     locale=person.locale,
                     timezone=self._zone.key,
                     telegram_chat_id=person.telegram_chat_id,
+                    **self._sealed_id_number(person.id_number),
                 )
                 await uow.cases.link_obligor(case_id, obligor_id)
                 for step, due_at in schedule(
