@@ -20,6 +20,11 @@ from tests.helpers import DEBTOR, judgment
 ID_NUMBER = "33052219800101123X"
 
 
+def _database_bytes(url: str) -> bytes:
+    """The SQLite file as stored on disk (after the runtime has closed its connections)."""
+    return Path(make_url(url).database).read_bytes()
+
+
 def _body(clock: FakeClock, **obligor: object) -> dict:
     body = judgment(clock.now())
     body["obligors"][0].update(obligor)
@@ -53,7 +58,7 @@ async def test_an_id_number_is_stored_encrypted_and_found_by_its_keyed_hash(
         assert ID_NUMBER not in str(view) and ID_NUMBER.lower() not in str(view)
     finally:
         await runtime.close()
-    raw = Path(make_url(sqlite_url).database).read_bytes()
+    raw = _database_bytes(sqlite_url)
     for spelling in (ID_NUMBER, ID_NUMBER.lower()):
         assert spelling.encode() not in raw, "the ID number is in the database file in clear"
 
@@ -70,12 +75,12 @@ async def test_without_a_data_key_an_id_number_is_not_stored_at_all(
     finally:
         await runtime.close()
     assert "DUCU_DATA_KEY is not set" in caplog.text and ID_NUMBER not in caplog.text
-    raw = Path(make_url(sqlite_url).database).read_bytes()
+    raw = _database_bytes(sqlite_url)
     assert ID_NUMBER.encode() not in raw
 
 
 def test_a_bad_data_key_is_refused_with_how_to_make_one() -> None:
-    with pytest.raises(DataKeyError, match="Fernet.generate_key"):
+    with pytest.raises(DataKeyError, match=r"Fernet\.generate_key"):
         PersonalDataKey("not-a-key")
 
 
@@ -107,9 +112,8 @@ async def test_retention_erases_a_closed_cases_personal_data_after_n_days_only(
         messages = [i for i in case["timeline"] if i["type"] == "message"]
         assert messages and all(m["text"] == "(erased)" for m in messages)
         assert case["amount_due"] == "130000.00" and case["status"] == "performed"
-        assert [e["kind"] for e in case["timeline"] if e["type"] == "event"][0] == (
-            "judgment_received"
-        )
+        first_event = next(e["kind"] for e in case["timeline"] if e["type"] == "event")
+        assert first_event == "judgment_received"
         # The debtor still has a live case: name and number stay, and so do its messages.
         live = await services.cases.view(still_open.case_id)
         assert live["obligors"][0]["name"] == "林某"
