@@ -3,14 +3,18 @@ Twilio server on 127.0.0.1, a fake clock, and the real aiohttp app wired to all 
 
 from __future__ import annotations
 
+import io
+import logging
+import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.bootstrap import Runtime, build
 from bot.config import Settings
+from bot.logging_setup import make_handler
 from storage.migrate import upgrade
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
@@ -18,6 +22,30 @@ from tests.pg import NO_POSTGRES, POSTGRES_URL, scratch_database
 
 PUBLIC_URL = "https://ducu.court.test"
 API_TOKEN = "test-api-token"
+
+
+# Phone numbers (mainland mobiles, any E.164) and resident ID numbers, written in full.
+_PERSONAL = re.compile(
+    r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])|\+[1-9][0-9]{9,14}(?![0-9])"
+    r"|(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_output_carries_no_personal_data() -> Iterator[None]:
+    """Everything the suite logs goes through the service's own log handler too; at the end
+    not one line may carry a phone number or an ID number in full."""
+    buffer = io.StringIO()
+    handler = make_handler(buffer)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)  # what the service logs in production
+    yield
+    root.removeHandler(handler)
+    root.setLevel(level)
+    leaks = [line for line in buffer.getvalue().splitlines() if _PERSONAL.search(line)]
+    assert not leaks, f"{len(leaks)} log line(s) with personal data, e.g. {leaks[:3]}"
 
 
 @pytest.fixture(scope="session")
