@@ -179,7 +179,7 @@ class Conversation:
         if self.command == keywords.CANCEL:
             self.state.clear()
             return Reply(self.t("flow.cancelled"))
-        if self.intent in FLOWS or self.intent == "agent" or self.intent == keywords.HELP:
+        if self.intent in FLOWS or self.intent == "agent" or self._asks_help():
             self.state.clear()
             return await self._outside_a_flow()
         self.state.data["_parked"] = True
@@ -194,7 +194,7 @@ class Conversation:
             return Reply(self.t("flow.cancelled"))
         if self.command == keywords.BACK:
             return self._back(flow)
-        if self.intent == keywords.HELP and keywords.normalize(self.text) != "0":
+        if self._asks_help():
             return Reply(self.t("flow.help"))
         if state.step == CASE_STEP:
             return self._choose_case(flow)
@@ -209,6 +209,10 @@ class Conversation:
             return Reply(self.t(exc.key))
         state.data.setdefault("_history", []).append([state.step, before])
         return self._goto(flow, following or flow.after(state.step) or READBACK)
+
+    def _asks_help(self) -> bool:
+        """A help word; but "0" inside a flow, parked or not, is an answer (no down payment)."""
+        return self.intent == keywords.HELP and keywords.normalize(self.text) != "0"
 
     def _goto(self, flow: Flow, step: str) -> Reply:
         self.state.step = CONFIRM_STEP if step == READBACK else step

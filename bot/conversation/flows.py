@@ -22,6 +22,7 @@ from bot.domain.filings import (
     parse_count,
 )
 from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
+from bot.domain.sms import is_gsm
 from bot.domain.texts import format_date
 
 MAX_TEXT = 300
@@ -60,7 +61,12 @@ def _ask(key: str):
 
 
 def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most `limit` characters. The mark of a cut keeps GSM-7 text GSM-7: a `…` would make
+    an English read-back UCS-2, and two SMS segments hold 134 characters instead of 306."""
+    if len(text) <= limit:
+        return text
+    mark = "..." if is_gsm(text) else "…"
+    return text[: limit - len(mark)] + mark
 
 
 def _due(turn: Turn) -> str:

@@ -1,0 +1,652 @@
+"""Each debtor flow, table by table, over the real engine on a real SQLite file: what the debtor
+says, what the engine must answer (a catalog text, or the read-back with its figures), what is
+filed, who is told, and what reaches the fake Twilio. Then a wrong answer at every step: the
+step's error text, and the flow carries on from that step."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Self
+
+import pytest
+
+from bot.bootstrap import Runtime
+from bot.conversation.types import InboundMessage
+from bot.domain.sms import fits
+from bot.domain.texts import format_date, render, resolve, translations
+from bot.services.dispatch import PAUSE_RECHECK
+from bot.services.filings import STAFF_LOCALE
+from tests.fakes.clock import FakeClock
+from tests.fakes.twilio import FakeTwilio
+from tests.helpers import DEBTOR, judgment, register
+
+CASE = "（2024）浙0522民初1234号"
+CASE_2 = "（2024）浙0522民初1235号"
+JUDGE = "+8613900000001"
+COUNTY_OFFICIAL = "+8613900000011"  # registered for 330522: a shorter prefix of the debtor's area
+TOWN_OFFICIAL = "+8613900000012"  # registered for 330522102: the longest prefix
+ADMIN = "+8613900000013"
+NAMES = {"zh-CN": "林某", "en": "Lin Mou"}
+
+
+@pytest.fixture
+def db_url(sqlite_url: str) -> str:
+    """SQLite only: these tests are about the conversation, not the database dialect."""
+    return sqlite_url
+
+
+# --- expected replies, read from the catalogs ----------------------------------------------
+
+
+class Text:
+    """A reply that starts with catalog text `key` (choices may follow).
+
+    Given values must appear in their placeholders (a `date` as the locale writes it, a `Text`
+    as that text); a placeholder not given matches anything.
+    """
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key})"
+
+    def but(self, **changes: object) -> Self:
+        """The same text with some values changed."""
+        return type(self)(self.key, **{**self.values, **changes})
+
+    def regex(self, locale: str) -> str:
+        return catalog_regex(self.key, locale, self.values)
+
+    def check(self, reply: str, locale: str) -> None:
+        assert re.match(self.regex(locale), reply, re.DOTALL), (
+            f"expected {self.key} {self.values}, got {reply!r}"
+        )
+
+
+class ReadBack(Text):
+    """The read-back: `confirm.ask` around the summary text `key`, then submit / start over."""
+
+    def check(self, reply: str, locale: str) -> None:
+        text, _, choices = reply.partition("\n")
+        outer = catalog_regex("confirm.ask", locale, {"summary": self})
+        assert re.fullmatch(outer, text, re.DOTALL), (
+            f"expected the read-back {self.key} {self.values}, got {reply!r}"
+        )
+        yes, redo = render("confirm.yes", locale), render("confirm.redo", locale)
+        assert choices == f"1 {yes} 2 {redo}"
+
+
+def catalog_regex(key: str, locale: str, values: Mapping[str, object]) -> str:
+    """The catalog text `key` as a regular expression, with `values` in its placeholders."""
+    template = translations(resolve(locale)).gettext(key)
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append(_value_regex(values[name], locale) if name in values else ".*?")
+    return "".join(parts)
+
+
+def _value_regex(value: object, locale: str) -> str:
+    if isinstance(value, Text):
+        return value.regex(locale)
+    if isinstance(value, date):
+        return re.escape(format_date(value, locale))
+    return re.escape(str(value))
+
+
+# --- a debtor's side of the conversation ----------------------------------------------------
+
+
+@dataclass
+class Chat:
+    """The debtor's phone: says a text to the engine, keeps every reply heard."""
+
+    runtime: Runtime
+    phone: str = DEBTOR
+    heard: list[str] = field(default_factory=list)
+
+    async def say(self, text: str, provider_id: str | None = None) -> str:
+        replies = await self.runtime.services.engine.handle(
+            InboundMessage("sms", self.phone, text, provider_id=provider_id)
+        )
+        self.heard += [reply.plain() for reply in replies]
+        assert len(replies) == 1
+        return replies[0].plain()
+
+    async def walk(self, steps: tuple[Step, ...], locale: str) -> list[str]:
+        """Says each step's text and checks each reply; returns the replies."""
+        replies = []
+        for label, says, expected in steps:
+            reply = await self.say(says)
+            try:
+                expected.check(reply, locale)
+            except AssertionError as exc:
+                raise AssertionError(f"at {label!r}, saying {says!r}: {exc}") from None
+            replies.append(reply)
+        return replies
+
+    def assert_sms_sized(self) -> None:
+        too_long = [reply for reply in self.heard if not fits(reply)]
+        assert not too_long, f"replies longer than 2 SMS segments: {too_long}"
+
+
+@pytest.fixture
+async def chat(runtime: Runtime) -> AsyncIterator[Chat]:
+    """The debtor's chat; at the end, every reply heard must fit in two SMS segments."""
+    chat = Chat(runtime)
+    yield chat
+    chat.assert_sms_sized()
+
+
+async def open_case(
+    runtime: Runtime, clock: FakeClock, locale: str = "zh-CN", case_number: str = CASE
+) -> int:
+    """Registers the example judgment (effective now) for the debtor in `locale`."""
+    obligor = {
+        "name": NAMES[locale],
+        "phone": DEBTOR,
+        "area_code": "330522102201",
+        "locale": locale,
+    }
+    body = judgment(clock.now(), case_number=case_number, obligors=[obligor])
+    return await register(runtime, body)
+
+
+async def add_staff(runtime: Runtime, *, officials: bool = True) -> dict[str, int]:
+    """The court's admin and, with `officials`, officials for the county and the township."""
+    people = [("admin", "王管理员", ADMIN, None)]
+    if officials:
+        people += [
+            ("official", "县网格员", COUNTY_OFFICIAL, "330522"),
+            ("official", "镇网格员", TOWN_OFFICIAL, "330522102"),
+        ]
+    ids = {}
+    for role, name, phone, area in people:
+        ids[phone] = await runtime.services.staff.add_user(
+            role=role,
+            name=name,
+            phone=phone,
+            area_code=area,
+            court_code="浙0522",
+            court_name="长兴县人民法院",
+        )
+    return ids
+
+
+async def events(runtime: Runtime, case_id: int, prefix: str = "filed_") -> list[dict[str, Any]]:
+    """The case's timeline events whose kind starts with `prefix`."""
+    view = await runtime.services.cases.view(case_id)
+    assert view is not None
+    return [
+        item
+        for item in view["timeline"]
+        if item["type"] == "event" and item["kind"].startswith(prefix)
+    ]
+
+
+# --- the flows, one table per flow and locale ------------------------------------------------
+
+Step = tuple[str, str, Text]  # (the step the answer is for, what the debtor says, the reply)
+
+
+@dataclass(frozen=True)
+class Path:
+    """A flow from the menu to the filed confirmation, and who must be told."""
+
+    kind: str
+    locale: str
+    steps: tuple[Step, ...]
+    notified: tuple[str, ...] = (JUDGE,)  # the phones the notice goes to
+    also: tuple[str, ...] = ()  # what the notice carries besides the summary's figures
+
+    @property
+    def summary(self) -> ReadBack:
+        return next(e for _, _, e in self.steps if isinstance(e, ReadBack))
+
+    def index(self, label: str) -> int:
+        return [step[0] for step in self.steps].index(label)
+
+
+ASSET_ITEMS = ReadBack("assets.summary", count=2, total="80,000")
+NO_ASSETS = ReadBack("assets.summary_nothing")
+INSTALMENTS = ReadBack(
+    "settle.summary_instalments",
+    down="10,000",
+    count=12,
+    amount="10,000",
+    day=15,
+    first=date(2026, 12, 15),
+    last=date(2027, 11, 15),
+    total="130,000",
+    owed="130,000",
+    reduction="",  # it pays all that is owed: no reduction
+)
+LUMP = ReadBack(
+    "settle.summary_lump",
+    amount="80,000",
+    date=date(2026, 12, 20),
+    owed="130,000",
+    reduction=Text("settle.reduction"),
+)
+OFFICIAL_AND_JUDGE = (TOWN_OFFICIAL, JUDGE)
+
+PATHS: dict[str, Path] = {
+    "assets/zh-CN": Path(
+        "assets",
+        "zh-CN",
+        (
+            ("menu", "1", Text("assets.category")),
+            ("category", "2", Text("assets.description")),
+            ("description", "工商银行存款", Text("assets.value")),
+            ("value", "5万", Text("assets.category_more", count=1)),
+            ("category+1", "7", Text("assets.description")),
+            ("description+1", "浙E12345小轿车", Text("assets.value")),
+            ("value+1", "30000", Text("assets.category_more", count=2)),
+            ("category+2", "完成", ASSET_ITEMS),
+            ("confirm", "1", Text("filed.assets")),
+        ),
+        also=("工商银行存款", "50,000", "浙E12345小轿车", "30,000"),
+    ),
+    "assets/en": Path(
+        "assets",
+        "en",
+        (
+            ("menu", "ASSETS", Text("assets.category")),
+            ("category", "2", Text("assets.description")),
+            ("description", "ICBC savings", Text("assets.value")),
+            ("value", "50000", Text("assets.category_more", count=1)),
+            ("category+1", "7", Text("assets.description")),
+            ("description+1", "car ZJE123", Text("assets.value")),
+            ("value+1", "30,000", Text("assets.category_more", count=2)),
+            ("category+2", "DONE", ASSET_ITEMS),
+            ("confirm", "YES", Text("filed.assets")),
+        ),
+        also=("ICBC savings", "50,000", "car ZJE123", "30,000"),
+    ),
+    "no_assets/zh-CN": Path(
+        "assets",
+        "zh-CN",
+        (
+            ("menu", "申报财产", Text("assets.category")),
+            ("category", "无", NO_ASSETS),
+            ("confirm", "确认", Text("filed.assets")),
+        ),
+    ),
+    "no_assets/en": Path(
+        "assets",
+        "en",
+        (
+            ("menu", "1", Text("assets.category")),
+            ("category", "NONE", NO_ASSETS),
+            ("confirm", "Y", Text("filed.assets")),
+        ),
+    ),
+    "hardship/zh-CN": Path(
+        "hardship",
+        "zh-CN",
+        (
+            ("menu", "2", Text("hardship.reason")),
+            ("reason", "1", Text("hardship.details")),
+            (
+                "details",
+                "突发疾病住院，失去收入",
+                ReadBack(
+                    "hardship.summary",
+                    reason=Text("hardship.illness"),
+                    details="突发疾病住院，失去收入",
+                ),
+            ),
+            ("confirm", "1", Text("filed.hardship")),
+        ),
+        notified=OFFICIAL_AND_JUDGE,
+    ),
+    "hardship/en": Path(
+        "hardship",
+        "en",
+        (
+            ("menu", "HARDSHIP", Text("hardship.reason")),
+            ("reason", "4", Text("hardship.details")),
+            (
+                "details",
+                "Lost my job in October",
+                ReadBack(
+                    "hardship.summary",
+                    reason=Text("hardship.unemployment"),
+                    details="Lost my job in October",
+                ),
+            ),
+            ("confirm", "YES", Text("filed.hardship")),
+        ),
+        notified=OFFICIAL_AND_JUDGE,
+    ),
+    "instalments/zh-CN": Path(
+        "settle",
+        "zh-CN",
+        (
+            ("menu", "3", Text("settle.kind")),
+            ("kind", "1", Text("settle.down")),
+            ("down", "1万", Text("settle.count")),
+            ("count", "12", Text("settle.amount")),
+            ("amount", "10000", Text("settle.day")),
+            ("day", "每月15号", INSTALMENTS),
+            ("confirm", "1", Text("filed.settle")),
+        ),
+    ),
+    "instalments/en": Path(
+        "settle",
+        "en",
+        (
+            ("menu", "SETTLE", Text("settle.kind")),
+            ("kind", "1", Text("settle.down")),
+            ("down", "10000", Text("settle.count")),
+            ("count", "12", Text("settle.amount")),
+            ("amount", "10,000", Text("settle.day")),
+            ("day", "15th", INSTALMENTS),
+            ("confirm", "YES", Text("filed.settle")),
+        ),
+    ),
+    "lump/zh-CN": Path(
+        "settle",
+        "zh-CN",
+        (
+            ("menu", "和解", Text("settle.kind")),
+            ("kind", "2", Text("settle.lump_amount")),
+            ("lump_amount", "8万", Text("settle.lump_date")),
+            ("lump_date", "12月20日", LUMP),
+            ("confirm", "确认", Text("filed.settle")),
+        ),
+        also=(render("settle.reduction", STAFF_LOCALE),),
+    ),
+    "lump/en": Path(
+        "settle",
+        "en",
+        (
+            ("menu", "3", Text("settle.kind")),
+            ("kind", "2", Text("settle.lump_amount")),
+            ("lump_amount", "80000", Text("settle.lump_date")),
+            ("lump_date", "Dec 20", LUMP),
+            ("confirm", "YES", Text("filed.settle")),
+        ),
+        also=(render("settle.reduction", STAFF_LOCALE),),
+    ),
+    "grace/zh-CN": Path(
+        "grace",
+        "zh-CN",
+        (
+            ("menu", "4", Text("grace.until")),
+            ("until", "2027年1月31日", Text("grace.reason")),
+            (
+                "reason",
+                "年底前工程款到账",
+                ReadBack(
+                    "grace.summary",
+                    until=date(2027, 1, 31),
+                    reason="年底前工程款到账",
+                    owed="130,000",
+                ),
+            ),
+            ("confirm", "1", Text("filed.grace")),
+        ),
+    ),
+    "grace/en": Path(
+        "grace",
+        "en",
+        (
+            ("menu", "GRACE", Text("grace.until")),
+            ("until", "2027-01-31", Text("grace.reason")),
+            (
+                "reason",
+                "Waiting for my wages",
+                ReadBack(
+                    "grace.summary",
+                    until=date(2027, 1, 31),
+                    reason="Waiting for my wages",
+                    owed="130,000",
+                ),
+            ),
+            ("confirm", "YES", Text("filed.grace")),
+        ),
+    ),
+    "paid/zh-CN": Path(
+        "paid",
+        "zh-CN",
+        (
+            ("menu", "5", Text("paid.amount")),
+            ("amount", "130000", Text("paid.date")),
+            ("date", "今天", Text("paid.method")),
+            ("method", "1", Text("paid.reference")),
+            (
+                "reference",
+                "HK123456",
+                ReadBack(
+                    "paid.summary",
+                    amount="130,000",
+                    date=date(2026, 11, 26),
+                    method=Text("paid.court_account"),
+                    reference=Text("paid.reference_is", reference="HK123456"),
+                    owed="130,000",
+                ),
+            ),
+            ("confirm", "1", Text("filed.paid")),
+        ),
+    ),
+    "paid/en": Path(
+        "paid",
+        "en",
+        (
+            ("menu", "PAID", Text("paid.amount")),
+            ("amount", "130,000", Text("paid.date")),
+            ("date", "today", Text("paid.method")),
+            ("method", "2", Text("paid.reference")),
+            (
+                "reference",
+                "SKIP",
+                ReadBack(
+                    "paid.summary",
+                    amount="130,000",
+                    date=date(2026, 11, 26),
+                    method=Text("paid.creditor"),
+                    reference="",
+                    owed="130,000",
+                ),
+            ),
+            ("confirm", "YES", Text("filed.paid")),
+        ),
+    ),
+}
+
+
+# --- 1. every flow, start to finish --------------------------------------------------------
+
+
+async def check_filed(
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    case_id: int,
+    path: Path,
+    staff: dict[str, int],
+) -> None:
+    """One `filed_<kind>` event naming the notified people; their notices at the fake Twilio."""
+    view = await runtime.services.cases.view(case_id)
+    assert view is not None
+    staff = {**staff, JUDGE: view["judge"]["id"]}
+    roles = {JUDGE: "judge", TOWN_OFFICIAL: "official", ADMIN: "admin"}
+    [filed] = await events(runtime, case_id)
+    assert filed["kind"] == f"filed_{path.kind}"
+    assert filed["detail"]["notified"] == [
+        {"role": roles[phone], "user_id": staff[phone]} for phone in path.notified
+    ]
+
+    assert await runtime.services.dispatcher.run_once() >= len(path.notified)
+    notices = [m for m in fake_twilio.messages if m["To"] != DEBTOR]
+    assert sorted(m["To"] for m in notices) == sorted(path.notified)
+    values: dict[str, object] = {"case": CASE, "name": NAMES[path.locale], "phone": DEBTOR}
+    if path.kind != "agent":
+        values["summary"] = path.summary  # in the staff's language, whatever the debtor's
+    expected = catalog_regex(f"notify.{path.kind}", STAFF_LOCALE, values)
+    for notice in notices:
+        assert re.fullmatch(expected, notice["Body"], re.DOTALL), notice["Body"]
+        for figure in path.also:
+            assert figure in notice["Body"]
+
+
+@pytest.mark.parametrize("name", PATHS)
+async def test_flow_start_to_filed(
+    name: str, chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    """The happy path of each flow in each language: every reply, the filing, the notices."""
+    path = PATHS[name]
+    case_id = await open_case(runtime, clock, path.locale)
+    staff = await add_staff(runtime)
+
+    await chat.walk(path.steps, path.locale)
+
+    await check_filed(runtime, fake_twilio, case_id, path, staff)
+    view = await runtime.services.cases.view(case_id)
+    assert view is not None
+    assert view["status"] == ("paused" if path.kind == "paid" else "open")
+    # the flow is over: the next message is a fresh one
+    assert await chat.say("你好") == render("menu", path.locale)
+
+
+AGENT = {
+    "zh-CN": Path("agent", "zh-CN", (("menu", "6", Text("intent.agent")),), (TOWN_OFFICIAL,)),
+    "en": Path("agent", "en", (("menu", "CALL", Text("intent.agent")),), (TOWN_OFFICIAL,)),
+}
+
+
+@pytest.mark.parametrize("locale", AGENT)
+async def test_agent_call_back_notifies_the_official(
+    locale: str, chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    """6 files a call-back request at once; the area's official (longest prefix) gets it."""
+    case_id = await open_case(runtime, clock, locale)
+    staff = await add_staff(runtime)
+    await chat.walk(AGENT[locale].steps, locale)
+    await check_filed(runtime, fake_twilio, case_id, AGENT[locale], staff)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        PATHS["hardship/zh-CN"],
+        Path("agent", "zh-CN", (("menu", "人工", Text("intent.agent")),)),
+    ],
+    ids=["hardship", "agent"],
+)
+async def test_without_an_official_the_court_admins_are_told(
+    path: Path, chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    """No official covers the debtor's area: the court's admins get what an official would."""
+    case_id = await open_case(runtime, clock)
+    staff = await add_staff(runtime, officials=False)
+    await runtime.services.staff.add_user(  # another county's official: not the debtor's
+        role="official", name="邻县网格员", phone="+8613900000019", area_code="330523"
+    )
+    await chat.walk(path.steps, "zh-CN")
+    notified = (ADMIN, JUDGE) if path.kind == "hardship" else (ADMIN,)
+    await check_filed(
+        runtime, fake_twilio, case_id, Path(path.kind, "zh-CN", path.steps, notified), staff
+    )
+
+
+async def test_payment_report_pauses_debtor_reminders_but_not_the_judges_notice(
+    chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    """After a payment report the case is paused: the next debtor reminder waits, the judge's
+    notice goes."""
+    case_id = await open_case(runtime, clock)
+    assert await runtime.services.dispatcher.run_once() == 1  # the day-0 reminder
+    assert len(fake_twilio.to(DEBTOR)) == 1
+
+    await chat.walk(PATHS["paid/zh-CN"].steps, "zh-CN")
+    view = await runtime.services.cases.view(case_id)
+    assert view is not None and view["status"] == "paused"
+
+    clock.advance(days=3)  # the middle reminder is due now, and so is the notice
+    assert await runtime.services.dispatcher.run_once() == 2
+    assert len(fake_twilio.to(DEBTOR)) == 1  # nothing more to the debtor
+    [notice] = fake_twilio.to(JUDGE)
+    assert CASE in notice["Body"] and "130,000" in notice["Body"]
+    view = await runtime.services.cases.view(case_id)
+    assert view is not None
+    middle = next(r for r in view["reminders"] if r["step"] == "middle")
+    assert middle["status"] == "pending"
+    assert middle["due_at"] == (clock.now() + PAUSE_RECHECK).isoformat()  # asked again later
+    # a paused case is no longer open: the debtor has nothing left to file on
+    assert await chat.say("1") == render("no_open_case")
+
+
+# --- 2. a wrong answer at every step --------------------------------------------------------
+
+WRONG: list[tuple[str, str, str, str]] = [
+    # (path, step, bad answer, error text)
+    ("assets/zh-CN", "category", "12", "error.asset_category"),
+    ("assets/zh-CN", "category", "完成", "error.asset_category"),  # done with nothing listed
+    ("assets/zh-CN", "description", "   ", "error.text_empty"),
+    ("assets/zh-CN", "value", "很多", "error.amount"),
+    ("assets/zh-CN", "value", "0", "error.amount"),  # "0" is an answer here, not help
+    ("assets/zh-CN", "category+1", "无", "error.asset_category"),  # none, after an item
+    ("assets/zh-CN", "category+2", "0", "error.asset_category"),
+    ("assets/zh-CN", "confirm", "3", "error.confirm"),
+    ("assets/en", "category", "DONE", "error.asset_category"),
+    ("hardship/zh-CN", "reason", "8", "error.choice"),
+    ("hardship/zh-CN", "details", " ", "error.text_empty"),
+    ("hardship/zh-CN", "confirm", "好的", "error.confirm"),
+    ("instalments/zh-CN", "kind", "3", "error.choice"),
+    ("instalments/zh-CN", "kind", "0", "error.choice"),
+    ("instalments/zh-CN", "down", "一些", "error.amount"),
+    ("instalments/zh-CN", "count", "61", "error.instalment_count"),
+    ("instalments/zh-CN", "count", "0", "error.instalment_count"),
+    ("instalments/zh-CN", "amount", "abc", "error.amount"),
+    ("instalments/zh-CN", "day", "31", "error.day_of_month"),
+    ("instalments/zh-CN", "day", "月底", "error.day_of_month"),
+    ("instalments/zh-CN", "confirm", "4", "error.confirm"),
+    ("lump/zh-CN", "lump_amount", "很多", "error.amount"),
+    ("lump/zh-CN", "lump_date", "下辈子", "error.date"),
+    ("lump/zh-CN", "lump_date", "2026-11-20", "error.date_not_future"),
+    ("grace/zh-CN", "until", "不知道", "error.date"),
+    ("grace/zh-CN", "until", "今天", "error.date_not_future"),
+    ("grace/zh-CN", "reason", "  ", "error.text_empty"),
+    ("paid/zh-CN", "amount", "很多", "error.amount"),
+    ("paid/zh-CN", "date", "2026-12-20", "error.date_in_future"),
+    ("paid/zh-CN", "date", "某天", "error.date"),
+    ("paid/zh-CN", "method", "4", "error.choice"),
+    ("paid/zh-CN", "reference", " ", "error.text_empty"),
+    ("paid/zh-CN", "confirm", "maybe", "error.confirm"),
+    ("paid/en", "date", "tomorrow", "error.date_in_future"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "step", "bad", "error"),
+    WRONG,
+    ids=[f"{name}-{step}-{bad.strip() or 'blank'}" for name, step, bad, _ in WRONG],
+)
+async def test_wrong_answer_gets_the_steps_error_and_the_flow_stays(
+    name: str,
+    step: str,
+    bad: str,
+    error: str,
+    chat: Chat,
+    runtime: Runtime,
+    clock: FakeClock,
+) -> None:
+    """A bad answer gets the step's error text; the right answer then goes on as before, to the
+    same read-back and one filing."""
+    path = PATHS[name]
+    case_id = await open_case(runtime, clock, path.locale)
+    at = path.index(step)
+    await chat.walk(path.steps[:at], path.locale)
+
+    assert await chat.say(bad) == render(error, path.locale)
+    assert await events(runtime, case_id) == []
+
+    await chat.walk(path.steps[at:], path.locale)
+    assert [e["kind"] for e in await events(runtime, case_id)] == [f"filed_{path.kind}"]
