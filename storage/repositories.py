@@ -437,7 +437,10 @@ class ObligorRepository(_Repo):
             await self.session.scalars(
                 select(t.Case)
                 .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
-                .where(t.CaseObligor.obligor_id == obligor.id, t.Case.status == CaseStatus.OPEN)
+                .where(
+                    t.CaseObligor.obligor_id == obligor.id,
+                    t.Case.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]),  # a live case
+                )
                 .order_by(t.Case.id)
             )
         ).all()

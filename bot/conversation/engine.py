@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from bot.conversation.flows import FLOWS
 from bot.conversation.types import Choice, InboundMessage, Reply
 from bot.domain.case_number import short_case_number
 from bot.domain.records import CaseSummary, ConversationState, Sender
+from bot.domain.sms import fits, is_gsm
 from bot.domain.status import ContactStatus
 from bot.domain.texts import render
 from bot.metrics import Metrics
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 IDLE = timedelta(minutes=30)  # a flow left this long is parked: the next message asks first
 KEEP = timedelta(hours=24)  # a parked flow is dropped after this
 CASE_STEP, CONFIRM_STEP = "case", "confirm"
+MAX_INBOUND = 1600  # Twilio's own limit for one inbound message
 
 
 class ConversationEngine:
@@ -44,6 +47,7 @@ class ConversationEngine:
             return await self._handle_once(message)
 
     async def _handle_once(self, message: InboundMessage) -> list[Reply]:
+        message = replace(message, text=storable(message.text))
         now = self._clock.now()
         async with self._uow() as uow:
             if message.provider_id:
@@ -72,6 +76,7 @@ class ConversationEngine:
                 replies = [Reply(render("unknown_sender"))]
             else:
                 replies = await Conversation(uow, sender, state, message, self._clock).respond()
+            replies = [fit(reply) for reply in replies]
             await uow.conversations.save(state, now)
             for reply in replies:
                 await uow.messages.add(
@@ -87,6 +92,26 @@ class ConversationEngine:
                 )
             await uow.commit()
         return replies
+
+
+def storable(text: str) -> str:
+    """Text any database can hold: no lone surrogates, no NUL, at most 1600 characters."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:MAX_INBOUND]
+
+
+def fit(reply: Reply) -> Reply:
+    """Cuts a reply's text (never its choices) until its SMS form fits in two segments: a
+    read-back repeats the debtor's own words and figures, which may be long."""
+    if fits(reply.plain()):
+        return reply
+    ellipsis = "..." if is_gsm(reply.plain()) else "…"  # "…" alone would force UCS-2
+    text = reply.text
+    while len(text) > 1:
+        text = text[: -max(1, len(text) // 10)]
+        shorter = replace(reply, text=text.rstrip() + ellipsis)
+        if fits(shorter.plain()):
+            return shorter
+    return replace(reply, text=ellipsis)
 
 
 class Conversation:
@@ -179,7 +204,11 @@ class Conversation:
         if self.command == keywords.CANCEL:
             self.state.clear()
             return Reply(self.t("flow.cancelled"))
-        if self.intent in FLOWS or self.intent == "agent" or self._asks_help():
+        if self._asks_help():  # help, and the parked flow stays for later
+            return Reply(self.t("help"))
+        # A menu word starts anew; a bare number may be a late answer to the parked step, so
+        # it is held back like any other answer.
+        if (self.intent in FLOWS or self.intent == "agent") and not self._bare_number():
             self.state.clear()
             return await self._outside_a_flow()
         self.state.data["_parked"] = True
@@ -209,6 +238,9 @@ class Conversation:
             return Reply(self.t(exc.key))
         state.data.setdefault("_history", []).append([state.step, before])
         return self._goto(flow, following or flow.after(state.step) or READBACK)
+
+    def _bare_number(self) -> bool:
+        return keywords.normalize(self.text).isdigit()
 
     def _asks_help(self) -> bool:
         """A help word; but "0" inside a flow, parked or not, is an answer (no down payment)."""

@@ -356,14 +356,19 @@ async def test_a_flow_idle_a_day_is_dropped(chat: Chat, runtime: Runtime, clock:
     assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_assets"]
 
 
-async def test_a_menu_pick_while_parked_starts_that_flow(
+async def test_a_menu_word_while_parked_starts_that_flow_a_bare_number_is_held(
     chat: Chat, runtime: Runtime, clock: FakeClock
 ) -> None:
-    """A menu pick while parked starts that flow; the parked one is never filed."""
+    """A menu word while parked starts that flow; a bare number may be a late answer to the
+    parked step, so it is held back. The parked flow is never filed."""
     case_id = await open_case(runtime, clock)
     await chat.walk(PATHS["grace/zh-CN"].steps[:2], ZH)  # at the grace reason
     clock.advance(minutes=40)
-    await chat.walk(PATHS["hardship/zh-CN"].steps, ZH)
+    parked = render("flow.resume", ZH, flow=render("flow.grace", ZH))
+    assert await chat.say("2") == parked
+    assert await chat.say("帮助") == render("help", ZH)  # help, and the flow stays parked
+    assert (await chat.say("报告困难")).startswith(render("hardship.reason", ZH))
+    await chat.walk(PATHS["hardship/zh-CN"].steps[1:], ZH)
     assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_hardship"]
 
 

@@ -579,8 +579,8 @@ async def test_payment_report_pauses_debtor_reminders_but_not_the_judges_notice(
     middle = next(r for r in view["reminders"] if r["step"] == "middle")
     assert middle["status"] == "pending"
     assert middle["due_at"] == (clock.now() + PAUSE_RECHECK).isoformat()  # asked again later
-    # a paused case is no longer open: the debtor has nothing left to file on
-    assert await chat.say("1") == render("no_open_case")
+    # a paused case is still live: the debtor can go on talking about it (e.g. declare assets)
+    assert (await chat.say("1")).startswith(render("assets.category", "zh-CN"))
 
 
 # --- 2. a wrong answer at every step --------------------------------------------------------
