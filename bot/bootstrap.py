@@ -106,7 +106,7 @@ async def build(
         clock=clock,
         metrics=metrics,
         sender=sender,
-        engine=ConversationEngine(uow, clock, metrics),
+        engine=ConversationEngine(uow, clock, metrics, settings.inbound_per_minute),
         judgments=JudgmentService(
             uow,
             clock,

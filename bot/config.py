@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     api_token: SecretStr = Field(SecretStr(""), alias="DUCU_API_TOKEN")
     timezone: str = Field("Asia/Shanghai", alias="DUCU_TIMEZONE")
     quiet_hours: str = Field("21:00-08:00", alias="DUCU_QUIET_HOURS")
+    inbound_per_minute: int = Field(20, alias="DUCU_INBOUND_PER_MINUTE", ge=0)
     weekly_cap: int = Field(3, alias="DUCU_WEEKLY_CAP", ge=0)
     sms_rate: float = Field(10.0, alias="DUCU_SMS_RATE", gt=0)
     dispatch_interval: float = Field(1.0, alias="DUCU_DISPATCH_INTERVAL", gt=0)

@@ -39,5 +39,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [make_handler()]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "apscheduler", "twilio", "alembic"):
+    for noisy in ("aiohttp.access", "twilio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # APScheduler warns at every tick that finds the previous dispatch still running.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

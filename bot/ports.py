@@ -170,6 +170,7 @@ class ReminderRepository(Protocol):
 
 
 class MessageRepository(Protocol):
+    async def inbound_count_since(self, channel: str, address: str, since: datetime) -> int: ...
     async def inbound_replies(self, channel: str, provider_id: str) -> list[str] | None: ...
     async def add(
         self,

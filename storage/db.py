@@ -11,6 +11,8 @@ SQLITE_BUSY_MS = 30_000
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # An error's SQL parameters would carry message texts and names into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
         _sqlite_writer_transactions(engine)

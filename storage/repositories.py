@@ -613,6 +613,18 @@ class ReminderRepository(_Repo):
 
 
 class MessageRepository(_Repo):
+    async def inbound_count_since(self, channel: str, address: str, since: datetime) -> int:
+        return await self.session.scalar(
+            select(func.count())
+            .select_from(t.Message)
+            .where(
+                t.Message.direction == "in",
+                t.Message.channel == channel,
+                t.Message.address == address,
+                t.Message.at >= since,
+            )
+        )
+
     async def inbound_replies(self, channel: str, provider_id: str) -> list[str] | None:
         """The replies already given to an inbound message, or None if it is new."""
         inbound_id = await self.session.scalar(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.conversation import keywords
@@ -37,14 +37,25 @@ MAX_INBOUND = 1600  # Twilio's own limit for one inbound message
 
 
 class ConversationEngine:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, metrics: Metrics, per_minute: int = 0
+    ) -> None:
         self._uow, self._clock, self._metrics = uow, clock, metrics
+        self._per_minute = per_minute  # inbound messages one address may send; 0: no limit
 
     async def handle(self, message: InboundMessage) -> list[Reply]:
         try:
             return await self._handle_once(message)
         except Conflict:  # the same provider id is being handled concurrently; it won
             return await self._handle_once(message)
+
+    async def _flooding(self, uow: UnitOfWork, message: InboundMessage, now: datetime) -> bool:
+        if self._per_minute <= 0:
+            return False
+        recent = await uow.messages.inbound_count_since(
+            message.channel, message.address, now - timedelta(minutes=1)
+        )
+        return recent >= self._per_minute
 
     async def _handle_once(self, message: InboundMessage) -> list[Reply]:
         message = replace(message, text=storable(message.text))
@@ -56,6 +67,21 @@ class ConversationEngine:
                     self._metrics.inbound.labels(message.channel, "yes").inc()
                     return [Reply(text) for text in earlier]
             self._metrics.inbound.labels(message.channel, "no").inc()
+            if await self._flooding(uow, message, now):
+                # Kept for the record, but no flow moves and nobody is notified: one phone
+                # cannot flood a judge or an official.
+                await uow.messages.add(
+                    direction="in",
+                    channel=message.channel,
+                    address=message.address,
+                    text=message.text,
+                    at=now,
+                    provider=message.channel,
+                    provider_id=message.provider_id,
+                    status="throttled",
+                )
+                await uow.commit()
+                return []
             sender = await uow.obligors.sender(message.channel, message.address)
             only_case = sender.open_cases[0].id if len(sender.open_cases) == 1 else None
             obligor_id = sender.obligor.id if sender.obligor else None

@@ -98,7 +98,8 @@ class Dispatcher:
             self._idle.set()
 
     async def stop(self) -> None:
-        """Takes no new rows and waits until what is in flight is recorded."""
+        """Takes no new rows, hands back the claimed rows not yet started, and waits until the
+        sends in flight are recorded."""
         self._stopping = True
         await self._idle.wait()
 
@@ -107,6 +108,13 @@ class Dispatcher:
             # Wait for our turn first, so the row is read fresh just before it is sent: a case
             # closed or an address opted out while the batch waited is seen.
             await self._pacer.wait()
+            if self._stopping:  # hand the row back at once rather than make a stop wait
+                async with self._uow() as uow:
+                    await uow.reminders.retry_at(
+                        reminder_id, due_at=self._clock.now(), error=None, refund_attempt=True
+                    )
+                    await uow.commit()
+                return
             async with self._uow() as uow:
                 job = await uow.reminders.job(reminder_id)
             if job is not None:

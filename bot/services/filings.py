@@ -2,7 +2,8 @@
 
 Notices go through the same durable outbox as reminders: the judge of the case for assets,
 proposals and payments; the official of the debtor's area (longest matching area-code prefix)
-for hardship and call-back requests, or the court's admins where no official is registered.
+for hardship, call-back requests and debtors no reminder reaches (the admins are told of
+those too), or the court's admins where no official is registered.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "grace": (Role.JUDGE,),
     "paid": (Role.JUDGE,),
     "agent": (Role.OFFICIAL,),
-    "unreachable": (Role.OFFICIAL,),
+    "unreachable": (Role.OFFICIAL, Role.ADMIN),
 }
 
 
@@ -35,6 +36,8 @@ async def recipients(
         if role == Role.JUDGE:
             judge = await uow.users.judge_of(case.id)
             people += [judge] if judge else await uow.users.admins_of(case.court_id)
+        elif role == Role.ADMIN:
+            people += await uow.users.admins_of(case.court_id)
         else:
             officials = await uow.users.officials_for(obligor.area_code)
             people += officials or await uow.users.admins_of(case.court_id)
@@ -91,8 +94,8 @@ async def follow_up_in_person(
     reason: str,
     now: datetime,
 ) -> None:
-    """No reminder can reach this debtor: the area's official (or the admins) must go in
-    person. Told once per case and debtor, however many reminders fail after."""
+    """No reminder can reach this debtor: the area's official must go in person, and the
+    court's admins are told. Once per case and debtor, however many reminders fail after."""
     text = render(
         "notify.unreachable",
         STAFF_LOCALE,
@@ -122,22 +125,10 @@ async def file(
             case_id=case.id, obligor_id=obligor.id, kind=kind, payload=payload, at=now
         )
         ids.append(filing_id)
-        people = await recipients(uow, kind, case, obligor)
         text = notice_text(kind, case, obligor, phone, summary)
-        await uow.reminders.add_many(
-            [
-                NewReminder(
-                    case.id,
-                    obligor.id,
-                    f"notice:{filing_id}:{person.id}",
-                    "notice",
-                    now,
-                    user_id=person.id,
-                    body=text,
-                )
-                for person in people
-            ]
-        )
+        # Asking to be called back again the same day is recorded, but passed on once.
+        key = f"callback:{now.date()}" if kind == "agent" else f"notice:{filing_id}"
+        people = await _queue_notices(uow, kind, case, obligor, text, key, now)
         if kind == "paid" and case.status == CaseStatus.OPEN:
             await uow.cases.set_status(case.id, CaseStatus.PAUSED, now)
         await uow.events.add(
