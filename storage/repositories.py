@@ -17,6 +17,8 @@ from bot.domain.status import CaseStatus, Channel, ReminderStatus, Role, later_s
 from bot.ports import Conflict
 from storage import tables as t
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+
 
 async def _flush(session: AsyncSession) -> None:
     try:
@@ -267,6 +269,8 @@ class CaseRepository(_Repo):
         return len(ids)
 
     async def view(self, case_id: int) -> dict[str, Any] | None:
+        if not 0 < case_id <= MAX_ID:  # no such row; PostgreSQL would refuse the value
+            return None
         case = await self.session.get(t.Case, case_id)
         if case is None:
             return None
@@ -732,6 +736,14 @@ class EventRepository(_Repo):
 
 
 class ConversationRepository(_Repo):
+    async def lock(self, channel: str, address: str) -> None:
+        """Holds the address until the transaction ends, so that its messages are handled one
+        at a time. On PostgreSQL a transaction-scoped advisory lock on the address; SQLite's
+        `BEGIN IMMEDIATE` already lets one writer in at a time."""
+        if self.session.bind.dialect.name == "postgresql":
+            key = func.hashtextextended(f"{channel}:{address}", 0)
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
     async def load(self, channel: str, address: str) -> records.ConversationState:
         row = await self.session.get(t.Conversation, (channel, address))
         if row is None:

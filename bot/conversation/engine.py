@@ -61,30 +61,35 @@ class ConversationEngine:
         message = replace(message, text=storable(message.text))
         now = self._clock.now()
         async with self._uow() as uow:
+            # One message of an address at a time, however they arrive: the rate limit counts
+            # and the conversation's state is read and written without a race.
+            await uow.conversations.lock(message.channel, message.address)
             if message.provider_id:
                 earlier = await uow.messages.inbound_replies(message.channel, message.provider_id)
                 if earlier is not None:
                     self._metrics.inbound.labels(message.channel, "yes").inc()
                     return [Reply(text) for text in earlier]
             self._metrics.inbound.labels(message.channel, "no").inc()
+            sender = await uow.obligors.sender(message.channel, message.address)
+            only_case = sender.open_cases[0].id if len(sender.open_cases) == 1 else None
+            obligor_id = sender.obligor.id if sender.obligor else None
             if await self._flooding(uow, message, now):
-                # Kept for the record, but no flow moves and nobody is notified: one phone
-                # cannot flood a judge or an official.
+                # Kept for the record (on the debtor's timeline), but no flow moves and nobody
+                # is notified: one phone cannot flood a judge or an official.
                 await uow.messages.add(
                     direction="in",
                     channel=message.channel,
                     address=message.address,
                     text=message.text,
                     at=now,
+                    case_id=only_case,
+                    obligor_id=obligor_id,
                     provider=message.channel,
                     provider_id=message.provider_id,
                     status="throttled",
                 )
                 await uow.commit()
                 return []
-            sender = await uow.obligors.sender(message.channel, message.address)
-            only_case = sender.open_cases[0].id if len(sender.open_cases) == 1 else None
-            obligor_id = sender.obligor.id if sender.obligor else None
             inbound_id = await uow.messages.add(
                 direction="in",
                 channel=message.channel,

@@ -24,6 +24,7 @@ from bot.domain.phones import normalize_phone
 
 LOCALES = ("zh-CN", "en")
 COURT_ZONE = ZoneInfo("Asia/Shanghai")
+YEARS = (1900, 2999)  # a judgment's dates lie within these years
 
 
 def _area(code: str) -> str:
@@ -36,6 +37,8 @@ Phone = Annotated[str, AfterValidator(normalize_phone)]
 CaseNumber = Annotated[str, AfterValidator(normalize_case_number)]
 AreaCode = Annotated[str, AfterValidator(_area)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+# Telegram chat ids fit in 52 bits; the bound is the database's (a signed 64-bit BIGINT).
+ChatId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class _Strict(BaseModel):
@@ -50,7 +53,7 @@ class CourtIn(_Strict):
 class JudgeIn(_Strict):
     name: Name
     phone: Phone
-    telegram_chat_id: int | None = None
+    telegram_chat_id: ChatId | None = None
 
 
 class CreditorIn(_Strict):
@@ -63,7 +66,7 @@ class ObligorIn(_Strict):
     phone: Phone
     area_code: AreaCode
     id_number: str | None = Field(None, pattern=r"^\d{17}[\dXx]$")
-    telegram_chat_id: int | None = None
+    telegram_chat_id: ChatId | None = None
     locale: str = Field("zh-CN", pattern="^(zh-CN|en)$")
 
 
@@ -87,6 +90,15 @@ class JudgmentIn(_Strict):
         if len(set(phones)) != len(phones):
             raise ValueError("each obligor needs a phone number of their own")
         return obligors
+
+    @field_validator("effective_at", "performance_due")
+    @classmethod
+    def _in_our_years(cls, value: date) -> date:
+        """Far from the calendar's ends, so that zone shifts and planned offsets never overflow
+        (year 1 with a negative offset, or 9999 plus a week, raised OverflowError)."""
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"must be a date between the years {YEARS[0]} and {YEARS[1]}")
+        return value
 
     @field_validator("performance_due")
     @classmethod

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -72,6 +73,11 @@ class Dispatcher:
         # Never lease more than the pacer can send in half a lease: rows must not expire
         # while they wait their turn.
         self._claim_size = max(1, min(policy.batch, int(pacer.rate * policy.lease.seconds / 2)))
+        # One reminder at a time per debtor, from the weekly-cap check until the send is
+        # recorded: two rows of one debtor in a batch must not both see the same count.
+        self._debtor_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -117,8 +123,17 @@ class Dispatcher:
                 return
             async with self._uow() as uow:
                 job = await uow.reminders.job(reminder_id)
-            if job is not None:
+            if job is None:
+                return
+            if job.staff is not None or self._policy.weekly_cap <= 0:
                 await self._decide_and_send(job)
+                return
+            lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
+            async with lock:
+                async with self._uow() as uow:  # read again: what went meanwhile counts
+                    job = await uow.reminders.job(reminder_id)
+                if job is not None:
+                    await self._decide_and_send(job)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
 

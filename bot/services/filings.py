@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
 from bot.domain.status import CaseStatus, Role
@@ -126,8 +127,10 @@ async def file(
         )
         ids.append(filing_id)
         text = notice_text(kind, case, obligor, phone, summary)
-        # Asking to be called back again the same day is recorded, but passed on once.
-        key = f"callback:{now.date()}" if kind == "agent" else f"notice:{filing_id}"
+        # Asking to be called back again the same day (the debtor's day) is recorded, but
+        # passed on once.
+        day = now.astimezone(ZoneInfo(obligor.timezone)).date()
+        key = f"callback:{day}" if kind == "agent" else f"notice:{filing_id}"
         people = await _queue_notices(uow, kind, case, obligor, text, key, now)
         if kind == "paid" and case.status == CaseStatus.OPEN:
             await uow.cases.set_status(case.id, CaseStatus.PAUSED, now)

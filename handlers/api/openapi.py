@@ -64,7 +64,7 @@ def spec() -> dict[str, Any]:
         return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",  # the schemas are pydantic's JSON Schema 2020-12, as 3.1 uses
         "info": {
             "title": "ducu",
             "version": "1",

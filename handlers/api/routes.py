@@ -22,7 +22,9 @@ def _json(body: object, status: int = 200) -> web.Response:
 async def post_judgment(request: web.Request) -> web.Response:
     try:
         body = await request.json(loads=json.loads)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    # ValueError: not JSON, not UTF-8, or an integer of more than 4300 digits; LookupError: an
+    # unknown charset; RecursionError: arrays or objects nested too deep to decode.
+    except (ValueError, LookupError, RecursionError):
         return _json({"errors": [{"field": "body", "message": "the body must be JSON"}]}, 422)
     try:
         judgment = request.app[SERVICES].judgments.parse(body)
