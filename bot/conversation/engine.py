@@ -73,23 +73,7 @@ class ConversationEngine:
             sender = await uow.obligors.sender(message.channel, message.address)
             only_case = sender.open_cases[0].id if len(sender.open_cases) == 1 else None
             obligor_id = sender.obligor.id if sender.obligor else None
-            if await self._flooding(uow, message, now):
-                # Kept for the record (on the debtor's timeline), but no flow moves and nobody
-                # is notified: one phone cannot flood a judge or an official.
-                await uow.messages.add(
-                    direction="in",
-                    channel=message.channel,
-                    address=message.address,
-                    text=message.text,
-                    at=now,
-                    case_id=only_case,
-                    obligor_id=obligor_id,
-                    provider=message.channel,
-                    provider_id=message.provider_id,
-                    status="throttled",
-                )
-                await uow.commit()
-                return []
+            flooding = await self._flooding(uow, message, now)
             inbound_id = await uow.messages.add(
                 direction="in",
                 channel=message.channel,
@@ -100,8 +84,13 @@ class ConversationEngine:
                 obligor_id=obligor_id,
                 provider=message.channel,
                 provider_id=message.provider_id,
-                status="received",
+                status="throttled" if flooding else "received",
             )
+            if flooding:
+                # Kept for the record (on the debtor's timeline), but no flow moves and nobody
+                # is notified: one phone cannot flood a judge or an official.
+                await uow.commit()
+                return []
             state = await uow.conversations.load(message.channel, message.address)
             if sender.obligor is None or sender.contact is None:
                 replies = [Reply(render("unknown_sender"))]
