@@ -249,14 +249,17 @@ class Conversation:
             return self._choose_case(flow)
         if state.step == CONFIRM_STEP:
             return await self._confirm(flow)
-        turn = self._turn()
+        # Each history entry holds the data without the history itself: nested, it doubled
+        # with every answer (2**n copies after n answers).
+        history = state.data.pop("_history", [])
         before = copy.deepcopy(state.data)
+        turn = self._turn()
         try:
             following = flow.step(state.step).accept(turn)
         except Invalid as exc:
-            state.data = before
+            state.data = {**before, "_history": history}
             return Reply(self.t(exc.key))
-        state.data.setdefault("_history", []).append([state.step, before])
+        state.data["_history"] = [*history, [state.step, before]]
         return self._goto(flow, following or flow.after(state.step) or READBACK)
 
     def _bare_number(self) -> bool:
@@ -313,7 +316,7 @@ class Conversation:
         everything = self.command == keywords.ALL or answer == str(len(cases) + 1)
         if everything and flow.all_cases:
             chosen = [c.id for c in cases]
-        elif answer.isdigit() and 1 <= int(answer) <= len(cases):
+        elif answer.isdecimal() and 1 <= int(answer) <= len(cases):  # int() reads no "፩"
             chosen = [cases[int(answer) - 1].id]
         else:
             chosen = [

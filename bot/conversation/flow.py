@@ -44,7 +44,8 @@ class Turn:
 def pick(turn: Turn, keys: tuple[str, ...], error: str) -> str:
     """The key the debtor chose by its number."""
     answer = turn.text.strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(keys):
+    # isdecimal, not isdigit: int() cannot read "²" or "፩", which are digits too.
+    if answer.isdecimal() and 1 <= int(answer) <= len(keys):
         return keys[int(answer) - 1]
     raise Invalid(error)
 

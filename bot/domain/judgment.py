@@ -44,6 +44,23 @@ ChatId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        """Text every database holds: PostgreSQL refuses NUL, and UTF-8 has no lone surrogates
+        (JSON can write both: `\\u0000`, `\\ud800`)."""
+        if isinstance(value, str) and not _storable_text(value):
+            raise ValueError("must not contain NUL or unpaired surrogate characters")
+        return value
+
+
+def _storable_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
 
 class CourtIn(_Strict):
     code: str = Field(min_length=2, max_length=20, examples=["浙0522"])

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from bot.domain.judgment import JudgmentIn
+from bot.domain.status import CaseStatus
 
 _ERRORS = {
     "type": "object",
@@ -37,7 +38,7 @@ _CASE = {
     "properties": {
         "id": {"type": "integer"},
         "case_number": {"type": "string"},
-        "status": {"type": "string", "enum": ["open", "performed", "closed"]},
+        "status": {"type": "string", "enum": [status.value for status in CaseStatus]},
         "court": {"type": "object"},
         "judge": {"type": "object"},
         "amount_due": {"type": "string"},

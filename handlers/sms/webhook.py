@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
@@ -16,12 +17,18 @@ from handlers.sms.errors import contact_status_for
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+# What XML 1.0 cannot hold, even escaped: most control characters, lone surrogates, U+FFFE/F.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 async def _signed_form(request: web.Request) -> dict[str, str]:
     """The POSTed form, if `X-Twilio-Signature` proves it came from Twilio; else 403."""
     settings = request.app[SERVICES].settings
-    form = {k: str(v) for k, v in (await request.post()).items()}
+    try:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+    except (ValueError, LookupError):  # not UTF-8, or an unknown charset: nothing to verify
+        log.warning("rejected a Twilio webhook whose form cannot be decoded on %s", request.path)
+        raise web.HTTPForbidden(text="bad signature") from None
     base = settings.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
     url = base + request.path_qs
     validator = RequestValidator(settings.twilio_auth_token.get_secret_value())
@@ -32,12 +39,20 @@ async def _signed_form(request: web.Request) -> dict[str, str]:
     return form
 
 
+def _fields(form: dict[str, str], **limits: int) -> list[str]:
+    """The named fields, each non-empty, without NUL and within its column's length (what
+    Twilio sends always is); else 400 rather than a database error."""
+    values = [form.get(name, "") for name in limits]
+    for (name, limit), value in zip(limits.items(), values, strict=True):
+        if not value or "\x00" in value or len(value) > limit:
+            raise web.HTTPBadRequest(text=f"{name} is required: up to {limit} characters")
+    return values
+
+
 @routes.post("/twilio/sms")
 async def inbound_sms(request: web.Request) -> web.Response:
     form = await _signed_form(request)
-    sid, sender = form.get("MessageSid", ""), form.get("From", "")
-    if not sid or not sender:
-        raise web.HTTPBadRequest(text="MessageSid and From are required")
+    sid, sender = _fields(form, MessageSid=64, From=64)
     try:
         sender = normalize_phone(sender)
     except PhoneError:
@@ -46,18 +61,16 @@ async def inbound_sms(request: web.Request) -> web.Response:
         InboundMessage(Channel.SMS, sender, form.get("Body", ""), provider_id=sid)
     )
     twiml = MessagingResponse()
-    for reply in replies:
-        twiml.message(reply.plain())
+    for reply in replies:  # a reply may quote the debtor's own control characters
+        twiml.message(_NOT_XML.sub("", reply.plain()))
     return web.Response(text=str(twiml), content_type="application/xml")
 
 
 @routes.post("/twilio/status")
 async def status_callback(request: web.Request) -> web.Response:
     form = await _signed_form(request)
-    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
-    if not sid or not status:
-        raise web.HTTPBadRequest(text="MessageSid and MessageStatus are required")
-    error_code = form.get("ErrorCode") or None
+    sid, status = _fields(form, MessageSid=64, MessageStatus=16)
+    error_code = _fields(form, ErrorCode=16)[0] if form.get("ErrorCode") else None
     await request.app[SERVICES].delivery.status(
         provider="twilio",
         provider_id=sid,
