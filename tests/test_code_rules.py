@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -14,7 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_core_imports_no_adapter_and_domain_is_pure() -> None:
     """The import-linter contracts in pyproject.toml hold."""
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+    # import-linter configures logging with disable_existing_loggers: keep the service's
+    # loggers as they were, or later tests (and the suite's log scan) would hear nothing.
+    loggers = [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    disabled = {lg.name: lg.disabled for lg in loggers}
+    try:
+        assert lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+    finally:
+        for lg in loggers:
+            lg.disabled = disabled[lg.name]
 
 
 def test_every_setting_is_documented_in_env_example() -> None:
