@@ -11,7 +11,9 @@ from bot.ports import Clock, MessageSender
 from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
+from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
+from bot.services.linking import LinkService
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 
@@ -21,7 +23,7 @@ class Services:
     settings: Settings
     clock: Clock
     metrics: Metrics
-    sender: MessageSender
+    senders: dict[str, MessageSender]  # by channel: sms always, telegram when configured
     engine: ConversationEngine
     judgments: JudgmentService
     dispatcher: Dispatcher
@@ -29,3 +31,5 @@ class Services:
     staff: StaffService
     cases: CaseQueries
     retention: RetentionService
+    links: LinkService
+    inbox: UpdateInbox

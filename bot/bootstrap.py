@@ -15,18 +15,23 @@ from bot.app import Services
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.engine import ConversationEngine
+from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender
 from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
+from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
+from bot.services.linking import LinkService
 from bot.services.pacing import Pacer
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
+from handlers.telegram.channel import TelegramChannel, make_bot, make_dispatcher
+from handlers.telegram.sender import TelegramSender
 from handlers.web import create_app
 from scheduler.jobs import build_scheduler, stop_scheduler
 from storage.db import make_engine, make_sessionmaker
@@ -38,10 +43,20 @@ from storage.uow import uow_factory
 class Runtime:
     services: Services
     sandbox: bool
+    telegram: TelegramChannel | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def web_app(self) -> web.Application:
-        return create_app(self.services, sandbox=self.sandbox)
+        return create_app(self.services, sandbox=self.sandbox, telegram=self.telegram)
+
+    async def start_chat(self) -> None:
+        """Registers the webhook or starts polling (`ducu serve` only: one process polls)."""
+        if self.telegram is not None:
+            await self.telegram.start()
+
+    async def stop_chat(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()
 
     def scheduler(self) -> AsyncIOScheduler:
         return build_scheduler(self.services)
@@ -93,6 +108,10 @@ async def build(
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
     sender = sender or make_sender(settings)
+    senders: dict[str, MessageSender] = {sender.channel: sender}
+    bot = make_bot(settings) if settings.telegram_configured else None
+    if bot is not None:
+        senders[Channel.TELEGRAM] = TelegramSender(bot)
     policy = DispatchPolicy(
         batch=settings.dispatch_batch,
         lease=timedelta(seconds=settings.lease_seconds),
@@ -100,12 +119,13 @@ async def build(
         max_attempts=settings.max_attempts,
         quiet=settings.quiet,
         weekly_cap=settings.weekly_cap,
+        chat_link_base=settings.chat_link_base,
     )
     services = Services(
         settings=settings,
         clock=clock,
         metrics=metrics,
-        sender=sender,
+        senders=senders,
         engine=ConversationEngine(uow, clock, metrics, settings.inbound_per_minute),
         judgments=JudgmentService(
             uow,
@@ -114,11 +134,12 @@ async def build(
             quiet=settings.quiet,
             metrics=metrics,
             data_key=data_key,
+            chat_links=bool(settings.chat_link_base),
         ),
         dispatcher=Dispatcher(
             uow,
             clock,
-            sender,
+            senders,
             Pacer(settings.sms_rate),
             policy,
             metrics,
@@ -128,7 +149,12 @@ async def build(
         staff=StaffService(uow),
         cases=CaseQueries(uow),
         retention=RetentionService(uow, clock, settings.retention_days),
+        links=LinkService(uow, clock),
+        inbox=UpdateInbox(uow, clock),
     )
-    runtime = Runtime(services, sandbox=isinstance(sender, SandboxSender))
-    runtime._closers += [engine.dispose, sender.close]
+    telegram = TelegramChannel(bot, make_dispatcher(services, settings), settings) if bot else None
+    runtime = Runtime(services, sandbox=isinstance(sender, SandboxSender), telegram=telegram)
+    runtime._closers += [engine.dispose, *(s.close for s in senders.values())]
+    if telegram is not None:
+        runtime._closers.append(telegram.close)
     return runtime

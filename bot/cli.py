@@ -84,6 +84,8 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
                 raise SystemExit(2) from None
         scheduler = runtime.scheduler()
         scheduler.start()
+        if web_server:
+            await runtime.start_chat()
         base = f"http://{settings.host}:{settings.port}"
         if web_server:
             console.print(f"[bold green]ducu[/bold green] is serving on {base}")
@@ -105,6 +107,7 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
         console.print("Press Ctrl+C to stop.")
         await _until_signalled()
         console.print("stopping: finishing the messages in flight…")
+        await runtime.stop_chat()
         await runtime.stop_scheduler(scheduler)
     finally:
         if runner is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.quiet_hours import QuietHours
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr = Field(SecretStr(""), alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base: str = Field("https://api.telegram.org", alias="DUCU_TELEGRAM_API_BASE")
     telegram_mode: str = Field("webhook", alias="DUCU_TELEGRAM_MODE", pattern="^(webhook|polling)$")
+    telegram_bot_username: str = Field(
+        "", alias="DUCU_TELEGRAM_BOT_USERNAME", pattern=r"^@?[A-Za-z0-9_]{0,64}$"
+    )
+    telegram_rate: float = Field(30.0, alias="DUCU_TELEGRAM_RATE", gt=0)
+    telegram_chat_rate: float = Field(1.0, alias="DUCU_TELEGRAM_CHAT_RATE", gt=0)
     redis_url: str = Field("", alias="DUCU_REDIS_URL")
 
     @field_validator("timezone")
@@ -65,6 +71,29 @@ class Settings(BaseSettings):
     def _quiet_hours_parse(cls, value: str) -> str:
         QuietHours.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        secret = self.telegram_webhook_secret.get_secret_value()
+        if self.telegram_configured and self.telegram_mode == "webhook" and not secret:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be set in webhook mode (1-256 characters of "
+                "A-Z a-z 0-9 _ -), or set DUCU_TELEGRAM_MODE=polling"
+            )
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET may hold only A-Z a-z 0-9 _ - (1-256)")
+        return self
+
+    @property
+    def telegram_configured(self) -> bool:
+        return bool(self.telegram_bot_token.get_secret_value())
+
+    @property
+    def chat_link_base(self) -> str:
+        """The start of a deep link into the bot ("" when chat invitations are off)."""
+        if not (self.telegram_configured and self.telegram_bot_username):
+            return ""
+        return f"https://t.me/{self.telegram_bot_username.lstrip('@')}?start="
 
     @property
     def zone(self) -> ZoneInfo:

@@ -11,6 +11,9 @@ from handlers.api.routes import routes as api_routes
 from handlers.keys import SERVICES
 from handlers.sandbox.page import routes as sandbox_routes
 from handlers.sms.webhook import routes as sms_routes
+from handlers.telegram.channel import TelegramChannel
+from handlers.telegram.webhook import TELEGRAM
+from handlers.telegram.webhook import routes as telegram_routes
 
 MAX_BODY = 256 * 1024  # a judgment with 50 obligors is far below this
 routes = web.RouteTableDef()
@@ -27,11 +30,17 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_app(services: Services, *, sandbox: bool) -> web.Application:
-    """Twilio's webhooks are mounted when Twilio is configured; the sandbox when it is not."""
+def create_app(
+    services: Services, *, sandbox: bool, telegram: TelegramChannel | None = None
+) -> web.Application:
+    """Twilio's webhooks are mounted when Twilio is configured, the sandbox when it is not;
+    Telegram's webhook when a bot token is set."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[require_token])
     app[SERVICES] = services
     app.add_routes(routes)
     app.add_routes(api_routes)
     app.add_routes(sandbox_routes if sandbox else sms_routes)
+    if telegram is not None:
+        app[TELEGRAM] = telegram
+        app.add_routes(telegram_routes)
     return app

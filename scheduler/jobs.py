@@ -29,6 +29,15 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
             max_instances=1,
             coalesce=True,
         )
+    if services.settings.telegram_configured:
+        scheduler.add_job(
+            services.inbox.forget_old,
+            "interval",
+            hours=6,
+            id="forget_old_updates",
+            max_instances=1,
+            coalesce=True,
+        )
     return scheduler
 
 

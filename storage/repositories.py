@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import records
 from bot.domain.areas import prefixes
-from bot.domain.status import CaseStatus, Channel, ReminderStatus, Role, later_status
+from bot.domain.channels import channel_order
+from bot.domain.plan import CHAT_LINK
+from bot.domain.status import (
+    CaseStatus,
+    Channel,
+    ContactStatus,
+    ReminderStatus,
+    Role,
+    later_status,
+)
 from bot.ports import Conflict
 from storage import tables as t
 
@@ -42,7 +51,9 @@ def _contact(row: t.Contact) -> records.Contact:
 
 
 def _staff(row: t.User) -> records.StaffMember:
-    return records.StaffMember(row.id, row.role, row.name, row.phone, row.telegram_chat_id)
+    return records.StaffMember(
+        row.id, row.role, row.name, row.phone, row.telegram_chat_id, row.court_id, row.area_code
+    )
 
 
 def _case(row: t.Case) -> records.CaseSummary:
@@ -118,6 +129,31 @@ class UserRepository(_Repo):
             for u in users
         ]
 
+    async def by_telegram_chat(self, chat_id: int) -> records.StaffMember | None:
+        user = await self.session.scalar(
+            select(t.User).where(
+                t.User.telegram_chat_id == chat_id,
+                t.User.role.in_([Role.JUDGE, Role.OFFICIAL, Role.ADMIN]),
+            )
+        )
+        return _staff(user) if user else None
+
+    async def set_telegram_chat(self, user_id: int, chat_id: int | None) -> None:
+        """Links a chat to one staff member (unlinking it from anyone else), or unlinks."""
+        if chat_id is not None:
+            await self.session.execute(
+                update(t.User)
+                .where(t.User.telegram_chat_id == chat_id)
+                .values(telegram_chat_id=None)
+            )
+        await self.session.execute(
+            update(t.User).where(t.User.id == user_id).values(telegram_chat_id=chat_id)
+        )
+
+    async def get(self, user_id: int) -> records.StaffMember | None:
+        user = await self.session.get(t.User, user_id)
+        return _staff(user) if user else None
+
     async def judge_of(self, case_id: int) -> records.StaffMember | None:
         user = await self.session.scalar(
             select(t.User).join(t.Case, t.Case.judge_id == t.User.id).where(t.Case.id == case_id)
@@ -190,6 +226,68 @@ class CaseRepository(_Repo):
         self.session.add(case)
         await _flush(self.session)
         return case.id
+
+    def _visible_to(self, staff: records.StaffMember) -> Any:
+        """The one rule of who sees which case: a judge their own, an official those with a
+        debtor in their area, an admin their court's; anyone else nothing."""
+        if staff.role == Role.JUDGE:
+            return t.Case.judge_id == staff.id
+        if staff.role == Role.OFFICIAL and staff.area_code:
+            in_area = (
+                select(t.CaseObligor.case_id)
+                .join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id)
+                .where(t.Obligor.area_code.startswith(staff.area_code, autoescape=True))
+            )
+            return t.Case.id.in_(in_area)
+        if staff.role == Role.ADMIN and staff.court_id is not None:
+            return t.Case.court_id == staff.court_id
+        return false()
+
+    async def live_for(
+        self, staff: records.StaffMember, *, silent_only: bool = False, limit: int = 30
+    ) -> list[dict[str, Any]]:
+        """Open and paused cases the staff member may see, oldest due first. `silent_only`:
+        those whose debtor was reminded and has never written back."""
+        query = (
+            select(t.Case, t.Obligor)
+            .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
+            .join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id)
+            .where(
+                self._visible_to(staff),
+                t.Case.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]),
+            )
+            .order_by(t.Case.performance_due, t.Case.id, t.Obligor.id)
+            .limit(limit)
+        )
+        if staff.role == Role.OFFICIAL and staff.area_code:  # only the debtors of their area
+            query = query.where(t.Obligor.area_code.startswith(staff.area_code, autoescape=True))
+        if silent_only:
+            reminded = select(t.Reminder.id).where(
+                t.Reminder.obligor_id == t.Obligor.id,
+                t.Reminder.case_id == t.Case.id,
+                t.Reminder.status == ReminderStatus.SENT,
+                t.Reminder.user_id.is_(None),
+            )
+            answered = select(t.Message.id).where(
+                t.Message.obligor_id == t.Obligor.id, t.Message.direction == "in"
+            )
+            query = query.where(reminded.exists(), ~answered.exists())
+        return [
+            {
+                "case_number": case.case_number,
+                "status": case.status,
+                "amount_due_fen": case.amount_due_fen,
+                "performance_due": case.performance_due,
+                "obligor": obligor.name,
+                "area_code": obligor.area_code,
+            }
+            for case, obligor in (await self.session.execute(query)).all()
+        ]
+
+    async def visible_id(self, staff: records.StaffMember, case_number: str) -> int | None:
+        return await self.session.scalar(
+            select(t.Case.id).where(t.Case.case_number == case_number, self._visible_to(staff))
+        )
 
     async def link_obligor(self, case_id: int, obligor_id: int) -> None:
         await self.session.execute(
@@ -450,6 +548,35 @@ class ObligorRepository(_Repo):
         ).all()
         return records.Sender(_obligor(obligor), _contact(contact), tuple(map(_case, cases)))
 
+    async def by_phone(self, phone: str) -> int | None:
+        """The obligor whose SMS number this is, if any."""
+        return await self.session.scalar(
+            select(t.Contact.obligor_id).where(
+                t.Contact.channel == Channel.SMS, t.Contact.address == phone
+            )
+        )
+
+    async def link_chat(self, obligor_id: int, chat_id: int) -> None:
+        """Makes a Telegram chat this obligor's (active again if it was blocked)."""
+        address = str(chat_id)
+        contact = await self.session.scalar(
+            select(t.Contact).where(
+                t.Contact.channel == Channel.TELEGRAM, t.Contact.address == address
+            )
+        )
+        if contact is None:
+            self.session.add(
+                t.Contact(
+                    obligor_id=obligor_id,
+                    channel=Channel.TELEGRAM,
+                    address=address,
+                    status=ContactStatus.ACTIVE,
+                )
+            )
+        else:
+            contact.obligor_id, contact.status = obligor_id, ContactStatus.ACTIVE
+        await _flush(self.session)
+
     async def set_contact_status(self, contact_id: int, status: str) -> None:
         await self.session.execute(
             update(t.Contact).where(t.Contact.id == contact_id).values(status=status)
@@ -537,22 +664,25 @@ class ReminderRepository(_Repo):
             if staff
             else tuple(
                 await self.session.scalars(
-                    select(t.Message.at)
+                    select(t.Reminder.finished_at)
                     .where(
-                        t.Message.obligor_id == obligor.id,
-                        t.Message.direction == "out",
-                        t.Message.reply_to.is_(None),  # reminders, not answers to the debtor
+                        t.Reminder.obligor_id == obligor.id,
+                        t.Reminder.status == ReminderStatus.SENT,
+                        t.Reminder.user_id.is_(None),  # reminders, not notices to staff
+                        t.Reminder.step_key != CHAT_LINK.key,
                     )
-                    .order_by(t.Message.at.desc())
+                    .order_by(t.Reminder.finished_at.desc())
                     .limit(RECENT_REMINDERS)
                 )
             )
         )
-        contact = await self.session.scalar(
-            select(t.Contact).where(
-                t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
+        contacts = (
+            await self.session.scalars(
+                select(t.Contact)
+                .where(t.Contact.obligor_id == obligor.id)
+                .order_by(t.Contact.id.desc())
             )
-        )
+        ).all()
         return records.ReminderJob(
             reminder_id=reminder.id,
             step_key=reminder.step_key,
@@ -561,7 +691,8 @@ class ReminderRepository(_Repo):
             case=_case(case),
             court_signature=f"【{court.name}】",
             obligor=_obligor(obligor),
-            contact=_contact(contact) if contact else None,
+            contacts=tuple(map(_contact, contacts)),
+            channel_order=channel_order(court.channel_order),
             staff=_staff(staff) if staff else None,
             body=reminder.body,
             recent_reminders=recent,
@@ -759,3 +890,79 @@ class ConversationRepository(_Repo):
             self.session.add(row)
         row.flow, row.step, row.data, row.updated_at = state.flow, state.step, state.data, at
         await _flush(self.session)
+
+
+class LinkRepository(_Repo):
+    async def add(
+        self,
+        *,
+        code_hash: str,
+        at: datetime,
+        expires_at: datetime,
+        obligor_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        self.session.add(
+            t.LinkCode(
+                code_hash=code_hash,
+                obligor_id=obligor_id,
+                user_id=user_id,
+                created_at=at,
+                expires_at=expires_at,
+            )
+        )
+        await _flush(self.session)
+
+    async def redeem(self, code_hash: str, at: datetime) -> tuple[int | None, int | None] | None:
+        """Uses up a live code in one statement (two chats racing for it: one wins);
+        (obligor_id, user_id), or None for an unknown, used or expired code."""
+        row = (
+            await self.session.execute(
+                update(t.LinkCode)
+                .where(
+                    t.LinkCode.code_hash == code_hash,
+                    t.LinkCode.used_at.is_(None),
+                    t.LinkCode.expires_at > at,
+                )
+                .values(used_at=at)
+                .returning(t.LinkCode.obligor_id, t.LinkCode.user_id)
+            )
+        ).first()
+        return (row.obligor_id, row.user_id) if row else None
+
+
+class TelegramInboxRepository(_Repo):
+    async def claim(self, update_id: int, *, now: datetime, until: datetime) -> bool:
+        """True if this update is ours to handle: new, or an earlier claim on it ran out
+        without being handled (that handler crashed)."""
+        inserted = await self.session.scalar(
+            _insert_ignoring_duplicates(self.session, t.TelegramUpdate)
+            .values(update_id=update_id, claimed_until=until)
+            .returning(t.TelegramUpdate.update_id)
+        )
+        if inserted is not None:
+            return True
+        retaken = await self.session.scalar(
+            update(t.TelegramUpdate)
+            .where(
+                t.TelegramUpdate.update_id == update_id,
+                t.TelegramUpdate.handled_at.is_(None),
+                t.TelegramUpdate.claimed_until <= now,
+            )
+            .values(claimed_until=until)
+            .returning(t.TelegramUpdate.update_id)
+        )
+        return retaken is not None
+
+    async def handled(self, update_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(t.TelegramUpdate)
+            .where(t.TelegramUpdate.update_id == update_id)
+            .values(handled_at=at)
+        )
+
+    async def forget_handled_before(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(t.TelegramUpdate).where(t.TelegramUpdate.handled_at < before)
+        )
+        return result.rowcount or 0

@@ -51,6 +51,8 @@ class Court(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     reminder_plan: Mapped[list[Any] | None] = mapped_column(JSON)
+    # The channels to try for a debtor's reminders, in order; None: chat first, then SMS.
+    channel_order: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class Area(Base):
@@ -130,6 +132,7 @@ class Reminder(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "obligor_id", "step_key", name="uq_reminders_step"),
         Index("ix_reminders_due", "status", "due_at"),
+        Index("ix_reminders_obligor", "obligor_id", "finished_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -207,3 +210,28 @@ class Conversation(Base):
     step: Mapped[str] = mapped_column(String(32), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code that links a Telegram chat: to an obligor (sent by SMS) or to a staff
+    member (an invite an admin made). Only its hash is kept."""
+
+    __tablename__ = "link_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    obligor_id: Mapped[int | None] = mapped_column(ForeignKey("obligors.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class TelegramUpdate(Base):
+    """The inbox of Telegram updates: one row per `update_id`, so a redelivered update is
+    handled once. A claim runs out after a while, so an update whose handling crashed is
+    handled again when Telegram sends it again."""
+
+    __tablename__ = "telegram_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    claimed_until: Mapped[datetime]
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)

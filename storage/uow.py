@@ -27,6 +27,8 @@ class SqlUnitOfWork:
         self.events = r.EventRepository(session)
         self.filings = r.FilingRepository(session)
         self.conversations = r.ConversationRepository(session)
+        self.links = r.LinkRepository(session)
+        self.telegram_inbox = r.TelegramInboxRepository(session)
         return self
 
     async def __aexit__(

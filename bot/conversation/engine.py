@@ -119,6 +119,15 @@ def storable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:MAX_INBOUND]
 
 
+def main_menu(key: str, locale: str) -> Reply:
+    """The main menu's text (`help` or `menu`), with its items as buttons for chat."""
+    items = tuple(
+        Choice(words[0], render(f"flow.{intent}", locale))
+        for intent, words in keywords.MENU.items()
+    )
+    return Reply(render(key, locale), shortcuts=items)
+
+
 def fit(reply: Reply) -> Reply:
     """Cuts a reply's text (never its choices) until its SMS form fits in two segments: a
     read-back repeats the debtor's own words and figures, which may be long."""
@@ -159,6 +168,9 @@ class Conversation:
     def t(self, key: str, **values: object) -> str:
         return render(key, self.locale, **values)
 
+    def menu(self, key: str) -> Reply:
+        return main_menu(key, self.locale)
+
     async def respond(self) -> list[Reply]:
         state = self.state
         if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
@@ -191,7 +203,7 @@ class Conversation:
 
     async def _outside_a_flow(self) -> Reply:
         if self.intent == keywords.HELP:
-            return Reply(self.t("help"))
+            return self.menu("help")
         if self.intent == "agent":
             cases = list(self.sender.open_cases)
             if not cases:
@@ -200,7 +212,7 @@ class Conversation:
             return Reply(self.t("intent.agent"))
         if self.intent in FLOWS:
             return await self._start(FLOWS[self.intent])
-        return Reply(self.t("menu"))
+        return self.menu("menu")
 
     async def _start(self, flow: Flow) -> Reply:
         cases = self.sender.open_cases
@@ -225,7 +237,7 @@ class Conversation:
             self.state.clear()
             return Reply(self.t("flow.cancelled"))
         if self._asks_help():  # help, and the parked flow stays for later
-            return Reply(self.t("help"))
+            return self.menu("help")
         # A menu word starts anew; a bare number may be a late answer to the parked step, so
         # it is held back like any other answer.
         if (self.intent in FLOWS or self.intent == "agent") and not self._bare_number():

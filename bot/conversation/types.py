@@ -24,6 +24,8 @@ class Choice:
 class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
+    # Buttons only for a channel that has them; the text already says them (the main menu).
+    shortcuts: tuple[Choice, ...] = ()
 
     def plain(self) -> str:
         """The reply as plain text (SMS): choices become `回复 1 … 2 …` style lines."""

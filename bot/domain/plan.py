@@ -36,6 +36,11 @@ DEFAULT_PLAN: tuple[PlanStep, ...] = (
     PlanStep("deadline", "due", 0, "09:00", "reminder.deadline"),
 )
 
+# Not a reminder of any plan: when Telegram is on, one SMS after the first reminder invites
+# the debtor to chat by a one-time deep link. It does not count against the weekly cap.
+CHAT_LINK = PlanStep("chat_link", "effective", 0, None, "chat.invite")
+CHAT_LINK_DELAY = timedelta(minutes=1)  # after the first reminder, never before it
+
 
 def plan_to_json(plan: tuple[PlanStep, ...]) -> list[dict]:
     return [asdict(step) for step in plan]

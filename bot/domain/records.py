@@ -41,6 +41,8 @@ class StaffMember:
     name: str
     phone: str | None
     telegram_chat_id: int | None
+    court_id: int | None = None
+    area_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class ReminderJob:
     case: CaseSummary
     court_signature: str
     obligor: Obligor
-    contact: Contact | None
+    contacts: tuple[Contact, ...]  # all of the obligor's, newest first
+    channel_order: tuple[str, ...]  # the court's order of channels for debtors
     staff: StaffMember | None = None
     body: str | None = None
     recent_reminders: tuple[datetime, ...] = ()  # the latest reminders sent to this obligor

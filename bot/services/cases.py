@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain.case_number import normalize_case_number
+from bot.domain.records import StaffMember
 from bot.ports import UnitOfWorkFactory
 
 
@@ -12,6 +14,22 @@ class CaseQueries:
     async def view(self, case_id: int) -> dict | None:
         async with self._uow() as uow:
             return await uow.cases.view(case_id)
+
+    async def live_for(self, staff: StaffMember, *, silent_only: bool = False) -> list[dict]:
+        """The open cases a staff member may see (`silent_only`: whose debtor never answered)."""
+        async with self._uow() as uow:
+            return await uow.cases.live_for(staff, silent_only=silent_only)
+
+    async def view_for(self, staff: StaffMember, case_number: str) -> dict | None:
+        """A case by its number, if this staff member may see it; None either way otherwise,
+        so a guess learns nothing."""
+        try:
+            case_number = normalize_case_number(case_number)
+        except ValueError:
+            return None
+        async with self._uow() as uow:
+            case_id = await uow.cases.visible_id(staff, case_number)
+            return await uow.cases.view(case_id) if case_id is not None else None
 
     async def reminder_counts(self) -> dict[str, int]:
         async with self._uow() as uow:

@@ -12,20 +12,23 @@ import logging
 import random
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.channels import pick_contact, staff_address
 from bot.domain.money import format_yuan
+from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import ReminderJob
+from bot.domain.records import Contact, ReminderJob
 from bot.domain.retry import backoff_seconds
-from bot.domain.status import CaseStatus, ContactStatus, ReminderStatus
+from bot.domain.status import CaseStatus, Channel, ContactStatus, ReminderStatus
 from bot.domain.texts import format_date, render
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
-from bot.services import filings
+from bot.services import filings, linking
 from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ class DispatchPolicy:
     max_attempts: int = 8
     quiet: QuietHours | None = None
     weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
+    chat_link_base: str = ""  # "https://t.me/<bot>?start=": chat invitations are on
 
 
 def reminder_text(job: ReminderJob) -> str:
@@ -55,19 +59,30 @@ def reminder_text(job: ReminderJob) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Target:
+    channel: str
+    address: str
+    contact: Contact | None = None  # None for staff
+
+
+def _sms_number(contacts: tuple[Contact, ...]) -> str:
+    return next((c.address for c in contacts if c.channel == Channel.SMS), "")
+
+
 class Dispatcher:
     def __init__(
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        sender: MessageSender,
+        senders: Mapping[str, MessageSender],
         pacer: Pacer,
         policy: DispatchPolicy,
         metrics: Metrics,
         worker: str,
         rng: random.Random | None = None,
     ) -> None:
-        self._uow, self._clock, self._sender, self._pacer = uow, clock, sender, pacer
+        self._uow, self._clock, self._senders, self._pacer = uow, clock, senders, pacer
         self._policy, self._metrics, self._worker = policy, metrics, worker
         self._rng = rng or random.Random()
         # Never lease more than the pacer can send in half a lease: rows must not expire
@@ -137,57 +152,70 @@ class Dispatcher:
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
 
+    def _target(self, job: ReminderJob) -> Target | str:
+        """Where this row goes, or why it can go nowhere."""
+        if job.staff is not None:  # a notice to a judge, official or admin
+            found = staff_address(job.staff, self._senders)
+            return Target(*found) if found else "staff member has no reachable address"
+        if job.step_key == CHAT_LINK.key:  # an invitation to chat goes by SMS, once
+            if pick_contact(job.contacts, (Channel.TELEGRAM,), (Channel.TELEGRAM,)):
+                return "already in chat"
+            contact = pick_contact(job.contacts, (Channel.SMS,), self._senders)
+        else:
+            contact = pick_contact(job.contacts, job.channel_order, self._senders)
+        if contact is None:
+            dead = sorted({c.status for c in job.contacts if c.status != ContactStatus.ACTIVE})
+            return f"unreachable: {', '.join(dead) or 'no contact'}"
+        return Target(contact.channel, contact.address, contact)
+
     async def _decide_and_send(self, job: ReminderJob) -> None:
         now = self._clock.now()
-        if job.staff is not None:  # a notice to a judge, official or admin
-            address, text = job.staff.phone, job.body or ""
-            if not address:
-                await self._finish(job, ReminderStatus.FAILED, "staff member has no phone")
-                return
-        else:
-            if job.case.status == CaseStatus.PAUSED:  # a reported payment awaits the judge
-                await self._defer(job, now + PAUSE_RECHECK)
-                return
-            if job.case.status != CaseStatus.OPEN:
-                await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
-                return
-            if job.contact is None or job.contact.status != ContactStatus.ACTIVE:
-                reason = job.contact.status if job.contact else "no contact"
-                await self._finish(
-                    job, ReminderStatus.FAILED, f"unreachable: {reason}", event="unreachable"
-                )
-                return
-            address, text = job.contact.address, reminder_text(job)
+        if job.staff is None and job.case.status == CaseStatus.PAUSED:
+            await self._defer(job, now + PAUSE_RECHECK)  # a reported payment awaits the judge
+            return
+        if job.staff is None and job.case.status != CaseStatus.OPEN:
+            await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
+            return
+        target = self._target(job)
+        if isinstance(target, str):
+            if target == "already in chat":
+                await self._finish(job, ReminderStatus.CANCELLED, target)
+            elif job.staff is not None:
+                await self._finish(job, ReminderStatus.FAILED, target)
+            else:
+                await self._finish(job, ReminderStatus.FAILED, target, event="unreachable")
+            return
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
-        if job.staff is None:
+        if job.staff is None and job.step_key != CHAT_LINK.key:
             allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
             return
+        text = await self._text(job, now)
+        sender = self._senders[target.channel]
         started = time.monotonic()
         try:
             async with asyncio.timeout(self._policy.send_timeout):
-                result = await self._sender.send(address, text)
+                result = await sender.send(target.address, text)
         except SendError as exc:
-            await self._failed(job, text, exc)
+            await self._failed(job, target, exc)
             return
         except (TimeoutError, OSError) as exc:
-            await self._failed(
-                job, text, SendError("timeout", str(exc) or "timeout", permanent=False)
-            )
+            error = SendError("timeout", str(exc) or "timeout", permanent=False)
+            await self._failed(job, target, error)
             return
-        self._metrics.send_latency.labels(self._sender.channel).observe(time.monotonic() - started)
-        self._metrics.sent.labels(self._sender.channel, "accepted").inc()
+        self._metrics.send_latency.labels(sender.channel).observe(time.monotonic() - started)
+        self._metrics.sent.labels(sender.channel, "accepted").inc()
         async with self._uow() as uow:
             message_id = await uow.messages.add(
                 direction="out",
-                channel=self._sender.channel,
-                address=address,
+                channel=sender.channel,
+                address=target.address,
                 text=text,
                 at=self._clock.now(),
                 case_id=job.case.id,
                 obligor_id=None if job.staff else job.obligor.id,
-                provider=self._sender.provider,
+                provider=sender.provider,
                 provider_id=result.provider_id,
                 status=result.status,
             )
@@ -204,6 +232,7 @@ class Dispatcher:
                     self._clock.now(),
                     step=job.step_key,
                     obligor_id=job.obligor.id,
+                    channel=sender.channel,
                 )
             else:
                 await uow.events.add(
@@ -212,15 +241,38 @@ class Dispatcher:
                     self._clock.now(),
                     user_id=job.staff.id,
                     role=job.staff.role,
+                    channel=sender.channel,
                 )
             await uow.commit()
 
-    async def _failed(self, job: ReminderJob, text: str, error: SendError) -> None:
+    async def _text(self, job: ReminderJob, now: datetime) -> str:
+        if job.staff is not None:
+            return job.body or ""
+        if job.step_key != CHAT_LINK.key:
+            return reminder_text(job)
+        async with self._uow() as uow:  # a fresh one-time code for each invitation sent
+            code = await linking.issue_for_obligor(uow, job.obligor.id, now)
+            await uow.commit()
+        return render(
+            job.template,
+            job.obligor.locale,
+            sig=job.court_signature,
+            link=f"{self._policy.chat_link_base}{code}",
+        )
+
+    async def _failed(self, job: ReminderJob, target: Target, error: SendError) -> None:
         self._metrics.sent.labels(
-            self._sender.channel, "permanent" if error.permanent else "transient"
+            target.channel, "permanent" if error.permanent else "transient"
         ).inc()
         if error.permanent:
-            log.warning("reminder %s: permanent failure %s", job.reminder_id, error.code)
+            log.warning(
+                "reminder %s: permanent failure %s on %s",
+                job.reminder_id,
+                error.code,
+                target.channel,
+            )
+            if await self._fall_back(job, target, error):
+                return
             if job.staff is not None:  # a staff number is the court's to fix, not the debtor's
                 await self._finish(
                     job, ReminderStatus.FAILED, error.code, event="staff_unreachable"
@@ -231,6 +283,7 @@ class Dispatcher:
                 ReminderStatus.FAILED,
                 error.code,
                 event="unreachable",
+                contact=target.contact,
                 contact_status=error.contact_status,
             )
             return
@@ -252,6 +305,41 @@ class Dispatcher:
             )
             await uow.commit()
 
+    async def _fall_back(self, job: ReminderJob, target: Target, error: SendError) -> bool:
+        """A chat the person blocked is dropped and the row goes again at once, by the next
+        channel (SMS); False when there is no other way to reach them."""
+        if target.channel != Channel.TELEGRAM:
+            return False
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if job.staff is not None:
+                await uow.users.set_telegram_chat(job.staff.id, None)
+                if not job.staff.phone:
+                    await uow.commit()
+                    return False
+            else:
+                assert target.contact is not None
+                await uow.obligors.set_contact_status(
+                    target.contact.id, error.contact_status or ContactStatus.BLOCKED
+                )
+                rest = [c for c in job.contacts if c.id != target.contact.id]
+                if pick_contact(rest, job.channel_order, self._senders) is None:
+                    await uow.commit()
+                    return False
+            await uow.events.add(
+                job.case.id,
+                "channel_fallback",
+                now,
+                step=job.step_key,
+                reason=error.code,
+                **({"user_id": job.staff.id} if job.staff else {"obligor_id": job.obligor.id}),
+            )
+            await uow.reminders.retry_at(
+                job.reminder_id, due_at=now, error=error.code, refund_attempt=True
+            )
+            await uow.commit()
+        return True
+
     async def _defer(self, job: ReminderJob, until: datetime) -> None:
         """Later, not lost; the attempt it was claimed with is given back."""
         async with self._uow() as uow:
@@ -267,13 +355,14 @@ class Dispatcher:
         error: str,
         *,
         event: str | None = None,
+        contact: Contact | None = None,
         contact_status: str | None = None,
     ) -> None:
         now = self._clock.now()
         async with self._uow() as uow:
             await uow.reminders.finish(job.reminder_id, status=status, at=now, error=error)
-            if contact_status and job.contact is not None:
-                await uow.obligors.set_contact_status(job.contact.id, contact_status)
+            if contact_status and contact is not None:
+                await uow.obligors.set_contact_status(contact.id, contact_status)
             if event:
                 await uow.events.add(
                     job.case.id,
@@ -288,7 +377,7 @@ class Dispatcher:
                     uow,
                     case=job.case,
                     obligor=job.obligor,
-                    phone=job.contact.address if job.contact else "",
+                    phone=_sms_number(job.contacts),
                     reason=error,
                     now=now,
                 )

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.judgment import JudgmentIn
 from bot.domain.money import to_fen
-from bot.domain.plan import DEFAULT_PLAN, plan_from_json, plan_to_json, schedule
+from bot.domain.plan import (
+    CHAT_LINK,
+    CHAT_LINK_DELAY,
+    DEFAULT_PLAN,
+    plan_from_json,
+    plan_to_json,
+    schedule,
+)
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.records import NewReminder
 from bot.domain.status import Role
@@ -35,10 +42,12 @@ class JudgmentService:
         quiet: QuietHours | None,
         metrics: Metrics,
         data_key: PersonalDataKey | None = None,
+        chat_links: bool = False,
     ) -> None:
         self._uow, self._clock, self._zone, self._quiet = uow, clock, zone, quiet
         self._metrics = metrics
         self._data_key = data_key
+        self._chat_links = chat_links  # invite each debtor to chat by SMS after the first step
 
     def parse(self, data: object) -> JudgmentIn:
         """Validates a judgment as received (raises pydantic's ValidationError), on the
@@ -114,17 +123,20 @@ class JudgmentService:
                     **self._sealed_id_number(person.id_number),
                 )
                 await uow.cases.link_obligor(case_id, obligor_id)
-                for step, due_at in schedule(
+                steps = schedule(
                     plan,
                     j.effective_at,
                     j.performance_due,
                     now=now,
                     zone=self._zone,
                     quiet=self._quiet,
-                ):
-                    reminders.append(
-                        NewReminder(case_id, obligor_id, step.key, step.template, due_at)
-                    )
+                )
+                if self._chat_links and person.telegram_chat_id is None:
+                    steps.append((CHAT_LINK, steps[0][1] + CHAT_LINK_DELAY))
+                reminders += [
+                    NewReminder(case_id, obligor_id, step.key, step.template, due_at)
+                    for step, due_at in steps
+                ]
             await uow.reminders.add_many(reminders)
             await uow.events.add(
                 case_id,

@@ -1,0 +1,1 @@
+"""The Telegram channel (aiogram 3): debtors and staff in chat."""

@@ -1,0 +1,112 @@
+"""The bot and its dispatcher, built for one process, and how they start and stop.
+
+Webhook mode (the default) serves `POST /telegram/webhook` on the service's own aiohttp app
+and registers that URL with Telegram at start when `DUCU_PUBLIC_URL` is set. Polling mode
+(`DUCU_TELEGRAM_MODE=polling`) long-polls instead: for local use, with no public URL.
+With `DUCU_REDIS_URL`, aiogram's state and per-chat event isolation live in Redis, so several
+processes can serve one bot; without it they live in memory, which is right for one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ChatType
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import BotCommand
+
+from bot.app import Services
+from bot.config import Settings
+from handlers.telegram import debtors, staff
+from handlers.telegram.keyboards import CallbackSigner
+from handlers.telegram.limiter import RateLimit
+from handlers.telegram.middlewares import HandleOnce, Identify
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+COMMANDS = [
+    BotCommand(command="cases", description="在办案件 (staff)"),
+    BotCommand(command="case", description="案件详情 (staff)"),
+    BotCommand(command="silent", description="未回复的被执行人 (officials)"),
+]
+
+
+def make_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/")),
+        timeout=settings.send_timeout,
+    )
+    session.middleware(RateLimit(settings.telegram_rate, settings.telegram_chat_rate))
+    return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+
+
+def _state(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url)
+        return storage, storage.create_isolation()
+    return MemoryStorage(), SimpleEventIsolation()
+
+
+def make_dispatcher(services: Services, settings: Settings) -> Dispatcher:
+    storage, isolation = _state(settings)
+    dispatcher = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        services=services,
+        signer=CallbackSigner(settings.telegram_bot_token.get_secret_value()),
+    )
+    dispatcher.update.outer_middleware(HandleOnce())
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(Identify())
+    dispatcher.message.filter(F.chat.type == ChatType.PRIVATE)  # no groups: case data is private
+    dispatcher.include_routers(*staff.routers(), debtors.router())
+    return dispatcher
+
+
+@dataclass
+class TelegramChannel:
+    bot: Bot
+    dispatcher: Dispatcher
+    settings: Settings
+    _polling: asyncio.Task | None = field(default=None, init=False)
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.settings.telegram_webhook_secret.get_secret_value()
+
+    async def start(self) -> None:
+        """Polling: start long-polling. Webhook: tell Telegram where to post, if we know."""
+        try:
+            await self.bot.set_my_commands(COMMANDS)
+            if self.settings.telegram_mode == "polling":
+                await self.bot.delete_webhook()
+                self._polling = asyncio.create_task(
+                    self.dispatcher.start_polling(
+                        self.bot, handle_signals=False, close_bot_session=False
+                    )
+                )
+            elif self.settings.public_url:
+                await self.bot.set_webhook(
+                    self.settings.public_url.rstrip("/") + WEBHOOK_PATH,
+                    secret_token=self.webhook_secret,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+        except Exception as exc:  # the service still runs: SMS, the API, the outbox
+            log.error("Telegram could not be set up (%s); chat is unavailable", exc)
+
+    async def stop(self) -> None:
+        if self._polling is not None:
+            await self.dispatcher.stop_polling()
+            await self._polling
+            self._polling = None
+
+    async def close(self) -> None:
+        await self.dispatcher.storage.close()

@@ -1,0 +1,53 @@
+"""Reminders and staff notices into a Telegram chat, as the dispatcher's MessageSender."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+
+from bot.domain.status import Channel, ContactStatus
+from bot.ports import SendError, SendResult
+
+log = logging.getLogger(__name__)
+
+
+class TelegramSender:
+    channel = Channel.TELEGRAM.value
+    provider = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(self, address: str, text: str) -> SendResult:
+        try:
+            message = await self._bot.send_message(int(address), text)
+        except TelegramRetryAfter as exc:  # Telegram says when: wait exactly that long
+            raise SendError(
+                "429", exc.message, permanent=False, retry_after=exc.retry_after
+            ) from None
+        except TelegramForbiddenError as exc:  # the person blocked the bot or left
+            raise SendError(
+                "403", exc.message, permanent=True, contact_status=ContactStatus.BLOCKED
+            ) from None
+        except TelegramBadRequest as exc:  # e.g. "chat not found": this chat is no use
+            raise SendError(
+                "400", exc.message, permanent=True, contact_status=ContactStatus.INVALID
+            ) from None
+        except TelegramUnauthorizedError as exc:
+            log.error("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN")
+            raise SendError("401", exc.message, permanent=False) from None
+        except (TelegramNetworkError, TelegramAPIError) as exc:  # 5xx, timeouts: try later
+            raise SendError("telegram", str(exc), permanent=False) from None
+        return SendResult(provider_id=f"{message.chat.id}:{message.message_id}", status="sent")
+
+    async def close(self) -> None:
+        await self._bot.session.close()

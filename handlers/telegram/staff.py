@@ -1,0 +1,110 @@
+"""Judges, officials and admins in chat: one router per role, each behind a role filter.
+
+What a staff member may see is decided in one place (`CaseRepository._visible_to`): a judge
+their own cases, an official the cases of debtors in their area, an admin their court's.
+Notices about their cases reach them through the outbox, as SMS does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.app import Services
+from bot.domain.money import format_yuan
+from bot.domain.records import StaffMember
+from bot.domain.status import Role
+from bot.domain.texts import format_date, render
+from bot.services.linking import Linked
+from handlers.telegram.middlewares import HasRole
+
+TIMELINE = 15  # the latest entries a case view shows
+TEXT_CUT = 60  # characters of a message a timeline line shows
+
+
+async def greet_staff(message: Message, staff: StaffMember) -> None:
+    role = render(f"staff.role.{staff.role}")
+    await message.answer(render("staff.linked", name=staff.name, role=role))
+
+
+def _lines(header: str, cases: list[dict]) -> str:
+    if not cases:
+        return render("staff.none")
+    rows = [
+        render(
+            "staff.case_line",
+            case=c["case_number"],
+            name=c["obligor"],
+            amount=format_yuan(c["amount_due_fen"]),
+            due=format_date(c["performance_due"], "zh-CN"),
+            status=render(f"status.{c['status']}"),
+        )
+        for c in cases
+    ]
+    return "\n".join([render(header, count=len(cases)), *rows])
+
+
+def _timeline_line(item: dict, zone: ZoneInfo) -> str:
+    at = datetime.fromisoformat(item["at"]).astimezone(zone).strftime("%m-%d %H:%M")
+    if item["type"] == "event":
+        return f"{at} {item['kind']}"
+    arrow = "→" if item["direction"] == "out" else "←"
+    return f"{at} {arrow}{item['channel']} {item['text'][:TEXT_CUT]}"
+
+
+def case_text(view: dict, zone: ZoneInfo) -> str:
+    head = render(
+        "staff.case_head",
+        case=view["case_number"],
+        status=render(f"status.{view['status']}"),
+        amount=view["amount_due"],
+        due=view["performance_due"],
+        name="、".join(o["name"] for o in view["obligors"]),
+    )
+    return "\n".join([head, *(_timeline_line(item, zone) for item in view["timeline"][-TIMELINE:])])
+
+
+def role_router(role: Role) -> Router:
+    router = Router(name=f"staff.{role}")
+    router.message.filter(HasRole(role))
+
+    @router.message(Command("cases"))
+    async def cases(message: Message, services: Services, linked: Linked) -> None:
+        assert linked.staff is not None
+        await message.answer(_lines("staff.cases", await services.cases.live_for(linked.staff)))
+
+    @router.message(Command("case"))
+    async def case(
+        message: Message, command: CommandObject, services: Services, linked: Linked
+    ) -> None:
+        assert linked.staff is not None
+        if not command.args:
+            await message.answer(render("staff.case_usage"))
+            return
+        view = await services.cases.view_for(linked.staff, command.args)
+        if view is None:
+            await message.answer(render("staff.case_unknown"))
+            return
+        await message.answer(case_text(view, services.settings.zone))
+
+    if role == Role.OFFICIAL:
+
+        @router.message(Command("silent"))
+        async def silent(message: Message, services: Services, linked: Linked) -> None:
+            assert linked.staff is not None
+            found = await services.cases.live_for(linked.staff, silent_only=True)
+            await message.answer(_lines("staff.silent", found))
+
+    @router.message()
+    async def help_(message: Message) -> None:
+        await message.answer(render("staff.help"))
+
+    return router
+
+
+def routers() -> list[Router]:
+    return [role_router(role) for role in (Role.JUDGE, Role.OFFICIAL, Role.ADMIN)]
