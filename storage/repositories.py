@@ -546,7 +546,18 @@ class ObligorRepository(_Repo):
                 .order_by(t.Case.id)
             )
         ).all()
-        return records.Sender(_obligor(obligor), _contact(contact), tuple(map(_case, cases)))
+        phone = (
+            contact.address
+            if contact.channel == Channel.SMS
+            else await self.session.scalar(
+                select(t.Contact.address).where(
+                    t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
+                )
+            )
+        )
+        return records.Sender(
+            _obligor(obligor), _contact(contact), tuple(map(_case, cases)), phone or ""
+        )
 
     async def by_phone(self, phone: str) -> int | None:
         """The obligor whose SMS number this is, if any."""

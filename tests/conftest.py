@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.logging_setup import make_handler
 from storage.migrate import upgrade
 from tests.fakes.clock import FakeClock
+from tests.fakes.telegram import BOT_USERNAME, TOKEN, FakeTelegram
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 from tests.pg import NO_POSTGRES, POSTGRES_URL, scratch_database
 
@@ -92,6 +93,30 @@ async def fake_twilio(aiohttp_server) -> FakeTwilio:
     server = await aiohttp_server(fake.app())
     fake.url = str(server.make_url("")).rstrip("/")
     return fake
+
+
+@pytest.fixture
+async def fake_telegram(aiohttp_server) -> FakeTelegram:
+    fake = FakeTelegram()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+TELEGRAM_SECRET = "test-webhook-secret"
+
+
+def telegram_settings(fake: FakeTelegram, **overrides: object) -> dict[str, object]:
+    """The settings that turn the Telegram channel on against the fake Bot API."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "DUCU_TELEGRAM_API_BASE": fake.url,
+        "DUCU_TELEGRAM_BOT_USERNAME": BOT_USERNAME,
+        "DUCU_TELEGRAM_RATE": 1000,
+        "DUCU_TELEGRAM_CHAT_RATE": 1000,
+        **overrides,
+    }
 
 
 def make_settings(database_url: str, twilio: FakeTwilio | None, **overrides: object) -> Settings:

@@ -372,7 +372,7 @@ class Conversation:
             payload=payload,
             cases=cases,
             obligor=self.obligor,
-            phone=self.contact.address,
+            phone=self.sender.phone,
             summary=summary,
             now=self.now,
         )

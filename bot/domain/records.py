@@ -82,6 +82,7 @@ class Sender:
     obligor: Obligor | None
     contact: Contact | None
     open_cases: tuple[CaseSummary, ...] = ()
+    phone: str = ""  # the obligor's SMS number, whichever channel they wrote on
 
 
 @dataclass

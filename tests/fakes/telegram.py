@@ -256,8 +256,9 @@ class FakeTelegram:
             "from": BOT_USER,
             "text": params.get("text", "…"),
         }
-        if "reply_markup" in params:
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:  # as Telegram does: only
+            message["reply_markup"] = markup  # an inline keyboard comes back in the Message
         return message
 
 

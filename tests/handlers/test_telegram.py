@@ -1,0 +1,288 @@
+"""The Telegram channel for debtors, end to end: updates through the real webhook route, the
+bot's calls against a fake Bot API on 127.0.0.1, reminders through the real dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.config import Settings
+from bot.domain.texts import render
+from tests.conftest import TELEGRAM_SECRET, make_settings, telegram_settings
+from tests.fakes.telegram import FakeTelegram
+from tests.handlers.telegram_chat import (
+    LINK,
+    WEBHOOK,
+    Chat,
+    keyboard,
+    post_update,
+    texts,
+)
+from tests.helpers import DEBTOR, JUDGMENT, get_case, new_case
+
+JUDGE_CHAT = JUDGMENT["judge"]["telegram_chat_id"]  # the judgment links the judge's chat
+DEBTOR_CHAT = 5550001
+CASE_NUMBER = JUDGMENT["case_number"]
+NAME = JUDGMENT["obligors"][0]["name"]
+
+
+@pytest.fixture
+def settings(db_url: str, fake_twilio, fake_telegram: FakeTelegram) -> Settings:
+    return make_settings(db_url, fake_twilio, **telegram_settings(fake_telegram))
+
+
+@pytest.fixture
+def chat(client, fake_telegram: FakeTelegram) -> Chat:
+    return Chat(client, fake_telegram, DEBTOR_CHAT)
+
+
+def case_data_in(messages: list[str]) -> list[str]:
+    """Whatever of the case a stranger must never read."""
+    return [t for t in messages for part in (CASE_NUMBER, NAME, "130,000") if part in t]
+
+
+def contacts(case: dict, channel: str) -> list[dict]:
+    return [c for o in case["obligors"] for c in o["contacts"] if c["channel"] == channel]
+
+
+def timeline(case: dict, kind: str) -> list[dict]:
+    return [i for i in case["timeline"] if i["type"] == "event" and i["kind"] == kind]
+
+
+# --- the webhook ---------------------------------------------------------------------------
+
+
+async def test_a_wrong_or_missing_secret_gets_401_and_no_effect(client, chat, fake_telegram):
+    update = fake_telegram.text_update(DEBTOR_CHAT, "hello")
+    for headers in (
+        {},
+        {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+        {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET + "x"},
+        {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET[:-1]},
+    ):
+        response = await client.post(WEBHOOK, json=update, headers=headers)
+        assert response.status == 401
+    assert chat.news() == []
+    # Nothing was claimed: the same update with the right secret is handled.
+    assert texts(await chat.send(update)) == [render("tg.welcome")]
+
+
+async def test_a_body_that_is_not_an_update_gets_400(client):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+    for body in (b"not json", b"[1, 2]", b'{"update_id": "x"}'):
+        response = await client.post(WEBHOOK, data=body, headers=headers)
+        assert response.status == 400
+
+
+# --- linking ---------------------------------------------------------------------------------
+
+
+async def test_a_debtor_links_by_sharing_their_own_contact(client, clock, chat):
+    case_id = await new_case(client, clock)
+    linked, menu = await chat.share_contact(DEBTOR.removeprefix("+"))  # as Telegram sends it
+    assert linked["text"] == render("tg.linked")
+    assert linked["reply_markup"] == {"remove_keyboard": True}
+    assert menu["text"] == render("help")
+    assert [b["text"].split()[0] for b in keyboard(menu)] == ["1", "2", "3", "4", "5", "6"]
+    [telegram] = contacts(await get_case(client, case_id), "telegram")
+    assert telegram == {"channel": "telegram", "address": str(DEBTOR_CHAT), "status": "active"}
+
+
+async def test_a_forwarded_contact_is_refused_and_reveals_nothing(client, clock, chat):
+    case_id = await new_case(client, clock)
+    refused = await chat.share_contact(DEBTOR, owner=DEBTOR_CHAT + 1)  # someone else's card
+    assert texts(refused) == [render("tg.not_own_contact")]
+    no_owner = chat.fake.contact_update(DEBTOR_CHAT, DEBTOR, contact_user_id=None)
+    assert texts(await chat.send(no_owner)) == [render("tg.not_own_contact")]
+    after = texts(await chat.say("1")) + texts(await chat.say(CASE_NUMBER))
+    assert after == [render("tg.welcome")] * 2
+    assert contacts(await get_case(client, case_id), "telegram") == []
+    assert case_data_in(texts(chat.fake.sent(DEBTOR_CHAT))) == []
+
+
+async def test_a_phone_the_court_does_not_know_gets_a_polite_refusal(client, clock, chat):
+    await new_case(client, clock)
+    assert texts(await chat.share_contact("+8613700000000")) == [render("tg.not_found")]
+    assert texts(await chat.share_contact("not a phone")) == [render("tg.not_found")]
+    assert case_data_in(texts(chat.fake.sent(DEBTOR_CHAT))) == []
+
+
+async def test_a_debtor_links_by_the_one_time_link_sent_by_sms(
+    client, clock, chat, runtime, fake_twilio, fake_telegram
+):
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()  # day 0, by SMS: no chat is linked yet
+    clock.advance(minutes=2)
+    await runtime.services.dispatcher.run_once()  # then the invitation
+    day0, invite = [m["Body"] for m in fake_twilio.to(DEBTOR)]
+    assert CASE_NUMBER in day0
+    [code] = LINK.findall(invite)
+    assert invite.startswith("【长兴县人民法院】") and len(code) >= 20
+
+    other = Chat(client, fake_telegram, DEBTOR_CHAT + 1)
+    assert texts(await other.start("not-a-code")) == [render("tg.bad_code")]
+    assert texts(await chat.start(code))[0] == render("tg.linked")
+    assert texts(await other.start(code)) == [render("tg.bad_code")]  # used once
+    assert case_data_in(texts(other.news())) == []
+
+    # From now on reminders come to the chat, and SMS stays unused while the chat works.
+    clock.advance(days=3, hours=1)  # past the middle reminder (day 3, 10:00)
+    await runtime.services.dispatcher.run_once()
+    [middle] = chat.news()
+    assert middle["text"].startswith("【长兴县人民法院】林某") and CASE_NUMBER in middle["text"]
+    assert len(fake_twilio.to(DEBTOR)) == 2
+    case = await get_case(client, case_id)
+    assert [e["detail"]["channel"] for e in timeline(case, "reminder_sent")] == [
+        "sms",
+        "sms",
+        "telegram",
+    ]
+
+
+async def test_no_invitation_goes_to_a_debtor_already_in_chat(
+    client, clock, chat, runtime, fake_twilio
+):
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    await runtime.services.dispatcher.run_once()
+    clock.advance(minutes=2)
+    await runtime.services.dispatcher.run_once()
+    assert fake_twilio.to(DEBTOR) == []
+    [day0] = chat.news()
+    assert CASE_NUMBER in day0["text"]
+    reminders = {r["step"]: r for r in (await get_case(client, case_id))["reminders"]}
+    assert reminders["chat_link"]["status"] == "cancelled"
+    assert reminders["chat_link"]["error"] == "already in chat"
+
+
+# --- the flows as buttons --------------------------------------------------------------------
+
+
+async def test_a_settlement_proposed_by_buttons_reaches_the_judges_chat(
+    client, clock, chat, runtime, fake_telegram, fake_twilio
+):
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    [kind] = await chat.press("3")
+    assert kind["text"].startswith(render("settle.kind"))
+    assert [b["text"] for b in keyboard(kind)] == [
+        "1 " + render("settle.instalments"),
+        "2 " + render("settle.lump"),
+    ]
+    [ask_amount] = await chat.press("2")
+    assert ask_amount["text"] == render("settle.lump_amount")
+    assert texts(await chat.say("10万")) == [render("settle.lump_date")]
+    [confirm] = await chat.say("12月15日")
+    assert confirm["text"].startswith(render("confirm.ask", summary="|").split("|")[0])
+    assert "100,000" in confirm["text"]
+    assert texts(await chat.press("1")) == [render("filed.settle")]
+
+    clock.advance(seconds=5)
+    await runtime.services.dispatcher.run_once()
+    notices = [m["text"] for m in fake_telegram.sent(JUDGE_CHAT)]
+    [notice] = [n for n in notices if n.startswith("【督促】")]
+    for part in (CASE_NUMBER, NAME, DEBTOR, "100,000", "2026年12月15日"):
+        assert part in notice, (part, notice)
+    assert fake_twilio.to(JUDGMENT["judge"]["phone"]) == []  # the chat, not SMS
+    case = await get_case(client, case_id)
+    [notified] = timeline(case, "staff_notified")
+    assert notified["detail"]["channel"] == "telegram"
+
+
+async def test_a_button_not_made_for_this_chat_is_refused(client, clock, chat, fake_telegram):
+    await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    answers_before = len(fake_telegram.of("answerCallbackQuery"))
+    for data in ("3", "3|AAAAAAAAAA", "", "|", "3|" + "A" * 60):
+        await chat.send(fake_telegram.callback_update(DEBTOR_CHAT, data))
+    assert chat.news() == []
+    answers = fake_telegram.of("answerCallbackQuery")[answers_before:]
+    assert [a.get("text") for a in answers] == [render("tg.stale_button")] * 5
+    # A genuine button from this chat still works.
+    [kind] = await chat.press("3")
+    assert kind["text"].startswith(render("settle.kind"))
+
+
+async def test_a_redelivered_update_has_one_effect(client, clock, chat, fake_telegram):
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    first = fake_telegram.text_update(DEBTOR_CHAT, "3")
+    assert len(await chat.send(first)) == 1
+    assert await chat.send(first) == []  # Telegram resent it: acknowledged, nothing done
+    second = fake_telegram.text_update(DEBTOR_CHAT, "2")
+    await asyncio.gather(*(post_update(client, second) for _ in range(3)))
+    assert texts(chat.news()) == [render("settle.lump_amount")]
+    case = await get_case(client, case_id)
+    inbound = [
+        m["text"]
+        for m in case["timeline"]
+        if m["type"] == "message" and m["direction"] == "in" and m["channel"] == "telegram"
+    ]
+    assert inbound == ["3", "2"]
+
+
+# --- limits and failures ---------------------------------------------------------------------
+
+
+async def test_a_429_is_resent_after_telegrams_delay(
+    client, clock, chat, runtime, fake_telegram, fake_twilio
+):
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    chat.news()
+    fake_telegram.fail_next(429, retry_after=7)
+    dispatcher = runtime.services.dispatcher
+    await dispatcher.run_once()
+    assert chat.news() == []
+    [day0] = [r for r in (await get_case(client, case_id))["reminders"] if r["step"] == "day0"]
+    assert day0["status"] == "pending" and day0["error"] == "429"
+    clock.advance(seconds=6)
+    await dispatcher.run_once()
+    assert chat.news() == []  # not before the delay
+    clock.advance(seconds=1)
+    await dispatcher.run_once()
+    [sent] = chat.news()
+    assert CASE_NUMBER in sent["text"]
+    tries = [a for a in fake_telegram.attempts if a.method == "sendMessage"][-2:]
+    assert [int(t.params["chat_id"]) for t in tries] == [DEBTOR_CHAT] * 2
+    assert fake_twilio.to(DEBTOR) == []
+
+
+async def test_a_blocked_chat_falls_back_to_sms(
+    client, clock, chat, runtime, fake_telegram, fake_twilio
+):
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    fake_telegram.block(DEBTOR_CHAT)
+    await runtime.services.dispatcher.run_once()  # 403: the chat is dropped, SMS is next
+    await runtime.services.dispatcher.run_once()
+    [sms] = fake_twilio.to(DEBTOR)
+    assert CASE_NUMBER in sms["Body"]
+    case = await get_case(client, case_id)
+    [telegram] = contacts(case, "telegram")
+    assert telegram["status"] == "blocked"
+    [fallback] = timeline(case, "channel_fallback")
+    assert fallback["detail"]["reason"] == "403"
+    assert timeline(case, "unreachable") == []  # SMS still reaches them: nobody need go
+
+
+async def test_a_judge_who_blocked_the_bot_gets_the_notice_by_sms(
+    client, clock, chat, runtime, fake_telegram, fake_twilio
+):
+    await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    await chat.press("5")  # the payment report goes to the judge
+    fake_telegram.block(JUDGE_CHAT)
+    await chat.say("130000")
+    await chat.say("今天")
+    await chat.press("1")
+    await chat.say("无")
+    await chat.press("1")
+    for _ in range(3):
+        await runtime.services.dispatcher.run_once()
+    [notice] = [m["Body"] for m in fake_twilio.to(JUDGMENT["judge"]["phone"])]
+    assert notice.startswith("【督促】") and CASE_NUMBER in notice
+    judges = await runtime.services.cases.people()
+    [judge] = [p for p in judges if p["role"] == "judge"]
+    assert judge["phone"] == JUDGMENT["judge"]["phone"]
