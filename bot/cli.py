@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.services.demo import seed_demo
 from bot.services.importer import ImportFileError, import_file
+from bot.services.linking import INVITE_DAYS
 from bot.services.staff import StaffError
 
 console = Console(soft_wrap=True)
@@ -233,6 +234,34 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return _staff_call(call)
 
 
+def cmd_user_invite(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def call(services) -> int:
+        try:
+            code = await services.links.invite(args.user_id)
+        except LookupError as exc:
+            raise StaffError(str(exc)) from None
+        if settings.chat_link_base:
+            console.print(f"open this link in Telegram: {settings.chat_link_base}{code}")
+        else:
+            console.print(f"send this to the bot in Telegram: /start {code}")
+        console.print(f"(valid {INVITE_DAYS} days, once)")
+        return 0
+
+    return _staff_call(call)
+
+
+def cmd_court_channels(args: argparse.Namespace) -> int:
+    async def call(services) -> int:
+        channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+        await services.staff.set_channels(args.court, channels)
+        console.print(f"court {args.court}: debtors are reached by {' then '.join(channels)}")
+        return 0
+
+    return _staff_call(call)
+
+
 def cmd_area_add(args: argparse.Namespace) -> int:
     async def call(services) -> int:
         await services.staff.add_area(args.code, args.name)
@@ -283,6 +312,17 @@ def parser() -> argparse.ArgumentParser:
     lst = user.add_parser("list", help="list staff")
     lst.add_argument("--role", choices=["judge", "official", "admin", "creditor"])
     lst.set_defaults(func=cmd_user_list)
+    invite = user.add_parser("invite", help="a one-time code that links a staff chat in Telegram")
+    invite.add_argument("user_id", type=int, help="the user's id (see `ducu user list`)")
+    invite.set_defaults(func=cmd_user_invite)
+
+    court = verbs.add_parser("court", help="courts").add_subparsers(
+        dest="court_verb", required=True
+    )
+    channels = court.add_parser("channels", help="how a court's debtors are reached, in order")
+    channels.add_argument("court", help="the court's code, e.g. 浙0522")
+    channels.add_argument("channels", help="e.g. telegram,sms (the default) or sms")
+    channels.set_defaults(func=cmd_court_channels)
 
     area = verbs.add_parser("area", help="administrative areas").add_subparsers(
         dest="area_verb", required=True

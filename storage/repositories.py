@@ -80,6 +80,12 @@ class CourtRepository(_Repo):
             await _flush(self.session)
         return court.id
 
+    async def set_channel_order(self, code: str, order: list[str]) -> bool:
+        result = await self.session.execute(
+            update(t.Court).where(t.Court.code == code).values(channel_order=order)
+        )
+        return bool(result.rowcount)
+
     async def plan(self, court_id: int) -> list[dict] | None:
         return await self.session.scalar(
             select(t.Court.reminder_plan).where(t.Court.id == court_id)

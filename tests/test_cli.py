@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +23,7 @@ import pytest
 
 from bot.logging_setup import MaskingFilter
 
-DUCU = Path("/work/venv/bin/ducu")
+DUCU = Path(sys.executable).parent / "ducu"  # the console script of this environment
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "judgments.csv"
 FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")  # a whole mainland mobile number
 
@@ -116,6 +117,21 @@ def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
     [row] = [line for line in listed.out.splitlines() if "李法官" in line]
     assert "judge" in row
     assert "王书记" not in listed.out and "赵法官" not in listed.out
+
+    judge_id = row.split()[1] if row.split()[0] in "│┃|" else row.split()[0]
+    invited, unknown = ducu.concurrently(("user", "invite", judge_id), ("user", "invite", "999"))
+    assert invited.code == 0, invited.out + invited.err
+    assert re.search(r"/start [A-Za-z0-9_-]{20,}", invited.out), invited.out
+    assert unknown.code == 2 and "there is no user 999" in unknown.out
+
+    set_sms, bad_channel, no_court = ducu.concurrently(
+        ("court", "channels", "浙0522", "sms"),
+        ("court", "channels", "浙0522", "telegram,fax"),
+        ("court", "channels", "浙9999", "sms"),
+    )
+    assert set_sms.code == 0 and "reached by sms" in set_sms.out, set_sms.out + set_sms.err
+    assert bad_channel.code == 2 and "channels must be some of" in bad_channel.out
+    assert no_court.code == 2 and "there is no court" in no_court.out
 
 
 def test_import_reports_bad_rows_and_exits_1(ducu: Ducu) -> None:

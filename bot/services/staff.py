@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.areas import is_area_code
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
-from bot.domain.status import Role
+from bot.domain.status import Channel, Role
 from bot.ports import UnitOfWorkFactory
 
 
@@ -60,6 +60,20 @@ class StaffService:
             raise StaffError("an area code has 6, 9 or 12 digits")
         async with self._uow() as uow:
             await uow.areas.ensure(code, name)
+            await uow.commit()
+
+    async def set_channels(self, court_code: str, channels: list[str]) -> None:
+        """The order in which a court's debtors are reached: e.g. telegram then sms."""
+        known = [c.value for c in Channel]
+        if (
+            not channels
+            or any(c not in known for c in channels)
+            or len(set(channels)) < len(channels)
+        ):
+            raise StaffError(f"channels must be some of {', '.join(known)}, each once, in order")
+        async with self._uow() as uow:
+            if not await uow.courts.set_channel_order(court_code, channels):
+                raise StaffError(f"there is no court {court_code!r}")
             await uow.commit()
 
     async def users(self, role: str | None = None) -> list[dict]:
