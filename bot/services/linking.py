@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.phones import normalize_phone
 from bot.domain.records import Obligor, StaffMember
-from bot.domain.status import Channel
+from bot.domain.status import Channel, ContactStatus
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -110,12 +110,17 @@ class LinkService:
         return linked
 
     async def who(self, chat_id: int) -> Linked:
-        """Who is behind a chat: staff first (a judge who is also a debtor acts as staff)."""
+        """Who is behind a chat: staff first (a judge who is also a debtor acts as staff).
+        A debtor whose chat was marked blocked and who writes again has unblocked the bot:
+        the chat is theirs to be reached on again."""
         async with self._uow() as uow:
             staff = await uow.users.by_telegram_chat(chat_id)
             if staff is not None:
                 return Linked(staff=staff)
             sender = await uow.obligors.sender(Channel.TELEGRAM, str(chat_id))
+            if sender.contact is not None and sender.contact.status == ContactStatus.BLOCKED:
+                await uow.obligors.set_contact_status(sender.contact.id, ContactStatus.ACTIVE)
+                await uow.commit()
         return Linked(obligor=sender.obligor)
 
 

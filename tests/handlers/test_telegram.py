@@ -266,6 +266,12 @@ async def test_a_blocked_chat_falls_back_to_sms(
     assert fallback["detail"]["reason"] == "403"
     assert timeline(case, "unreachable") == []  # SMS still reaches them: nobody need go
 
+    # They unblock the bot and write: the chat is theirs again, and reminders go there.
+    fake_telegram.blocked.clear()
+    assert len(await chat.say("0")) == 1
+    [telegram] = contacts(await get_case(client, case_id), "telegram")
+    assert telegram["status"] == "active"
+
 
 async def test_a_judge_who_blocked_the_bot_gets_the_notice_by_sms(
     client, clock, chat, runtime, fake_telegram, fake_twilio

@@ -100,7 +100,11 @@ async def test_an_official_sees_the_silent_debtors_of_their_area(
     bodies = await three_cases(client, clock)
     chat = await linked_staff(client, runtime, fake_telegram, OFFICIAL_CHAT, **official())
     far = await linked_staff(
-        client, runtime, fake_telegram, OTHER_OFFICIAL_CHAT, **official("赵主任", "330524", "+8613900000005")
+        client,
+        runtime,
+        fake_telegram,
+        OTHER_OFFICIAL_CHAT,
+        **official("赵主任", "330524", "+8613900000005"),
     )
     [before] = texts(await chat.say("/silent"))
     assert before == render("staff.none")  # nobody has been reminded yet

@@ -594,9 +594,9 @@ async def test_metrics_carry_no_personal_data(
 
 
 @SQLITE
-async def test_the_telegram_webhook_does_not_exist_yet(client: TestClient) -> None:
-    """Today `POST /telegram/webhook` is 404: the Telegram channel is not built. The Telegram
-    issue replaces this test with one proving a wrong `X-Telegram-Bot-Api-Secret-Token` is 401."""
+async def test_without_a_bot_token_there_is_no_telegram_webhook(client: TestClient) -> None:
+    """No token, no route: nothing answers on `/telegram/webhook`. With a token, a wrong or
+    missing secret header gets 401 (tests/handlers/test_telegram.py)."""
     response = await client.post(
         "/telegram/webhook",
         json={"update_id": 1, "message": {"text": "6"}},
