@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, Update
 
@@ -14,6 +17,7 @@ from bot.domain.texts import render, resolve
 from bot.services.linking import Linked
 from handlers.telegram.keyboards import CallbackSigner, share_contact
 from handlers.telegram.middlewares import IsDebtor
+from handlers.telegram.replies import answer
 from handlers.telegram.staff import greet_staff
 
 
@@ -28,16 +32,16 @@ async def _converse(
     bot: Bot, services: Services, signer: CallbackSigner, chat_id: int, inbound: InboundMessage
 ) -> None:
     for reply in await services.engine.handle(inbound):
-        await bot.send_message(chat_id, reply.text, reply_markup=signer.keyboard(chat_id, reply))
+        await answer(bot, chat_id, reply.text, signer.keyboard(chat_id, reply))
 
 
-async def _welcome(message: Message, signer: CallbackSigner, linked: Linked) -> None:
+async def _welcome(bot: Bot, chat_id: int, signer: CallbackSigner, linked: Linked) -> None:
     """Linked at last: say so, take the contact button away, and show the menu."""
     assert linked.obligor is not None
-    locale, chat_id = linked.obligor.locale, message.chat.id
-    await message.answer(render("tg.linked", locale), reply_markup=ReplyKeyboardRemove())
+    locale = linked.obligor.locale
+    await answer(bot, chat_id, render("tg.linked", locale), ReplyKeyboardRemove())
     menu = main_menu("help", locale)
-    await message.answer(menu.text, reply_markup=signer.keyboard(chat_id, menu))
+    await answer(bot, chat_id, menu.text, signer.keyboard(chat_id, menu))
 
 
 def router() -> Router:
@@ -51,38 +55,31 @@ def router() -> Router:
         services: Services,
         signer: CallbackSigner,
         linked: Linked,
-        event_update: Update,
     ) -> None:
-        now = await services.links.redeem(command.args or "", message.chat.id)
+        chat_id = message.chat.id
+        now = await services.links.redeem(command.args or "", chat_id)
         if now.staff is not None:
-            await greet_staff(message, now.staff)
+            await greet_staff(bot, chat_id, now.staff)
         elif now.obligor is not None:
-            await _welcome(message, signer, now)
+            await _welcome(bot, chat_id, signer, now)
         else:
             locale = _locale(message, linked)
-            await message.answer(render("tg.bad_code", locale), reply_markup=share_contact(locale))
+            await answer(bot, chat_id, render("tg.bad_code", locale), share_contact(locale))
 
     @r.message(F.contact)
     async def shared_contact(
-        message: Message,
-        bot: Bot,
-        services: Services,
-        signer: CallbackSigner,
-        linked: Linked,
-        event_update: Update,
+        message: Message, bot: Bot, services: Services, signer: CallbackSigner, linked: Linked
     ) -> None:
-        locale = _locale(message, linked)
+        locale, chat_id = _locale(message, linked), message.chat.id
         contact, sender = message.contact, message.from_user
         if sender is None or contact.user_id != sender.id:  # a forwarded card proves nothing
-            await message.answer(
-                render("tg.not_own_contact", locale), reply_markup=share_contact(locale)
-            )
+            await answer(bot, chat_id, render("tg.not_own_contact", locale), share_contact(locale))
             return
-        now = await services.links.by_contact(contact.phone_number, message.chat.id)
+        now = await services.links.by_contact(contact.phone_number, chat_id)
         if now.obligor is None:
-            await message.answer(render("tg.not_found", locale), reply_markup=ReplyKeyboardRemove())
+            await answer(bot, chat_id, render("tg.not_found", locale), ReplyKeyboardRemove())
             return
-        await _welcome(message, signer, now)
+        await _welcome(bot, chat_id, signer, now)
 
     @r.message(IsDebtor(), F.text)
     async def text(
@@ -112,9 +109,10 @@ def router() -> Router:
             return
         await query.answer()
         if query.message is not None:  # the buttons have served: take them off
-            await bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=query.message.message_id
-            )
+            with suppress(TelegramBadRequest):  # too old to edit, or already off
+                await bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=query.message.message_id
+                )
         inbound = InboundMessage(
             Channel.TELEGRAM, str(chat_id), key, choice=key, provider_id=str(event_update.update_id)
         )
@@ -125,15 +123,15 @@ def router() -> Router:
         await query.answer(render("tg.stale_button", _locale(query, linked)))
 
     @r.message(IsDebtor())
-    async def not_text(message: Message, signer: CallbackSigner, linked: Linked) -> None:
+    async def not_text(message: Message, bot: Bot, signer: CallbackSigner, linked: Linked) -> None:
         """A sticker, a photo…: the menu says what works."""
         menu = main_menu("help", _locale(message, linked))
-        await message.answer(menu.text, reply_markup=signer.keyboard(message.chat.id, menu))
+        await answer(bot, message.chat.id, menu.text, signer.keyboard(message.chat.id, menu))
 
     @r.message()
-    async def stranger(message: Message, linked: Linked) -> None:
+    async def stranger(message: Message, bot: Bot, linked: Linked) -> None:
         """Anyone not linked yet: how to prove who they are, and nothing about any case."""
         locale = _locale(message, linked)
-        await message.answer(render("tg.welcome", locale), reply_markup=share_contact(locale))
+        await answer(bot, message.chat.id, render("tg.welcome", locale), share_contact(locale))
 
     return r

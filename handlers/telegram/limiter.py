@@ -1,5 +1,6 @@
 """Keeps the bot under Telegram's limits: about 30 messages a second in all and about one a
-second per chat (a short burst allowed), for reminders and replies alike."""
+second per chat (a short burst allowed), for reminders and replies alike. When Telegram still
+answers 429, nothing more goes to it until its `retry_after` has passed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 
 
@@ -28,6 +30,11 @@ class Bucket:
         self._at = now
         self._tokens -= 1
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def hold(self, until: float, now: float) -> None:
+        """Nothing goes before `until` (Telegram asked us to wait)."""
+        self.reserve(now)
+        self._tokens = min(self._tokens + 1, 1 - (until - now) * self.rate)
 
     def idle(self, now: float) -> bool:
         return self._tokens + (now - self._at) * self.rate >= self.burst
@@ -61,4 +68,9 @@ class RateLimit(BaseRequestMiddleware):
             wait = self.delay(chat_id)
             if wait > 0:
                 await asyncio.sleep(wait)
-        return await make_request(bot, method)
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as exc:  # a flood wait holds every chat, not just this one
+            now = time.monotonic()
+            self._all.hold(now + exc.retry_after, now)
+            raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
@@ -21,14 +21,15 @@ from bot.domain.status import Role
 from bot.domain.texts import format_date, render
 from bot.services.linking import Linked
 from handlers.telegram.middlewares import HasRole
+from handlers.telegram.replies import answer
 
 TIMELINE = 15  # the latest entries a case view shows
 TEXT_CUT = 60  # characters of a message a timeline line shows
 
 
-async def greet_staff(message: Message, staff: StaffMember) -> None:
+async def greet_staff(bot: Bot, chat_id: int, staff: StaffMember) -> None:
     role = render(f"staff.role.{staff.role}")
-    await message.answer(render("staff.linked", name=staff.name, role=role))
+    await answer(bot, chat_id, render("staff.linked", name=staff.name, role=role))
 
 
 def _lines(header: str, cases: list[dict]) -> str:
@@ -73,35 +74,37 @@ def role_router(role: Role) -> Router:
     router.message.filter(HasRole(role))
 
     @router.message(Command("cases"))
-    async def cases(message: Message, services: Services, linked: Linked) -> None:
+    async def cases(message: Message, bot: Bot, services: Services, linked: Linked) -> None:
         assert linked.staff is not None
-        await message.answer(_lines("staff.cases", await services.cases.live_for(linked.staff)))
+        await answer(
+            bot, message.chat.id, _lines("staff.cases", await services.cases.live_for(linked.staff))
+        )
 
     @router.message(Command("case"))
     async def case(
-        message: Message, command: CommandObject, services: Services, linked: Linked
+        message: Message, command: CommandObject, bot: Bot, services: Services, linked: Linked
     ) -> None:
         assert linked.staff is not None
         if not command.args:
-            await message.answer(render("staff.case_usage"))
+            await answer(bot, message.chat.id, render("staff.case_usage"))
             return
         view = await services.cases.view_for(linked.staff, command.args)
         if view is None:
-            await message.answer(render("staff.case_unknown"))
+            await answer(bot, message.chat.id, render("staff.case_unknown"))
             return
-        await message.answer(case_text(view, services.settings.zone))
+        await answer(bot, message.chat.id, case_text(view, services.settings.zone))
 
     if role == Role.OFFICIAL:
 
         @router.message(Command("silent"))
-        async def silent(message: Message, services: Services, linked: Linked) -> None:
+        async def silent(message: Message, bot: Bot, services: Services, linked: Linked) -> None:
             assert linked.staff is not None
             found = await services.cases.live_for(linked.staff, silent_only=True)
-            await message.answer(_lines("staff.silent", found))
+            await answer(bot, message.chat.id, _lines("staff.silent", found))
 
     @router.message()
-    async def help_(message: Message) -> None:
-        await message.answer(render("staff.help"))
+    async def help_(message: Message, bot: Bot) -> None:
+        await answer(bot, message.chat.id, render("staff.help"))
 
     return router
 

@@ -142,3 +142,10 @@ def test_the_limit_is_per_chat_and_overall() -> None:
     waits = [overall.delay(chat) for chat in range(60)]  # 60 chats at once
     assert max(waits[:30]) < 0.01
     assert waits[-1] == pytest.approx(1.0, abs=0.05)  # the 60th waits about a second
+
+
+def test_a_flood_wait_holds_every_chat() -> None:
+    bucket = Bucket(rate=30, burst=30, now=0.0)
+    bucket.hold(until=5.0, now=0.0)
+    assert bucket.reserve(0.0) == pytest.approx(5.0)
+    assert bucket.reserve(5.0) == pytest.approx(1 / 30)
