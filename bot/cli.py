@@ -93,6 +93,8 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
             if runtime.sandbox:
                 console.print(f"  sandbox (messages to debtors and staff): {base}/sandbox")
             console.print(f"  API: {base}/api/v1/openapi.json   health: {base}/healthz")
+            if runtime.telegram is not None:
+                console.print(f"  Telegram: {settings.telegram_mode} mode")
         else:
             console.print("[bold green]ducu worker[/bold green] is dispatching reminders")
         if demo:
