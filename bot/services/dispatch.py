@@ -33,6 +33,7 @@ from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
 PAUSE_RECHECK = timedelta(hours=12)
+NO_INVITATION = ("already in chat", "the court does not use chat")
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ class Dispatcher:
             found = staff_address(job.staff, self._senders)
             return Target(*found) if found else "staff member has no reachable address"
         if job.step_key == CHAT_LINK.key:  # an invitation to chat goes by SMS, once
+            if Channel.TELEGRAM not in job.channel_order:
+                return "the court does not use chat"
             if pick_contact(job.contacts, (Channel.TELEGRAM,), (Channel.TELEGRAM,)):
                 return "already in chat"
             contact = pick_contact(job.contacts, (Channel.SMS,), self._senders)
@@ -178,7 +181,7 @@ class Dispatcher:
             return
         target = self._target(job)
         if isinstance(target, str):
-            if target == "already in chat":
+            if target in NO_INVITATION:
                 await self._finish(job, ReminderStatus.CANCELLED, target)
             elif job.staff is not None:
                 await self._finish(job, ReminderStatus.FAILED, target)

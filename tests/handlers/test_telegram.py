@@ -314,3 +314,28 @@ async def test_a_chat_that_blocked_the_bot_mid_conversation_is_let_go(
     await post_update(client, fake_telegram.text_update(DEBTOR_CHAT, "3"))  # 200, not a retry loop
     case = await get_case(client, case_id)
     assert [m["text"] for m in case["timeline"] if m["type"] == "message"][-2:][0] == "3"
+
+
+async def test_a_court_that_chose_sms_reaches_its_debtors_by_sms_only(
+    client, clock, chat, runtime, fake_twilio
+):
+    case_id = await new_case(client, clock)
+    await runtime.services.staff.set_channels(JUDGMENT["court"]["code"], ["sms"])
+    await chat.share_contact(DEBTOR)
+    chat.news()
+    await runtime.services.dispatcher.run_once()
+    clock.advance(minutes=2)
+    await runtime.services.dispatcher.run_once()
+    [day0] = fake_twilio.to(DEBTOR)  # and no invitation into a chat the court does not use
+    assert CASE_NUMBER in day0["Body"]
+    assert chat.news() == []
+    reminders = {r["step"]: r for r in (await get_case(client, case_id))["reminders"]}
+    assert reminders["chat_link"]["status"] == "cancelled"
+
+
+async def test_group_chats_are_ignored(client, clock, chat, fake_telegram):
+    await new_case(client, clock)
+    update = fake_telegram.text_update(DEBTOR_CHAT, "1")
+    update["message"]["chat"]["type"] = "group"
+    await post_update(client, update)
+    assert chat.news() == []
