@@ -31,6 +31,7 @@ from bot.services.staff import StaffService
 from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
 from handlers.telegram.channel import TelegramChannel, make_bot, make_dispatcher
+from handlers.telegram.keyboards import CallbackSigner
 from handlers.telegram.sender import TelegramSender
 from handlers.web import create_app
 from scheduler.jobs import build_scheduler, stop_scheduler
@@ -111,7 +112,7 @@ async def build(
     senders: dict[str, MessageSender] = {sender.channel: sender}
     bot = make_bot(settings) if settings.telegram_configured else None
     if bot is not None:
-        senders[Channel.TELEGRAM] = TelegramSender(bot)
+        senders[Channel.TELEGRAM] = TelegramSender(bot, CallbackSigner(settings.telegram_bot_token))
     policy = DispatchPolicy(
         batch=settings.dispatch_batch,
         lease=timedelta(seconds=settings.lease_seconds),

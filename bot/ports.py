@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
+from bot.conversation.types import Choice
 from bot.domain.records import (
     ConversationState,
     NewReminder,
@@ -64,8 +65,9 @@ class MessageSender(Protocol):
     channel: str
     provider: str
 
-    async def send(self, address: str, text: str) -> SendResult:
-        """Hands one message to the provider; raises SendError."""
+    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
+        """Hands one message to the provider; raises SendError. `buttons`: for a channel that
+        has them (the text already says the same, for one that has not)."""
         ...
 
     async def close(self) -> None: ...

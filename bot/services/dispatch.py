@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.conversation.engine import main_menu
+from bot.conversation.types import Choice
 from bot.domain.channels import pick_contact, staff_address
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
@@ -199,7 +201,7 @@ class Dispatcher:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self._policy.send_timeout):
-                result = await sender.send(target.address, text)
+                result = await sender.send(target.address, text, self._buttons(job))
         except SendError as exc:
             await self._failed(job, target, exc)
             return
@@ -247,6 +249,12 @@ class Dispatcher:
                     channel=sender.channel,
                 )
             await uow.commit()
+
+    def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
+        """A reminder offers the menu (as buttons where the channel has them)."""
+        if job.staff is not None or job.step_key == CHAT_LINK.key:
+            return ()
+        return main_menu("menu", job.obligor.locale).shortcuts
 
     async def _text(self, job: ReminderJob, now: datetime) -> str:
         if job.staff is not None:

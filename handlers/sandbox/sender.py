@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from bot.conversation.types import Choice
 from bot.domain.status import Channel
 from bot.ports import SendResult
 
@@ -12,7 +13,7 @@ class SandboxSender:
     channel = Channel.SMS
     provider = "sandbox"
 
-    async def send(self, address: str, text: str) -> SendResult:
+    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
         return SendResult(provider_id=f"SB{uuid.uuid4().hex}", status="delivered")
 
     async def close(self) -> None:

@@ -11,6 +11,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from bot.conversation.types import Choice
 from bot.domain.status import Channel
 from bot.ports import SendError, SendResult
 from handlers.sms.errors import contact_status_for
@@ -67,7 +68,7 @@ class TwilioSender:
         self._from = from_number
         self._status_callback = status_callback
 
-    async def send(self, address: str, text: str) -> SendResult:
+    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
         extra = {"status_callback": self._status_callback} if self._status_callback else {}
         try:
             message = await self._client.messages.create_async(

@@ -61,7 +61,7 @@ def make_dispatcher(services: Services, settings: Settings) -> Dispatcher:
         storage=storage,
         events_isolation=isolation,
         services=services,
-        signer=CallbackSigner(settings.telegram_bot_token.get_secret_value()),
+        signer=CallbackSigner(settings.telegram_bot_token),
     )
     dispatcher.update.outer_middleware(HandleOnce())
     for observer in (dispatcher.message, dispatcher.callback_query):

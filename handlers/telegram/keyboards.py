@@ -17,6 +17,7 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
+from pydantic import SecretStr
 
 from bot.conversation.types import Reply
 from bot.domain.texts import render
@@ -26,8 +27,9 @@ TAG_LENGTH = 10  # base64 characters: 60 bits
 
 
 class CallbackSigner:
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"ducu-telegram-callback\0" + secret.encode()).digest()
+    def __init__(self, bot_token: SecretStr) -> None:
+        secret = bot_token.get_secret_value().encode()
+        self._key = hashlib.sha256(b"ducu-telegram-callback\0" + secret).digest()
 
     def _tag(self, chat_id: int, key: str) -> str:
         mac = hmac.new(self._key, f"{chat_id}|{key}".encode(), hashlib.sha256).digest()

@@ -14,8 +14,10 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
+from bot.conversation.types import Choice, Reply
 from bot.domain.status import Channel, ContactStatus
 from bot.ports import SendError, SendResult
+from handlers.telegram.keyboards import CallbackSigner
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +26,14 @@ class TelegramSender:
     channel = Channel.TELEGRAM.value
     provider = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
+    def __init__(self, bot: Bot, signer: CallbackSigner) -> None:
+        self._bot, self._signer = bot, signer
 
-    async def send(self, address: str, text: str) -> SendResult:
+    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
+        chat_id = int(address)
+        markup = self._signer.keyboard(chat_id, Reply(text, shortcuts=buttons))
         try:
-            message = await self._bot.send_message(int(address), text)
+            message = await self._bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramRetryAfter as exc:  # Telegram says when: wait exactly that long
             raise SendError(
                 "429", exc.message, permanent=False, retry_after=exc.retry_after

@@ -151,6 +151,10 @@ async def test_no_invitation_goes_to_a_debtor_already_in_chat(
     assert fake_twilio.to(DEBTOR) == []
     [day0] = chat.news()
     assert CASE_NUMBER in day0["text"]
+    # The reminder offers the menu as buttons, and they work like the menu's.
+    assert [b["text"].split()[0] for b in keyboard(day0)] == ["1", "2", "3", "4", "5", "6"]
+    [kind] = await chat.press("3")
+    assert kind["text"].startswith(render("settle.kind"))
     reminders = {r["step"]: r for r in (await get_case(client, case_id))["reminders"]}
     assert reminders["chat_link"]["status"] == "cancelled"
     assert reminders["chat_link"]["error"] == "already in chat"
