@@ -978,8 +978,8 @@ class TelegramInboxRepository(_Repo):
             .values(handled_at=at)
         )
 
-    async def forget_handled_before(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(t.TelegramUpdate).where(t.TelegramUpdate.handled_at < before)
-        )
+    async def forget_before(self, before: datetime) -> int:
+        """Drops updates handled, or last claimed, before `before`."""
+        last = func.coalesce(t.TelegramUpdate.handled_at, t.TelegramUpdate.claimed_until)
+        result = await self.session.execute(delete(t.TelegramUpdate).where(last < before))
         return result.rowcount or 0

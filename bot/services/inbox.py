@@ -34,6 +34,6 @@ class UpdateInbox:
 
     async def forget_old(self) -> int:
         async with self._uow() as uow:
-            count = await uow.telegram_inbox.forget_handled_before(self._clock.now() - KEEP)
+            count = await uow.telegram_inbox.forget_before(self._clock.now() - KEEP)
             await uow.commit()
         return count

@@ -9,7 +9,6 @@ import os
 import pytest
 
 from bot.bootstrap import build
-from bot.config import Settings
 from bot.domain.texts import render
 from handlers.telegram.limiter import Bucket, RateLimit
 from tests.conftest import PUBLIC_URL, TELEGRAM_SECRET, make_settings, telegram_settings
@@ -22,11 +21,13 @@ REDIS_URL = os.environ.get("DUCU_TEST_REDIS_URL", "")
 DEBTOR_CHAT = 5550001
 
 
-async def until(condition, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
+async def until(condition) -> None:
+    """Polls `condition` for up to 5 s (the fake records calls; it has no event to wait on)."""
+    for _ in range(250):
+        if condition():
+            return
         await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
 
 
 async def test_polling_mode_answers_without_a_public_url(
@@ -149,3 +150,15 @@ def test_a_flood_wait_holds_every_chat() -> None:
     bucket.hold(until=5.0, now=0.0)
     assert bucket.reserve(0.0) == pytest.approx(5.0)
     assert bucket.reserve(5.0) == pytest.approx(1 / 30)
+
+
+async def test_the_inbox_forgets_old_updates_handled_or_not(runtime) -> None:
+    inbox, clock = runtime.services.inbox, runtime.services.clock
+    assert await inbox.claim(1) and await inbox.claim(2)
+    await inbox.handled(1)  # update 2's handler "crashed": claimed, never handled
+    assert not await inbox.claim(1)
+    clock.advance(days=1)
+    assert await inbox.forget_old() == 0
+    assert await inbox.claim(2)  # its claim ran out long ago: a redelivery is handled
+    clock.advance(days=3)
+    assert await inbox.forget_old() == 2
