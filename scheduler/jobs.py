@@ -3,41 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import Services
 
 
+def _every(
+    scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[object]], job_id: str, **when: Any
+) -> None:
+    """An interval job that never overlaps itself; runs missed meanwhile fold into one."""
+    scheduler.add_job(job, "interval", id=job_id, max_instances=1, coalesce=True, **when)
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
+    settings = services.settings
+    _every(
+        scheduler,
         services.dispatcher.run_once,
-        "interval",
-        seconds=services.settings.dispatch_interval,
-        id="dispatch_reminders",
-        max_instances=1,
-        coalesce=True,
+        "dispatch_reminders",
+        seconds=settings.dispatch_interval,
         misfire_grace_time=None,
     )
-    if services.settings.retention_days > 0:
-        scheduler.add_job(
-            services.retention.purge,
-            "interval",
-            hours=1,
-            id="purge_personal_data",
-            max_instances=1,
-            coalesce=True,
-        )
-    if services.settings.telegram_configured:
-        scheduler.add_job(
-            services.inbox.forget_old,
-            "interval",
-            hours=6,
-            id="forget_old_updates",
-            max_instances=1,
-            coalesce=True,
-        )
+    if settings.retention_days > 0:
+        _every(scheduler, services.retention.purge, "purge_personal_data", hours=1)
+    if settings.telegram_configured:
+        _every(scheduler, services.inbox.forget_old, "forget_old_updates", hours=6)
     return scheduler
 
 

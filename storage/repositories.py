@@ -530,7 +530,7 @@ class ObligorRepository(_Repo):
             select(t.Obligor.id_number_encrypted).where(t.Obligor.id == obligor_id)
         )
 
-    async def sender(self, channel: str, address: str) -> records.Sender:
+    async def _contact_row(self, channel: str, address: str) -> tuple[t.Contact, t.Obligor] | None:
         row = (
             await self.session.execute(
                 select(t.Contact, t.Obligor)
@@ -538,6 +538,17 @@ class ObligorRepository(_Repo):
                 .where(t.Contact.channel == channel, t.Contact.address == address)
             )
         ).first()
+        return (row[0], row[1]) if row else None
+
+    async def at_address(
+        self, channel: str, address: str
+    ) -> tuple[records.Obligor, records.Contact] | None:
+        """The obligor an address belongs to, and that contact (no cases: cheap)."""
+        row = await self._contact_row(channel, address)
+        return (_obligor(row[1]), _contact(row[0])) if row else None
+
+    async def sender(self, channel: str, address: str) -> records.Sender:
+        row = await self._contact_row(channel, address)
         if row is None:
             return records.Sender(None, None)
         contact, obligor = row

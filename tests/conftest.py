@@ -87,20 +87,21 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-async def fake_twilio(aiohttp_server) -> FakeTwilio:
-    fake = FakeTwilio()
+async def _served(fake, aiohttp_server):
+    """A fake provider, listening on 127.0.0.1, its `url` set."""
     server = await aiohttp_server(fake.app())
     fake.url = str(server.make_url("")).rstrip("/")
     return fake
+
+
+@pytest.fixture
+async def fake_twilio(aiohttp_server) -> FakeTwilio:
+    return await _served(FakeTwilio(), aiohttp_server)
 
 
 @pytest.fixture
 async def fake_telegram(aiohttp_server) -> FakeTelegram:
-    fake = FakeTelegram()
-    server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")
-    return fake
+    return await _served(FakeTelegram(), aiohttp_server)
 
 
 TELEGRAM_SECRET = "test-webhook-secret"

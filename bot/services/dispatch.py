@@ -35,7 +35,6 @@ from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
 PAUSE_RECHECK = timedelta(hours=12)
-NO_INVITATION = ("already in chat", "the court does not use chat")
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,15 @@ class Target:
     channel: str
     address: str
     contact: Contact | None = None  # None for staff
+
+
+@dataclass(frozen=True)
+class Nowhere:
+    """Why a row goes nowhere, and how it ends."""
+
+    status: str
+    reason: str
+    event: str | None = None  # "unreachable": somebody must follow up in person
 
 
 def _sms_number(contacts: tuple[Contact, ...]) -> str:
@@ -155,40 +163,39 @@ class Dispatcher:
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
 
-    def _target(self, job: ReminderJob) -> Target | str:
-        """Where this row goes, or why it can go nowhere."""
+    def _target(self, job: ReminderJob) -> Target | Nowhere:
+        """Where this row goes, or why it goes nowhere."""
         if job.staff is not None:  # a notice to a judge, official or admin
             found = staff_address(job.staff, self._senders)
-            return Target(*found) if found else "staff member has no reachable address"
+            if found is None:
+                return Nowhere(ReminderStatus.FAILED, "staff member has no reachable address")
+            return Target(*found)
         if job.step_key == CHAT_LINK.key:  # an invitation to chat goes by SMS, once
             if Channel.TELEGRAM not in job.channel_order:
-                return "the court does not use chat"
+                return Nowhere(ReminderStatus.CANCELLED, "the court does not use chat")
             if pick_contact(job.contacts, (Channel.TELEGRAM,), (Channel.TELEGRAM,)):
-                return "already in chat"
+                return Nowhere(ReminderStatus.CANCELLED, "already in chat")
             contact = pick_contact(job.contacts, (Channel.SMS,), self._senders)
         else:
             contact = pick_contact(job.contacts, job.channel_order, self._senders)
         if contact is None:
             dead = sorted({c.status for c in job.contacts if c.status != ContactStatus.ACTIVE})
-            return f"unreachable: {', '.join(dead) or 'no contact'}"
+            reason = f"unreachable: {', '.join(dead) or 'no contact'}"
+            return Nowhere(ReminderStatus.FAILED, reason, event="unreachable")
         return Target(contact.channel, contact.address, contact)
 
     async def _decide_and_send(self, job: ReminderJob) -> None:
         now = self._clock.now()
-        if job.staff is None and job.case.status == CaseStatus.PAUSED:
-            await self._defer(job, now + PAUSE_RECHECK)  # a reported payment awaits the judge
-            return
-        if job.staff is None and job.case.status != CaseStatus.OPEN:
-            await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
-            return
+        if job.staff is None:
+            if job.case.status == CaseStatus.PAUSED:  # a reported payment awaits the judge
+                await self._defer(job, now + PAUSE_RECHECK)
+                return
+            if job.case.status != CaseStatus.OPEN:
+                await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
+                return
         target = self._target(job)
-        if isinstance(target, str):
-            if target in NO_INVITATION:
-                await self._finish(job, ReminderStatus.CANCELLED, target)
-            elif job.staff is not None:
-                await self._finish(job, ReminderStatus.FAILED, target)
-            else:
-                await self._finish(job, ReminderStatus.FAILED, target, event="unreachable")
+        if isinstance(target, Nowhere):
+            await self._finish(job, target.status, target.reason, event=target.event)
             return
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
         if job.staff is None and job.step_key != CHAT_LINK.key:

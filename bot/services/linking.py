@@ -29,21 +29,19 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def new_code() -> str:
-    """128 random bits in the characters a Telegram deep link allows (A-Z a-z 0-9 _ -)."""
-    return secrets.token_urlsafe(16)
+async def _issue(uow: UnitOfWork, now: datetime, days: int, **owner: int) -> str:
+    """A new code for `owner` (obligor_id= or user_id=): 128 random bits in the characters a
+    Telegram deep link allows (A-Z a-z 0-9 _ -). The caller commits."""
+    code = secrets.token_urlsafe(16)
+    await uow.links.add(
+        code_hash=_hash(code), at=now, expires_at=now + timedelta(days=days), **owner
+    )
+    return code
 
 
 async def issue_for_obligor(uow: UnitOfWork, obligor_id: int, now: datetime) -> str:
     """A code for the SMS that invites a debtor to chat (the caller commits)."""
-    code = new_code()
-    await uow.links.add(
-        code_hash=_hash(code),
-        obligor_id=obligor_id,
-        at=now,
-        expires_at=now + timedelta(days=DEBTOR_CODE_DAYS),
-    )
-    return code
+    return await _issue(uow, now, DEBTOR_CODE_DAYS, obligor_id=obligor_id)
 
 
 @dataclass(frozen=True)
@@ -64,13 +62,7 @@ class LinkService:
         async with self._uow() as uow:
             if await uow.users.get(user_id) is None:
                 raise LookupError(f"there is no user {user_id}")
-            code = new_code()
-            await uow.links.add(
-                code_hash=_hash(code),
-                user_id=user_id,
-                at=now,
-                expires_at=now + timedelta(days=INVITE_DAYS),
-            )
+            code = await _issue(uow, now, INVITE_DAYS, user_id=user_id)
             await uow.commit()
         return code
 
@@ -117,13 +109,17 @@ class LinkService:
             staff = await uow.users.by_telegram_chat(chat_id)
             if staff is not None:
                 return Linked(staff=staff)
-            sender = await uow.obligors.sender(Channel.TELEGRAM, str(chat_id))
-            if sender.contact is not None and sender.contact.status == ContactStatus.BLOCKED:
-                await uow.obligors.set_contact_status(sender.contact.id, ContactStatus.ACTIVE)
+            found = await uow.obligors.at_address(Channel.TELEGRAM, str(chat_id))
+            if found is None:
+                return Linked()
+            obligor, contact = found
+            if contact.status == ContactStatus.BLOCKED:
+                await uow.obligors.set_contact_status(contact.id, ContactStatus.ACTIVE)
                 await uow.commit()
-        return Linked(obligor=sender.obligor)
+        return Linked(obligor=obligor)
 
 
 async def _link_obligor(uow: UnitOfWork, obligor_id: int, chat_id: int) -> Linked:
     await uow.obligors.link_chat(obligor_id, chat_id)
-    return Linked(obligor=(await uow.obligors.sender(Channel.TELEGRAM, str(chat_id))).obligor)
+    found = await uow.obligors.at_address(Channel.TELEGRAM, str(chat_id))
+    return Linked(obligor=found[0] if found else None)

@@ -40,13 +40,13 @@ class Identify(BaseMiddleware):
 
 
 class HasRole(Filter):
-    """A staff member of one of these roles is behind the chat."""
+    """A staff member of this role is behind the chat."""
 
-    def __init__(self, *roles: str) -> None:
-        self.roles = roles
+    def __init__(self, role: str) -> None:
+        self.role = role
 
     async def __call__(self, event: TelegramObject, linked: Linked) -> bool:
-        return linked.staff is not None and linked.staff.role in self.roles
+        return linked.staff is not None and linked.staff.role == self.role
 
 
 class IsDebtor(Filter):

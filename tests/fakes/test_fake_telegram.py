@@ -24,11 +24,8 @@ CHAT = 555001
 
 
 @pytest.fixture
-async def fake(aiohttp_server) -> FakeTelegram:
-    fake = FakeTelegram()
-    server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")
-    return fake
+def fake(fake_telegram: FakeTelegram) -> FakeTelegram:
+    return fake_telegram
 
 
 def make_bot(fake: FakeTelegram, token: str = TOKEN) -> Bot:

@@ -142,6 +142,19 @@ async def test_signature_covers_the_query_string(client: TestClient, clock: Fake
 # --- at-least-once delivery -----------------------------------------------------------------
 
 
+async def _one_effect(
+    client: TestClient, case_id: int, answers: list[str], *, said: str, answer_key: str
+) -> None:
+    """Every delivery got the same TwiML, and the case holds the message and answer once."""
+    assert answers[0] == answers[1] == answers[2]
+    [first] = _twiml_messages(answers[0])
+    assert first.startswith(render(answer_key))
+    case = await get_case(client, case_id)
+    assert [m["text"] for m in _messages(case, "in")] == [said]
+    assert [m["text"] for m in _messages(case, "out")] == [first]
+    assert len(_events(case, "debtor_replied")) == 1
+
+
 async def test_same_message_sid_three_times_in_a_row_has_one_effect(
     client: TestClient, clock: FakeClock
 ) -> None:
@@ -156,13 +169,7 @@ async def test_same_message_sid_three_times_in_a_row_has_one_effect(
         answers.append(await response.text())
         clock.advance(seconds=15)  # Twilio retries a while later
 
-    assert answers[0] == answers[1] == answers[2]
-    [first] = _twiml_messages(answers[0])
-    assert first.startswith(render("assets.category"))
-    case = await get_case(client, case_id)
-    assert [m["text"] for m in _messages(case, "in")] == ["申报财产"]
-    assert [m["text"] for m in _messages(case, "out")] == [first]
-    assert len(_events(case, "debtor_replied")) == 1
+    await _one_effect(client, case_id, answers, said="申报财产", answer_key="assets.category")
 
 
 async def test_same_message_sid_three_times_at_once_has_one_effect(
@@ -176,13 +183,7 @@ async def test_same_message_sid_three_times_at_once_has_one_effect(
 
     assert [r.status for r in responses] == [200, 200, 200]
     answers = [await r.text() for r in responses]
-    assert answers[0] == answers[1] == answers[2]
-    [first] = _twiml_messages(answers[0])
-    assert first.startswith(render("settle.kind"))
-    case = await get_case(client, case_id)
-    assert [m["text"] for m in _messages(case, "in")] == ["3"]
-    assert [m["text"] for m in _messages(case, "out")] == [first]
-    assert len(_events(case, "debtor_replied")) == 1
+    await _one_effect(client, case_id, answers, said="3", answer_key="settle.kind")
 
 
 # --- keywords -------------------------------------------------------------------------------
