@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes, fro
 
 from claim import postgres_database  # bench/claim.py, beside this script
 
-from bot.bootstrap import build
+from ducu.bootstrap import build
 from storage.migrate import upgrade
 from tests.conftest import TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.telegram import FakeTelegram

@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes, fro
 
 from claim import postgres_database  # bench/claim.py, beside this script
 
-from bot.bootstrap import build
 from bot.config import Settings
+from ducu.bootstrap import build
 from storage.migrate import upgrade
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 

@@ -1,4 +1,4 @@
-"""The services one running process offers its adapters (built by `bot.bootstrap`)."""
+"""The services one running process offers its adapters (built by `ducu.bootstrap`)."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import Runtime, build
 from bot.config import Settings
 from bot.logging_setup import make_handler
+from ducu.bootstrap import Runtime, build
 from storage.migrate import upgrade
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import BOT_USERNAME, TOKEN, FakeTelegram

@@ -134,6 +134,46 @@ def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
     assert no_court.code == 2 and "there is no court" in no_court.out
 
 
+_MODULES_AFTER = """
+import runpy, sys
+sys.argv = ["ducu", *sys.argv[1:]]
+try:
+    runpy.run_module("ducu", run_name="__main__")
+except SystemExit:
+    pass
+heavy = sorted({name.split(".")[0] for name in sys.modules} & {"aiogram", "twilio", "sqlalchemy"})
+print("heavy:", ",".join(heavy), file=sys.stderr)
+"""
+
+
+def _heavy_modules(ducu: Ducu, *args: str, **env: str) -> tuple[Run, set[str]]:
+    """Runs `python -m ducu ARGS` and says which heavy libraries it had imported by its end."""
+    process = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER, *args],
+        cwd=ducu.cwd, env={**ducu.env, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    [line] = [x for x in process.stderr.splitlines() if x.startswith("heavy:")]
+    return Run(process.returncode, process.stdout, process.stderr), set(
+        filter(None, line.removeprefix("heavy:").strip().split(","))
+    )
+
+
+def test_help_and_small_verbs_load_no_channel(ducu: Ducu) -> None:
+    """`ducu --help` imports none of the heavy libraries; a small verb opens the database but
+    builds no chat channel, even with a bot token set."""
+    run, heavy = _heavy_modules(ducu, "--help")
+    assert "usage: ducu" in run.out
+    assert heavy == set()
+    run, heavy = _heavy_modules(
+        ducu, "area", "add", "330522", "长兴县",
+        TELEGRAM_BOT_TOKEN="123:abc", DUCU_TELEGRAM_MODE="polling",
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_AUTH_TOKEN="t",
+        TWILIO_FROM_NUMBER="+15005550006",
+    )  # fmt: skip
+    assert "area 330522 长兴县 saved" in run.out, run.err
+    assert "aiogram" not in heavy and "sqlalchemy" in heavy
+
+
 def test_import_reports_bad_rows_and_exits_1(ducu: Ducu) -> None:
     run = ducu("import", str(FIXTURE))
     assert run.code == 1, run.out + run.err

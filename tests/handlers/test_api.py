@@ -15,7 +15,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from bot.bootstrap import Runtime, build
+from ducu.bootstrap import Runtime, build
 from handlers.api.openapi import spec
 from tests.conftest import API_TOKEN, make_settings
 from tests.fakes.clock import FakeClock

@@ -19,8 +19,8 @@ from xml.etree import ElementTree
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.bootstrap import Runtime
 from bot.domain.texts import format_date, render, resolve, translations
+from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import DEBTOR, JUDGMENT, SHANGHAI, get_case, inbound_form, new_case, post_signed

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.bootstrap import Runtime, build
+from ducu.bootstrap import Runtime, build
 from tests.conftest import PUBLIC_URL, make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FROM_NUMBER, FakeTwilio

@@ -13,8 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator
 
-from bot.bootstrap import Runtime
 from bot.domain.texts import render
+from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
 from tests.helpers import (

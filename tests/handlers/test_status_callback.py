@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.bootstrap import Runtime
+from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, FROM_NUMBER, FakeTwilio
 from tests.helpers import AUTH, DEBTOR, get_case, judgment, post_signed, twilio_signature

@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from bot.bootstrap import build
 from bot.domain.texts import render
+from ducu.bootstrap import build
 from handlers.telegram.limiter import Bucket, RateLimit
 from tests.conftest import PUBLIC_URL, TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.clock import FakeClock

@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from bot.bootstrap import build
 from bot.domain.plan import DEFAULT_PLAN
 from bot.domain.status import Channel
+from ducu.bootstrap import build
 from storage import tables as t
 from tests.conftest import _PERSONAL as PERSONAL_DATA
 from tests.conftest import PUBLIC_URL, make_settings
@@ -121,7 +121,7 @@ class Workers:
         log: IO[bytes] = (self.cwd / f"worker-{len(self.processes)}.log").open("wb")
         with log:  # the child keeps its own copy of the descriptor
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "worker"],
+                [sys.executable, "-m", "ducu", "worker"],
                 cwd=self.cwd,
                 env=self.env,
                 stdout=log,

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from bot.bootstrap import Runtime, build
 from bot.domain.plan import DEFAULT_PLAN
 from bot.domain.retry import BASE_SECONDS, CAP_SECONDS
 from bot.domain.texts import render
+from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import Failure, FakeTwilio

@@ -19,8 +19,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.bootstrap import Runtime, build
 from bot.domain.quiet_hours import QuietHours
+from ducu.bootstrap import Runtime, build
 from storage import tables as t
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock

@@ -21,8 +21,8 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from bot.bootstrap import Runtime, build
 from bot.domain.texts import render
+from ducu.bootstrap import Runtime, build
 from tests.conftest import API_TOKEN, make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio

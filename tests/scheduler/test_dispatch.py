@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
-from bot.bootstrap import Runtime, build
+from ducu.bootstrap import Runtime, build
 from storage import tables as t
 from storage.db import make_engine
 from tests.conftest import make_settings

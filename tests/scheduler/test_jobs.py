@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.bootstrap import Runtime, build
+from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import AUTH, DEBTOR, judgment

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import Runtime
+from ducu.bootstrap import Runtime
 from storage import tables as t
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork, uow_factory

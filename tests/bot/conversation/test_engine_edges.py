@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bootstrap import Runtime
 from bot.conversation.engine import MAX_INBOUND, fit, storable
 from bot.conversation.types import Choice, InboundMessage, Reply
 from bot.domain.sms import fits
 from bot.domain.texts import render
+from ducu.bootstrap import Runtime
 from tests.helpers import AUTH, DEBTOR, new_case
 
 

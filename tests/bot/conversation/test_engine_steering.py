@@ -10,10 +10,10 @@ from datetime import date
 
 import pytest
 
-from bot.bootstrap import Runtime
 from bot.domain.case_number import short_case_number
 from bot.domain.texts import render
 from bot.services.filings import STAFF_LOCALE
+from ducu.bootstrap import Runtime
 from tests.bot.conversation.test_flows import (
     CASE,
     CASE_2,

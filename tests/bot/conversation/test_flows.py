@@ -14,12 +14,12 @@ from typing import Any, Self
 
 import pytest
 
-from bot.bootstrap import Runtime
 from bot.conversation.types import InboundMessage
 from bot.domain.sms import fits
 from bot.domain.texts import format_date, render, resolve, translations
 from bot.services.dispatch import PAUSE_RECHECK
 from bot.services.filings import STAFF_LOCALE
+from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import DEBTOR, judgment, register

@@ -19,13 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.bootstrap import Runtime, build
 from bot.conversation.types import InboundMessage
 from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
 from bot.domain.money import AmountError, parse_amount
 from bot.domain.sms import fits, segments
 from bot.domain.texts import render
+from ducu.bootstrap import Runtime, build
 from tests.bot.domain import messy_text
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import Runtime, build
 from bot.services.importer import COLUMNS, ImportFileError, import_file
+from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.bootstrap import build
 from bot.domain.status import CaseStatus
 from bot.pii import DataKeyError, PersonalDataKey
+from ducu.bootstrap import build
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork
 from tests.conftest import make_settings

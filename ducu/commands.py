@@ -1,4 +1,6 @@
-"""The `ducu` command. Wiring only: every verb calls a service."""
+"""The verbs of the `ducu` command. Wiring only: every verb calls a service.
+
+Imported by `ducu.cli` once a verb is chosen, so `ducu --help` loads none of this."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ import asyncio
 import logging
 import secrets
 import signal
-import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -17,13 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import bootstrap
+from bot.clock import SystemClock
 from bot.config import Settings
-from bot.logging_setup import configure_logging
+from bot.metrics import Metrics
 from bot.services.demo import seed_demo
 from bot.services.importer import ImportFileError, import_file
-from bot.services.linking import INVITE_DAYS
-from bot.services.staff import StaffError
+from bot.services.linking import INVITE_DAYS, LinkService
+from bot.services.staff import StaffError, StaffService
+from ducu import bootstrap
 
 console = Console(soft_wrap=True)
 log = logging.getLogger("ducu")
@@ -143,12 +145,27 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def _run(call) -> int:
+    """Runs `call(uow)` on the database alone (no channel, no dispatcher): the small verbs."""
     settings = _settings()
     _prepare(settings)
 
     async def run() -> int:
-        runtime = await bootstrap.build(settings)
+        async with bootstrap.store(settings) as uow:
+            try:
+                return await call(uow)
+            except StaffError as exc:
+                console.print(f"[red]{exc}[/red]")
+                return 2
+
+    return asyncio.run(run())
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def call(uow) -> int:
+        judgments = bootstrap.judgment_service(settings, uow, SystemClock(), Metrics())
         try:
             with Progress(
                 TextColumn("importing"),
@@ -160,7 +177,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 task = progress.add_task("cases", total=None)
                 report = await import_file(
                     Path(args.file),
-                    runtime.services.judgments,
+                    judgments,
                     on_progress=lambda done, total: progress.update(
                         task, completed=done, total=total
                     ),
@@ -168,8 +185,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         except ImportFileError as exc:
             console.print(f"[red]{exc}[/red]")
             return 2
-        finally:
-            await runtime.close()
         console.print(
             f"{report.created} new case(s), {report.duplicates} already known, "
             f"{len(report.errors)} error(s)"
@@ -182,30 +197,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 1
         return 0
 
-    return asyncio.run(run())
-
-
-def _staff_call(make_call) -> int:
-    settings = _settings()
-    _prepare(settings)
-
-    async def run() -> int:
-        runtime = await bootstrap.build(settings)
-        try:
-            return await make_call(runtime.services)
-        except StaffError as exc:
-            console.print(f"[red]{exc}[/red]")
-            return 2
-        finally:
-            await runtime.close()
-
-    return asyncio.run(run())
+    return _run(call)
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    async def call(services) -> int:
+    async def call(uow) -> int:
         name = args.name or f"{args.role} {args.phone[-4:]}"
-        user_id = await services.staff.add_user(
+        user_id = await StaffService(uow).add_user(
             role=args.role,
             name=name,
             phone=args.phone,
@@ -217,13 +215,13 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         console.print(f"{args.role} {name} saved (user {user_id})")
         return 0
 
-    return _staff_call(call)
+    return _run(call)
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    async def call(services) -> int:
+    async def call(uow) -> int:
         table = Table("id", "role", "name", "phone", "area", "court")
-        for user in await services.staff.users(args.role):
+        for user in await StaffService(uow).users(args.role):
             table.add_row(
                 *(
                     str(user[k] or "")
@@ -233,15 +231,15 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         console.print(table)
         return 0
 
-    return _staff_call(call)
+    return _run(call)
 
 
 def cmd_user_invite(args: argparse.Namespace) -> int:
     settings = _settings()
 
-    async def call(services) -> int:
+    async def call(uow) -> int:
         try:
-            code = await services.links.invite(args.user_id)
+            code = await LinkService(uow, SystemClock()).invite(args.user_id)
         except LookupError as exc:
             raise StaffError(str(exc)) from None
         if settings.chat_link_base:
@@ -251,96 +249,23 @@ def cmd_user_invite(args: argparse.Namespace) -> int:
         console.print(f"(valid {INVITE_DAYS} days, once)")
         return 0
 
-    return _staff_call(call)
+    return _run(call)
 
 
 def cmd_court_channels(args: argparse.Namespace) -> int:
-    async def call(services) -> int:
+    async def call(uow) -> int:
         channels = [c.strip() for c in args.channels.split(",") if c.strip()]
-        await services.staff.set_channels(args.court, channels)
+        await StaffService(uow).set_channels(args.court, channels)
         console.print(f"court {args.court}: debtors are reached by {' then '.join(channels)}")
         return 0
 
-    return _staff_call(call)
+    return _run(call)
 
 
 def cmd_area_add(args: argparse.Namespace) -> int:
-    async def call(services) -> int:
-        await services.staff.add_area(args.code, args.name)
+    async def call(uow) -> int:
+        await StaffService(uow).add_area(args.code, args.name)
         console.print(f"area {args.code} {args.name} saved")
         return 0
 
-    return _staff_call(call)
-
-
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="ducu",
-        description="Urges obligors to honour effective judgments before compulsory enforcement.",
-    )
-    verbs = top.add_subparsers(dest="verb", required=True)
-
-    serve = verbs.add_parser("serve", help="web server (webhooks, API, sandbox) and scheduler")
-    serve.add_argument(
-        "--demo",
-        action="store_true",
-        help="seed a court, a judge, an official, areas and a case effective now",
-    )
-    serve.set_defaults(func=cmd_serve)
-
-    verbs.add_parser(
-        "worker", help="scheduler and dispatch only (several may run on PostgreSQL)"
-    ).set_defaults(func=cmd_worker)
-
-    db = verbs.add_parser("db", help="database schema").add_subparsers(
-        dest="db_verb", required=True
-    )
-    db.add_parser("upgrade", help="bring the schema up to date").set_defaults(func=cmd_db_upgrade)
-
-    imp = verbs.add_parser("import", help="import judgments from a CSV file")
-    imp.add_argument("file")
-    imp.set_defaults(func=cmd_import)
-
-    user = verbs.add_parser("user", help="staff").add_subparsers(dest="user_verb", required=True)
-    add = user.add_parser("add", help="register a judge, official or admin")
-    add.add_argument("--role", required=True, choices=["judge", "official", "admin"])
-    add.add_argument("--name", help="the name shown to colleagues (default: role and phone)")
-    add.add_argument("--phone", required=True)
-    add.add_argument("--area", help="administrative code covered (officials: required)")
-    add.add_argument("--court", help="court code, e.g. 浙0522")
-    add.add_argument("--court-name", help="court name, when the court is new")
-    add.add_argument("--telegram-chat-id", type=int)
-    add.set_defaults(func=cmd_user_add)
-    lst = user.add_parser("list", help="list staff")
-    lst.add_argument("--role", choices=["judge", "official", "admin", "creditor"])
-    lst.set_defaults(func=cmd_user_list)
-    invite = user.add_parser("invite", help="a one-time code that links a staff chat in Telegram")
-    invite.add_argument("user_id", type=int, help="the user's id (see `ducu user list`)")
-    invite.set_defaults(func=cmd_user_invite)
-
-    court = verbs.add_parser("court", help="courts").add_subparsers(
-        dest="court_verb", required=True
-    )
-    channels = court.add_parser("channels", help="how a court's debtors are reached, in order")
-    channels.add_argument("court", help="the court's code, e.g. 浙0522")
-    channels.add_argument("channels", help="e.g. telegram,sms (the default) or sms")
-    channels.set_defaults(func=cmd_court_channels)
-
-    area = verbs.add_parser("area", help="administrative areas").add_subparsers(
-        dest="area_verb", required=True
-    )
-    area_add = area.add_parser("add", help="register an area code and its name")
-    area_add.add_argument("code")
-    area_add.add_argument("name")
-    area_add.set_defaults(func=cmd_area_add)
-    return top
-
-
-def main(argv: list[str] | None = None) -> int:
-    configure_logging()
-    args = parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return _run(call)

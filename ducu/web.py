@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -11,9 +13,9 @@ from handlers.api.routes import routes as api_routes
 from handlers.keys import SERVICES
 from handlers.sandbox.page import routes as sandbox_routes
 from handlers.sms.webhook import routes as sms_routes
-from handlers.telegram.channel import TelegramChannel
-from handlers.telegram.webhook import TELEGRAM
-from handlers.telegram.webhook import routes as telegram_routes
+
+if TYPE_CHECKING:
+    from handlers.telegram.channel import TelegramChannel
 
 MAX_BODY = 256 * 1024  # a judgment with 50 obligors is far below this
 routes = web.RouteTableDef()
@@ -41,6 +43,9 @@ def create_app(
     app.add_routes(api_routes)
     app.add_routes(sandbox_routes if sandbox else sms_routes)
     if telegram is not None:
+        from handlers.telegram.webhook import TELEGRAM
+        from handlers.telegram.webhook import routes as telegram_routes
+
         app[TELEGRAM] = telegram
         app.add_routes(telegram_routes)
     return app

@@ -1,12 +1,18 @@
-"""Wiring: the one module of `bot` that knows the adapters. Nothing is built at import."""
+"""The composition root: builds the core's services on their adapters. Nothing is built at import.
+
+The Telegram channel (aiogram, heavy to import) is imported only when a bot token is set, and
+the small verbs of the command line open the database alone (`store`), not the whole runtime.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,7 +24,7 @@ from bot.conversation.engine import ConversationEngine
 from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
-from bot.ports import Clock, MessageSender
+from bot.ports import Clock, MessageSender, UnitOfWorkFactory
 from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
@@ -28,16 +34,16 @@ from bot.services.linking import LinkService
 from bot.services.pacing import Pacer
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
+from ducu.web import create_app
 from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
-from handlers.telegram.channel import TelegramChannel, make_bot, make_dispatcher
-from handlers.telegram.keyboards import CallbackSigner
-from handlers.telegram.sender import TelegramSender
-from handlers.web import create_app
 from scheduler.jobs import build_scheduler, stop_scheduler
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import pending, upgrade
 from storage.uow import uow_factory
+
+if TYPE_CHECKING:
+    from handlers.telegram.channel import TelegramChannel
 
 
 @dataclass
@@ -93,6 +99,31 @@ def make_sender(settings: Settings) -> MessageSender:
     )
 
 
+@asynccontextmanager
+async def store(settings: Settings) -> AsyncIterator[UnitOfWorkFactory]:
+    """The database alone, for a verb that needs no channel and no dispatcher."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield uow_factory(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+def judgment_service(
+    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, metrics: Metrics
+) -> JudgmentService:
+    secret = settings.data_key.get_secret_value()
+    return JudgmentService(
+        uow,
+        clock,
+        zone=settings.zone,
+        quiet=settings.quiet,
+        metrics=metrics,
+        data_key=PersonalDataKey(secret) if secret else None,
+        chat_links=bool(settings.chat_link_base),
+    )
+
+
 async def build(
     settings: Settings,
     *,
@@ -100,18 +131,18 @@ async def build(
     sender: MessageSender | None = None,
 ) -> Runtime:
     clock = clock or SystemClock()
-    data_key = (
-        PersonalDataKey(settings.data_key.get_secret_value())
-        if settings.data_key.get_secret_value()
-        else None
-    )
     engine = make_engine(settings.database_url)
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
     sender = sender or make_sender(settings)
     senders: dict[str, MessageSender] = {sender.channel: sender}
-    bot = make_bot(settings) if settings.telegram_configured else None
-    if bot is not None:
+    bot = None
+    if settings.telegram_configured:  # aiogram is imported only when a bot token is set
+        from handlers.telegram import channel as chat
+        from handlers.telegram.keyboards import CallbackSigner
+        from handlers.telegram.sender import TelegramSender
+
+        bot = chat.make_bot(settings)
         senders[Channel.TELEGRAM] = TelegramSender(bot, CallbackSigner(settings.telegram_bot_token))
     policy = DispatchPolicy(
         batch=settings.dispatch_batch,
@@ -128,15 +159,7 @@ async def build(
         metrics=metrics,
         senders=senders,
         engine=ConversationEngine(uow, clock, metrics, settings.inbound_per_minute),
-        judgments=JudgmentService(
-            uow,
-            clock,
-            zone=settings.zone,
-            quiet=settings.quiet,
-            metrics=metrics,
-            data_key=data_key,
-            chat_links=bool(settings.chat_link_base),
-        ),
+        judgments=judgment_service(settings, uow, clock, metrics),
         dispatcher=Dispatcher(
             uow,
             clock,
@@ -153,7 +176,11 @@ async def build(
         links=LinkService(uow, clock),
         inbox=UpdateInbox(uow, clock),
     )
-    telegram = TelegramChannel(bot, make_dispatcher(services, settings), settings) if bot else None
+    telegram = (
+        chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)
+        if bot is not None
+        else None
+    )
     runtime = Runtime(services, sandbox=isinstance(sender, SandboxSender), telegram=telegram)
     runtime._closers += [engine.dispose, *(s.close for s in senders.values())]
     if telegram is not None:

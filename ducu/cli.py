@@ -1,0 +1,83 @@
+"""The `ducu` command line: its verbs and options. The verbs themselves are in `ducu.commands`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.logging_setup import configure_logging
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="ducu",
+        description="Urges obligors to honour effective judgments before compulsory enforcement.",
+    )
+    verbs = top.add_subparsers(dest="verb", required=True)
+
+    serve = verbs.add_parser("serve", help="web server (webhooks, API, sandbox) and scheduler")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a court, a judge, an official, areas and a case effective now",
+    )
+    serve.set_defaults(command="serve")
+
+    verbs.add_parser(
+        "worker", help="scheduler and dispatch only (several may run on PostgreSQL)"
+    ).set_defaults(command="worker")
+
+    db = verbs.add_parser("db", help="database schema").add_subparsers(
+        dest="db_verb", required=True
+    )
+    db.add_parser("upgrade", help="bring the schema up to date").set_defaults(command="db_upgrade")
+
+    imp = verbs.add_parser("import", help="import judgments from a CSV file")
+    imp.add_argument("file")
+    imp.set_defaults(command="import")
+
+    user = verbs.add_parser("user", help="staff").add_subparsers(dest="user_verb", required=True)
+    add = user.add_parser("add", help="register a judge, official or admin")
+    add.add_argument("--role", required=True, choices=["judge", "official", "admin"])
+    add.add_argument("--name", help="the name shown to colleagues (default: role and phone)")
+    add.add_argument("--phone", required=True)
+    add.add_argument("--area", help="administrative code covered (officials: required)")
+    add.add_argument("--court", help="court code, e.g. 浙0522")
+    add.add_argument("--court-name", help="court name, when the court is new")
+    add.add_argument("--telegram-chat-id", type=int)
+    add.set_defaults(command="user_add")
+    lst = user.add_parser("list", help="list staff")
+    lst.add_argument("--role", choices=["judge", "official", "admin", "creditor"])
+    lst.set_defaults(command="user_list")
+    invite = user.add_parser("invite", help="a one-time code that links a staff chat in Telegram")
+    invite.add_argument("user_id", type=int, help="the user's id (see `ducu user list`)")
+    invite.set_defaults(command="user_invite")
+
+    court = verbs.add_parser("court", help="courts").add_subparsers(
+        dest="court_verb", required=True
+    )
+    channels = court.add_parser("channels", help="how a court's debtors are reached, in order")
+    channels.add_argument("court", help="the court's code, e.g. 浙0522")
+    channels.add_argument("channels", help="e.g. telegram,sms (the default) or sms")
+    channels.set_defaults(command="court_channels")
+
+    area = verbs.add_parser("area", help="administrative areas").add_subparsers(
+        dest="area_verb", required=True
+    )
+    area_add = area.add_parser("add", help="register an area code and its name")
+    area_add.add_argument("code")
+    area_add.add_argument("name")
+    area_add.set_defaults(command="area_add")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_logging()
+    args = parser().parse_args(argv)
+    from ducu import commands  # the verbs' dependencies load only now
+
+    return getattr(commands, f"cmd_{args.command}")(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
