@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.domain.quiet_hours import QuietHours
 from bot.pii import PersonalDataKey
 
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -38,6 +40,7 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr = Field(SecretStr(""), alias="TWILIO_AUTH_TOKEN")
     twilio_from_number: str = Field("", alias="TWILIO_FROM_NUMBER")
     twilio_api_base: str = Field("https://api.twilio.com", alias="DUCU_TWILIO_API_BASE")
+    sandbox: bool = Field(False, alias="DUCU_SANDBOX")
 
     telegram_bot_token: SecretStr = Field(SecretStr(""), alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: SecretStr = Field(SecretStr(""), alias="TELEGRAM_WEBHOOK_SECRET")
@@ -71,6 +74,32 @@ class Settings(BaseSettings):
     def _quiet_hours_parse(cls, value: str) -> str:
         QuietHours.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _one_sms_channel(self) -> Settings:
+        """Twilio whole or not at all, and the sandbox only in its place and only on this
+        machine: it shows every conversation and lets anyone reply as any phone."""
+        twilio = {
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token.get_secret_value(),
+            "TWILIO_FROM_NUMBER": self.twilio_from_number,
+        }
+        missing = [name for name, value in twilio.items() if not value]
+        if 0 < len(missing) < len(twilio):
+            raise ValueError(
+                f"Twilio is half configured: {', '.join(missing)} missing. Set all three "
+                "TWILIO_* settings to send SMS, or none of them"
+            )
+        if self.sandbox and self.twilio_configured:
+            raise ValueError(
+                "DUCU_SANDBOX replaces the SMS provider: unset it or the TWILIO_* settings"
+            )
+        if self.sandbox and self.host not in LOOPBACK:
+            raise ValueError(
+                f"the sandbox shows every conversation: it is served only on a loopback host "
+                f"({', '.join(sorted(LOOPBACK))}), not on DUCU_HOST={self.host}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Settings:

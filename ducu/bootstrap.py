@@ -49,12 +49,11 @@ if TYPE_CHECKING:
 @dataclass
 class Runtime:
     services: Services
-    sandbox: bool
     telegram: TelegramChannel | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def web_app(self) -> web.Application:
-        return create_app(self.services, sandbox=self.sandbox, telegram=self.telegram)
+        return create_app(self.services, self.telegram)
 
     async def start_chat(self) -> None:
         """Registers the webhook or starts polling (`ducu serve` only: one process polls)."""
@@ -85,9 +84,12 @@ def pending_migrations(settings: Settings) -> list[str]:
     return pending(settings.database_url)
 
 
-def make_sender(settings: Settings) -> MessageSender:
-    if not settings.twilio_configured:
+def make_sender(settings: Settings) -> MessageSender | None:
+    """The SMS channel: Twilio, the sandbox, or none (a court may reach its debtors by chat)."""
+    if settings.sandbox:
         return SandboxSender()
+    if not settings.twilio_configured:
+        return None
     callback = f"{settings.public_url.rstrip('/')}/twilio/status" if settings.public_url else None
     return TwilioSender(
         account_sid=settings.twilio_account_sid,
@@ -124,18 +126,13 @@ def judgment_service(
     )
 
 
-async def build(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    sender: MessageSender | None = None,
-) -> Runtime:
+async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
-    sender = sender or make_sender(settings)
-    senders: dict[str, MessageSender] = {sender.channel: sender}
+    sender = make_sender(settings)
+    senders: dict[str, MessageSender] = {sender.channel: sender} if sender else {}
     bot = None
     if settings.telegram_configured:  # aiogram is imported only when a bot token is set
         from handlers.telegram import channel as chat
@@ -181,7 +178,7 @@ async def build(
         if bot is not None
         else None
     )
-    runtime = Runtime(services, sandbox=isinstance(sender, SandboxSender), telegram=telegram)
+    runtime = Runtime(services, telegram)
     runtime._closers += [engine.dispose, *(s.close for s in senders.values())]
     if telegram is not None:
         runtime._closers.append(telegram.close)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.services.demo import seed_demo
 from bot.services.importer import ImportFileError, import_file
@@ -31,9 +32,9 @@ console = Console(soft_wrap=True)
 log = logging.getLogger("ducu")
 
 
-def _settings() -> Settings:
+def _settings(**overrides: object) -> Settings:
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValidationError as exc:
         console.print("[red]The settings are not valid:[/red]")
         for error in exc.errors():
@@ -92,13 +93,18 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
         base = f"http://{settings.host}:{settings.port}"
         if web_server:
             console.print(f"[bold green]ducu[/bold green] is serving on {base}")
-            if runtime.sandbox:
+            if settings.sandbox:
                 console.print(f"  sandbox (messages to debtors and staff): {base}/sandbox")
             console.print(f"  API: {base}/api/v1/openapi.json   health: {base}/healthz")
             if runtime.telegram is not None:
                 console.print(f"  Telegram: {settings.telegram_mode} mode")
         else:
             console.print("[bold green]ducu worker[/bold green] is dispatching reminders")
+        if Channel.SMS not in services.senders:
+            console.print(
+                "  [yellow]SMS is off[/yellow] (no TWILIO_* settings, no sandbox): "
+                "debtors are reached by chat alone"
+            )
         if demo:
             console.print(f"  demo case: {base}/api/v1/cases/{case_id}")
             console.print(f"  API token: {settings.api_token.get_secret_value()}")
@@ -121,7 +127,7 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _settings(DUCU_SANDBOX=True) if args.demo else _settings()
     if args.demo and not settings.api_token.get_secret_value():
         settings = settings.model_copy(update={"api_token": SecretStr(secrets.token_urlsafe(24))})
     if not settings.api_token.get_secret_value():

@@ -32,16 +32,17 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def create_app(
-    services: Services, *, sandbox: bool, telegram: TelegramChannel | None = None
-) -> web.Application:
-    """Twilio's webhooks are mounted when Twilio is configured, the sandbox when it is not;
-    Telegram's webhook when a bot token is set."""
+def create_app(services: Services, telegram: TelegramChannel | None = None) -> web.Application:
+    """Twilio's webhooks are mounted when Twilio is configured, the sandbox when it is on
+    (`--demo` or DUCU_SANDBOX), Telegram's webhook when a bot token is set."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[require_token])
     app[SERVICES] = services
     app.add_routes(routes)
     app.add_routes(api_routes)
-    app.add_routes(sandbox_routes if sandbox else sms_routes)
+    if services.settings.twilio_configured:
+        app.add_routes(sms_routes)
+    if services.settings.sandbox:
+        app.add_routes(sandbox_routes)
     if telegram is not None:
         from handlers.telegram.webhook import TELEGRAM
         from handlers.telegram.webhook import routes as telegram_routes

@@ -129,7 +129,9 @@ def make_settings(database_url: str, twilio: FakeTwilio | None, **overrides: obj
         "DUCU_QUIET_HOURS": "21:00-08:00",
         "DUCU_SEND_TIMEOUT": 2,
     }
-    if twilio is not None:
+    if twilio is None:
+        values["DUCU_SANDBOX"] = True  # the local stand-in for SMS
+    else:
         values.update(
             TWILIO_ACCOUNT_SID=ACCOUNT_SID,
             TWILIO_AUTH_TOKEN=AUTH_TOKEN,

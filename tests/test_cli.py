@@ -257,6 +257,49 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
     ducu.outputs += [err_path.read_text(), out_path.read_text()]
 
 
+def test_sms_settings_that_would_fail_silently_are_refused_at_start(ducu: Ducu) -> None:
+    """Half a Twilio configuration used to become the sandbox (reminders recorded as sent,
+    nothing leaving); the sandbox next to Twilio, or on a public host, would show every
+    conversation to anyone."""
+    half = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "secret"}
+    whole = {**half, "TWILIO_FROM_NUMBER": "+15005550006"}
+    for env, says in (
+        (half, "Twilio is half configured: TWILIO_FROM_NUMBER missing"),
+        ({**whole, "DUCU_SANDBOX": "1"}, "DUCU_SANDBOX replaces the SMS provider"),
+        ({"DUCU_SANDBOX": "1", "DUCU_HOST": "0.0.0.0"}, "served only on a loopback host"),
+    ):
+        for verb in (("serve",), ("worker",)):
+            ducu.env.update(env)
+            run = ducu(*verb)
+            for name in env:
+                ducu.env.pop(name)
+            assert run.code == 2, (verb, env, run.out, run.err)
+            assert says in run.out, run.out
+    demo = ducu.env | whole
+    run = subprocess.run(
+        [str(DUCU), "serve", "--demo"], cwd=ducu.cwd, env=demo, capture_output=True, text=True
+    )
+    assert run.returncode == 2 and "DUCU_SANDBOX replaces the SMS provider" in run.stdout
+
+
+def test_worker_without_sms_says_so(ducu: Ducu) -> None:
+    out_path = ducu.cwd / "worker.txt"
+    with out_path.open("w") as out:
+        process = subprocess.Popen(
+            [str(DUCU), "worker"], cwd=ducu.cwd, env=ducu.env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while "Press Ctrl+C" not in out_path.read_text():
+            assert process.poll() is None, out_path.read_text()
+            assert time.monotonic() < deadline, out_path.read_text()
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    assert "SMS is off (no TWILIO_* settings, no sandbox)" in out_path.read_text()
+
+
 def test_masking_filter_masks_phones_in_message_and_arguments() -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

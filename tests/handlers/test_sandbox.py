@@ -36,7 +36,7 @@ async def sandbox(sandbox_runtime: Runtime, aiohttp_client: AiohttpClient) -> Te
 async def test_reminders_and_replies_appear_on_the_sandbox_page(
     sandbox: TestClient, sandbox_runtime: Runtime, clock: FakeClock
 ) -> None:
-    assert sandbox_runtime.sandbox
+    assert sandbox_runtime.services.settings.sandbox
     body = judgment(clock.now(), court={**JUDGMENT["court"], "name": COURT})
     created = await sandbox.post("/api/v1/judgments", json=body, headers=AUTH)
     assert created.status == 201
@@ -106,7 +106,7 @@ async def test_the_sandbox_is_not_mounted_when_twilio_is_configured(
 ) -> None:
     runtime = await build(make_settings(sqlite_url, fake_twilio), clock=clock)
     try:
-        assert not runtime.sandbox
+        assert not runtime.services.settings.sandbox
         client = await aiohttp_client(runtime.web_app())
         assert (await client.get("/sandbox")).status == 404
         reply = await client.post("/sandbox/reply", data={"address": DEBTOR, "text": "帮助"})

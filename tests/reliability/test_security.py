@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.domain.texts import render
 from ducu.bootstrap import Runtime, build
+from handlers.sandbox.page import routes as sandbox_routes
 from tests.conftest import API_TOKEN, make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
@@ -568,14 +569,21 @@ async def test_a_twilio_signature_off_by_one_character_is_refused(
 
 
 @SQLITE
-async def test_the_sandbox_is_not_served_when_twilio_is_configured(client: TestClient) -> None:
-    """The sandbox page shows every conversation to whoever opens it: it exists only while
-    no provider is configured (a local trial), never next to the real channel."""
-    assert (await client.get("/sandbox")).status == 404
-    assert (await client.post("/sandbox", data={"address": DEBTOR_X, "text": "6"})).status in (
-        404,
-        405,
-    )
+async def test_the_sandbox_is_not_served_when_twilio_is_configured(
+    client: TestClient, sqlite_url: str, clock: FakeClock, aiohttp_client
+) -> None:
+    """The sandbox shows every conversation to whoever opens it and lets anyone reply as any
+    phone: none of its routes exists next to the real channel. Each route of its table is
+    tried, and the same requests reach it when the sandbox is on (so the check can fail)."""
+    sandbox = await build(make_settings(sqlite_url, None), clock=clock)
+    try:
+        on = await aiohttp_client(sandbox.web_app())
+        for route in sandbox_routes:
+            form = {"address": DEBTOR_X, "text": "6"}
+            assert (await client.request(route.method, route.path, data=form)).status == 404
+            assert (await on.request(route.method, route.path, data=form)).status != 404
+    finally:
+        await sandbox.close()
 
 
 @SQLITE
