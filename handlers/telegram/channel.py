@@ -3,8 +3,8 @@
 Webhook mode (the default) serves `POST /telegram/webhook` on the service's own aiohttp app
 and registers that URL with Telegram at start when `DUCU_PUBLIC_URL` is set. Polling mode
 (`DUCU_TELEGRAM_MODE=polling`) long-polls instead: for local use, with no public URL.
-With `DUCU_REDIS_URL`, aiogram's state and per-chat event isolation live in Redis, so several
-processes can serve one bot; without it they live in memory, which is right for one process.
+aiogram keeps no state (the flows keep theirs in our database); it only handles one chat's
+updates one at a time: across processes through Redis with `DUCU_REDIS_URL`, else in memory.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from aiogram import Bot, Dispatcher, F
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatType
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.types import BotCommand
 
 from bot.app import Services
 from bot.config import Settings
 from handlers.telegram import debtors, staff
+from handlers.telegram.isolation import ChatLocks, NoState
 from handlers.telegram.keyboards import CallbackSigner
 from handlers.telegram.limiter import RateLimit
 from handlers.telegram.middlewares import HandleOnce, Identify
@@ -46,20 +46,19 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
 
 
-def _state(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+def _isolation(settings: Settings) -> BaseEventIsolation:
+    """Per-chat order across processes (in Redis) or in this one."""
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
+        from aiogram.fsm.storage.redis import RedisEventIsolation
 
-        storage = RedisStorage.from_url(settings.redis_url)
-        return storage, storage.create_isolation()
-    return MemoryStorage(), SimpleEventIsolation()
+        return RedisEventIsolation.from_url(settings.redis_url)
+    return ChatLocks()
 
 
 def make_dispatcher(services: Services, settings: Settings) -> Dispatcher:
-    storage, isolation = _state(settings)
     dispatcher = Dispatcher(
-        storage=storage,
-        events_isolation=isolation,
+        storage=NoState(),
+        events_isolation=_isolation(settings),
         services=services,
         signer=CallbackSigner(settings.telegram_bot_token),
     )
@@ -109,4 +108,4 @@ class TelegramChannel:
             self._polling = None
 
     async def close(self) -> None:
-        await self.dispatcher.storage.close()
+        await self.dispatcher.fsm.events_isolation.close()

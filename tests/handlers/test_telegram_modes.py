@@ -1,15 +1,17 @@
-"""How the Telegram channel runs: polling for local use, webhook registration, Redis-backed
-state for several processes, and the outbound rate limit."""
+"""How the Telegram channel runs: polling for local use, webhook registration, per-chat order
+in memory or Redis (for several processes) with no aiogram state, and the outbound rate limit."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 
 import pytest
 
 from bot.domain.texts import render
 from ducu.bootstrap import build
+from handlers.telegram.isolation import ChatLocks, NoState
 from handlers.telegram.limiter import Bucket, RateLimit
 from tests.conftest import PUBLIC_URL, TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.clock import FakeClock
@@ -93,10 +95,30 @@ async def test_an_unreachable_bot_api_at_start_leaves_the_rest_running(
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="DUCU_TEST_REDIS_URL is not set (CI starts Redis)")
+async def test_chats_that_wrote_leave_nothing_behind_in_memory(
+    sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock, aiohttp_client
+) -> None:
+    """Without Redis, aiogram's memory storage and isolation kept an entry for every chat that
+    ever wrote; now a chat's lock lives while its update is handled, and no state is kept."""
+    settings = make_settings(sqlite_url, fake_twilio, **telegram_settings(fake_telegram))
+    runtime = await build(settings, clock=clock)
+    try:
+        client = await aiohttp_client(runtime.web_app())
+        fsm = runtime.telegram.dispatcher.fsm
+        assert isinstance(fsm.storage, NoState) and isinstance(fsm.events_isolation, ChatLocks)
+        chats = [Chat(client, fake_telegram, 7_000_000 + n) for n in range(40)]
+        answers = await asyncio.gather(*(chat.say("你好") for chat in chats))
+        assert all(len(answer) == 1 for answer in answers)  # each stranger got its answer
+        gc.collect()
+        assert fsm.events_isolation.chats == 0
+    finally:
+        await runtime.close()
+
+
 async def test_two_processes_share_one_bot_through_redis(
     sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock, aiohttp_client
 ) -> None:
-    from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+    from aiogram.fsm.storage.redis import RedisEventIsolation
 
     settings = make_settings(
         sqlite_url, fake_twilio, **telegram_settings(fake_telegram, DUCU_REDIS_URL=REDIS_URL)
@@ -104,8 +126,7 @@ async def test_two_processes_share_one_bot_through_redis(
     first, second = await build(settings, clock=clock), await build(settings, clock=clock)
     try:
         for runtime in (first, second):
-            storage = runtime.telegram.dispatcher.fsm.storage
-            assert isinstance(storage, RedisStorage)
+            assert isinstance(runtime.telegram.dispatcher.fsm.storage, NoState)
             assert isinstance(runtime.telegram.dispatcher.fsm.events_isolation, RedisEventIsolation)
         a = await aiohttp_client(first.web_app())
         b = await aiohttp_client(second.web_app())
