@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import gettext
+from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from io import BytesIO
 
 from babel.dates import format_date as _babel_format_date
+from babel.lists import format_list as _babel_format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -97,6 +99,11 @@ def keys() -> set[str]:
 def render(key: str, locale: str | None = None, **values: object) -> str:
     """The text `key` in the debtor's locale, its placeholders filled with `values`."""
     return translations(resolve(locale)).gettext(key).format(**values)
+
+
+def format_list(items: Sequence[str], locale: str | None) -> str:
+    """Items as a sentence lists them: `甲、乙和丙`, `A, B and C`."""
+    return _babel_format_list(list(items), locale=catalog_name(resolve(locale)))
 
 
 def format_date(day: date, locale: str | None) -> str:

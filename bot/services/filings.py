@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
 from bot.domain.status import CaseStatus, Role
-from bot.domain.texts import render
+from bot.domain.texts import format_list, render
 from bot.ports import UnitOfWork
 
 STAFF_LOCALE = "zh-CN"
@@ -46,12 +46,12 @@ async def recipients(
     return list(unique.values())
 
 
-def notice_text(kind: str, case: CaseSummary, obligor: Obligor, phone: str, summary: str) -> str:
+def notice_text(kind: str, case_number: str, obligor: Obligor, phone: str, summary: str) -> str:
     """What a staff member reads: the case, the debtor, how to reach them, the figures."""
     return render(
         f"notify.{kind}",
         STAFF_LOCALE,
-        case=case.case_number,
+        case=case_number,
         name=obligor.name,
         phone=phone,
         summary=summary,
@@ -126,12 +126,13 @@ async def file(
             case_id=case.id, obligor_id=obligor.id, kind=kind, payload=payload, at=now
         )
         ids.append(filing_id)
-        text = notice_text(kind, case, obligor, phone, summary)
-        # Asking to be called back again the same day (the debtor's day) is recorded, but
-        # passed on once.
-        day = now.astimezone(ZoneInfo(obligor.timezone)).date()
-        key = f"callback:{day}" if kind == "agent" else f"notice:{filing_id}"
-        people = await _queue_notices(uow, kind, case, obligor, text, key, now)
+        if kind == "agent":  # one call back a day, whatever the number of cases: below
+            people = await recipients(uow, kind, case, obligor)
+        else:
+            text = notice_text(kind, case.case_number, obligor, phone, summary)
+            people = await _queue_notices(
+                uow, kind, case, obligor, text, f"notice:{filing_id}", now
+            )
         if kind == "paid" and case.status == CaseStatus.OPEN:
             await uow.cases.set_status(case.id, CaseStatus.PAUSED, now)
         await uow.events.add(
@@ -142,4 +143,11 @@ async def file(
             obligor_id=obligor.id,
             notified=[{"role": p.role, "user_id": p.id} for p in people],
         )
+    if kind == "agent" and cases:
+        # Asked again the same day (the debtor's day): recorded above, passed on once. The
+        # notice names every case and is queued on the first, so its key stays the same.
+        numbers = format_list([case.case_number for case in cases], STAFF_LOCALE)
+        text = notice_text(kind, numbers, obligor, phone, summary)
+        day = now.astimezone(ZoneInfo(obligor.timezone)).date()
+        await _queue_notices(uow, kind, cases[0], obligor, text, f"callback:{day}", now)
     return ids

@@ -532,6 +532,28 @@ async def test_agent_call_back_notifies_the_official(
     await check_filed(runtime, fake_twilio, case_id, AGENT[locale], staff)
 
 
+async def test_a_call_back_for_several_cases_is_one_notice_a_day(
+    chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    """A debtor with three cases asks for a call back: the official gets one notice naming the
+    three, not three notices; asked again that day, nothing more; the next day, one more."""
+    numbers = [CASE, CASE_2, "（2024）浙0522民初1236号"]
+    ids = [await open_case(runtime, clock, case_number=number) for number in numbers]
+    await add_staff(runtime)
+    for _ in range(2):
+        Text("intent.agent").check(await chat.say("6"), "zh-CN")
+    await runtime.services.dispatcher.run_once()
+    [notice] = fake_twilio.to(TOWN_OFFICIAL)
+    assert all(number in notice["Body"] for number in numbers), notice["Body"]
+    for case_id in ids:  # every request is on every case's record
+        assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_agent"] * 2
+
+    clock.advance(days=1)
+    Text("intent.agent").check(await chat.say("6"), "zh-CN")
+    await runtime.services.dispatcher.run_once()
+    assert len(fake_twilio.to(TOWN_OFFICIAL)) == 2
+
+
 @pytest.mark.parametrize(
     "path",
     [
