@@ -11,9 +11,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import records
+from bot.domain import records, views
 from bot.domain.areas import prefixes
 from bot.domain.channels import channel_order
+from bot.domain.money import from_fen
 from bot.domain.plan import CHAT_LINK
 from bot.domain.status import (
     CaseStatus,
@@ -118,20 +119,20 @@ class UserRepository(_Repo):
         await _flush(self.session)
         return user.id
 
-    async def list(self, role: str | None = None) -> list[dict[str, Any]]:
+    async def list(self, role: str | None = None) -> list[views.UserRow]:
         query = select(t.User).order_by(t.User.id)
         if role:
             query = query.where(t.User.role == role)
         users = (await self.session.scalars(query)).all()
         return [
-            {
-                "id": u.id,
-                "role": u.role,
-                "name": u.name,
-                "phone": u.phone,
-                "area_code": u.area_code,
-                "court_id": u.court_id,
-            }
+            views.UserRow(
+                id=u.id,
+                role=u.role,
+                name=u.name,
+                phone=u.phone,
+                area_code=u.area_code,
+                court_id=u.court_id,
+            )
             for u in users
         ]
 
@@ -251,7 +252,7 @@ class CaseRepository(_Repo):
 
     async def live_for(
         self, staff: records.StaffMember, *, silent_only: bool = False, limit: int = 30
-    ) -> list[dict[str, Any]]:
+    ) -> list[views.CaseLine]:
         """Open and paused cases the staff member may see, oldest due first. `silent_only`:
         those whose debtor was reminded and has never written back."""
         query = (
@@ -279,14 +280,14 @@ class CaseRepository(_Repo):
             )
             query = query.where(reminded.exists(), ~answered.exists())
         return [
-            {
-                "case_number": case.case_number,
-                "status": case.status,
-                "amount_due_fen": case.amount_due_fen,
-                "performance_due": case.performance_due,
-                "obligor": obligor.name,
-                "area_code": obligor.area_code,
-            }
+            views.CaseLine(
+                case_number=case.case_number,
+                status=case.status,
+                amount_due=from_fen(case.amount_due_fen),
+                performance_due=case.performance_due,
+                obligor=obligor.name,
+                area_code=obligor.area_code,
+            )
             for case, obligor in (await self.session.execute(query)).all()
         ]
 
@@ -372,7 +373,7 @@ class CaseRepository(_Repo):
             await _flush(self.session)
         return len(ids)
 
-    async def view(self, case_id: int) -> dict[str, Any] | None:
+    async def view(self, case_id: int) -> views.CaseView | None:
         if not 0 < case_id <= MAX_ID:  # no such row; PostgreSQL would refuse the value
             return None
         case = await self.session.get(t.Case, case_id)
@@ -412,70 +413,76 @@ class CaseRepository(_Repo):
                 select(t.Reminder).where(t.Reminder.case_id == case_id).order_by(t.Reminder.due_at)
             )
         ).all()
-        people: dict[int, dict[str, Any]] = {}
-        for obligor, contact in obligors:
-            entry = people.setdefault(
-                obligor.id,
-                {
-                    "id": obligor.id,
-                    "name": obligor.name,
-                    "area_code": obligor.area_code,
-                    "locale": obligor.locale,
-                    "contacts": [],
-                },
+        filings = (
+            await self.session.scalars(
+                select(t.Filing)
+                .where(t.Filing.case_id == case_id)
+                .order_by(t.Filing.created_at, t.Filing.id)
             )
+        ).all()
+        contacts: dict[int, list[views.ContactView]] = {}
+        for obligor, contact in obligors:
+            found = contacts.setdefault(obligor.id, [])
             if contact is not None:
-                entry["contacts"].append(
-                    {
-                        "channel": contact.channel,
-                        "address": contact.address,
-                        "status": contact.status,
-                    }
+                found.append(
+                    views.ContactView(
+                        channel=contact.channel, address=contact.address, status=contact.status
+                    )
                 )
-        return {
-            "id": case.id,
-            "case_number": case.case_number,
-            "status": case.status,
-            "court": {"code": court.code, "name": court.name},
-            "judge": {"id": judge.id, "name": judge.name},
-            "amount_due": f"{case.amount_due_fen / 100:.2f}",
-            "currency": case.currency,
-            "obligations": case.obligations,
-            "effective_at": case.effective_at.isoformat(),
-            "performance_due": case.performance_due.isoformat(),
-            "obligors": list(people.values()),
-            "reminders": [
-                {
-                    "step": r.step_key,
-                    "due_at": r.due_at.isoformat(),
-                    "status": r.status,
-                    "attempts": r.attempts,
-                    "obligor_id": r.obligor_id,
-                    "error": r.last_error,
-                }
+        people = {
+            o.id: views.ObligorView(
+                id=o.id,
+                name=o.name,
+                area_code=o.area_code,
+                locale=o.locale,
+                contacts=contacts[o.id],
+            )
+            for o, _ in obligors
+        }
+        timeline: list[views.EventEntry | views.MessageEntry] = [
+            views.EventEntry(kind=e.kind, at=e.at, detail=e.detail) for e in events
+        ]
+        timeline += [
+            views.MessageEntry(
+                direction=m.direction,
+                channel=m.channel,
+                address=m.address,
+                text=m.text,
+                status=m.status,
+                provider_id=m.provider_id,
+                at=m.at,
+            )
+            for m in messages
+        ]
+        return views.CaseView(
+            id=case.id,
+            case_number=case.case_number,
+            status=case.status,
+            court=views.CourtRef(code=court.code, name=court.name),
+            judge=views.JudgeRef(id=judge.id, name=judge.name),
+            amount_due=from_fen(case.amount_due_fen),
+            currency=case.currency,
+            obligations=case.obligations,
+            effective_at=case.effective_at,
+            performance_due=case.performance_due,
+            obligors=list(people.values()),
+            reminders=[
+                views.ReminderView(
+                    step=r.step_key,
+                    due_at=r.due_at,
+                    status=r.status,
+                    attempts=r.attempts,
+                    obligor_id=r.obligor_id,
+                    error=r.last_error,
+                )
                 for r in reminders
             ],
-            "timeline": sorted(
-                [
-                    {"type": "event", "kind": e.kind, "at": e.at.isoformat(), "detail": e.detail}
-                    for e in events
-                ]
-                + [
-                    {
-                        "type": "message",
-                        "direction": m.direction,
-                        "channel": m.channel,
-                        "address": m.address,
-                        "text": m.text,
-                        "status": m.status,
-                        "provider_id": m.provider_id,
-                        "at": m.at.isoformat(),
-                    }
-                    for m in messages
-                ],
-                key=lambda item: item["at"],
-            ),
-        }
+            filings=[
+                views.FilingView(id=f.id, kind=f.kind, payload=f.payload, created_at=f.created_at)
+                for f in filings
+            ],
+            timeline=sorted(timeline, key=lambda item: item.at),
+        )
 
 
 class ObligorRepository(_Repo):
@@ -852,7 +859,7 @@ class MessageRepository(_Repo):
         await _flush(self.session)
         return message.case_id, message.channel, message.address
 
-    async def recent(self, limit: int = 1000) -> list[dict[str, Any]]:
+    async def recent(self, limit: int = 1000) -> list[views.MessageRow]:
         """The newest messages, oldest first, with the obligor's name where known."""
         rows = (
             await self.session.execute(
@@ -863,15 +870,15 @@ class MessageRepository(_Repo):
             )
         ).all()
         return [
-            {
-                "channel": m.channel,
-                "address": m.address,
-                "direction": m.direction,
-                "text": m.text,
-                "status": m.status,
-                "at": m.at,
-                "name": name,
-            }
+            views.MessageRow(
+                channel=m.channel,
+                address=m.address,
+                direction=m.direction,
+                text=m.text,
+                status=m.status,
+                at=m.at,
+                name=name,
+            )
             for m, name in reversed(rows)
         ]
 
