@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
 from bot.conversation.types import Choice
+from bot.domain.access import CaseScope
 from bot.domain.records import (
     Contact,
     ConversationState,
@@ -129,11 +130,7 @@ class CaseRepository(Protocol):
     async def link_obligor(self, case_id: int, obligor_id: int) -> None: ...
     async def set_status(self, case_id: int, status: str, at: datetime) -> None: ...
     async def purge_closed_before(self, before: datetime, at: datetime) -> int: ...
-    async def view(self, case_id: int) -> CaseView | None: ...
-    async def live_for(
-        self, staff: StaffMember, *, silent_only: bool = False, limit: int = 30
-    ) -> list[CaseLine]: ...
-    async def visible_id(self, staff: StaffMember, case_number: str) -> int | None: ...
+    async def visible_id(self, scope: CaseScope, case_number: str) -> int | None: ...
 
 
 class ObligorRepository(Protocol):
@@ -163,7 +160,9 @@ class ReminderRepository(Protocol):
     async def claim_due(
         self, *, now: datetime, limit: int, lease_until: datetime, worker: str
     ) -> list[int]: ...
-    async def job(self, reminder_id: int) -> ReminderJob | None: ...
+    async def job(
+        self, reminder_id: int, *, uncapped: Collection[str] = ()
+    ) -> ReminderJob | None: ...
     async def finish(
         self,
         reminder_id: int,
@@ -205,7 +204,6 @@ class MessageRepository(Protocol):
     async def update_status(
         self, provider: str, provider_id: str, status: str, error_code: str | None
     ) -> tuple[int | None, str | None, str | None]: ...
-    async def recent(self, limit: int = 1000) -> list[MessageRow]: ...
 
 
 class FilingRepository(Protocol):
@@ -245,6 +243,16 @@ class TelegramInboxRepository(Protocol):
     async def forget_before(self, before: datetime) -> int: ...
 
 
+class ViewQueries(Protocol):
+    """The read models, built by storage in one place."""
+
+    async def case(self, case_id: int) -> CaseView | None: ...
+    async def case_lines(
+        self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
+    ) -> list[CaseLine]: ...
+    async def recent_messages(self, limit: int = 1000) -> list[MessageRow]: ...
+
+
 class UnitOfWork(Protocol):
     courts: CourtRepository
     users: UserRepository
@@ -258,6 +266,7 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     links: LinkRepository
     telegram_inbox: TelegramInboxRepository
+    views: ViewQueries
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -55,13 +55,13 @@ class ReminderJob:
     template: str
     attempts: int
     case: CaseSummary
-    court_signature: str
+    court_name: str
     obligor: Obligor
     contacts: tuple[Contact, ...]  # all of the obligor's, newest first
     channel_order: tuple[str, ...]  # the court's order of channels for debtors
     staff: StaffMember | None = None
     body: str | None = None
-    recent_reminders: tuple[datetime, ...] = ()  # the latest reminders sent to this obligor
+    recent_reminders: tuple[datetime, ...] = ()  # the latest capped reminders sent to this obligor
 
 
 @dataclass(frozen=True)

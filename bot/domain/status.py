@@ -37,6 +37,7 @@ class ContactStatus(StrEnum):
     OPTED_OUT = "opted_out"
     INVALID = "invalid"
     BLOCKED = "blocked"
+    PURGED = "purged"  # the obligor's personal data was erased (bot/domain/retention.py)
 
 
 # Provider delivery statuses, ranked so a late callback never moves a message backwards.

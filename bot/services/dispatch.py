@@ -22,12 +22,12 @@ from bot.conversation.types import Choice
 from bot.domain.channels import pick_contact, staff_address
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
-from bot.domain.politeness import within_cap
+from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
 from bot.domain.records import Contact, ReminderJob
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import CaseStatus, Channel, ContactStatus, ReminderStatus
-from bot.domain.texts import format_date, render
+from bot.domain.texts import court_signature, format_date, render
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
 from bot.services import filings, linking
@@ -53,7 +53,7 @@ def reminder_text(job: ReminderJob) -> str:
     return render(
         job.template,
         locale,
-        sig=job.court_signature,
+        sig=court_signature(job.court_name),
         name=job.obligor.name,
         case=job.case.case_number,
         amount=format_yuan(job.case.amount_due_fen),
@@ -148,7 +148,7 @@ class Dispatcher:
                     await uow.commit()
                 return
             async with self._uow() as uow:
-                job = await uow.reminders.job(reminder_id)
+                job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
             if job is None:
                 return
             if job.staff is not None or self._policy.weekly_cap <= 0:
@@ -157,7 +157,7 @@ class Dispatcher:
             lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
             async with lock:
                 async with self._uow() as uow:  # read again: what went meanwhile counts
-                    job = await uow.reminders.job(reminder_id)
+                    job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
                 if job is not None:
                     await self._decide_and_send(job)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
@@ -198,7 +198,7 @@ class Dispatcher:
             await self._finish(job, target.status, target.reason, event=target.event)
             return
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
-        if job.staff is None and job.step_key != CHAT_LINK.key:
+        if job.staff is None and job.step_key not in UNCAPPED_STEPS:
             allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
@@ -274,7 +274,7 @@ class Dispatcher:
         return render(
             job.template,
             job.obligor.locale,
-            sig=job.court_signature,
+            sig=court_signature(job.court_name),
             link=f"{self._policy.chat_link_base}{code}",
         )
 

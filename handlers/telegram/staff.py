@@ -1,8 +1,8 @@
 """Judges, officials and admins in chat: one router per role, each behind a role filter.
 
-What a staff member may see is decided in one place (`CaseRepository._visible_to`): a judge
-their own cases, an official the cases of debtors in their area, an admin their court's.
-Notices about their cases reach them through the outbox, as SMS does.
+What a staff member may see is decided in one place (`bot/domain/access.py`): a judge their
+own cases, an official the cases of debtors in their area, an admin their court's. Notices
+about their cases reach them through the outbox, as SMS does.
 """
 
 from __future__ import annotations
