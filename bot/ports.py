@@ -13,12 +13,14 @@ from bot.domain.access import CaseScope
 from bot.domain.records import (
     Contact,
     ConversationState,
+    NewMessage,
     NewReminder,
     Obligor,
     ReminderJob,
     Sender,
     StaffMember,
 )
+from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
 from bot.domain.views import CaseLine, CaseView, MessageRow, UserRow
 
 
@@ -38,7 +40,7 @@ class Conflict(Exception):
 @dataclass(frozen=True)
 class SendResult:
     provider_id: str
-    status: str = "queued"
+    status: str = MessageStatus.QUEUED  # as the provider says; it may say more than we name
 
 
 class SendError(Exception):
@@ -55,7 +57,7 @@ class SendError(Exception):
         *,
         permanent: bool,
         retry_after: float | None = None,
-        contact_status: str | None = None,
+        contact_status: ContactStatus | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -128,7 +130,7 @@ class CaseRepository(Protocol):
         created_at: datetime,
     ) -> int: ...
     async def link_obligor(self, case_id: int, obligor_id: int) -> None: ...
-    async def set_status(self, case_id: int, status: str, at: datetime) -> None: ...
+    async def set_status(self, case_id: int, status: CaseStatus, at: datetime) -> None: ...
     async def purge_closed_before(self, before: datetime, at: datetime) -> int: ...
     async def visible_id(self, scope: CaseScope, case_number: str) -> int | None: ...
 
@@ -150,7 +152,7 @@ class ObligorRepository(Protocol):
     async def id_number_encrypted(self, obligor_id: int) -> str | None: ...
     async def sender(self, channel: str, address: str) -> Sender: ...
     async def at_address(self, channel: str, address: str) -> tuple[Obligor, Contact] | None: ...
-    async def set_contact_status(self, contact_id: int, status: str) -> None: ...
+    async def set_contact_status(self, contact_id: int, status: ContactStatus) -> None: ...
     async def by_phone(self, phone: str) -> int | None: ...
     async def link_chat(self, obligor_id: int, chat_id: int) -> None: ...
 
@@ -167,7 +169,7 @@ class ReminderRepository(Protocol):
         self,
         reminder_id: int,
         *,
-        status: str,
+        status: ReminderStatus,
         at: datetime,
         error: str | None = None,
         message_id: int | None = None,
@@ -186,21 +188,7 @@ class ReminderRepository(Protocol):
 class MessageRepository(Protocol):
     async def inbound_count_since(self, channel: str, address: str, since: datetime) -> int: ...
     async def inbound_replies(self, channel: str, provider_id: str) -> list[str] | None: ...
-    async def add(
-        self,
-        *,
-        direction: str,
-        channel: str,
-        address: str,
-        text: str,
-        at: datetime,
-        case_id: int | None = None,
-        obligor_id: int | None = None,
-        provider: str | None = None,
-        provider_id: str | None = None,
-        status: str | None = None,
-        reply_to: int | None = None,
-    ) -> int: ...
+    async def add(self, message: NewMessage) -> int: ...
     async def update_status(
         self, provider: str, provider_id: str, status: str, error_code: str | None
     ) -> tuple[int | None, str | None, str | None]: ...
@@ -213,7 +201,7 @@ class FilingRepository(Protocol):
 
 
 class EventRepository(Protocol):
-    async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None: ...
+    async def add(self, case_id: int, kind: EventKind, at: datetime, **detail: Any) -> None: ...
 
 
 class ConversationRepository(Protocol):

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
 from bot.domain.money import from_fen
-from bot.domain.status import CaseStatus, ReminderStatus
+from bot.domain.status import CaseStatus, Direction, ReminderStatus
 from storage import tables as t
 from storage.repositories._base import Repo
 from storage.repositories.cases import in_area, visible
@@ -155,7 +155,7 @@ class ViewQueries(Repo):
                 t.Reminder.user_id.is_(None),
             )
             answered = select(t.Message.id).where(
-                t.Message.obligor_id == t.Obligor.id, t.Message.direction == "in"
+                t.Message.obligor_id == t.Obligor.id, t.Message.direction == Direction.IN
             )
             query = query.where(reminded.exists(), ~answered.exists())
         return [

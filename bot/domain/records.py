@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.status import Direction
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -73,6 +75,23 @@ class NewReminder:
     due_at: datetime
     user_id: int | None = None
     body: str | None = None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to record, in or out (`reply_to`: the inbound message an answer is to)."""
+
+    direction: Direction
+    channel: str
+    address: str
+    text: str
+    at: datetime
+    case_id: int | None = None
+    obligor_id: int | None = None
+    provider: str | None = None
+    provider_id: str | None = None
+    status: str | None = None
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)

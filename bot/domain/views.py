@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from bot.domain.money import plain_yuan
-from bot.domain.status import CaseStatus
+from bot.domain.status import CaseStatus, ContactStatus, Direction, ReminderStatus
 
 # In JSON, an instant keeps its offset as `isoformat` writes it (`+00:00`, not pydantic's `Z`).
 Instant = Annotated[
@@ -42,7 +42,7 @@ class JudgeRef(_View):
 class ContactView(_View):
     channel: str
     address: str
-    status: str
+    status: ContactStatus
 
 
 class ObligorView(_View):
@@ -56,7 +56,7 @@ class ObligorView(_View):
 class ReminderView(_View):
     step: str
     due_at: Instant
-    status: str
+    status: ReminderStatus
     attempts: int
     obligor_id: int
     error: str | None
@@ -78,7 +78,7 @@ class EventEntry(_View):
 
 class MessageEntry(_View):
     type: Literal["message"] = "message"
-    direction: str
+    direction: Direction
     channel: str
     address: str
     text: str
@@ -125,7 +125,7 @@ class MessageRow(_View):
 
     channel: str
     address: str
-    direction: str
+    direction: Direction
     text: str
     status: str | None
     at: datetime

@@ -18,7 +18,7 @@ from aiogram.types import Message
 from bot.app import Services
 from bot.domain.money import format_yuan, to_fen
 from bot.domain.records import StaffMember
-from bot.domain.status import Role
+from bot.domain.status import Direction, Role
 from bot.domain.texts import DEFAULT_LOCALE, format_date, render
 from bot.domain.views import CaseLine, CaseView, EventEntry, TimelineEntry
 from bot.services.linking import Linked
@@ -63,7 +63,7 @@ def _timeline_line(item: TimelineEntry, zone: ZoneInfo) -> str:
     at = item.at.astimezone(zone).strftime("%m-%d %H:%M")
     if isinstance(item, EventEntry):
         return f"{at} {item.kind}"
-    arrow = "→" if item.direction == "out" else "←"
+    arrow = "→" if item.direction == Direction.OUT else "←"
     return f"{at} {arrow}{item.channel} {item.text[:TEXT_CUT]}"
 
 

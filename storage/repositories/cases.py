@@ -86,7 +86,7 @@ class CaseRepository(Repo):
             )
         )
 
-    async def set_status(self, case_id: int, status: str, at: datetime) -> None:
+    async def set_status(self, case_id: int, status: CaseStatus, at: datetime) -> None:
         """Open and paused cases are live; any other status closes the case at `at`."""
         live = status in (CaseStatus.OPEN, CaseStatus.PAUSED)
         await self.session.execute(

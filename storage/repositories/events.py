@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.status import EventKind
 from storage import tables as t
 from storage.repositories._base import (
     Repo,
@@ -13,6 +14,6 @@ from storage.repositories._base import (
 
 
 class EventRepository(Repo):
-    async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None:
+    async def add(self, case_id: int, kind: EventKind, at: datetime, **detail: Any) -> None:
         self.session.add(t.Event(case_id=case_id, kind=kind, at=at, detail=detail))
         await flush(self.session)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bot.domain import records
 from bot.domain.status import (
+    Direction,
     later_status,
 )
 from storage import tables as t
@@ -22,7 +25,7 @@ class MessageRepository(Repo):
             select(func.count())
             .select_from(t.Message)
             .where(
-                t.Message.direction == "in",
+                t.Message.direction == Direction.IN,
                 t.Message.channel == channel,
                 t.Message.address == address,
                 t.Message.at >= since,
@@ -33,7 +36,7 @@ class MessageRepository(Repo):
         """The replies already given to an inbound message, or None if it is new."""
         inbound_id = await self.session.scalar(
             select(t.Message.id).where(
-                t.Message.direction == "in",
+                t.Message.direction == Direction.IN,
                 t.Message.channel == channel,
                 t.Message.provider_id == provider_id,
             )
@@ -45,37 +48,11 @@ class MessageRepository(Repo):
         )
         return list(texts)
 
-    async def add(
-        self,
-        *,
-        direction: str,
-        channel: str,
-        address: str,
-        text: str,
-        at: datetime,
-        case_id: int | None = None,
-        obligor_id: int | None = None,
-        provider: str | None = None,
-        provider_id: str | None = None,
-        status: str | None = None,
-        reply_to: int | None = None,
-    ) -> int:
-        message = t.Message(
-            direction=direction,
-            channel=channel,
-            address=address,
-            text=text,
-            at=at,
-            case_id=case_id,
-            obligor_id=obligor_id,
-            provider=provider,
-            provider_id=provider_id,
-            status=status,
-            reply_to=reply_to,
-        )
-        self.session.add(message)
+    async def add(self, message: records.NewMessage) -> int:
+        row = t.Message(**asdict(message))
+        self.session.add(row)
         await flush(self.session)
-        return message.id
+        return row.id
 
     async def update_status(
         self, provider: str, provider_id: str, status: str, error_code: str | None

@@ -56,7 +56,7 @@ class ObligorRepository(Repo):
                     obligor_id=obligor.id,
                     channel=Channel.TELEGRAM,
                     address=str(telegram_chat_id),
-                    status="active",
+                    status=ContactStatus.ACTIVE,
                 )
             )
         await flush(self.session)
@@ -151,7 +151,7 @@ class ObligorRepository(Repo):
             contact.obligor_id, contact.status = obligor_id, ContactStatus.ACTIVE
         await flush(self.session)
 
-    async def set_contact_status(self, contact_id: int, status: str) -> None:
+    async def set_contact_status(self, contact_id: int, status: ContactStatus) -> None:
         await self.session.execute(
             update(t.Contact).where(t.Contact.id == contact_id).values(status=status)
         )

@@ -147,7 +147,7 @@ class ReminderRepository(Repo):
         self,
         reminder_id: int,
         *,
-        status: str,
+        status: ReminderStatus,
         at: datetime,
         error: str | None = None,
         message_id: int | None = None,
