@@ -68,11 +68,7 @@ class ViewQueries(Repo):
         for obligor, contact in obligors:
             found = contacts.setdefault(obligor.id, [])
             if contact is not None:
-                found.append(
-                    views.ContactView(
-                        channel=contact.channel, address=contact.address, status=contact.status
-                    )
-                )
+                found.append(views.ContactView.model_validate(contact))
         people = {
             o.id: views.ObligorView(
                 id=o.id,
@@ -84,26 +80,15 @@ class ViewQueries(Repo):
             for o, _ in obligors
         }
         timeline: list[views.EventEntry | views.MessageEntry] = [
-            views.EventEntry(kind=e.kind, at=e.at, detail=e.detail) for e in events
-        ]
-        timeline += [
-            views.MessageEntry(
-                direction=m.direction,
-                channel=m.channel,
-                address=m.address,
-                text=m.text,
-                status=m.status,
-                provider_id=m.provider_id,
-                at=m.at,
-            )
-            for m in messages
+            *map(views.EventEntry.model_validate, events),
+            *map(views.MessageEntry.model_validate, messages),
         ]
         return views.CaseView(
             id=case.id,
             case_number=case.case_number,
             status=case.status,
-            court=views.CourtRef(code=court.code, name=court.name),
-            judge=views.JudgeRef(id=judge.id, name=judge.name),
+            court=views.CourtRef.model_validate(court),
+            judge=views.JudgeRef.model_validate(judge),
             amount_due=from_fen(case.amount_due_fen),
             currency=case.currency,
             obligations=case.obligations,
@@ -121,10 +106,7 @@ class ViewQueries(Repo):
                 )
                 for r in reminders
             ],
-            filings=[
-                views.FilingView(id=f.id, kind=f.kind, payload=f.payload, created_at=f.created_at)
-                for f in filings
-            ],
+            filings=list(map(views.FilingView.model_validate, filings)),
             timeline=sorted(timeline, key=lambda item: item.at),
         )
 

@@ -26,7 +26,7 @@ Yuan = Annotated[Decimal, PlainSerializer(plain_yuan, return_type=str, when_used
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
 
 class CourtRef(_View):

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class AreaRepository(Repo):

@@ -8,16 +8,9 @@ from sqlalchemy import ColumnElement, false, select, update
 
 from bot.domain.access import AreaCases, CaseScope, CourtCases, JudgeCases
 from bot.domain.retention import ERASED, erased_address
-from bot.domain.status import (
-    CaseStatus,
-    ContactStatus,
-)
+from bot.domain.status import CaseStatus, ContactStatus
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-    insert_ignoring_duplicates,
-)
+from storage.repositories._base import Repo, flush, insert_ignoring_duplicates
 
 
 def visible(scope: CaseScope) -> ColumnElement[bool]:

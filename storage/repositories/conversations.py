@@ -8,10 +8,7 @@ from sqlalchemy import func, select
 
 from bot.domain import records
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class ConversationRepository(Repo):

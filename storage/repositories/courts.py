@@ -5,10 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class CourtRepository(Repo):

@@ -7,10 +7,7 @@ from typing import Any
 
 from bot.domain.status import EventKind
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class EventRepository(Repo):

@@ -6,10 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class FilingRepository(Repo):

@@ -7,10 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class LinkRepository(Repo):

@@ -8,15 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bot.domain import records
-from bot.domain.status import (
-    Direction,
-    later_status,
-)
+from bot.domain.status import Direction, later_status
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-)
+from storage.repositories._base import Repo, flush
 
 
 class MessageRepository(Repo):

@@ -5,11 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.domain import records
-from bot.domain.status import (
-    CaseStatus,
-    Channel,
-    ContactStatus,
-)
+from bot.domain.status import CaseStatus, Channel, ContactStatus
 from storage import tables as t
 from storage.repositories._base import (
     Repo,

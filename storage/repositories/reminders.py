@@ -9,9 +9,7 @@ from sqlalchemy import func, select, update
 
 from bot.domain import records
 from bot.domain.channels import channel_order
-from bot.domain.status import (
-    ReminderStatus,
-)
+from bot.domain.status import ReminderStatus
 from storage import tables as t
 from storage.repositories._base import (
     Repo,

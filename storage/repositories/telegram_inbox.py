@@ -7,10 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, update
 
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    insert_ignoring_duplicates,
-)
+from storage.repositories._base import Repo, insert_ignoring_duplicates
 
 
 class TelegramInboxRepository(Repo):

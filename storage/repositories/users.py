@@ -6,15 +6,9 @@ from sqlalchemy import select, update
 
 from bot.domain import records, views
 from bot.domain.areas import prefixes
-from bot.domain.status import (
-    Role,
-)
+from bot.domain.status import Role
 from storage import tables as t
-from storage.repositories._base import (
-    Repo,
-    flush,
-    staff_record,
-)
+from storage.repositories._base import Repo, flush, staff_record
 
 
 class UserRepository(Repo):
@@ -48,17 +42,7 @@ class UserRepository(Repo):
         if role:
             query = query.where(t.User.role == role)
         users = (await self.session.scalars(query)).all()
-        return [
-            views.UserRow(
-                id=u.id,
-                role=u.role,
-                name=u.name,
-                phone=u.phone,
-                area_code=u.area_code,
-                court_id=u.court_id,
-            )
-            for u in users
-        ]
+        return list(map(views.UserRow.model_validate, users))
 
     async def by_telegram_chat(self, chat_id: int) -> records.StaffMember | None:
         user = await self.session.scalar(
