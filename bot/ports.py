@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
 from bot.conversation.types import Choice
+from bot.domain.access import CaseScope
 from bot.domain.records import (
     Contact,
     ConversationState,
+    NewMessage,
     NewReminder,
     Obligor,
     ReminderJob,
     Sender,
     StaffMember,
 )
+from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
+from bot.domain.views import CaseLine, CaseView, MessageRow, UserRow
 
 
 class Clock(Protocol):
@@ -36,7 +40,7 @@ class Conflict(Exception):
 @dataclass(frozen=True)
 class SendResult:
     provider_id: str
-    status: str = "queued"
+    status: str = MessageStatus.QUEUED  # as the provider says; it may say more than we name
 
 
 class SendError(Exception):
@@ -53,7 +57,7 @@ class SendError(Exception):
         *,
         permanent: bool,
         retry_after: float | None = None,
-        contact_status: str | None = None,
+        contact_status: ContactStatus | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -94,7 +98,7 @@ class UserRepository(Protocol):
         area_code: str | None = None,
         telegram_chat_id: int | None = None,
     ) -> int: ...
-    async def list(self, role: str | None = None) -> list[dict[str, Any]]: ...
+    async def list(self, role: str | None = None) -> list[UserRow]: ...
     async def by_telegram_chat(self, chat_id: int) -> StaffMember | None: ...
     async def set_telegram_chat(self, user_id: int, chat_id: int | None) -> None: ...
     async def get(self, user_id: int) -> StaffMember | None: ...
@@ -126,13 +130,9 @@ class CaseRepository(Protocol):
         created_at: datetime,
     ) -> int: ...
     async def link_obligor(self, case_id: int, obligor_id: int) -> None: ...
-    async def set_status(self, case_id: int, status: str, at: datetime) -> None: ...
+    async def set_status(self, case_id: int, status: CaseStatus, at: datetime) -> None: ...
     async def purge_closed_before(self, before: datetime, at: datetime) -> int: ...
-    async def view(self, case_id: int) -> dict[str, Any] | None: ...
-    async def live_for(
-        self, staff: StaffMember, *, silent_only: bool = False, limit: int = 30
-    ) -> list[dict[str, Any]]: ...
-    async def visible_id(self, staff: StaffMember, case_number: str) -> int | None: ...
+    async def visible_id(self, scope: CaseScope, case_number: str) -> int | None: ...
 
 
 class ObligorRepository(Protocol):
@@ -152,7 +152,7 @@ class ObligorRepository(Protocol):
     async def id_number_encrypted(self, obligor_id: int) -> str | None: ...
     async def sender(self, channel: str, address: str) -> Sender: ...
     async def at_address(self, channel: str, address: str) -> tuple[Obligor, Contact] | None: ...
-    async def set_contact_status(self, contact_id: int, status: str) -> None: ...
+    async def set_contact_status(self, contact_id: int, status: ContactStatus) -> None: ...
     async def by_phone(self, phone: str) -> int | None: ...
     async def link_chat(self, obligor_id: int, chat_id: int) -> None: ...
 
@@ -162,12 +162,14 @@ class ReminderRepository(Protocol):
     async def claim_due(
         self, *, now: datetime, limit: int, lease_until: datetime, worker: str
     ) -> list[int]: ...
-    async def job(self, reminder_id: int) -> ReminderJob | None: ...
+    async def job(
+        self, reminder_id: int, *, uncapped: Collection[str] = ()
+    ) -> ReminderJob | None: ...
     async def finish(
         self,
         reminder_id: int,
         *,
-        status: str,
+        status: ReminderStatus,
         at: datetime,
         error: str | None = None,
         message_id: int | None = None,
@@ -186,25 +188,10 @@ class ReminderRepository(Protocol):
 class MessageRepository(Protocol):
     async def inbound_count_since(self, channel: str, address: str, since: datetime) -> int: ...
     async def inbound_replies(self, channel: str, provider_id: str) -> list[str] | None: ...
-    async def add(
-        self,
-        *,
-        direction: str,
-        channel: str,
-        address: str,
-        text: str,
-        at: datetime,
-        case_id: int | None = None,
-        obligor_id: int | None = None,
-        provider: str | None = None,
-        provider_id: str | None = None,
-        status: str | None = None,
-        reply_to: int | None = None,
-    ) -> int: ...
+    async def add(self, message: NewMessage) -> int: ...
     async def update_status(
         self, provider: str, provider_id: str, status: str, error_code: str | None
     ) -> tuple[int | None, str | None, str | None]: ...
-    async def recent(self, limit: int = 1000) -> list[dict[str, Any]]: ...
 
 
 class FilingRepository(Protocol):
@@ -214,7 +201,7 @@ class FilingRepository(Protocol):
 
 
 class EventRepository(Protocol):
-    async def add(self, case_id: int, kind: str, at: datetime, **detail: Any) -> None: ...
+    async def add(self, case_id: int, kind: EventKind, at: datetime, **detail: Any) -> None: ...
 
 
 class ConversationRepository(Protocol):
@@ -244,6 +231,16 @@ class TelegramInboxRepository(Protocol):
     async def forget_before(self, before: datetime) -> int: ...
 
 
+class ViewQueries(Protocol):
+    """The read models, built by storage in one place."""
+
+    async def case(self, case_id: int) -> CaseView | None: ...
+    async def case_lines(
+        self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
+    ) -> list[CaseLine]: ...
+    async def recent_messages(self, limit: int = 1000) -> list[MessageRow]: ...
+
+
 class UnitOfWork(Protocol):
     courts: CourtRepository
     users: UserRepository
@@ -257,6 +254,7 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     links: LinkRepository
     telegram_inbox: TelegramInboxRepository
+    views: ViewQueries
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -230,7 +230,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         for user in await StaffService(uow).users(args.role):
             table.add_row(
                 *(
-                    str(user[k] or "")
+                    str(getattr(user, k) or "")
                     for k in ("id", "role", "name", "phone", "area_code", "court_id")
                 )
             )

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain.status import ContactStatus
+
 
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
@@ -97,7 +99,7 @@ class Contact(Base):
     obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ContactStatus.ACTIVE)
 
 
 class Case(Base):

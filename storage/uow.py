@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import Conflict
 from storage import repositories as r
+from storage.views import ViewQueries
 
 
 class SqlUnitOfWork:
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
         self.conversations = r.ConversationRepository(session)
         self.links = r.LinkRepository(session)
         self.telegram_inbox = r.TelegramInboxRepository(session)
+        self.views = ViewQueries(session)
         return self
 
     async def __aexit__(

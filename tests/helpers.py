@@ -76,6 +76,12 @@ async def get_case(client, case_id: int) -> dict[str, Any]:
     return await response.json()
 
 
+async def case_json(services, case_id: int) -> dict[str, Any] | None:
+    """The case as the API would show it, read through the services (None: no such case)."""
+    view = await services.cases.view(case_id)
+    return view.model_dump(mode="json") if view is not None else None
+
+
 def numbered_judgment(i: int, effective_at: datetime) -> dict[str, Any]:
     """Judgment `i`: its own case number and its own obligor (and phone)."""
     body = judgment(effective_at, case_number=f"（2024）浙0522民初{1000 + i}号")

@@ -20,9 +20,9 @@ from bot.conversation.flow import READBACK, Flow, Invalid, Turn
 from bot.conversation.flows import FLOWS
 from bot.conversation.types import Choice, InboundMessage, Reply
 from bot.domain.case_number import short_case_number
-from bot.domain.records import CaseSummary, ConversationState, Sender
+from bot.domain.records import CaseSummary, ConversationState, NewMessage, Sender
 from bot.domain.sms import fits, is_gsm
-from bot.domain.status import ContactStatus
+from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
 from bot.domain.texts import render
 from bot.metrics import Metrics
 from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
@@ -75,16 +75,18 @@ class ConversationEngine:
             obligor_id = sender.obligor.id if sender.obligor else None
             flooding = await self._flooding(uow, message, now)
             inbound_id = await uow.messages.add(
-                direction="in",
-                channel=message.channel,
-                address=message.address,
-                text=message.text,
-                at=now,
-                case_id=only_case,
-                obligor_id=obligor_id,
-                provider=message.channel,
-                provider_id=message.provider_id,
-                status="throttled" if flooding else "received",
+                NewMessage(
+                    Direction.IN,
+                    message.channel,
+                    message.address,
+                    message.text,
+                    now,
+                    case_id=only_case,
+                    obligor_id=obligor_id,
+                    provider=message.channel,
+                    provider_id=message.provider_id,
+                    status=MessageStatus.THROTTLED if flooding else MessageStatus.RECEIVED,
+                )
             )
             if flooding:
                 # Kept for the record (on the debtor's timeline), but no flow moves and nobody
@@ -100,15 +102,17 @@ class ConversationEngine:
             await uow.conversations.save(state, now)
             for reply in replies:
                 await uow.messages.add(
-                    direction="out",
-                    channel=message.channel,
-                    address=message.address,
-                    text=reply.plain(),
-                    at=now,
-                    case_id=only_case,
-                    obligor_id=obligor_id,
-                    status="reply",
-                    reply_to=inbound_id,
+                    NewMessage(
+                        Direction.OUT,
+                        message.channel,
+                        message.address,
+                        reply.plain(),
+                        now,
+                        case_id=only_case,
+                        obligor_id=obligor_id,
+                        status=MessageStatus.REPLY,
+                        reply_to=inbound_id,
+                    )
                 )
             await uow.commit()
         return replies
@@ -180,7 +184,7 @@ class Conversation:
             for case in self.sender.open_cases:
                 await self.uow.events.add(
                     case.id,
-                    "debtor_replied",
+                    EventKind.DEBTOR_REPLIED,
                     self.now,
                     channel=self.channel,
                     intent=self.intent or "free_text",

@@ -60,3 +60,8 @@ def format_yuan(fen: int) -> str:
     if yuan == yuan.to_integral_value():
         return f"{int(yuan):,}"
     return f"{yuan:,.2f}"
+
+
+def plain_yuan(yuan: Decimal) -> str:
+    """Yuan as the API contract writes an amount: `130000.00` (no separators, always the fen)."""
+    return f"{yuan.quantize(FEN, rounding=ROUND_HALF_UP):f}"

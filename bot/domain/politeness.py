@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from bot.domain.plan import CHAT_LINK
+
 WINDOW = timedelta(days=7)
+UNCAPPED_STEPS = frozenset({CHAT_LINK.key})
+"""Steps outside the cap: a chat invitation neither waits for it nor counts against it."""
 
 
 def within_cap(sent: Iterable[datetime], now: datetime, cap: int) -> datetime:

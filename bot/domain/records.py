@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.domain.status import Direction
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -55,13 +57,13 @@ class ReminderJob:
     template: str
     attempts: int
     case: CaseSummary
-    court_signature: str
+    court_name: str
     obligor: Obligor
     contacts: tuple[Contact, ...]  # all of the obligor's, newest first
     channel_order: tuple[str, ...]  # the court's order of channels for debtors
     staff: StaffMember | None = None
     body: str | None = None
-    recent_reminders: tuple[datetime, ...] = ()  # the latest reminders sent to this obligor
+    recent_reminders: tuple[datetime, ...] = ()  # the latest capped reminders sent to this obligor
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,23 @@ class NewReminder:
     due_at: datetime
     user_id: int | None = None
     body: str | None = None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to record, in or out (`reply_to`: the inbound message an answer is to)."""
+
+    direction: Direction
+    channel: str
+    address: str
+    text: str
+    at: datetime
+    case_id: int | None = None
+    obligor_id: int | None = None
+    provider: str | None = None
+    provider_id: str | None = None
+    status: str | None = None
+    reply_to: int | None = None
 
 
 @dataclass(frozen=True)

@@ -37,18 +37,65 @@ class ContactStatus(StrEnum):
     OPTED_OUT = "opted_out"
     INVALID = "invalid"
     BLOCKED = "blocked"
+    PURGED = "purged"  # the obligor's personal data was erased (bot/domain/retention.py)
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class MessageStatus(StrEnum):
+    """How we took an inbound message, or where an outbound one stands with its provider (a
+    provider may report statuses beyond these; they are kept as it wrote them)."""
+
+    RECEIVED = "received"
+    THROTTLED = "throttled"  # kept for the record; the address wrote too often for a flow to move
+    REPLY = "reply"  # our answer to an inbound message, given in the webhook's response
+    ACCEPTED = "accepted"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    READ = "read"
+
+
+class EventKind(StrEnum):
+    """What a case's timeline records."""
+
+    JUDGMENT_RECEIVED = "judgment_received"
+    REMINDER_SENT = "reminder_sent"
+    STAFF_NOTIFIED = "staff_notified"
+    CHANNEL_FALLBACK = "channel_fallback"
+    DELIVERY_FAILED = "delivery_failed"
+    UNREACHABLE = "unreachable"
+    STAFF_UNREACHABLE = "staff_unreachable"
+    DEBTOR_REPLIED = "debtor_replied"
+    FILED_ASSETS = "filed_assets"
+    FILED_HARDSHIP = "filed_hardship"
+    FILED_SETTLE = "filed_settle"
+    FILED_GRACE = "filed_grace"
+    FILED_PAID = "filed_paid"
+    FILED_AGENT = "filed_agent"
+
+    @classmethod
+    def filed(cls, filing_kind: str) -> EventKind:
+        """The event of a filing of that kind (`assets` → `filed_assets`)."""
+        return cls(f"filed_{filing_kind}")
 
 
 # Provider delivery statuses, ranked so a late callback never moves a message backwards.
 DELIVERY_RANK = {
-    "accepted": 0,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "delivered": 4,
-    "undelivered": 4,
-    "failed": 4,
-    "read": 5,
+    MessageStatus.ACCEPTED: 0,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.UNDELIVERED: 4,
+    MessageStatus.FAILED: 4,
+    MessageStatus.READ: 5,
 }
 
 

@@ -111,3 +111,8 @@ def format_date(day: date, locale: str | None) -> str:
     supported = resolve(locale)
     pattern = _DATE_FORMATS.get(supported, "medium")
     return _babel_format_date(day, pattern, locale=catalog_name(supported))
+
+
+def court_signature(court_name: str) -> str:
+    """How a court signs what it sends: `【长兴县人民法院】`."""
+    return f"【{court_name}】"

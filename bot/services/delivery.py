@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.status import ContactStatus, EventKind
 from bot.ports import Clock, UnitOfWorkFactory
 
 
@@ -16,7 +17,7 @@ class DeliveryService:
         provider_id: str,
         status: str,
         error_code: str | None = None,
-        contact_status: str | None = None,
+        contact_status: ContactStatus | None = None,
     ) -> bool:
         """Records a status callback; a permanent error marks the address. False: unknown id."""
         async with self._uow() as uow:
@@ -32,7 +33,7 @@ class DeliveryService:
                 if case_id is not None:
                     await uow.events.add(
                         case_id,
-                        "unreachable",
+                        EventKind.UNREACHABLE,
                         self._clock.now(),
                         reason=error_code,
                         channel=channel,

@@ -22,12 +22,19 @@ from bot.conversation.types import Choice
 from bot.domain.channels import pick_contact, staff_address
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
-from bot.domain.politeness import within_cap
+from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, ReminderJob
+from bot.domain.records import Contact, NewMessage, ReminderJob
 from bot.domain.retry import backoff_seconds
-from bot.domain.status import CaseStatus, Channel, ContactStatus, ReminderStatus
-from bot.domain.texts import format_date, render
+from bot.domain.status import (
+    CaseStatus,
+    Channel,
+    ContactStatus,
+    Direction,
+    EventKind,
+    ReminderStatus,
+)
+from bot.domain.texts import court_signature, format_date, render
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
 from bot.services import filings, linking
@@ -53,7 +60,7 @@ def reminder_text(job: ReminderJob) -> str:
     return render(
         job.template,
         locale,
-        sig=job.court_signature,
+        sig=court_signature(job.court_name),
         name=job.obligor.name,
         case=job.case.case_number,
         amount=format_yuan(job.case.amount_due_fen),
@@ -72,9 +79,9 @@ class Target:
 class Nowhere:
     """Why a row goes nowhere, and how it ends."""
 
-    status: str
+    status: ReminderStatus
     reason: str
-    event: str | None = None  # "unreachable": somebody must follow up in person
+    event: EventKind | None = None  # UNREACHABLE: somebody must follow up in person
 
 
 def _sms_number(contacts: tuple[Contact, ...]) -> str:
@@ -148,7 +155,7 @@ class Dispatcher:
                     await uow.commit()
                 return
             async with self._uow() as uow:
-                job = await uow.reminders.job(reminder_id)
+                job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
             if job is None:
                 return
             if job.staff is not None or self._policy.weekly_cap <= 0:
@@ -157,7 +164,7 @@ class Dispatcher:
             lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
             async with lock:
                 async with self._uow() as uow:  # read again: what went meanwhile counts
-                    job = await uow.reminders.job(reminder_id)
+                    job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
                 if job is not None:
                     await self._decide_and_send(job)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
@@ -181,7 +188,7 @@ class Dispatcher:
         if contact is None:
             dead = sorted({c.status for c in job.contacts if c.status != ContactStatus.ACTIVE})
             reason = f"unreachable: {', '.join(dead) or 'no contact'}"
-            return Nowhere(ReminderStatus.FAILED, reason, event="unreachable")
+            return Nowhere(ReminderStatus.FAILED, reason, event=EventKind.UNREACHABLE)
         return Target(contact.channel, contact.address, contact)
 
     async def _decide_and_send(self, job: ReminderJob) -> None:
@@ -198,7 +205,7 @@ class Dispatcher:
             await self._finish(job, target.status, target.reason, event=target.event)
             return
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
-        if job.staff is None and job.step_key != CHAT_LINK.key:
+        if job.staff is None and job.step_key not in UNCAPPED_STEPS:
             allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
@@ -220,16 +227,18 @@ class Dispatcher:
         self._metrics.sent.labels(sender.channel, "accepted").inc()
         async with self._uow() as uow:
             message_id = await uow.messages.add(
-                direction="out",
-                channel=sender.channel,
-                address=target.address,
-                text=text,
-                at=self._clock.now(),
-                case_id=job.case.id,
-                obligor_id=None if job.staff else job.obligor.id,
-                provider=sender.provider,
-                provider_id=result.provider_id,
-                status=result.status,
+                NewMessage(
+                    Direction.OUT,
+                    sender.channel,
+                    target.address,
+                    text,
+                    self._clock.now(),
+                    case_id=job.case.id,
+                    obligor_id=None if job.staff else job.obligor.id,
+                    provider=sender.provider,
+                    provider_id=result.provider_id,
+                    status=result.status,
+                )
             )
             await uow.reminders.finish(
                 job.reminder_id,
@@ -240,7 +249,7 @@ class Dispatcher:
             if job.staff is None:
                 await uow.events.add(
                     job.case.id,
-                    "reminder_sent",
+                    EventKind.REMINDER_SENT,
                     self._clock.now(),
                     step=job.step_key,
                     obligor_id=job.obligor.id,
@@ -249,7 +258,7 @@ class Dispatcher:
             else:
                 await uow.events.add(
                     job.case.id,
-                    "staff_notified",
+                    EventKind.STAFF_NOTIFIED,
                     self._clock.now(),
                     user_id=job.staff.id,
                     role=job.staff.role,
@@ -274,7 +283,7 @@ class Dispatcher:
         return render(
             job.template,
             job.obligor.locale,
-            sig=job.court_signature,
+            sig=court_signature(job.court_name),
             link=f"{self._policy.chat_link_base}{code}",
         )
 
@@ -293,14 +302,14 @@ class Dispatcher:
                 return
             if job.staff is not None:  # a staff number is the court's to fix, not the debtor's
                 await self._finish(
-                    job, ReminderStatus.FAILED, error.code, event="staff_unreachable"
+                    job, ReminderStatus.FAILED, error.code, event=EventKind.STAFF_UNREACHABLE
                 )
                 return
             await self._finish(
                 job,
                 ReminderStatus.FAILED,
                 error.code,
-                event="unreachable",
+                event=EventKind.UNREACHABLE,
                 contact=target.contact,
                 contact_status=error.contact_status,
             )
@@ -312,7 +321,9 @@ class Dispatcher:
                 job.attempts,
                 error.code,
             )
-            await self._finish(job, ReminderStatus.FAILED, error.code, event="delivery_failed")
+            await self._finish(
+                job, ReminderStatus.FAILED, error.code, event=EventKind.DELIVERY_FAILED
+            )
             return
         delay = error.retry_after or backoff_seconds(job.attempts, self._rng)
         async with self._uow() as uow:
@@ -346,7 +357,7 @@ class Dispatcher:
                     return False
             await uow.events.add(
                 job.case.id,
-                "channel_fallback",
+                EventKind.CHANNEL_FALLBACK,
                 now,
                 step=job.step_key,
                 reason=error.code,
@@ -369,12 +380,12 @@ class Dispatcher:
     async def _finish(
         self,
         job: ReminderJob,
-        status: str,
+        status: ReminderStatus,
         error: str,
         *,
-        event: str | None = None,
+        event: EventKind | None = None,
         contact: Contact | None = None,
-        contact_status: str | None = None,
+        contact_status: ContactStatus | None = None,
     ) -> None:
         now = self._clock.now()
         async with self._uow() as uow:
@@ -390,7 +401,7 @@ class Dispatcher:
                     obligor_id=job.obligor.id,
                     reason=error,
                 )
-            if event == "unreachable" and job.staff is None:  # someone must go in person
+            if event == EventKind.UNREACHABLE and job.staff is None:  # someone must go in person
                 await filings.follow_up_in_person(
                     uow,
                     case=job.case,

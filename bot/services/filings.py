@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
-from bot.domain.status import CaseStatus, Role
+from bot.domain.status import CaseStatus, EventKind, Role
 from bot.domain.texts import format_list, render
 from bot.ports import UnitOfWork
 
@@ -137,7 +137,7 @@ async def file(
             await uow.cases.set_status(case.id, CaseStatus.PAUSED, now)
         await uow.events.add(
             case.id,
-            f"filed_{kind}",
+            EventKind.filed(kind),
             now,
             filing_id=filing_id,
             obligor_id=obligor.id,

@@ -18,7 +18,7 @@ from bot.domain.plan import (
 )
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.records import NewReminder
-from bot.domain.status import Role
+from bot.domain.status import EventKind, Role
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, Conflict, UnitOfWorkFactory
@@ -140,7 +140,7 @@ class JudgmentService:
             await uow.reminders.add_many(reminders)
             await uow.events.add(
                 case_id,
-                "judgment_received",
+                EventKind.JUDGMENT_RECEIVED,
                 now,
                 obligors=len(j.obligors),
                 reminders_planned=len(reminders),

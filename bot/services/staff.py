@@ -6,6 +6,7 @@ from bot.domain.areas import is_area_code
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
 from bot.domain.status import Channel, Role
+from bot.domain.views import UserRow
 from bot.ports import UnitOfWorkFactory
 
 
@@ -76,6 +77,6 @@ class StaffService:
                 raise StaffError(f"there is no court {court_code!r}")
             await uow.commit()
 
-    async def users(self, role: str | None = None) -> list[dict]:
+    async def users(self, role: str | None = None) -> list[UserRow]:
         async with self._uow() as uow:
             return await uow.users.list(role)

@@ -1,4 +1,4 @@
-"""The OpenAPI document, with the judgment schema taken from the model that validates it."""
+"""The OpenAPI document, with the judgment and case schemas taken from their models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from bot.domain.judgment import JudgmentIn
-from bot.domain.status import CaseStatus
+from bot.domain.views import CaseView
 
 _ERRORS = {
     "type": "object",
@@ -32,37 +32,24 @@ _REGISTERED = {
         "url": {"type": "string"},
     },
 }
-_CASE = {
-    "type": "object",
-    "required": ["id", "case_number", "status", "amount_due", "obligors", "reminders", "timeline"],
-    "properties": {
-        "id": {"type": "integer"},
-        "case_number": {"type": "string"},
-        "status": {"type": "string", "enum": [status.value for status in CaseStatus]},
-        "court": {"type": "object"},
-        "judge": {"type": "object"},
-        "amount_due": {"type": "string"},
-        "currency": {"type": "string"},
-        "obligations": {"type": "string"},
-        "effective_at": {"type": "string"},
-        "performance_due": {"type": "string"},
-        "obligors": {"type": "array", "items": {"type": "object"}},
-        "reminders": {"type": "array", "items": {"type": "object"}},
-        "timeline": {"type": "array", "items": {"type": "object", "required": ["type", "at"]}},
-    },
-}
+_REF = "#/components/schemas/{model}"
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
 
 
 @cache
 def spec() -> dict[str, Any]:
-    schema = JudgmentIn.model_json_schema(ref_template="#/components/schemas/{model}")
-    components = schema.pop("$defs", {})
-    components["Judgment"] = schema
-    components.update(Errors=_ERRORS, Registered=_REGISTERED, Case=_CASE)
+    components: dict[str, Any] = {"Errors": _ERRORS, "Registered": _REGISTERED}
+    for name, model, mode in (
+        ("Judgment", JudgmentIn, "validation"),
+        ("Case", CaseView, "serialization"),
+    ):
+        schema = model.model_json_schema(ref_template=_REF, mode=mode)
+        defs = schema.pop("$defs", {})
+        assert not defs.keys() & components.keys(), "two schemas share a name"
+        components.update(defs, **{name: schema})
 
     def ref(name: str) -> dict[str, Any]:
-        return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+        return {"application/json": {"schema": {"$ref": _REF.format(model=name)}}}
 
     return {
         "openapi": "3.1.0",  # the schemas are pydantic's JSON Schema 2020-12, as 3.1 uses

@@ -47,7 +47,7 @@ async def get_case(request: web.Request) -> web.Response:
     case = await request.app[SERVICES].cases.view(int(request.match_info["case_id"]))
     if case is None:
         raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
-    return _json(case)
+    return _json(case.model_dump(mode="json"))
 
 
 @routes.get("/api/v1/openapi.json")

@@ -35,14 +35,14 @@ async def sandbox(request: web.Request) -> web.Response:
     threads = {
         addr: list(msgs)
         for addr, msgs in groupby(
-            sorted(messages, key=lambda m: m["address"]), key=lambda m: m["address"]
+            sorted(messages, key=lambda m: m.address), key=lambda m: m.address
         )
     }
-    names = {m["address"]: m["name"] for m in messages if m["name"]}
+    names = {m.address: m.name for m in messages if m.name}
     for person in await services.cases.people():
-        if person["phone"]:
-            threads.setdefault(person["phone"], [])
-            names.setdefault(person["phone"], f"{person['name']} ({person['role']})")
+        if person.phone:
+            threads.setdefault(person.phone, [])
+            names.setdefault(person.phone, f"{person.name} ({person.role})")
     current = request.query.get("address") or next(iter(threads), "")
     nav = "".join(
         f'<a class="{"on" if a == current else ""}" href="/sandbox?address={quote(a)}">'
@@ -51,9 +51,9 @@ async def sandbox(request: web.Request) -> web.Response:
     )
     log = (
         "".join(
-            f'<div class="m {m["direction"]}">{escape(m["text"])}'
-            f'<div class="t">{m["at"]:%Y-%m-%d %H:%M:%S} UTC · '
-            f"{escape(m['status'] or '')}</div></div>"
+            f'<div class="m {m.direction}">{escape(m.text)}'
+            f'<div class="t">{m.at:%Y-%m-%d %H:%M:%S} UTC · '
+            f"{escape(m.status or '')}</div></div>"
             for m in threads.get(current, [])
         )
         or "<p>No messages yet. Reminders appear here as they are sent.</p>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from bot.conversation.types import Choice
-from bot.domain.status import Channel
+from bot.domain.status import Channel, MessageStatus
 from bot.ports import SendResult
 
 
@@ -14,7 +14,7 @@ class SandboxSender:
     provider = "sandbox"
 
     async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
-        return SendResult(provider_id=f"SB{uuid.uuid4().hex}", status="delivered")
+        return SendResult(provider_id=f"SB{uuid.uuid4().hex}", status=MessageStatus.DELIVERED)
 
     async def close(self) -> None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.status import ContactStatus
 
 # code → the contact's new status. Everything else is worth another try later.
-PERMANENT: dict[int, str] = {
+PERMANENT: dict[int, ContactStatus] = {
     21610: ContactStatus.OPTED_OUT,  # the recipient replied STOP
     21211: ContactStatus.INVALID,  # invalid 'To' number
     21614: ContactStatus.INVALID,  # not a mobile number
@@ -15,7 +15,7 @@ PERMANENT: dict[int, str] = {
 }
 
 
-def contact_status_for(code: int | str | None) -> str | None:
+def contact_status_for(code: int | str | None) -> ContactStatus | None:
     try:
         return PERMANENT.get(int(code)) if code not in (None, "") else None
     except (TypeError, ValueError):

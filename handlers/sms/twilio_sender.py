@@ -12,7 +12,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot.conversation.types import Choice
-from bot.domain.status import Channel
+from bot.domain.status import Channel, MessageStatus
 from bot.ports import SendError, SendResult
 from handlers.sms.errors import contact_status_for
 
@@ -78,7 +78,7 @@ class TwilioSender:
             raise _send_error(exc) from exc
         except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
             raise SendError("network", type(exc).__name__, permanent=False) from exc
-        return SendResult(provider_id=message.sid, status=message.status or "queued")
+        return SendResult(provider_id=message.sid, status=message.status or MessageStatus.QUEUED)
 
     async def close(self) -> None:
         await self._http.close()

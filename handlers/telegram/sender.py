@@ -15,7 +15,7 @@ from aiogram.exceptions import (
 )
 
 from bot.conversation.types import Choice, Reply
-from bot.domain.status import Channel, ContactStatus
+from bot.domain.status import Channel, ContactStatus, MessageStatus
 from bot.ports import SendError, SendResult
 from handlers.telegram.keyboards import CallbackSigner
 
@@ -51,7 +51,9 @@ class TelegramSender:
             raise SendError("401", exc.message, permanent=False) from None
         except (TelegramNetworkError, TelegramAPIError) as exc:  # 5xx, timeouts: try later
             raise SendError("telegram", str(exc), permanent=False) from None
-        return SendResult(provider_id=f"{message.chat.id}:{message.message_id}", status="sent")
+        return SendResult(
+            provider_id=f"{message.chat.id}:{message.message_id}", status=MessageStatus.SENT
+        )
 
     async def close(self) -> None:
         await self._bot.session.close()

@@ -1,13 +1,14 @@
 """Judges, officials and admins in chat: one router per role, each behind a role filter.
 
-What a staff member may see is decided in one place (`CaseRepository._visible_to`): a judge
-their own cases, an official the cases of debtors in their area, an admin their court's.
-Notices about their cases reach them through the outbox, as SMS does.
+What a staff member may see is decided in one place (`bot/domain/access.py`): a judge their
+own cases, an official the cases of debtors in their area, an admin their court's. Notices
+about their cases reach them through the outbox, as SMS does.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
@@ -15,10 +16,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.app import Services
-from bot.domain.money import format_yuan
+from bot.domain.money import format_yuan, to_fen
 from bot.domain.records import StaffMember
-from bot.domain.status import Role
-from bot.domain.texts import format_date, render
+from bot.domain.status import Direction, Role
+from bot.domain.texts import DEFAULT_LOCALE, format_date, render
+from bot.domain.views import CaseLine, CaseView, EventEntry, TimelineEntry
 from bot.services.linking import Linked
 from handlers.telegram.middlewares import HasRole
 from handlers.telegram.replies import answer
@@ -32,41 +34,49 @@ async def greet_staff(bot: Bot, chat_id: int, staff: StaffMember) -> None:
     await answer(bot, chat_id, render("staff.linked", name=staff.name, role=role))
 
 
-def _lines(header: str, cases: list[dict]) -> str:
+def _amount(yuan: Decimal) -> str:
+    return format_yuan(to_fen(yuan))
+
+
+def _due(day: date) -> str:
+    return format_date(day, DEFAULT_LOCALE)
+
+
+def _lines(header: str, cases: list[CaseLine]) -> str:
     if not cases:
         return render("staff.none")
     rows = [
         render(
             "staff.case_line",
-            case=c["case_number"],
-            name=c["obligor"],
-            amount=format_yuan(c["amount_due_fen"]),
-            due=format_date(c["performance_due"], "zh-CN"),
-            status=render(f"status.{c['status']}"),
+            case=c.case_number,
+            name=c.obligor,
+            amount=_amount(c.amount_due),
+            due=_due(c.performance_due),
+            status=render(f"status.{c.status}"),
         )
         for c in cases
     ]
     return "\n".join([render(header, count=len(cases)), *rows])
 
 
-def _timeline_line(item: dict, zone: ZoneInfo) -> str:
-    at = datetime.fromisoformat(item["at"]).astimezone(zone).strftime("%m-%d %H:%M")
-    if item["type"] == "event":
-        return f"{at} {item['kind']}"
-    arrow = "→" if item["direction"] == "out" else "←"
-    return f"{at} {arrow}{item['channel']} {item['text'][:TEXT_CUT]}"
+def _timeline_line(item: TimelineEntry, zone: ZoneInfo) -> str:
+    at = item.at.astimezone(zone).strftime("%m-%d %H:%M")
+    if isinstance(item, EventEntry):
+        return f"{at} {item.kind}"
+    arrow = "→" if item.direction == Direction.OUT else "←"
+    return f"{at} {arrow}{item.channel} {item.text[:TEXT_CUT]}"
 
 
-def case_text(view: dict, zone: ZoneInfo) -> str:
+def case_text(view: CaseView, zone: ZoneInfo) -> str:
     head = render(
         "staff.case_head",
-        case=view["case_number"],
-        status=render(f"status.{view['status']}"),
-        amount=view["amount_due"],
-        due=view["performance_due"],
-        name="、".join(o["name"] for o in view["obligors"]),
+        case=view.case_number,
+        status=render(f"status.{view.status}"),
+        amount=_amount(view.amount_due),
+        due=_due(view.performance_due),
+        name="、".join(o.name for o in view.obligors),
     )
-    return "\n".join([head, *(_timeline_line(item, zone) for item in view["timeline"][-TIMELINE:])])
+    return "\n".join([head, *(_timeline_line(item, zone) for item in view.timeline[-TIMELINE:])])
 
 
 def role_router(role: Role) -> Router:

@@ -39,7 +39,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
     "null": (type(None),),
 }
-_IGNORED = {"description", "title", "examples", "format", "default"}
+_IGNORED = {"description", "title", "examples", "format", "default", "discriminator"}
 
 
 def _resolve(ref: str) -> dict[str, Any]:
@@ -53,16 +53,32 @@ def schema_errors(value: Any, schema: dict[str, Any], where: str = "$") -> list[
     """Where `value` breaks `schema` (empty when it conforms)."""
     if "$ref" in schema:
         return schema_errors(value, _resolve(schema["$ref"]), where)
-    unknown = (
-        set(schema) - _IGNORED - {"type", "required", "properties", "items", "enum", "minimum"}
-    )
+    known = {
+        "type",
+        "required",
+        "properties",
+        "items",
+        "enum",
+        "minimum",
+        "const",
+        "anyOf",
+        "oneOf",
+    }
+    unknown = set(schema) - _IGNORED - known - {"additionalProperties"}
     assert not unknown, f"the test's validator does not know {unknown} (at {where})"
+    assert schema.get("additionalProperties", True) is True, f"closed objects: unknown ({where})"
+    if options := schema.get("anyOf") or schema.get("oneOf"):
+        fits = sum(not schema_errors(value, option, where) for option in options)
+        if fits == 0 or ("oneOf" in schema and fits > 1):
+            return [f"{where}: {value!r} fits {fits} of the alternatives"]
     if "type" in schema:
         expected = _TYPES[schema["type"]]
         is_bool = isinstance(value, bool)
         if not isinstance(value, expected) or (is_bool and schema["type"] != "boolean"):
             return [f"{where}: {value!r} is not of type {schema['type']}"]
     errors = []
+    if "const" in schema and value != schema["const"]:
+        errors.append(f"{where}: {value!r} is not {schema['const']!r}")
     if "enum" in schema and value not in schema["enum"]:
         errors.append(f"{where}: {value!r} not in {schema['enum']}")
     if "minimum" in schema and value < schema["minimum"]:

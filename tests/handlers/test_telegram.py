@@ -295,8 +295,8 @@ async def test_a_judge_who_blocked_the_bot_gets_the_notice_by_sms(
     [notice] = [m["Body"] for m in fake_twilio.to(JUDGMENT["judge"]["phone"])]
     assert notice.startswith("【督促】") and CASE_NUMBER in notice
     judges = await runtime.services.cases.people()
-    [judge] = [p for p in judges if p["role"] == "judge"]
-    assert judge["phone"] == JUDGMENT["judge"]["phone"]
+    [judge] = [p for p in judges if p.role == "judge"]
+    assert judge.phone == JUDGMENT["judge"]["phone"]
 
 
 async def test_an_answer_told_to_wait_is_sent_after_the_wait(client, clock, chat, fake_telegram):

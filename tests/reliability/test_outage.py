@@ -25,7 +25,7 @@ from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import Failure, FakeTwilio
-from tests.helpers import DEBTOR, JUDGMENT, judgment, numbered_judgment, register
+from tests.helpers import DEBTOR, JUDGMENT, case_json, judgment, numbered_judgment, register
 
 DEBTORS = 60
 MAX_ATTEMPTS = 8  # the default DUCU_MAX_ATTEMPTS; the tests run with it
@@ -77,7 +77,7 @@ async def views(runtime: Runtime, case_ids: list[int]) -> list[dict[str, Any]]:
     """The case views (what `GET /api/v1/cases/{id}` answers), one per case."""
     found = []
     for case_id in case_ids:
-        view = await runtime.services.cases.view(case_id)
+        view = await case_json(runtime.services, case_id)
         assert view is not None
         found.append(view)
     return found

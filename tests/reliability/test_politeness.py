@@ -25,7 +25,7 @@ from storage import tables as t
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import SHANGHAI, numbered_judgment, register
+from tests.helpers import SHANGHAI, case_json, numbered_judgment, register
 
 QUIET = QuietHours.parse("21:00-08:00")
 WEEKLY_CAP = 3  # the default DUCU_WEEKLY_CAP; the test runs with it
@@ -152,7 +152,7 @@ async def test_two_busy_weeks_respect_quiet_hours_and_the_cap_and_drop_nothing(
             effective, body = arrivals.pop(0)
             clock.set(max(effective, clock.now()))
             case_id = await register(runtime, body)
-            view = await runtime.services.cases.view(case_id)
+            view = await case_json(runtime.services, case_id)
             assert view is not None
             planned_into_quiet += sum(
                 datetime.fromisoformat(r["due_at"]).astimezone(SHANGHAI).time() == QUIET.end

@@ -20,7 +20,7 @@ from storage.db import make_engine
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import AUTH, DEBTOR, SHANGHAI, judgment, numbered_judgment, register
+from tests.helpers import AUTH, DEBTOR, SHANGHAI, case_json, judgment, numbered_judgment, register
 
 
 def shanghai(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -31,7 +31,7 @@ def shanghai(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 async def reminders(runtime: Runtime, case_id: int) -> dict[str, dict[str, Any]]:
     """The case's reminders by step, as the case view shows them."""
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None
     return {r["step"]: r for r in view["reminders"]}
 

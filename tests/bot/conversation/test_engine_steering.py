@@ -27,6 +27,7 @@ from tests.bot.conversation.test_flows import (
 )
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
+from tests.helpers import case_json
 
 ZH = "zh-CN"
 # The Chinese paths, one per flow (and both kinds of settlement).
@@ -50,7 +51,7 @@ async def chat(runtime: Runtime) -> AsyncIterator[Chat]:
 
 async def nothing_filed(runtime: Runtime, case_id: int) -> bool:
     """No filing event on the case and no notice queued for it."""
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None
     filed = [i for i in view["timeline"] if i["type"] == "event" and i["kind"].startswith("filed_")]
     notices = [r for r in view["reminders"] if r["step"].startswith("notice:")]

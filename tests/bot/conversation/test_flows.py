@@ -22,7 +22,7 @@ from bot.services.filings import STAFF_LOCALE
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import DEBTOR, judgment, register
+from tests.helpers import DEBTOR, case_json, judgment, register
 
 CASE = "（2024）浙0522民初1234号"
 CASE_2 = "（2024）浙0522民初1235号"
@@ -181,7 +181,7 @@ async def add_staff(runtime: Runtime, *, officials: bool = True) -> dict[str, in
 
 async def events(runtime: Runtime, case_id: int, prefix: str = "filed_") -> list[dict[str, Any]]:
     """The case's timeline events whose kind starts with `prefix`."""
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None
     return [
         item
@@ -473,7 +473,7 @@ async def check_filed(
     staff: dict[str, int],
 ) -> None:
     """One `filed_<kind>` event naming the notified people; their notices at the fake Twilio."""
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None
     staff = {**staff, JUDGE: view["judge"]["id"]}
     roles = {JUDGE: "judge", TOWN_OFFICIAL: "official", ADMIN: "admin"}
@@ -508,7 +508,7 @@ async def test_flow_start_to_filed(
     await chat.walk(path.steps, path.locale)
 
     await check_filed(runtime, fake_twilio, case_id, path, staff)
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None
     assert view["status"] == ("paused" if path.kind == "paid" else "open")
     # the flow is over: the next message is a fresh one
@@ -588,7 +588,7 @@ async def test_payment_report_pauses_debtor_reminders_but_not_the_judges_notice(
     assert len(fake_twilio.to(DEBTOR)) == 1
 
     await chat.walk(PATHS["paid/zh-CN"].steps, "zh-CN")
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None and view["status"] == "paused"
 
     clock.advance(days=3)  # the middle reminder is due now, and so is the notice
@@ -596,7 +596,7 @@ async def test_payment_report_pauses_debtor_reminders_but_not_the_judges_notice(
     assert len(fake_twilio.to(DEBTOR)) == 1  # nothing more to the debtor
     [notice] = fake_twilio.to(JUDGE)
     assert CASE in notice["Body"] and "130,000" in notice["Body"]
-    view = await runtime.services.cases.view(case_id)
+    view = await case_json(runtime.services, case_id)
     assert view is not None
     middle = next(r for r in view["reminders"] if r["step"] == "middle")
     assert middle["status"] == "pending"

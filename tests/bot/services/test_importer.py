@@ -13,6 +13,7 @@ from bot.services.importer import COLUMNS, ImportFileError, import_file
 from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
+from tests.helpers import case_json
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "judgments.csv"
 GOOD = {
@@ -39,7 +40,7 @@ async def cases(runtime: Runtime) -> dict[str, list[str]]:
     """Every stored case number with its obligors' names."""
     found: dict[str, list[str]] = {}
     case_id = 1
-    while (case := await runtime.services.cases.view(case_id)) is not None:
+    while (case := await case_json(runtime.services, case_id)) is not None:
         found[case["case_number"]] = [o["name"] for o in case["obligors"]]
         case_id += 1
     return found

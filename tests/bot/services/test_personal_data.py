@@ -15,7 +15,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
-from tests.helpers import DEBTOR, judgment
+from tests.helpers import DEBTOR, case_json, judgment
 
 ID_NUMBER = "33052219800101123X"
 
@@ -54,7 +54,7 @@ async def test_an_id_number_is_stored_encrypted_and_found_by_its_keyed_hash(
         assert other.lookup_hash(ID_NUMBER) != vault.lookup_hash(ID_NUMBER)
         with pytest.raises(DataKeyError):
             other.decrypt(sealed)
-        view = await services.cases.view(1)
+        view = await case_json(services, 1)
         assert ID_NUMBER not in str(view) and ID_NUMBER.lower() not in str(view)
     finally:
         await runtime.close()
@@ -108,14 +108,14 @@ async def test_retention_erases_a_closed_cases_personal_data_after_n_days_only(
         assert await services.retention.purge() == 1
         assert await services.retention.purge() == 0  # done once
 
-        case = await services.cases.view(closed.case_id)
+        case = await case_json(services, closed.case_id)
         messages = [i for i in case["timeline"] if i["type"] == "message"]
         assert messages and all(m["text"] == "(erased)" for m in messages)
         assert case["amount_due"] == "130000.00" and case["status"] == "performed"
         first_event = next(e["kind"] for e in case["timeline"] if e["type"] == "event")
         assert first_event == "judgment_received"
         # The debtor still has a live case: name and number stay, and so do its messages.
-        live = await services.cases.view(still_open.case_id)
+        live = await case_json(services, still_open.case_id)
         assert live["obligors"][0]["name"] == "林某"
         assert live["obligors"][0]["contacts"][0]["address"] == DEBTOR
         assert any(i["type"] == "message" and i["text"] != "(erased)" for i in live["timeline"])
@@ -126,7 +126,7 @@ async def test_retention_erases_a_closed_cases_personal_data_after_n_days_only(
             await uow.commit()
         clock.advance(days=31)
         assert await services.retention.purge() == 1
-        gone = await services.cases.view(still_open.case_id)
+        gone = await case_json(services, still_open.case_id)
         assert gone["obligors"][0]["name"] == "(erased)"
         assert gone["obligors"][0]["contacts"][0]["address"].startswith("(erased)")
     finally:

@@ -1,0 +1,141 @@
+"""Read models: what the core shows of a case, its lines and timeline, to every channel.
+
+Storage builds them, services return them, and each channel renders them: the API with
+`model_dump(mode="json")` (its OpenAPI schema is generated from `CaseView`), chat with
+attribute access.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from bot.domain.money import plain_yuan
+from bot.domain.status import CaseStatus, ContactStatus, Direction, ReminderStatus
+
+# In JSON, an instant keeps its offset as `isoformat` writes it (`+00:00`, not pydantic's `Z`).
+Instant = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+Yuan = Annotated[Decimal, PlainSerializer(plain_yuan, return_type=str, when_used="json")]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class CourtRef(_View):
+    code: str
+    name: str
+
+
+class JudgeRef(_View):
+    id: int
+    name: str
+
+
+class ContactView(_View):
+    channel: str
+    address: str
+    status: ContactStatus
+
+
+class ObligorView(_View):
+    id: int
+    name: str
+    area_code: str
+    locale: str
+    contacts: list[ContactView] = []
+
+
+class ReminderView(_View):
+    step: str
+    due_at: Instant
+    status: ReminderStatus
+    attempts: int
+    obligor_id: int
+    error: str | None
+
+
+class FilingView(_View):
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: Instant
+
+
+class EventEntry(_View):
+    type: Literal["event"] = "event"
+    kind: str
+    at: Instant
+    detail: dict[str, Any]
+
+
+class MessageEntry(_View):
+    type: Literal["message"] = "message"
+    direction: Direction
+    channel: str
+    address: str
+    text: str
+    status: str | None
+    provider_id: str | None
+    at: Instant
+
+
+TimelineEntry = Annotated[EventEntry | MessageEntry, Field(discriminator="type")]
+
+
+class CaseView(_View):
+    """A case with its parties, plan, filings and timeline (events and messages, by time)."""
+
+    id: int
+    case_number: str
+    status: CaseStatus
+    court: CourtRef
+    judge: JudgeRef
+    amount_due: Yuan
+    currency: str
+    obligations: str
+    effective_at: Instant
+    performance_due: date
+    obligors: list[ObligorView]
+    reminders: list[ReminderView]
+    filings: list[FilingView]
+    timeline: list[TimelineEntry]
+
+
+class CaseLine(_View):
+    """One debtor of a live case, as a staff member's list shows it."""
+
+    case_number: str
+    status: CaseStatus
+    amount_due: Yuan
+    performance_due: date
+    obligor: str
+    area_code: str
+
+
+class MessageRow(_View):
+    """A message as the sandbox lists it, with the obligor's name where known."""
+
+    channel: str
+    address: str
+    direction: Direction
+    text: str
+    status: str | None
+    at: datetime
+    name: str | None
+
+
+class UserRow(_View):
+    id: int
+    role: str
+    name: str
+    phone: str | None
+    area_code: str | None
+    court_id: int | None

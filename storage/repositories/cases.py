@@ -1,0 +1,146 @@
+"""Cases: registration, status, retention, and who may see which."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, false, select, update
+
+from bot.domain.access import AreaCases, CaseScope, CourtCases, JudgeCases
+from bot.domain.retention import ERASED, erased_address
+from bot.domain.status import CaseStatus, ContactStatus
+from storage import tables as t
+from storage.repositories._base import Repo, flush, insert_ignoring_duplicates
+
+
+def visible(scope: CaseScope) -> ColumnElement[bool]:
+    """The cases a scope (bot/domain/access.py) lets one see, as a condition on `t.Case`."""
+    match scope:
+        case JudgeCases(judge_id):
+            return t.Case.judge_id == judge_id
+        case AreaCases(prefix):
+            return t.Case.id.in_(
+                select(t.CaseObligor.case_id)
+                .join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id)
+                .where(in_area(prefix))
+            )
+        case CourtCases(court_id):
+            return t.Case.court_id == court_id
+    return false()
+
+
+def in_area(prefix: str) -> ColumnElement[bool]:
+    """Obligors whose area code starts with `prefix`."""
+    return t.Obligor.area_code.startswith(prefix, autoescape=True)
+
+
+class CaseRepository(Repo):
+    async def id_by_number(self, case_number: str) -> int | None:
+        return await self.session.scalar(select(t.Case.id).where(t.Case.case_number == case_number))
+
+    async def add(
+        self,
+        *,
+        case_number: str,
+        court_id: int,
+        judge_id: int,
+        creditor_id: int | None,
+        amount_due_fen: int,
+        obligations: str,
+        effective_at: datetime,
+        performance_due: date,
+        created_at: datetime,
+    ) -> int:
+        case = t.Case(
+            case_number=case_number,
+            court_id=court_id,
+            judge_id=judge_id,
+            creditor_id=creditor_id,
+            amount_due_fen=amount_due_fen,
+            obligations=obligations,
+            effective_at=effective_at,
+            performance_due=performance_due,
+            status=CaseStatus.OPEN,
+            created_at=created_at,
+        )
+        self.session.add(case)
+        await flush(self.session)
+        return case.id
+
+    async def visible_id(self, scope: CaseScope, case_number: str) -> int | None:
+        return await self.session.scalar(
+            select(t.Case.id).where(t.Case.case_number == case_number, visible(scope))
+        )
+
+    async def link_obligor(self, case_id: int, obligor_id: int) -> None:
+        await self.session.execute(
+            insert_ignoring_duplicates(self.session, t.CaseObligor).values(
+                case_id=case_id, obligor_id=obligor_id
+            )
+        )
+
+    async def set_status(self, case_id: int, status: CaseStatus, at: datetime) -> None:
+        """Open and paused cases are live; any other status closes the case at `at`."""
+        live = status in (CaseStatus.OPEN, CaseStatus.PAUSED)
+        await self.session.execute(
+            update(t.Case)
+            .where(t.Case.id == case_id)
+            .values(status=status, closed_at=None if live else at)
+        )
+
+    async def purge_closed_before(self, before: datetime, at: datetime) -> int:
+        """Erases the personal data of cases closed before `before`, as
+        bot/domain/retention.py says; returns how many."""
+        ids = list(
+            await self.session.scalars(
+                select(t.Case.id).where(
+                    t.Case.closed_at.is_not(None),
+                    t.Case.closed_at < before,
+                    t.Case.purged_at.is_(None),
+                )
+            )
+        )
+        if not ids:
+            return 0
+        await self.session.execute(
+            update(t.Message).where(t.Message.case_id.in_(ids)).values(text=ERASED, address=ERASED)
+        )
+        await self.session.execute(
+            update(t.Filing).where(t.Filing.case_id.in_(ids)).values(payload={})
+        )
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.case_id.in_(ids), t.Reminder.body.is_not(None))
+            .values(body=ERASED)
+        )
+        await self.session.execute(update(t.Case).where(t.Case.id.in_(ids)).values(purged_at=at))
+        still_needed = (
+            select(t.CaseObligor.obligor_id)
+            .join(t.Case, t.Case.id == t.CaseObligor.case_id)
+            .where(t.Case.purged_at.is_(None))
+        )
+        gone = list(
+            await self.session.scalars(
+                select(t.CaseObligor.obligor_id).where(
+                    t.CaseObligor.case_id.in_(ids), t.CaseObligor.obligor_id.not_in(still_needed)
+                )
+            )
+        )
+        if gone:
+            await self.session.execute(
+                update(t.Obligor)
+                .where(t.Obligor.id.in_(gone))
+                .values(name=ERASED, id_number_encrypted=None, id_number_hash=None, purged_at=at)
+            )
+            await self.session.execute(
+                update(t.Message)
+                .where(t.Message.obligor_id.in_(gone))
+                .values(text=ERASED, address=ERASED)
+            )
+            for contact in await self.session.scalars(
+                select(t.Contact).where(t.Contact.obligor_id.in_(gone))
+            ):
+                contact.address = erased_address(contact.id)
+                contact.status = ContactStatus.PURGED
+            await flush(self.session)
+        return len(ids)

@@ -1,0 +1,29 @@
+"""Courts: their reminder plan and order of channels."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from storage import tables as t
+from storage.repositories._base import Repo, flush
+
+
+class CourtRepository(Repo):
+    async def ensure(self, code: str, name: str, default_plan: list[dict]) -> int:
+        court = await self.session.scalar(select(t.Court).where(t.Court.code == code))
+        if court is None:
+            court = t.Court(code=code, name=name, reminder_plan=default_plan)
+            self.session.add(court)
+            await flush(self.session)
+        return court.id
+
+    async def set_channel_order(self, code: str, order: list[str]) -> bool:
+        result = await self.session.execute(
+            update(t.Court).where(t.Court.code == code).values(channel_order=order)
+        )
+        return bool(result.rowcount)
+
+    async def plan(self, court_id: int) -> list[dict] | None:
+        return await self.session.scalar(
+            select(t.Court.reminder_plan).where(t.Court.id == court_id)
+        )

@@ -1,0 +1,16 @@
+"""The case timeline's events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.status import EventKind
+from storage import tables as t
+from storage.repositories._base import Repo, flush
+
+
+class EventRepository(Repo):
+    async def add(self, case_id: int, kind: EventKind, at: datetime, **detail: Any) -> None:
+        self.session.add(t.Event(case_id=case_id, kind=kind, at=at, detail=detail))
+        await flush(self.session)

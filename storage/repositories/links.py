@@ -1,0 +1,49 @@
+"""One-time codes that link a chat to an obligor or a staff member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from storage import tables as t
+from storage.repositories._base import Repo, flush
+
+
+class LinkRepository(Repo):
+    async def add(
+        self,
+        *,
+        code_hash: str,
+        at: datetime,
+        expires_at: datetime,
+        obligor_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        self.session.add(
+            t.LinkCode(
+                code_hash=code_hash,
+                obligor_id=obligor_id,
+                user_id=user_id,
+                created_at=at,
+                expires_at=expires_at,
+            )
+        )
+        await flush(self.session)
+
+    async def redeem(self, code_hash: str, at: datetime) -> tuple[int | None, int | None] | None:
+        """Uses up a live code in one statement (two chats racing for it: one wins);
+        (obligor_id, user_id), or None for an unknown, used or expired code."""
+        row = (
+            await self.session.execute(
+                update(t.LinkCode)
+                .where(
+                    t.LinkCode.code_hash == code_hash,
+                    t.LinkCode.used_at.is_(None),
+                    t.LinkCode.expires_at > at,
+                )
+                .values(used_at=at)
+                .returning(t.LinkCode.obligor_id, t.LinkCode.user_id)
+            )
+        ).first()
+        return (row.obligor_id, row.user_id) if row else None

@@ -1,0 +1,153 @@
+"""Obligors and their contacts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.domain import records
+from bot.domain.status import CaseStatus, Channel, ContactStatus
+from storage import tables as t
+from storage.repositories._base import (
+    Repo,
+    case_record,
+    contact_record,
+    flush,
+    insert_ignoring_duplicates,
+    obligor_record,
+)
+
+
+class ObligorRepository(Repo):
+    async def ensure(
+        self,
+        *,
+        name: str,
+        phone: str,
+        area_code: str,
+        locale: str,
+        timezone: str,
+        telegram_chat_id: int | None,
+        id_number_encrypted: str | None = None,
+        id_number_hash: str | None = None,
+    ) -> int:
+        contact = await self.session.scalar(
+            select(t.Contact).where(t.Contact.channel == Channel.SMS, t.Contact.address == phone)
+        )
+        if contact is not None:
+            obligor = await self.session.get(t.Obligor, contact.obligor_id)
+            obligor.name, obligor.area_code, obligor.locale = name, area_code, locale
+        else:
+            obligor = t.Obligor(name=name, area_code=area_code, locale=locale, timezone=timezone)
+            self.session.add(obligor)
+            await flush(self.session)
+            self.session.add(t.Contact(obligor_id=obligor.id, channel=Channel.SMS, address=phone))
+        if id_number_hash is not None:
+            obligor.id_number_encrypted, obligor.id_number_hash = (
+                id_number_encrypted,
+                id_number_hash,
+            )
+        if telegram_chat_id is not None:
+            await self.session.execute(
+                insert_ignoring_duplicates(self.session, t.Contact).values(
+                    obligor_id=obligor.id,
+                    channel=Channel.TELEGRAM,
+                    address=str(telegram_chat_id),
+                    status=ContactStatus.ACTIVE,
+                )
+            )
+        await flush(self.session)
+        return obligor.id
+
+    async def by_id_number_hash(self, id_number_hash: str) -> records.Obligor | None:
+        row = await self.session.scalar(
+            select(t.Obligor).where(t.Obligor.id_number_hash == id_number_hash)
+        )
+        return obligor_record(row) if row else None
+
+    async def id_number_encrypted(self, obligor_id: int) -> str | None:
+        return await self.session.scalar(
+            select(t.Obligor.id_number_encrypted).where(t.Obligor.id == obligor_id)
+        )
+
+    async def _contact_row(self, channel: str, address: str) -> tuple[t.Contact, t.Obligor] | None:
+        row = (
+            await self.session.execute(
+                select(t.Contact, t.Obligor)
+                .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
+                .where(t.Contact.channel == channel, t.Contact.address == address)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def at_address(
+        self, channel: str, address: str
+    ) -> tuple[records.Obligor, records.Contact] | None:
+        """The obligor an address belongs to, and that contact (no cases: cheap)."""
+        row = await self._contact_row(channel, address)
+        return (obligor_record(row[1]), contact_record(row[0])) if row else None
+
+    async def sender(self, channel: str, address: str) -> records.Sender:
+        row = await self._contact_row(channel, address)
+        if row is None:
+            return records.Sender(None, None)
+        contact, obligor = row
+        cases = (
+            await self.session.scalars(
+                select(t.Case)
+                .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
+                .where(
+                    t.CaseObligor.obligor_id == obligor.id,
+                    t.Case.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]),  # a live case
+                )
+                .order_by(t.Case.id)
+            )
+        ).all()
+        phone = (
+            contact.address
+            if contact.channel == Channel.SMS
+            else await self.session.scalar(
+                select(t.Contact.address).where(
+                    t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
+                )
+            )
+        )
+        return records.Sender(
+            obligor_record(obligor),
+            contact_record(contact),
+            tuple(map(case_record, cases)),
+            phone or "",
+        )
+
+    async def by_phone(self, phone: str) -> int | None:
+        """The obligor whose SMS number this is, if any."""
+        return await self.session.scalar(
+            select(t.Contact.obligor_id).where(
+                t.Contact.channel == Channel.SMS, t.Contact.address == phone
+            )
+        )
+
+    async def link_chat(self, obligor_id: int, chat_id: int) -> None:
+        """Makes a Telegram chat this obligor's (active again if it was blocked)."""
+        address = str(chat_id)
+        contact = await self.session.scalar(
+            select(t.Contact).where(
+                t.Contact.channel == Channel.TELEGRAM, t.Contact.address == address
+            )
+        )
+        if contact is None:
+            self.session.add(
+                t.Contact(
+                    obligor_id=obligor_id,
+                    channel=Channel.TELEGRAM,
+                    address=address,
+                    status=ContactStatus.ACTIVE,
+                )
+            )
+        else:
+            contact.obligor_id, contact.status = obligor_id, ContactStatus.ACTIVE
+        await flush(self.session)
+
+    async def set_contact_status(self, contact_id: int, status: ContactStatus) -> None:
+        await self.session.execute(
+            update(t.Contact).where(t.Contact.id == contact_id).values(status=status)
+        )

@@ -1,0 +1,190 @@
+"""The reminder outbox: planning, claiming, finishing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from bot.domain import records
+from bot.domain.channels import channel_order
+from bot.domain.status import ReminderStatus
+from storage import tables as t
+from storage.repositories._base import (
+    Repo,
+    case_record,
+    contact_record,
+    insert_ignoring_duplicates,
+    obligor_record,
+    staff_record,
+)
+
+RECENT_REMINDERS = 20  # more than any weekly cap a court would set
+
+
+class ReminderRepository(Repo):
+    async def add_many(self, reminders: list[records.NewReminder]) -> None:
+        """Plans reminders; a step already planned for that case and obligor is kept as it is."""
+        if not reminders:
+            return
+        await self.session.execute(
+            insert_ignoring_duplicates(self.session, t.Reminder),
+            [
+                {
+                    "case_id": r.case_id,
+                    "obligor_id": r.obligor_id,
+                    "step_key": r.step_key,
+                    "template": r.template,
+                    "due_at": r.due_at,
+                    "status": ReminderStatus.PENDING,
+                    "attempts": 0,
+                    "user_id": r.user_id,
+                    "body": r.body,
+                }
+                for r in reminders
+            ],
+        )
+
+    async def claim_due(
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+    ) -> list[int]:
+        """Leases up to `limit` due rows: claimed ones whose lease ran out, then pending ones.
+
+        One statement per status, so each walks `ix_reminders_due` (status, due_at) in order and
+        stops after `limit` rows. A single `status IN (…)` statement made PostgreSQL scan and
+        sort every due row on each claim (bench/claim.py: 53 ms instead of 7 ms per 200 rows
+        with 100k due).
+        """
+        claimed: list[int] = []
+        for where in (
+            (t.Reminder.status == ReminderStatus.CLAIMED, t.Reminder.lease_until <= now),
+            (t.Reminder.status == ReminderStatus.PENDING, t.Reminder.due_at <= now),
+        ):
+            if len(claimed) >= limit:
+                break
+            due = (
+                select(t.Reminder.id)
+                .where(*where)
+                .order_by(t.Reminder.due_at)
+                .limit(limit - len(claimed))
+                .with_for_update(skip_locked=True)
+            )
+            result = await self.session.execute(
+                update(t.Reminder)
+                .where(t.Reminder.id.in_(due.scalar_subquery()))
+                .values(
+                    status=ReminderStatus.CLAIMED,
+                    lease_until=lease_until,
+                    claimed_by=worker,
+                    attempts=t.Reminder.attempts + 1,
+                )
+                .returning(t.Reminder.id)
+                .execution_options(synchronize_session=False)
+            )
+            claimed += result.scalars().all()
+        return sorted(claimed)
+
+    async def job(
+        self, reminder_id: int, *, uncapped: Collection[str] = ()
+    ) -> records.ReminderJob | None:
+        """The row with all it needs; `recent_reminders` leaves out the `uncapped` steps."""
+        row = (
+            await self.session.execute(
+                select(t.Reminder, t.Case, t.Court, t.Obligor)
+                .join(t.Case, t.Case.id == t.Reminder.case_id)
+                .join(t.Court, t.Court.id == t.Case.court_id)
+                .join(t.Obligor, t.Obligor.id == t.Reminder.obligor_id)
+                .where(t.Reminder.id == reminder_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        reminder, case, court, obligor = row
+        staff = await self.session.get(t.User, reminder.user_id) if reminder.user_id else None
+        recent = (
+            ()
+            if staff
+            else tuple(
+                await self.session.scalars(
+                    select(t.Reminder.finished_at)
+                    .where(
+                        t.Reminder.obligor_id == obligor.id,
+                        t.Reminder.status == ReminderStatus.SENT,
+                        t.Reminder.user_id.is_(None),  # reminders, not notices to staff
+                        t.Reminder.step_key.not_in(uncapped),
+                    )
+                    .order_by(t.Reminder.finished_at.desc())
+                    .limit(RECENT_REMINDERS)
+                )
+            )
+        )
+        contacts = (
+            await self.session.scalars(
+                select(t.Contact)
+                .where(t.Contact.obligor_id == obligor.id)
+                .order_by(t.Contact.id.desc())
+            )
+        ).all()
+        return records.ReminderJob(
+            reminder_id=reminder.id,
+            step_key=reminder.step_key,
+            template=reminder.template,
+            attempts=reminder.attempts,
+            case=case_record(case),
+            court_name=court.name,
+            obligor=obligor_record(obligor),
+            contacts=tuple(map(contact_record, contacts)),
+            channel_order=channel_order(court.channel_order),
+            staff=staff_record(staff) if staff else None,
+            body=reminder.body,
+            recent_reminders=recent,
+        )
+
+    async def finish(
+        self,
+        reminder_id: int,
+        *,
+        status: ReminderStatus,
+        at: datetime,
+        error: str | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id)
+            .values(
+                status=status,
+                finished_at=at,
+                last_error=error,
+                message_id=message_id,
+                lease_until=None,
+            )
+        )
+
+    async def retry_at(
+        self,
+        reminder_id: int,
+        *,
+        due_at: datetime,
+        error: str | None,
+        refund_attempt: bool = False,
+    ) -> None:
+        """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back."""
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id)
+            .values(
+                status=ReminderStatus.PENDING,
+                due_at=due_at,
+                last_error=error,
+                lease_until=None,
+                attempts=t.Reminder.attempts - (1 if refund_attempt else 0),
+            )
+        )
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(t.Reminder.status, func.count()).group_by(t.Reminder.status)
+        )
+        return {status: count for status, count in rows.all()}

@@ -1,0 +1,99 @@
+"""Staff and creditors."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.domain import records, views
+from bot.domain.areas import prefixes
+from bot.domain.status import Role
+from storage import tables as t
+from storage.repositories._base import Repo, flush, staff_record
+
+
+class UserRepository(Repo):
+    async def ensure(
+        self,
+        *,
+        role: str,
+        name: str,
+        phone: str | None,
+        court_id: int | None,
+        area_code: str | None = None,
+        telegram_chat_id: int | None = None,
+    ) -> int:
+        user = None
+        if phone:
+            user = await self.session.scalar(
+                select(t.User).where(t.User.role == role, t.User.phone == phone)
+            )
+        if user is None:
+            user = t.User(role=role, name=name, phone=phone, court_id=court_id)
+            self.session.add(user)
+        user.name = name
+        user.court_id = court_id or user.court_id
+        user.area_code = area_code or user.area_code
+        user.telegram_chat_id = telegram_chat_id or user.telegram_chat_id
+        await flush(self.session)
+        return user.id
+
+    async def list(self, role: str | None = None) -> list[views.UserRow]:
+        query = select(t.User).order_by(t.User.id)
+        if role:
+            query = query.where(t.User.role == role)
+        users = (await self.session.scalars(query)).all()
+        return list(map(views.UserRow.model_validate, users))
+
+    async def by_telegram_chat(self, chat_id: int) -> records.StaffMember | None:
+        user = await self.session.scalar(
+            select(t.User).where(
+                t.User.telegram_chat_id == chat_id,
+                t.User.role.in_([Role.JUDGE, Role.OFFICIAL, Role.ADMIN]),
+            )
+        )
+        return staff_record(user) if user else None
+
+    async def set_telegram_chat(self, user_id: int, chat_id: int | None) -> None:
+        """Links a chat to one staff member (unlinking it from anyone else), or unlinks."""
+        if chat_id is not None:
+            await self.session.execute(
+                update(t.User)
+                .where(t.User.telegram_chat_id == chat_id)
+                .values(telegram_chat_id=None)
+            )
+        await self.session.execute(
+            update(t.User).where(t.User.id == user_id).values(telegram_chat_id=chat_id)
+        )
+
+    async def get(self, user_id: int) -> records.StaffMember | None:
+        user = await self.session.get(t.User, user_id)
+        return staff_record(user) if user else None
+
+    async def judge_of(self, case_id: int) -> records.StaffMember | None:
+        user = await self.session.scalar(
+            select(t.User).join(t.Case, t.Case.judge_id == t.User.id).where(t.Case.id == case_id)
+        )
+        return staff_record(user) if user else None
+
+    async def officials_for(self, area_code: str) -> list[records.StaffMember]:
+        for prefix in prefixes(area_code):
+            users = (
+                await self.session.scalars(
+                    select(t.User)
+                    .where(t.User.role == Role.OFFICIAL, t.User.area_code == prefix)
+                    .order_by(t.User.id)
+                )
+            ).all()
+            if users:
+                return [staff_record(u) for u in users]
+        return []
+
+    async def admins_of(self, court_id: int) -> list[records.StaffMember]:
+        users = (
+            await self.session.scalars(
+                select(t.User)
+                .where(t.User.role == Role.ADMIN, t.User.court_id == court_id)
+                .order_by(t.User.id)
+            )
+        ).all()
+        return [staff_record(u) for u in users]

@@ -1,0 +1,176 @@
+"""The read models (bot/domain/views.py) as storage builds them: a case's view, the case lines
+of a staff member's lists, the latest messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from bot.domain import views
+from bot.domain.access import AreaCases, CaseScope
+from bot.domain.money import from_fen
+from bot.domain.status import CaseStatus, Direction, ReminderStatus
+from storage import tables as t
+from storage.repositories._base import Repo
+from storage.repositories.cases import in_area, visible
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+
+
+class ViewQueries(Repo):
+    async def case(self, case_id: int) -> views.CaseView | None:
+        if not 0 < case_id <= MAX_ID:  # no such row; PostgreSQL would refuse the value
+            return None
+        case = await self.session.get(t.Case, case_id)
+        if case is None:
+            return None
+        court = await self.session.get(t.Court, case.court_id)
+        judge = await self.session.get(t.User, case.judge_id)
+        obligors = (
+            await self.session.execute(
+                select(t.Obligor, t.Contact)
+                .join(t.CaseObligor, t.CaseObligor.obligor_id == t.Obligor.id)
+                .outerjoin(t.Contact, t.Contact.obligor_id == t.Obligor.id)
+                .where(t.CaseObligor.case_id == case_id)
+                .order_by(t.Obligor.id, t.Contact.id)
+            )
+        ).all()
+        obligor_ids = sorted({o.id for o, _ in obligors})
+        events = (
+            await self.session.scalars(
+                select(t.Event).where(t.Event.case_id == case_id).order_by(t.Event.at, t.Event.id)
+            )
+        ).all()
+        messages = (
+            await self.session.scalars(
+                select(t.Message)
+                .where(
+                    or_(
+                        t.Message.case_id == case_id,
+                        (t.Message.case_id.is_(None)) & t.Message.obligor_id.in_(obligor_ids),
+                    )
+                )
+                .order_by(t.Message.at, t.Message.id)
+            )
+        ).all()
+        reminders = (
+            await self.session.scalars(
+                select(t.Reminder).where(t.Reminder.case_id == case_id).order_by(t.Reminder.due_at)
+            )
+        ).all()
+        filings = (
+            await self.session.scalars(
+                select(t.Filing)
+                .where(t.Filing.case_id == case_id)
+                .order_by(t.Filing.created_at, t.Filing.id)
+            )
+        ).all()
+        contacts: dict[int, list[views.ContactView]] = {}
+        for obligor, contact in obligors:
+            found = contacts.setdefault(obligor.id, [])
+            if contact is not None:
+                found.append(views.ContactView.model_validate(contact))
+        people = {
+            o.id: views.ObligorView(
+                id=o.id,
+                name=o.name,
+                area_code=o.area_code,
+                locale=o.locale,
+                contacts=contacts[o.id],
+            )
+            for o, _ in obligors
+        }
+        timeline: list[views.EventEntry | views.MessageEntry] = [
+            *map(views.EventEntry.model_validate, events),
+            *map(views.MessageEntry.model_validate, messages),
+        ]
+        return views.CaseView(
+            id=case.id,
+            case_number=case.case_number,
+            status=case.status,
+            court=views.CourtRef.model_validate(court),
+            judge=views.JudgeRef.model_validate(judge),
+            amount_due=from_fen(case.amount_due_fen),
+            currency=case.currency,
+            obligations=case.obligations,
+            effective_at=case.effective_at,
+            performance_due=case.performance_due,
+            obligors=list(people.values()),
+            reminders=[
+                views.ReminderView(
+                    step=r.step_key,
+                    due_at=r.due_at,
+                    status=r.status,
+                    attempts=r.attempts,
+                    obligor_id=r.obligor_id,
+                    error=r.last_error,
+                )
+                for r in reminders
+            ],
+            filings=list(map(views.FilingView.model_validate, filings)),
+            timeline=sorted(timeline, key=lambda item: item.at),
+        )
+
+    async def case_lines(
+        self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
+    ) -> list[views.CaseLine]:
+        """Open and paused cases in `scope`, one line per debtor, oldest due first (an area's
+        scope: only the debtors of that area). `silent_only`: those whose debtor was reminded
+        and has never written back."""
+        query = (
+            select(t.Case, t.Obligor)
+            .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
+            .join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id)
+            .where(
+                visible(scope),
+                t.Case.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]),
+            )
+            .order_by(t.Case.performance_due, t.Case.id, t.Obligor.id)
+            .limit(limit)
+        )
+        if isinstance(scope, AreaCases):
+            query = query.where(in_area(scope.area_prefix))
+        if silent_only:
+            reminded = select(t.Reminder.id).where(
+                t.Reminder.obligor_id == t.Obligor.id,
+                t.Reminder.case_id == t.Case.id,
+                t.Reminder.status == ReminderStatus.SENT,
+                t.Reminder.user_id.is_(None),
+            )
+            answered = select(t.Message.id).where(
+                t.Message.obligor_id == t.Obligor.id, t.Message.direction == Direction.IN
+            )
+            query = query.where(reminded.exists(), ~answered.exists())
+        return [
+            views.CaseLine(
+                case_number=case.case_number,
+                status=case.status,
+                amount_due=from_fen(case.amount_due_fen),
+                performance_due=case.performance_due,
+                obligor=obligor.name,
+                area_code=obligor.area_code,
+            )
+            for case, obligor in (await self.session.execute(query)).all()
+        ]
+
+    async def recent_messages(self, limit: int = 1000) -> list[views.MessageRow]:
+        """The newest messages, oldest first, with the obligor's name where known."""
+        rows = (
+            await self.session.execute(
+                select(t.Message, t.Obligor.name)
+                .outerjoin(t.Obligor, t.Obligor.id == t.Message.obligor_id)
+                .order_by(t.Message.id.desc())
+                .limit(limit)
+            )
+        ).all()
+        return [
+            views.MessageRow(
+                channel=m.channel,
+                address=m.address,
+                direction=m.direction,
+                text=m.text,
+                status=m.status,
+                at=m.at,
+                name=name,
+            )
+            for m, name in reversed(rows)
+        ]
