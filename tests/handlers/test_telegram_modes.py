@@ -9,7 +9,9 @@ import os
 import pytest
 
 from bot.bootstrap import build
+from bot.domain.locales import DEFAULT_LOCALE, LOCALES, language
 from bot.domain.texts import render
+from handlers.telegram.channel import COMMANDS
 from handlers.telegram.limiter import Bucket, RateLimit
 from tests.conftest import PUBLIC_URL, TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.clock import FakeClock
@@ -28,6 +30,19 @@ async def until(condition) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("timed out")
+
+
+async def start_in_webhook_mode(
+    sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    """Builds the service, starts its Telegram channel (webhook mode), and closes it."""
+    runtime = await build(
+        make_settings(sqlite_url, fake_twilio, **telegram_settings(fake_telegram)), clock=clock
+    )
+    try:
+        await runtime.start_chat()
+    finally:
+        await runtime.close()
 
 
 async def test_polling_mode_answers_without_a_public_url(
@@ -58,17 +73,29 @@ async def test_polling_mode_answers_without_a_public_url(
 async def test_webhook_mode_registers_the_public_url_with_its_secret(
     sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock
 ) -> None:
-    runtime = await build(
-        make_settings(sqlite_url, fake_twilio, **telegram_settings(fake_telegram)), clock=clock
-    )
-    try:
-        await runtime.start_chat()
-    finally:
-        await runtime.close()
+    await start_in_webhook_mode(sqlite_url, fake_twilio, fake_telegram, clock)
     [registered] = fake_telegram.of("setWebhook")
     assert registered["url"] == PUBLIC_URL + "/telegram/webhook"
     assert registered["secret_token"] == TELEGRAM_SECRET
     assert set(registered["allowed_updates"]) == {"message", "callback_query"}
+
+
+async def test_the_command_menus_come_from_the_catalogs_one_per_language(
+    sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    await start_in_webhook_mode(sqlite_url, fake_twilio, fake_telegram, clock)
+    menus = {
+        call.get("language_code"): {c["command"]: c["description"] for c in call["commands"]}
+        for call in fake_telegram.of("setMyCommands")
+    }
+    others = {language(tag): tag for tag in LOCALES if tag != DEFAULT_LOCALE}
+    readers = {None: DEFAULT_LOCALE, **others}
+    assert menus == {
+        code: {name: render(f"tg.command.{name}", locale) for name in COMMANDS}
+        for code, locale in readers.items()
+    }
+    assert menus[None]["cases"] == "在办案件 (staff)"
+    assert menus["en"]["cases"] == "Open cases (staff)"
 
 
 def test_webhook_mode_without_a_secret_is_refused_at_start(sqlite_url: str) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from bot.bootstrap import Runtime
 from bot.domain.case_number import short_case_number
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.texts import render
-from bot.services.filings import STAFF_LOCALE
 from tests.bot.conversation.test_flows import (
     CASE,
     CASE_2,
