@@ -12,7 +12,7 @@ from bot.bootstrap import build
 from bot.domain.locales import DEFAULT_LOCALE, LOCALES, language
 from bot.domain.texts import render
 from handlers.telegram.channel import COMMANDS
-from handlers.telegram.limiter import Bucket, RateLimit
+from handlers.telegram.limiter import RateLimit
 from tests.conftest import PUBLIC_URL, TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import FakeTelegram
@@ -153,30 +153,14 @@ async def test_two_processes_share_one_bot_through_redis(
         await second.close()
 
 
-def test_the_bucket_allows_a_burst_then_the_rate() -> None:
-    bucket = Bucket(rate=1.0, burst=3, now=0.0)
-    assert [bucket.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.reserve(0.0) == pytest.approx(1.0)  # the 4th waits a second
-    assert bucket.reserve(0.0) == pytest.approx(2.0)  # and the 5th two
-    assert not bucket.idle(2.0)
-    assert bucket.idle(10.0)
-
-
 def test_the_limit_is_per_chat_and_overall() -> None:
     limit = RateLimit(per_second=30, per_chat=1)
-    waits = [limit.delay(42) for _ in range(5)]
+    waits = [limit.turn(42).delay for _ in range(5)]
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0.9 and waits[4] > 1.9
     overall = RateLimit(per_second=30, per_chat=1000)
-    waits = [overall.delay(chat) for chat in range(60)]  # 60 chats at once
+    waits = [overall.turn(chat).delay for chat in range(60)]  # 60 chats at once
     assert max(waits[:30]) < 0.01
     assert waits[-1] == pytest.approx(1.0, abs=0.05)  # the 60th waits about a second
-
-
-def test_a_flood_wait_holds_every_chat() -> None:
-    bucket = Bucket(rate=30, burst=30, now=0.0)
-    bucket.hold(until=5.0, now=0.0)
-    assert bucket.reserve(0.0) == pytest.approx(5.0)
-    assert bucket.reserve(5.0) == pytest.approx(1 / 30)
 
 
 async def test_the_inbox_forgets_old_updates_handled_or_not(runtime) -> None:
