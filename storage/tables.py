@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain.locales import DEFAULT_LOCALE
 from bot.domain.status import ContactStatus
 
 
@@ -82,7 +83,7 @@ class Obligor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     area_code: Mapped[str] = mapped_column(String(12), index=True)
-    locale: Mapped[str] = mapped_column(String(8), default="zh-CN")
+    locale: Mapped[str] = mapped_column(String(8), default=DEFAULT_LOCALE)
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
     # The resident ID number: encrypted at rest, found by a keyed hash, never in clear here.
     id_number_encrypted: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from bot.conversation.flow import READBACK, Flow, Invalid, Turn
 from bot.conversation.flows import FLOWS
 from bot.conversation.types import Choice, InboundMessage, Reply
 from bot.domain.case_number import short_case_number
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import CaseSummary, ConversationState, NewMessage, Sender
 from bot.domain.sms import fits, is_gsm
 from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
@@ -126,8 +127,8 @@ def storable(text: str) -> str:
 def main_menu(key: str, locale: str) -> Reply:
     """The main menu's text (`help` or `menu`), with its items as buttons for chat."""
     items = tuple(
-        Choice(words[0], render(f"flow.{intent}", locale))
-        for intent, words in keywords.MENU.items()
+        Choice(str(number), render(f"flow.{intent}", locale))
+        for number, intent in enumerate(keywords.MENU, 1)
     )
     return Reply(render(key, locale), shortcuts=items)
 
@@ -356,9 +357,7 @@ class Conversation:
             if not cases:  # closed meanwhile
                 self.state.clear()
                 return Reply(self.t("no_open_case"))
-            staff_view = Turn(
-                "", None, filings.STAFF_LOCALE, self.today, self._case(), self.state.data
-            )
+            staff_view = Turn("", None, STAFF_LOCALE, self.today, self._case(), self.state.data)
             payload = {k: v for k, v in self.state.data.items() if not k.startswith("_")}
             await self._file(flow.intent, payload, cases, flow.summary(staff_view))
             self.state.clear()

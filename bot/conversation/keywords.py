@@ -1,32 +1,34 @@
-"""Words a debtor may send, in Chinese or English, in any case and spacing."""
+"""Words a debtor may send, in any supported language, in any case and spacing.
+
+The words come from the catalogs: the entry `keywords.<name>` of every locale lists them, `|`
+between them. Every locale's words are understood whatever the debtor's own locale, read once
+and kept. Numbers and `?` are the same in every language, so they live here.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from importlib.resources.abc import Traversable
+
+from bot.domain.locales import CATALOGS, locales_in
+from bot.domain.texts import translations
 
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
 HELP = "help"
 
-# The menu: the number and the words that pick each intent.
-MENU: dict[str, tuple[str, ...]] = {
-    "assets": ("1", "申报财产", "申报", "ASSETS", "ASSET"),
-    "hardship": ("2", "报告困难", "困难", "HARDSHIP"),
-    "settle": ("3", "提出和解", "和解", "分期", "SETTLE", "SETTLEMENT"),
-    "grace": ("4", "申请宽限", "宽限", "GRACE"),
-    "paid": ("5", "已履行", "已付款", "PAID"),
-    "agent": ("6", "人工", "AGENT", "CALL"),
-}
-_GLOBAL: dict[str, tuple[str, ...]] = {
-    OPT_OUT: ("STOP", "STOPALL", "UNSUBSCRIBE", "退订", "TD"),
-    OPT_IN: ("START", "UNSTOP", "恢复"),
-    HELP: ("0", "HELP", "INFO", "帮助", "?"),
-}
-_LOOKUP = {
-    word: intent for table in (_GLOBAL, MENU) for intent, words in table.items() for word in words
+# The menu, in its order: the debtor picks an intent by its number (from 1) or by a word.
+MENU: tuple[str, ...] = ("assets", "hardship", "settle", "grace", "paid", "agent")
+_INTENTS = (*MENU, OPT_OUT, OPT_IN, HELP)
+_INTENT_SYMBOLS = {
+    **{str(number): intent for number, intent in enumerate(MENU, 1)},
+    "0": HELP,
+    "?": HELP,
 }
 _NOISE = re.compile(r"[\s\u3000.,!。，！、]+")
+_SEPARATOR = "|"
 
 
 def normalize(text: str) -> str:
@@ -34,10 +36,31 @@ def normalize(text: str) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).upper()
 
 
-def intent_of(text: str) -> str | None:
+@functools.cache
+def words(name: str, root: Traversable = CATALOGS) -> tuple[str, ...]:
+    """The words of `keywords.<name>` in every locale with a catalog under `root`, normalized."""
+    found = (
+        normalize(word)
+        for locale in locales_in(root)
+        for word in translations(locale, root).gettext(f"keywords.{name}").split(_SEPARATOR)
+    )
+    return tuple(dict.fromkeys(word for word in found if word))
+
+
+@functools.cache
+def _lookup(names: tuple[str, ...]) -> dict[str, str]:
+    return {word: name for name in names for word in words(name)}
+
+
+def _meaning(text: str, names: tuple[str, ...], symbols: dict[str, str]) -> str | None:
     word = normalize(text)
     # `?` alone asks for help; after a word it is only punctuation: `退订？`, `help?`.
-    return _LOOKUP.get(word.rstrip("?") or word)
+    word = word.rstrip("?") or word
+    return symbols.get(word) or _lookup(names).get(word)
+
+
+def intent_of(text: str) -> str | None:
+    return _meaning(text, _INTENTS, _INTENT_SYMBOLS)
 
 
 # Words that steer a flow once it has started (numbers there are answers, not menu picks).
@@ -50,20 +73,8 @@ DONE = "done"
 NOTHING = "nothing"
 ALL = "all"
 SKIP = "skip"
-_COMMANDS: dict[str, tuple[str, ...]] = {
-    BACK: ("返回", "上一步", "BACK"),
-    CANCEL: ("取消", "退出", "CANCEL", "QUIT", "EXIT"),
-    RESUME: ("继续", "RESUME", "CONTINUE"),
-    YES: ("确认", "确定", "是", "对", "YES", "Y", "OK", "CONFIRM"),
-    REDO: ("修改", "重填", "REDO", "EDIT"),
-    DONE: ("完成", "好了", "结束", "DONE", "FINISH"),
-    NOTHING: ("无", "没有", "无财产", "NONE", "NOTHING"),
-    ALL: ("全部", "所有", "ALL"),
-    SKIP: ("跳过", "不填", "SKIP", "NO"),
-}
-_COMMAND_LOOKUP = {word: cmd for cmd, words in _COMMANDS.items() for word in words}
+COMMANDS = (BACK, CANCEL, RESUME, YES, REDO, DONE, NOTHING, ALL, SKIP)
 
 
 def command_of(text: str) -> str | None:
-    word = normalize(text)
-    return _COMMAND_LOOKUP.get(word.rstrip("?") or word)
+    return _meaning(text, COMMANDS, {})

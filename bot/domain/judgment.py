@@ -20,9 +20,9 @@ from pydantic import (
 
 from bot.domain.areas import is_area_code
 from bot.domain.case_number import normalize_case_number
+from bot.domain.locales import DEFAULT_LOCALE, LOCALES
 from bot.domain.phones import normalize_phone
 
-LOCALES = ("zh-CN", "en")
 COURT_ZONE = ZoneInfo("Asia/Shanghai")
 YEARS = (1900, 2999)  # a judgment's dates lie within these years
 
@@ -84,7 +84,7 @@ class ObligorIn(_Strict):
     area_code: AreaCode
     id_number: str | None = Field(None, pattern=r"^\d{17}[\dXx]$")
     telegram_chat_id: ChatId | None = None
-    locale: str = Field("zh-CN", pattern="^(zh-CN|en)$")
+    locale: str = Field(DEFAULT_LOCALE, pattern=f"^({'|'.join(LOCALES)})$")
 
 
 class JudgmentIn(_Strict):
@@ -139,4 +139,4 @@ def field_errors(error: ValidationError) -> list[dict[str, str]]:
     return out
 
 
-__all__ = ["LOCALES", "JudgmentIn", "ObligorIn", "field_errors"]
+__all__ = ["JudgmentIn", "ObligorIn", "field_errors"]

@@ -1,10 +1,11 @@
 """Every text a debtor reads, from one gettext catalog per locale.
 
-The catalogs are the .po files `bot/locales/<locale>/LC_MESSAGES/ducu.po`, shipped as package
-data and compiled in memory the first time a locale is used: there is no compile step. Message
-ids are symbolic keys (`reminder.day0`, `menu`), the texts `str.format` templates. An unknown
-locale reads the default one (zh-CN), and so does a text that a locale lacks; a key that no
-catalog has raises KeyError, since it is a mistake in the code, never the debtor's.
+The catalogs are the .po files `bot/locales/<locale>/LC_MESSAGES/ducu.po` (`bot.domain.locales`
+names them), shipped as package data and compiled in memory the first time a locale is used:
+there is no compile step. Message ids are symbolic keys (`reminder.day0`, `menu`), the texts
+`str.format` templates. An unknown locale reads the default one (zh-CN), and so does a text that
+a locale lacks; a key that no catalog has raises KeyError, since it is a mistake in the code,
+never the debtor's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import functools
 import gettext
 from collections.abc import Sequence
 from datetime import date
-from importlib import resources
 from importlib.resources.abc import Traversable
 from io import BytesIO
 
@@ -24,39 +24,15 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-DEFAULT_LOCALE = "zh-CN"
-LOCALES: tuple[str, ...] = ("zh-CN", "en")
-DOMAIN = "ducu"
-CATALOGS: Traversable = resources.files("bot") / "locales"
-# CLDR date patterns per locale; others use their "medium" format. English drops the comma of
-# "Dec 31, 2026": a reminder at its longest (court, amount, case number) needs that character.
-_DATE_FORMATS = {"zh-CN": "y年M月d日", "en": "d MMM y"}
-
-_BY_TAG = {tag.lower(): tag for tag in LOCALES}
-_BY_LANGUAGE: dict[str, str] = {}
-for _tag in LOCALES:
-    _BY_LANGUAGE.setdefault(_tag.split("-")[0].lower(), _tag)
-
-
-def resolve(locale: str | None) -> str:
-    """The supported locale for a debtor's locale tag.
-
-    The same tag (`zh_CN` and `zh-CN` alike), else the first supported locale of the same
-    language (`zh-Hans` → zh-CN, `en-GB` → en), else the default.
-    """
-    if not locale:
-        return DEFAULT_LOCALE
-    tag = locale.replace("_", "-").lower()
-    return _BY_TAG.get(tag) or _BY_LANGUAGE.get(tag.split("-")[0], DEFAULT_LOCALE)
-
-
-def catalog_name(locale: str) -> str:
-    """The catalog's folder and Babel's name for a supported locale: zh-CN → zh_CN."""
-    return locale.replace("-", "_")
-
-
-def catalog_path(locale: str, root: Traversable = CATALOGS) -> Traversable:
-    return root / catalog_name(locale) / "LC_MESSAGES" / f"{DOMAIN}.po"
+from bot.domain.locales import (
+    CATALOGS,
+    DEFAULT_LOCALE,
+    DOMAIN,
+    LOCALES,
+    catalog_name,
+    catalog_path,
+    resolve,
+)
 
 
 @functools.cache
@@ -107,9 +83,10 @@ def format_list(items: Sequence[str], locale: str | None) -> str:
 
 
 def format_date(day: date, locale: str | None) -> str:
-    """A date as a debtor reads it: `2026年12月6日`, `6 Dec 2026`."""
+    """A date as a debtor reads it: `2026年12月6日`, `6 Dec 2026`, in the CLDR pattern that the
+    locale's catalog gives as `format.date`."""
     supported = resolve(locale)
-    pattern = _DATE_FORMATS.get(supported, "medium")
+    pattern = translations(supported).gettext("format.date")
     return _babel_format_date(day, pattern, locale=catalog_name(supported))
 
 

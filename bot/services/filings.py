@@ -12,12 +12,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
 from bot.domain.status import CaseStatus, EventKind, Role
 from bot.domain.texts import format_list, render
 from bot.ports import UnitOfWork
 
-STAFF_LOCALE = "zh-CN"
 ROUTES: dict[str, tuple[str, ...]] = {
     "assets": (Role.JUDGE,),
     "hardship": (Role.OFFICIAL, Role.JUDGE),

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.domain.case_number import CaseNumberError, normalize_case_number
 from bot.domain.judgment import field_errors
+from bot.domain.locales import DEFAULT_LOCALE
 from bot.services.judgments import JudgmentService
 
 COLUMNS = (
@@ -99,7 +100,7 @@ def judgment_from_rows(rows: Iterable[dict[str, str]]) -> dict[str, object]:
                 "name": row["obligor_name"],
                 "phone": row["obligor_phone"],
                 "area_code": row["area_code"],
-                "locale": opt(row, "locale") or "zh-CN",
+                "locale": opt(row, "locale") or DEFAULT_LOCALE,
             }
             for row in rows
         ],

@@ -1,24 +1,82 @@
-"""A token bucket: at most `rate` starts per second, shared by every task of a process."""
+"""The one rate limiter of every outbound lane: a token bucket, and turns taken in buckets.
+
+The SMS lane's `Pacer` is one bucket; Telegram's limiter (handlers/telegram/limiter.py) takes
+each turn in two, the overall one and the chat's, and holds the overall one after a flood wait.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
+
+
+class Bucket:
+    """A token bucket: `rate` per second on average, up to `burst` at once. `reserve` says how
+    long to wait for one token; reservations are first come, first served. The time is given
+    (seconds on a monotonic clock), so the arithmetic is tested without waiting."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens, self._at = burst, now
+        self.reservations = 0  # how many were made: the number of the latest
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+    def reserve(self, now: float) -> float:
+        self._refill(now)
+        self._tokens -= 1
+        self.reservations += 1
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def give_back(self, reservation: int, now: float) -> None:
+        """Returns the token of a reservation that will not be used, if it is still the latest:
+        every later one (and a hold) was timed after it, and keeps its time."""
+        if reservation == self.reservations:
+            self._refill(now)
+            self._tokens = min(self.burst, self._tokens + 1)
+            self.reservations -= 1
+
+    def hold(self, until: float, now: float) -> None:
+        """Nothing goes before `until` (e.g. the provider asked us to wait)."""
+        self.reserve(now)
+        self._tokens = min(self._tokens + 1, 1 - (until - now) * self.rate)
+
+    def idle(self, now: float) -> bool:
+        return self._tokens + (now - self._at) * self.rate >= self.burst
+
+
+class Turn:
+    """A place reserved in each of some buckets: it comes after the longest of their waits."""
+
+    def __init__(self, *buckets: Bucket) -> None:
+        now = time.monotonic()
+        self.delay = max(bucket.reserve(now) for bucket in buckets)
+        self._places = [(bucket, bucket.reservations) for bucket in buckets]
+
+    async def wait(self) -> None:
+        """Sleeps until the turn comes. It may be cancelled (a stop need not wait for it): the
+        places no later turn was timed after go back to their buckets."""
+        try:
+            if self.delay > 0:
+                await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            now = time.monotonic()
+            for bucket, reservation in self._places:
+                bucket.give_back(reservation, now)
+            raise
 
 
 class Pacer:
+    """At most `rate` starts a second (`burst` at once), shared by every task of a process."""
+
     def __init__(self, rate: float, burst: int = 1) -> None:
-        self.rate = rate
-        self._interval = 1.0 / rate
-        self._burst = burst
-        self._next = 0.0
-        self._lock = asyncio.Lock()
+        self._bucket = Bucket(rate, burst, time.monotonic())
+
+    @property
+    def rate(self) -> float:
+        return self._bucket.rate
 
     async def wait(self) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            now = loop.time()
-            start = max(self._next, now - (self._burst - 1) * self._interval)
-            self._next = start + self._interval
-            delay = start - now
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await Turn(self._bucket).wait()

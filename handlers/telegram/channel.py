@@ -22,6 +22,8 @@ from aiogram.types import BotCommand
 
 from bot.app import Services
 from bot.config import Settings
+from bot.domain.locales import DEFAULT_LOCALE, LOCALES, language, resolve
+from bot.domain.texts import render
 from handlers.telegram import debtors, staff
 from handlers.telegram.isolation import ChatLocks, NoState
 from handlers.telegram.keyboards import CallbackSigner
@@ -30,11 +32,23 @@ from handlers.telegram.middlewares import HandleOnce, Identify
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
-COMMANDS = [
-    BotCommand(command="cases", description="在办案件 (staff)"),
-    BotCommand(command="case", description="案件详情 (staff)"),
-    BotCommand(command="silent", description="未回复的被执行人 (officials)"),
-]
+COMMANDS = ("cases", "case", "silent")  # described in the catalogs as `tg.command.<name>`
+
+
+def command_menus() -> list[tuple[str | None, list[BotCommand]]]:
+    """The command menu for each language Telegram may report (None: any other language), in
+    the locale that language reads."""
+    languages = dict.fromkeys(language(locale) for locale in LOCALES)
+    readers: dict[str | None, str] = {None: DEFAULT_LOCALE}
+    readers |= {code: resolve(code) for code in languages if resolve(code) != DEFAULT_LOCALE}
+    return [(code, _commands(locale)) for code, locale in readers.items()]
+
+
+def _commands(locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=render(f"tg.command.{name}", locale))
+        for name in COMMANDS
+    ]
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -84,7 +98,8 @@ class TelegramChannel:
     async def start(self) -> None:
         """Polling: start long-polling. Webhook: tell Telegram where to post, if we know."""
         try:
-            await self.bot.set_my_commands(COMMANDS)
+            for code, commands in command_menus():
+                await self.bot.set_my_commands(commands, language_code=code)
             if self.settings.telegram_mode == "polling":
                 await self.bot.delete_webhook()
                 self._polling = asyncio.create_task(

@@ -12,8 +12,9 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, Update
 from bot.app import Services
 from bot.conversation.engine import main_menu
 from bot.conversation.types import InboundMessage
+from bot.domain.locales import resolve
 from bot.domain.status import Channel
-from bot.domain.texts import render, resolve
+from bot.domain.texts import render
 from bot.services.linking import Linked
 from handlers.telegram.keyboards import CallbackSigner, share_contact
 from handlers.telegram.middlewares import IsDebtor

@@ -16,10 +16,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.app import Services
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan, to_fen
 from bot.domain.records import StaffMember
 from bot.domain.status import Direction, Role
-from bot.domain.texts import DEFAULT_LOCALE, format_date, render
+from bot.domain.texts import format_date, format_list, render
 from bot.domain.views import CaseLine, CaseView, EventEntry, TimelineEntry
 from bot.services.linking import Linked
 from handlers.telegram.middlewares import HasRole
@@ -29,9 +30,14 @@ TIMELINE = 15  # the latest entries a case view shows
 TEXT_CUT = 60  # characters of a message a timeline line shows
 
 
+def t(key: str, **values: object) -> str:
+    """A text in the staff's locale."""
+    return render(key, STAFF_LOCALE, **values)
+
+
 async def greet_staff(bot: Bot, chat_id: int, staff: StaffMember) -> None:
-    role = render(f"staff.role.{staff.role}")
-    await answer(bot, chat_id, render("staff.linked", name=staff.name, role=role))
+    role = t(f"staff.role.{staff.role}")
+    await answer(bot, chat_id, t("staff.linked", name=staff.name, role=role))
 
 
 def _amount(yuan: Decimal) -> str:
@@ -39,24 +45,24 @@ def _amount(yuan: Decimal) -> str:
 
 
 def _due(day: date) -> str:
-    return format_date(day, DEFAULT_LOCALE)
+    return format_date(day, STAFF_LOCALE)
 
 
 def _lines(header: str, cases: list[CaseLine]) -> str:
     if not cases:
-        return render("staff.none")
+        return t("staff.none")
     rows = [
-        render(
+        t(
             "staff.case_line",
             case=c.case_number,
             name=c.obligor,
             amount=_amount(c.amount_due),
             due=_due(c.performance_due),
-            status=render(f"status.{c.status}"),
+            status=t(f"status.{c.status}"),
         )
         for c in cases
     ]
-    return "\n".join([render(header, count=len(cases)), *rows])
+    return "\n".join([t(header, count=len(cases)), *rows])
 
 
 def _timeline_line(item: TimelineEntry, zone: ZoneInfo) -> str:
@@ -68,13 +74,13 @@ def _timeline_line(item: TimelineEntry, zone: ZoneInfo) -> str:
 
 
 def case_text(view: CaseView, zone: ZoneInfo) -> str:
-    head = render(
+    head = t(
         "staff.case_head",
         case=view.case_number,
-        status=render(f"status.{view.status}"),
+        status=t(f"status.{view.status}"),
         amount=_amount(view.amount_due),
         due=_due(view.performance_due),
-        name="、".join(o.name for o in view.obligors),
+        name=format_list([o.name for o in view.obligors], STAFF_LOCALE),
     )
     return "\n".join([head, *(_timeline_line(item, zone) for item in view.timeline[-TIMELINE:])])
 
@@ -96,11 +102,11 @@ def role_router(role: Role) -> Router:
     ) -> None:
         assert linked.staff is not None
         if not command.args:
-            await answer(bot, message.chat.id, render("staff.case_usage"))
+            await answer(bot, message.chat.id, t("staff.case_usage"))
             return
         view = await services.cases.view_for(linked.staff, command.args)
         if view is None:
-            await answer(bot, message.chat.id, render("staff.case_unknown"))
+            await answer(bot, message.chat.id, t("staff.case_unknown"))
             return
         await answer(bot, message.chat.id, case_text(view, services.settings.zone))
 
@@ -114,7 +120,7 @@ def role_router(role: Role) -> Router:
 
     @router.message()
     async def help_(message: Message, bot: Bot) -> None:
-        await answer(bot, message.chat.id, render("staff.help"))
+        await answer(bot, message.chat.id, t("staff.help"))
 
     return router
 

@@ -9,10 +9,12 @@ import os
 
 import pytest
 
+from bot.domain.locales import DEFAULT_LOCALE, LOCALES, language
 from bot.domain.texts import render
 from ducu.bootstrap import build
+from handlers.telegram.channel import COMMANDS
 from handlers.telegram.isolation import ChatLocks, NoState
-from handlers.telegram.limiter import Bucket, RateLimit
+from handlers.telegram.limiter import RateLimit
 from tests.conftest import PUBLIC_URL, TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import FakeTelegram
@@ -30,6 +32,19 @@ async def until(condition) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("timed out")
+
+
+async def start_in_webhook_mode(
+    sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    """Builds the service, starts its Telegram channel (webhook mode), and closes it."""
+    runtime = await build(
+        make_settings(sqlite_url, fake_twilio, **telegram_settings(fake_telegram)), clock=clock
+    )
+    try:
+        await runtime.start_chat()
+    finally:
+        await runtime.close()
 
 
 async def test_polling_mode_answers_without_a_public_url(
@@ -60,17 +75,29 @@ async def test_polling_mode_answers_without_a_public_url(
 async def test_webhook_mode_registers_the_public_url_with_its_secret(
     sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock
 ) -> None:
-    runtime = await build(
-        make_settings(sqlite_url, fake_twilio, **telegram_settings(fake_telegram)), clock=clock
-    )
-    try:
-        await runtime.start_chat()
-    finally:
-        await runtime.close()
+    await start_in_webhook_mode(sqlite_url, fake_twilio, fake_telegram, clock)
     [registered] = fake_telegram.of("setWebhook")
     assert registered["url"] == PUBLIC_URL + "/telegram/webhook"
     assert registered["secret_token"] == TELEGRAM_SECRET
     assert set(registered["allowed_updates"]) == {"message", "callback_query"}
+
+
+async def test_the_command_menus_come_from_the_catalogs_one_per_language(
+    sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    await start_in_webhook_mode(sqlite_url, fake_twilio, fake_telegram, clock)
+    menus = {
+        call.get("language_code"): {c["command"]: c["description"] for c in call["commands"]}
+        for call in fake_telegram.of("setMyCommands")
+    }
+    others = {language(tag): tag for tag in LOCALES if tag != DEFAULT_LOCALE}
+    readers = {None: DEFAULT_LOCALE, **others}
+    assert menus == {
+        code: {name: render(f"tg.command.{name}", locale) for name in COMMANDS}
+        for code, locale in readers.items()
+    }
+    assert menus[None]["cases"] == "在办案件 (staff)"
+    assert menus["en"]["cases"] == "Open cases (staff)"
 
 
 def test_webhook_mode_without_a_secret_is_refused_at_start(sqlite_url: str) -> None:
@@ -147,30 +174,14 @@ async def test_two_processes_share_one_bot_through_redis(
         await second.close()
 
 
-def test_the_bucket_allows_a_burst_then_the_rate() -> None:
-    bucket = Bucket(rate=1.0, burst=3, now=0.0)
-    assert [bucket.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert bucket.reserve(0.0) == pytest.approx(1.0)  # the 4th waits a second
-    assert bucket.reserve(0.0) == pytest.approx(2.0)  # and the 5th two
-    assert not bucket.idle(2.0)
-    assert bucket.idle(10.0)
-
-
 def test_the_limit_is_per_chat_and_overall() -> None:
     limit = RateLimit(per_second=30, per_chat=1)
-    waits = [limit.delay(42) for _ in range(5)]
+    waits = [limit.turn(42).delay for _ in range(5)]
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0.9 and waits[4] > 1.9
     overall = RateLimit(per_second=30, per_chat=1000)
-    waits = [overall.delay(chat) for chat in range(60)]  # 60 chats at once
+    waits = [overall.turn(chat).delay for chat in range(60)]  # 60 chats at once
     assert max(waits[:30]) < 0.01
     assert waits[-1] == pytest.approx(1.0, abs=0.05)  # the 60th waits about a second
-
-
-def test_a_flood_wait_holds_every_chat() -> None:
-    bucket = Bucket(rate=30, burst=30, now=0.0)
-    bucket.hold(until=5.0, now=0.0)
-    assert bucket.reserve(0.0) == pytest.approx(5.0)
-    assert bucket.reserve(5.0) == pytest.approx(1 / 30)
 
 
 async def test_the_inbox_forgets_old_updates_handled_or_not(runtime) -> None:

@@ -11,8 +11,8 @@ from datetime import date
 import pytest
 
 from bot.domain.case_number import short_case_number
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.texts import render
-from bot.services.filings import STAFF_LOCALE
 from ducu.bootstrap import Runtime
 from tests.bot.conversation.test_flows import (
     CASE,

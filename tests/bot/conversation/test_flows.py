@@ -15,10 +15,10 @@ from typing import Any, Self
 import pytest
 
 from bot.conversation.types import InboundMessage
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.sms import fits
 from bot.domain.texts import format_date, render, resolve, translations
 from bot.services.dispatch import PAUSE_RECHECK
-from bot.services.filings import STAFF_LOCALE
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio

@@ -1,11 +1,26 @@
-"""Keywords: the menu numbers and words in both languages, however they are typed."""
+"""Keywords: the menu numbers and words in every language, however they are typed; the words
+come from the catalogs."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 
-from bot.conversation.keywords import HELP, MENU, OPT_IN, OPT_OUT, intent_of, normalize
+from bot.conversation.keywords import (
+    COMMANDS,
+    HELP,
+    MENU,
+    OPT_IN,
+    OPT_OUT,
+    command_of,
+    intent_of,
+    normalize,
+    words,
+)
+from bot.domain.locales import LOCALES, catalog_name
+from bot.domain.texts import translations
 from tests.bot.domain import BOUNDED, messy_text
 
 INTENTS = {*MENU, OPT_OUT, OPT_IN, HELP}
@@ -104,15 +119,48 @@ def test_unknown_text_has_no_intent(text: str) -> None:
 
 @pytest.mark.parametrize("intent", sorted(MENU))
 def test_every_menu_word_picks_its_intent(intent: str) -> None:
-    for word in MENU[intent]:
+    assert words(intent)
+    for word in (str(MENU.index(intent) + 1), *words(intent)):
         assert intent_of(word) == intent
         assert intent_of(word.lower()) == intent
         assert intent_of(f" {word}。") == intent
 
 
-def test_no_word_means_two_things() -> None:
-    words = [normalize(word) for words in MENU.values() for word in words]
-    assert len(words) == len(set(words))
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_word_is_understood(command: str) -> None:
+    assert words(command)
+    for word in words(command):
+        assert command_of(word) == command
+        assert command_of(f" {word.lower()}！") == command
+
+
+@pytest.mark.parametrize("names", [sorted(INTENTS), COMMANDS])
+def test_no_word_means_two_things(names: list[str]) -> None:
+    every = [word for name in names for word in words(name)]
+    assert len(every) == len(set(every))
+    assert not {str(n) for n in range(10)} & set(every), "numbers are the menu's, not words"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locales_words_are_understood_whatever_the_debtors_locale(locale: str) -> None:
+    """Each locale's catalog lists its own words; all of them are known at once."""
+    for intent in INTENTS:
+        listed = translations(locale).gettext(f"keywords.{intent}").split("|")
+        assert listed and all(intent_of(word) == intent for word in listed), (locale, intent)
+
+
+def test_a_new_catalog_brings_its_words(tmp_path: Path) -> None:
+    """Adding a language is adding its catalog: its keyword entries are words at once."""
+    for locale, stop, back in [("zh-CN", "退订|TD", "返回"), ("de", "Abmelden|halt", "zurück")]:
+        folder = tmp_path / catalog_name(locale) / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / "ducu.po").write_text(
+            f'msgid "keywords.opt_out"\nmsgstr "{stop}"\n\n'
+            f'msgid "keywords.back"\nmsgstr "{back}"\n',
+            encoding="utf-8",
+        )
+    assert words(OPT_OUT, tmp_path) == ("退订", "TD", "ABMELDEN", "HALT")
+    assert words("back", tmp_path) == ("返回", "ZURÜCK")
 
 
 def test_normalize() -> None:

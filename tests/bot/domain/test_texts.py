@@ -16,21 +16,19 @@ import pytest
 from babel import Locale
 from babel.messages.pofile import PoFileError, read_po
 
-from bot.domain.money import format_yuan
-from bot.domain.plan import DEFAULT_PLAN
-from bot.domain.sms import fits, segments
-from bot.domain.texts import (
+from bot.domain.locales import (
     CATALOGS,
     DEFAULT_LOCALE,
     LOCALES,
-    catalog,
+    STAFF_LOCALE,
     catalog_name,
     catalog_path,
-    format_date,
-    keys,
-    render,
-    translations,
+    locales_in,
 )
+from bot.domain.money import format_yuan
+from bot.domain.plan import DEFAULT_PLAN
+from bot.domain.sms import fits, segments
+from bot.domain.texts import catalog, format_date, keys, render, translations
 
 ROOT = Path(__file__).resolve().parents[3]
 KEYS = sorted(keys())
@@ -103,9 +101,19 @@ def _fields(template: str) -> set[str]:
 def test_the_catalog_folders_are_the_supported_locales() -> None:
     on_disk = {entry.name for entry in CATALOGS.iterdir() if entry.is_dir()}
     assert on_disk == {catalog_name(locale) for locale in LOCALES}
-    assert DEFAULT_LOCALE in LOCALES
+    assert LOCALES[0] == DEFAULT_LOCALE
+    assert STAFF_LOCALE in LOCALES
     for locale in LOCALES:
         assert catalog_path(locale).is_file()
+
+
+def test_a_catalog_on_disk_is_a_supported_locale(tmp_path: Path) -> None:
+    """Adding a language is adding its catalog: no Python names it."""
+    _write_po(tmp_path, "en", "")
+    _write_po(tmp_path, "zh-CN", "")
+    _write_po(tmp_path, "de-AT", "")
+    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)  # no catalog: not a locale
+    assert locales_in(tmp_path) == ("zh-CN", "de-AT", "en")
 
 
 @pytest.mark.parametrize("locale", LOCALES)
