@@ -265,6 +265,40 @@ def test_every_reminder_template_of_the_default_plan_is_in_the_catalogs() -> Non
     assert {step.template for step in DEFAULT_PLAN} <= keys()
 
 
+_OPTION = re.compile(r"(?<![0-9,.{])([0-9])(?![0-9,.}])")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_first_reminder_offers_every_option_of_the_menu(locale: str) -> None:
+    """The day-0 reminder is the first a debtor reads: it names every number the menu has."""
+    menu = set(_OPTION.findall(render("menu", locale)))
+    assert menu == set("1234560")
+    assert set(_OPTION.findall(_texts(locale)["reminder.day0"])) == menu
+
+
+@pytest.mark.parametrize(
+    ("locale", "method", "reads"),
+    [
+        ("zh-CN", "creditor", "已于2026年11月20日直接付给申请人130,000元（应付130,000元）。"),
+        ("zh-CN", "court_account", "已于2026年11月20日转入法院账户130,000元"),
+        ("zh-CN", "cash", "已于2026年11月20日以现金支付130,000元"),
+        ("en", "creditor", "Paid CNY 130,000 to the creditor on 20 Nov 2026 (CNY 130,000 owed)."),
+        ("en", "cash", "Paid CNY 130,000 in cash on 20 Nov 2026"),
+    ],
+)
+def test_a_payment_read_back_reads_as_a_sentence(locale: str, method: str, reads: str) -> None:
+    text = render(
+        "paid.summary",
+        locale,
+        amount="130,000",
+        date=format_date(date(2026, 11, 20), locale),
+        method=render(f"paid.{method}", locale),
+        owed="130,000",
+        reference="",
+    )
+    assert text.startswith(reads)
+
+
 # --- loading --------------------------------------------------------------------------------
 
 
