@@ -270,7 +270,7 @@ class Conversation:
             following = flow.step(state.step).accept(turn)
         except Invalid as exc:
             state.data = {**before, "_history": history}
-            return Reply(self.t(exc.key))
+            return Reply(self.t(exc.key, **exc.values))
         state.data["_history"] = [*history, [state.step, before]]
         return self._goto(flow, following or flow.after(state.step) or READBACK)
 

@@ -7,7 +7,7 @@ from datetime import date
 from bot.conversation import keywords
 from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick
 from bot.conversation.types import Reply
-from bot.domain.dates import DateError, parse_date, parse_day_of_month
+from bot.domain.dates import AmbiguousDate, DateError, Side, parse_date, parse_day_of_month
 from bot.domain.filings import (
     ASSET_CATEGORIES,
     HARDSHIP_REASONS,
@@ -35,11 +35,20 @@ def _amount(turn: Turn) -> int:
         raise Invalid("error.amount") from None
 
 
-def _date(turn: Turn) -> str:
+# A date not understood gets examples of the step's side.
+_DATE_HINTS = {"past": "error.date_past", "future": "error.date_future"}
+
+
+def _date(turn: Turn, prefer: Side) -> date:
+    """The date the debtor means, read toward `prefer`; a text that may mean several days is
+    asked again, naming them."""
     try:
-        return parse_date(turn.text, turn.today).isoformat()
+        return parse_date(turn.text, turn.today, prefer=prefer)
+    except AmbiguousDate as exc:
+        options = turn.t("date.or").join(format_date(day, turn.locale) for day in exc.options)
+        raise Invalid("error.date_ambiguous", options=options) from None
     except DateError:
-        raise Invalid("error.date") from None
+        raise Invalid(_DATE_HINTS[prefer]) from None
 
 
 def _free_text(turn: Turn) -> str:
@@ -206,9 +215,7 @@ def _settle_lump_amount(turn: Turn) -> str | None:
 
 
 def _settle_lump_date(turn: Turn) -> str | None:
-    day = _date(turn)
-    _checked(check_future, parse_date(day, turn.today), turn.today)
-    turn.data["pay_on"] = day
+    turn.data["pay_on"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
     return READBACK
 
 
@@ -272,9 +279,7 @@ SETTLE = Flow(
 
 
 def _grace_until(turn: Turn) -> str | None:
-    day = _date(turn)
-    _checked(check_future, date.fromisoformat(day), turn.today)
-    turn.data["until"] = day
+    turn.data["until"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
     return None
 
 
@@ -311,9 +316,7 @@ def _paid_amount(turn: Turn) -> str | None:
 
 
 def _paid_date(turn: Turn) -> str | None:
-    day = _date(turn)
-    _checked(check_not_future, date.fromisoformat(day), turn.today)
-    turn.data["paid_on"] = day
+    turn.data["paid_on"] = _checked(check_not_future, _date(turn, "past"), turn.today).isoformat()
     return None
 
 

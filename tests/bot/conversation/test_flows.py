@@ -609,14 +609,15 @@ WRONG: list[tuple[str, str, str, str]] = [
     ("instalments/zh-CN", "day", "月底", "error.day_of_month"),
     ("instalments/zh-CN", "confirm", "4", "error.confirm"),
     ("lump/zh-CN", "lump_amount", "很多", "error.amount"),
-    ("lump/zh-CN", "lump_date", "下辈子", "error.date"),
+    ("lump/zh-CN", "lump_date", "下辈子", "error.date_future"),
     ("lump/zh-CN", "lump_date", "2026-11-20", "error.date_not_future"),
-    ("grace/zh-CN", "until", "不知道", "error.date"),
+    ("grace/zh-CN", "until", "不知道", "error.date_future"),
     ("grace/zh-CN", "until", "今天", "error.date_not_future"),
     ("grace/zh-CN", "reason", "  ", "error.text_empty"),
     ("paid/zh-CN", "amount", "很多", "error.amount"),
     ("paid/zh-CN", "date", "2026-12-20", "error.date_in_future"),
-    ("paid/zh-CN", "date", "某天", "error.date"),
+    ("paid/zh-CN", "date", "某天", "error.date_past"),
+    ("paid/en", "date", "someday", "error.date_past"),
     ("paid/zh-CN", "method", "4", "error.choice"),
     ("paid/zh-CN", "reference", " ", "error.text_empty"),
     ("paid/zh-CN", "confirm", "maybe", "error.confirm"),
@@ -650,3 +651,60 @@ async def test_wrong_answer_gets_the_steps_error_and_the_flow_stays(
 
     await chat.walk(path.steps[at:], path.locale)
     assert [e["kind"] for e in await events(runtime, case_id)] == [f"filed_{path.kind}"]
+
+
+# --- 3. dates read toward the step's side ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "said", ["11月20日", "昨天", "前天下午3点", "上周五", "4天前", "20号", "周五", "上个月10号"]
+)
+async def test_a_payment_date_is_read_backward(
+    said: str, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The payment step's own example (11月20日) and the backward words are past dates."""
+    await open_case(runtime, clock)
+    path = PATHS["paid/zh-CN"]
+    await chat.walk(path.steps[: path.index("date")], "zh-CN")
+    Text("paid.method").check(await chat.say(said), "zh-CN")
+
+
+@pytest.mark.parametrize(
+    ("said", "until"),
+    [("20号", date(2026, 12, 20)), ("下下周一", date(2026, 12, 7)), ("春节", date(2027, 2, 6))],
+)
+async def test_a_grace_date_is_read_forward(
+    said: str, until: date, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    await open_case(runtime, clock)
+    path = PATHS["grace/zh-CN"]
+    await chat.walk(path.steps[: path.index("until")], "zh-CN")
+    Text("grace.reason").check(await chat.say(said), "zh-CN")
+    reply = await chat.say("等工资")
+    assert format_date(until, "zh-CN") in reply
+
+
+@pytest.mark.parametrize(
+    ("locale", "said", "options"),
+    [
+        ("zh-CN", "3/4", (date(2027, 3, 4), date(2027, 4, 3))),
+        ("zh-CN", "26号", (date(2026, 11, 26), date(2026, 12, 26))),
+        ("en", "Dec 1 or Dec 5", (date(2026, 12, 1), date(2026, 12, 5))),
+    ],
+)
+async def test_an_ambiguous_date_is_asked_again_with_the_days_it_may_mean(
+    locale: str,
+    said: str,
+    options: tuple[date, ...],
+    chat: Chat,
+    runtime: Runtime,
+    clock: FakeClock,
+) -> None:
+    await open_case(runtime, clock, locale)
+    path = PATHS[f"grace/{locale}"]
+    await chat.walk(path.steps[: path.index("until")], locale)
+    reply = await chat.say(said)
+    Text("error.date_ambiguous").check(reply, locale)
+    for day in options:
+        assert format_date(day, locale) in reply
+    Text("grace.reason").check(await chat.say(format_date(options[1], locale)), locale)

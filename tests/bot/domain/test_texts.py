@@ -67,6 +67,7 @@ def long_values(locale: str) -> dict[str, str]:
         "last": long_date,
         "date": long_date,
         "until": long_date,
+        "options": render("date.or", locale).join([long_date, long_date, long_date]),
         "flow": render("flow.settle", locale),
         "reason": render("hardship.business_failure", locale),
         "details": "家中老人长期住院，本人又因工厂停产失业，目前没有收入来源，靠亲戚接济…",
