@@ -15,6 +15,8 @@ from bot.domain.filings import (
     PAYMENT_METHODS,
     FilingError,
     Instalments,
+    assets_total,
+    check_description,
     check_future,
     check_not_future,
     first_instalment,
@@ -103,8 +105,14 @@ def _asset_category(turn: Turn) -> str | None:
 
 
 def _asset_description(turn: Turn) -> str | None:
-    turn.data["current"]["description"] = _clip(_free_text(turn), 100)
+    description = _checked(check_description, _free_text(turn))
+    turn.data["current"]["description"] = _clip(description, 100)
     return None
+
+
+def _asset_value_prompt(turn: Turn) -> Reply:
+    income = turn.data["current"]["category"] == "income"
+    return Reply(turn.t("assets.value_income" if income else "assets.value"))
 
 
 def _asset_value(turn: Turn) -> str | None:
@@ -113,18 +121,27 @@ def _asset_value(turn: Turn) -> str | None:
     return READBACK if len(turn.data["items"]) >= MAX_ASSET_ITEMS else "category"
 
 
+# How an item reads back: income per month, last year's changes apart from the total.
+_ITEM_TEXTS = {"income": "assets.item_monthly", "changes": "assets.item_change"}
+
+
 def _asset_summary(turn: Turn) -> str:
+    """Every item in full (a long list goes in numbered parts), and the current total."""
     items = turn.data.get("items", [])
     if turn.data.get("nothing") or not items:
         return turn.t("assets.summary_nothing")
     listed = "; ".join(
-        f"{turn.t('asset.' + i['category'])} {_clip(i['description'], 12)} "
-        f"{format_yuan(i['value_fen'])}"
-        for i in items[:3]
+        f"{n}. "
+        + turn.t(
+            _ITEM_TEXTS.get(item["category"], "assets.item"),
+            category=turn.t("asset." + item["category"]),
+            description=item["description"],
+            value=format_yuan(item["value_fen"]),
+        )
+        for n, item in enumerate(items, 1)
     )
-    more = turn.t("summary.more", count=len(items) - 3) if len(items) > 3 else ""
-    total = format_yuan(sum(i["value_fen"] for i in items))
-    return turn.t("assets.summary", count=len(items), total=total, items=listed + more)
+    total = format_yuan(assets_total(items))
+    return turn.t("assets.summary", count=len(items), total=total, items=listed)
 
 
 ASSETS = Flow(
@@ -132,7 +149,7 @@ ASSETS = Flow(
     (
         Step("category", _asset_category_prompt, _asset_category),
         Step("description", _ask("assets.description"), _asset_description),
-        Step("value", _ask("assets.value"), _asset_value),
+        Step("value", _asset_value_prompt, _asset_value),
     ),
     _asset_summary,
     all_cases=True,

@@ -72,6 +72,10 @@ def long_values(locale: str) -> dict[str, str]:
         "reason": render("hardship.business_failure", locale),
         "details": "家中老人长期住院，本人又因工厂停产失业，目前没有收入来源，靠亲戚接济…",
         "items": "房产土地 长兴县雉城街道某小区… 1,200,000; 车辆 浙E12345小轿车 80,000",
+        "category": render("asset.movables", locale),
+        # up to 100 characters are kept; a read-back longer than two segments goes in parts
+        "description": "长兴县雉城街道某某小区3幢2单元501室住房一套，建筑面积约120平方米，2015年",
+        "value": LONG_AMOUNT,
         "method": render("paid.court_account", locale),
         "reference": render("paid.reference_is", locale, reference="4300123456789012"),
         "reduction": render("settle.reduction", locale),
