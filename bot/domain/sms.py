@@ -40,6 +40,8 @@ def pages(text: str, reserve: str = "", max_segments: int = MAX_SEGMENTS) -> lis
     cut where a clause ends; the last part still fits with `reserve` (e.g. choices) after it."""
     if fits(text + reserve, max_segments):
         return [text]
+    if not text.strip():  # blank: nothing to number
+        return [""]
     for width in range(1, 4):  # digits of the number of parts
         parts = _cut(text, reserve, max_segments, f"{'9' * width}/{'9' * width} ")
         if len(parts) < 10**width:
