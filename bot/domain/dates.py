@@ -246,8 +246,9 @@ def _parse_one(compact: str, spaced: str, today: date, prefer: Side) -> date | N
     return _parse_english(english, today, prefer) if english else None
 
 
-def _two_dates(compact: str, spaced: str, today: date, prefer: Side) -> None:
-    """Raises AmbiguousDate when the text holds two dates we read; else None."""
+def _two_dates(compact: str, spaced: str, today: date, prefer: Side) -> date | None:
+    """Raises AmbiguousDate when the text holds two different dates we read (`明天或后天`);
+    the day itself when every part names the same one; else None."""
     for text in (spaced, compact):
         parts = [part.strip() for part in _BETWEEN.split(text) if part.strip()]
         if len(parts) < 2:
