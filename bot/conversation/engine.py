@@ -22,7 +22,7 @@ from bot.conversation.types import Choice, InboundMessage, Reply
 from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import CaseSummary, ConversationState, NewMessage, Sender
-from bot.domain.sms import fits, is_gsm
+from bot.domain.sms import pages
 from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
 from bot.domain.texts import render
 from bot.metrics import Metrics
@@ -99,7 +99,7 @@ class ConversationEngine:
                 replies = [Reply(render("unknown_sender"))]
             else:
                 replies = await Conversation(uow, sender, state, message, self._clock).respond()
-            replies = [fit(reply) for reply in replies]
+            replies = [part for reply in replies for part in fit(reply)]
             await uow.conversations.save(state, now)
             for reply in replies:
                 await uow.messages.add(
@@ -133,19 +133,13 @@ def main_menu(key: str, locale: str) -> Reply:
     return Reply(render(key, locale), shortcuts=items)
 
 
-def fit(reply: Reply) -> Reply:
-    """Cuts a reply's text (never its choices) until its SMS form fits in two segments: a
-    read-back repeats the debtor's own words and figures, which may be long."""
-    if fits(reply.plain()):
-        return reply
-    ellipsis = "..." if is_gsm(reply.plain()) else "…"  # "…" alone would force UCS-2
-    text = reply.text
-    while len(text) > 1:
-        text = text[: -max(1, len(text) // 10)]
-        shorter = replace(reply, text=text.rstrip() + ellipsis)
-        if fits(shorter.plain()):
-            return shorter
-    return replace(reply, text=ellipsis)
+def fit(reply: Reply) -> list[Reply]:
+    """The reply, or, when its SMS form is longer than two segments, its text in numbered
+    parts that each fit (a read-back repeats the debtor's own words and figures, which may be
+    long); the choices and buttons go with the last part."""
+    choices = reply.plain()[len(reply.text) :]
+    *first, last = pages(reply.text, reserve=choices)
+    return [Reply(part) for part in first] + [replace(reply, text=last)]
 
 
 class Conversation:
@@ -275,7 +269,7 @@ class Conversation:
             following = flow.step(state.step).accept(turn)
         except Invalid as exc:
             state.data = {**before, "_history": history}
-            return Reply(self.t(exc.key))
+            return Reply(self.t(exc.key, **exc.values))
         state.data["_history"] = [*history, [state.step, before]]
         return self._goto(flow, following or flow.after(state.step) or READBACK)
 

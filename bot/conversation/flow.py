@@ -15,11 +15,12 @@ READBACK = "readback"  # what a step returns when the flow's data is complete
 
 
 class Invalid(Exception):
-    """The answer does not fit the step; `key` names the text that says what would."""
+    """The answer does not fit the step; `key` names the text that says what would, `values`
+    fill its placeholders."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
-        self.key = key
+        self.key, self.values = key, values
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import date
 from bot.conversation import keywords
 from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick
 from bot.conversation.types import Reply
-from bot.domain.dates import DateError, parse_date, parse_day_of_month
+from bot.domain.dates import AmbiguousDate, DateError, Side, parse_date, parse_day_of_month
 from bot.domain.filings import (
     ASSET_CATEGORIES,
     HARDSHIP_REASONS,
@@ -15,6 +15,8 @@ from bot.domain.filings import (
     PAYMENT_METHODS,
     FilingError,
     Instalments,
+    assets_total,
+    check_description,
     check_future,
     check_not_future,
     first_instalment,
@@ -35,11 +37,20 @@ def _amount(turn: Turn) -> int:
         raise Invalid("error.amount") from None
 
 
-def _date(turn: Turn) -> str:
+# A date not understood gets examples of the step's side.
+_DATE_HINTS = {"past": "error.date_past", "future": "error.date_future"}
+
+
+def _date(turn: Turn, prefer: Side) -> date:
+    """The date the debtor means, read toward `prefer`; a text that may mean several days is
+    asked again, naming them."""
     try:
-        return parse_date(turn.text, turn.today).isoformat()
+        return parse_date(turn.text, turn.today, prefer=prefer)
+    except AmbiguousDate as exc:
+        options = turn.t("date.or").join(format_date(day, turn.locale) for day in exc.options)
+        raise Invalid("error.date_ambiguous", options=options) from None
     except DateError:
-        raise Invalid("error.date") from None
+        raise Invalid(_DATE_HINTS[prefer]) from None
 
 
 def _free_text(turn: Turn) -> str:
@@ -94,8 +105,14 @@ def _asset_category(turn: Turn) -> str | None:
 
 
 def _asset_description(turn: Turn) -> str | None:
-    turn.data["current"]["description"] = _clip(_free_text(turn), 100)
+    description = _checked(check_description, _free_text(turn))
+    turn.data["current"]["description"] = _clip(description, 100)
     return None
+
+
+def _asset_value_prompt(turn: Turn) -> Reply:
+    income = turn.data["current"]["category"] == "income"
+    return Reply(turn.t("assets.value_income" if income else "assets.value"))
 
 
 def _asset_value(turn: Turn) -> str | None:
@@ -104,18 +121,27 @@ def _asset_value(turn: Turn) -> str | None:
     return READBACK if len(turn.data["items"]) >= MAX_ASSET_ITEMS else "category"
 
 
+# How an item reads back: income per month, last year's changes apart from the total.
+_ITEM_TEXTS = {"income": "assets.item_monthly", "changes": "assets.item_change"}
+
+
 def _asset_summary(turn: Turn) -> str:
+    """Every item in full (a long list goes in numbered parts), and the current total."""
     items = turn.data.get("items", [])
     if turn.data.get("nothing") or not items:
         return turn.t("assets.summary_nothing")
     listed = "; ".join(
-        f"{turn.t('asset.' + i['category'])} {_clip(i['description'], 12)} "
-        f"{format_yuan(i['value_fen'])}"
-        for i in items[:3]
+        f"{n}. "
+        + turn.t(
+            _ITEM_TEXTS.get(item["category"], "assets.item"),
+            category=turn.t("asset." + item["category"]),
+            description=item["description"],
+            value=format_yuan(item["value_fen"]),
+        )
+        for n, item in enumerate(items, 1)
     )
-    more = turn.t("summary.more", count=len(items) - 3) if len(items) > 3 else ""
-    total = format_yuan(sum(i["value_fen"] for i in items))
-    return turn.t("assets.summary", count=len(items), total=total, items=listed + more)
+    total = format_yuan(assets_total(items))
+    return turn.t("assets.summary", count=len(items), total=total, items=listed)
 
 
 ASSETS = Flow(
@@ -123,7 +149,7 @@ ASSETS = Flow(
     (
         Step("category", _asset_category_prompt, _asset_category),
         Step("description", _ask("assets.description"), _asset_description),
-        Step("value", _ask("assets.value"), _asset_value),
+        Step("value", _asset_value_prompt, _asset_value),
     ),
     _asset_summary,
     all_cases=True,
@@ -206,9 +232,7 @@ def _settle_lump_amount(turn: Turn) -> str | None:
 
 
 def _settle_lump_date(turn: Turn) -> str | None:
-    day = _date(turn)
-    _checked(check_future, parse_date(day, turn.today), turn.today)
-    turn.data["pay_on"] = day
+    turn.data["pay_on"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
     return READBACK
 
 
@@ -272,9 +296,7 @@ SETTLE = Flow(
 
 
 def _grace_until(turn: Turn) -> str | None:
-    day = _date(turn)
-    _checked(check_future, date.fromisoformat(day), turn.today)
-    turn.data["until"] = day
+    turn.data["until"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
     return None
 
 
@@ -311,9 +333,7 @@ def _paid_amount(turn: Turn) -> str | None:
 
 
 def _paid_date(turn: Turn) -> str | None:
-    day = _date(turn)
-    _checked(check_not_future, date.fromisoformat(day), turn.today)
-    turn.data["paid_on"] = day
+    turn.data["paid_on"] = _checked(check_not_future, _date(turn, "past"), turn.today).isoformat()
     return None
 
 

@@ -32,6 +32,8 @@ HARDSHIP_REASONS = (
     "disaster",
     "other",
 )
+# Income is declared per month and changes are last year's: neither is in the current total.
+NOT_IN_TOTAL = ("income", "changes")
 PAYMENT_METHODS = ("court_account", "creditor", "cash")
 MAX_INSTALMENTS = 60
 MAX_ASSET_ITEMS = 30
@@ -68,6 +70,18 @@ def check_count(count: int) -> int:
     if not 1 <= count <= MAX_INSTALMENTS:
         raise FilingError("error.instalment_count")
     return count
+
+
+def check_description(text: str) -> str:
+    """An asset's description says what it is: two letters or digits at least (not `车`, `。。`)."""
+    if sum(unicodedata.category(ch)[0] in "LN" for ch in text) < 2:
+        raise FilingError("error.asset_description")
+    return text
+
+
+def assets_total(items: list[dict]) -> int:
+    """The current value of declared assets, in fen (NOT_IN_TOTAL left out)."""
+    return sum(item["value_fen"] for item in items if item["category"] not in NOT_IN_TOTAL)
 
 
 def check_future(day: date, today: date) -> date:

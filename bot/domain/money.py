@@ -11,10 +11,21 @@ import cn2an
 FEN = Decimal("0.01")
 # The largest amount we accept: 14 digits, as `amount_due` in the judgment contract.
 MAX_YUAN = Decimal("999999999999.99")
-_NOISE = re.compile(r"[\s,，¥￥]|元|块|圆|人民币|RMB|CNY", re.IGNORECASE)
+# Longer text is no amount (MAX_YUAN in financial numerals takes 38 characters).
+MAX_LENGTH = 40
+_NOISE = re.compile(r"[\s,，¥￥]|人民币|人民幣|RMB|CNY", re.IGNORECASE)
+# Financial and traditional numerals, and the other names of yuan and jiao, as cn2an reads them.
+_PLAIN = str.maketrans(
+    "壹贰貳叁參叄肆伍陆陸柒捌玖拾佰仟萬億兩圆圓块塊毛",
+    "一二二三三三四五六六七八九十百千万亿两元元元元角",
+)
+_SHORTHAND = {"k": "千", "w": "万"}  # 12k, 2w
 _ASCII_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _UNIT_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)([十百千万亿])$")
 _UNITS = {"十": 10, "百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
+_DIGIT = "[0-9零〇一二两三四五六七八九]"
+# What follows the yuan: `5角`, `5角3分`, `三角五` (the digit after 角 is fen), `零5分`.
+_JIAO_FEN = re.compile(rf"^(?:({_DIGIT})角)?零?(?:({_DIGIT})分?)?$")
 
 
 class AmountError(ValueError):
@@ -22,20 +33,23 @@ class AmountError(ValueError):
 
 
 def parse_amount(text: str) -> Decimal:
-    """`5000`, `5,000`, `5千`, `五千元`, `1.5万`, `一万五千`, `¥8,000.50` → Decimal yuan (fen)."""
-    cleaned = _NOISE.sub("", unicodedata.normalize("NFKC", text or ""))
-    if not cleaned or len(cleaned) > 30:
+    """What people write for an amount → Decimal yuan (to the fen): `5000`, `5,000`, `5千`,
+    `1.5万`, `一万五千`, `¥8,000.50`, `12k`, `2w`, `千二` (1200), `壹佰贰拾元整`,
+    `两百零五块三毛二分`, `三毛五`, `8块5` (8.50). Nonsense, zero, negatives and amounts over
+    MAX_YUAN raise AmountError."""
+    cleaned = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).translate(_PLAIN)
+    cleaned = re.sub(r"(?<=\d)[kw]", lambda m: _SHORTHAND[m.group(0).lower()], cleaned, flags=re.I)
+    cleaned = cleaned.removesuffix("整").removesuffix("正")
+    if not cleaned or len(cleaned) > MAX_LENGTH:
         raise AmountError(text)
-    if _ASCII_NUMBER.match(cleaned):
-        value = Decimal(cleaned)
-    elif unit := _UNIT_NUMBER.match(cleaned):
-        # `1.23456万` ourselves: cn2an would truncate it to whole yuan (12345).
-        value = Decimal(unit.group(1)) * _UNITS[unit.group(2)]
-    else:
-        try:
-            value = Decimal(str(cn2an.cn2an(cleaned, "smart")))
-        except (ValueError, KeyError, IndexError, TypeError, InvalidOperation) as exc:
-            raise AmountError(text) from exc
+    yuan, has_yuan, rest = cleaned.partition("元")
+    if not has_yuan and re.search("[角分]", cleaned):  # `三毛五`: jiao and fen only
+        yuan, rest = "", cleaned
+    value = _yuan(yuan, text) if yuan else Decimal(0)
+    if rest:
+        value += _jiao_and_fen(rest, text, after_yuan=bool(has_yuan))
+        if value != value.quantize(FEN):  # `1.5元3角`
+            raise AmountError(text)
     # Bound before rounding: quantize raises InvalidOperation beyond 28 digits, and an amount
     # under half a fen would round to zero.
     if not value.is_finite() or not 0 < value <= MAX_YUAN:
@@ -44,6 +58,35 @@ def parse_amount(text: str) -> Decimal:
     if not FEN <= value <= MAX_YUAN:
         raise AmountError(text)
     return value
+
+
+def _yuan(number: str, text: str) -> Decimal:
+    if _ASCII_NUMBER.match(number):
+        return Decimal(number)
+    if unit := _UNIT_NUMBER.match(number):
+        # `1.23456万` ourselves: cn2an would truncate it to whole yuan (12345).
+        return Decimal(unit.group(1)) * _UNITS[unit.group(2)]
+    # `千二`, `万八`: spoken short for 一千二, 一万八.
+    number = re.sub(r"^(?=[百千万].)", "一", number)
+    try:
+        return Decimal(str(cn2an.cn2an(number, "smart")))
+    except (ValueError, KeyError, IndexError, TypeError, InvalidOperation) as exc:
+        raise AmountError(text) from exc
+
+
+def _jiao_and_fen(rest: str, text: str, *, after_yuan: bool) -> Decimal:
+    """`5角3分` → 0.53; a lone digit right after 元 is jiao (`8块5`)."""
+    match = _JIAO_FEN.match(rest)
+    if match is None:
+        raise AmountError(text)
+    jiao, fen = match.groups()
+    if after_yuan and len(rest) == 1:
+        jiao, fen = fen, None
+    return Decimal(_digit(jiao)) / 10 + Decimal(_digit(fen)) / 100
+
+
+def _digit(digit: str | None) -> int:
+    return int(cn2an.cn2an(digit, "smart")) if digit else 0
 
 
 def to_fen(yuan: Decimal) -> int:

@@ -14,10 +14,13 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
+from bot.domain.sms import pages
 from bot.domain.status import CaseStatus, EventKind, Role
 from bot.domain.texts import format_list, render
 from bot.ports import UnitOfWork
 
+# A notice longer than this many SMS segments (a long asset list) goes in numbered parts.
+NOTICE_SEGMENTS = 4
 ROUTES: dict[str, tuple[str, ...]] = {
     "assets": (Role.JUDGE,),
     "hardship": (Role.OFFICIAL, Role.JUDGE),
@@ -67,20 +70,23 @@ async def _queue_notices(
     key: str,
     now: datetime,
 ) -> list[StaffMember]:
-    """One outbox row per recipient; the key makes a second queueing of the same notice a no-op."""
+    """One outbox row per recipient and part; the key makes a second queueing of the same
+    notice a no-op."""
     people = await recipients(uow, kind, case, obligor)
+    parts = pages(text, max_segments=NOTICE_SEGMENTS)
     await uow.reminders.add_many(
         [
             NewReminder(
                 case.id,
                 obligor.id,
-                f"{key}:{person.id}",
+                f"{key}:{person.id}" + (f":{n}" if n > 1 else ""),
                 "notice",
                 now,
                 user_id=person.id,
-                body=text,
+                body=part,
             )
             for person in people
+            for n, part in enumerate(parts, 1)
         ]
     )
     return people

@@ -188,7 +188,7 @@ def _grace(locale: str) -> list[Say]:
     zh = locale == "zh-CN"
     return [
         Say("4", "grace.until"),
-        Say("下下个月" if zh else "sometime", "error.date"),
+        Say("下下个月" if zh else "sometime", "error.date_future"),
         Say("2027年1月31日" if zh else "2027-01-31", "grace.reason"),
         Say(_GRACE_REASON[locale], "confirm.ask", {"summary": _grace_summary(locale, locale)}),
         Say("1", "filed.grace", {}),

@@ -6,7 +6,7 @@ import pytest
 
 from bot.conversation.engine import MAX_INBOUND, fit, storable
 from bot.conversation.types import Choice, InboundMessage, Reply
-from bot.domain.sms import fits
+from bot.domain.sms import fits, is_gsm
 from bot.domain.texts import render
 from ducu.bootstrap import Runtime
 from tests.helpers import AUTH, DEBTOR, new_case
@@ -30,11 +30,19 @@ async def test_odd_text_is_stored_and_answered(text: str, runtime: Runtime, clie
     assert "\x00" not in inbound["text"] and len(inbound["text"]) <= MAX_INBOUND
 
 
-def test_fit_cuts_the_text_and_keeps_the_choices() -> None:
-    long = Reply("请核对：" + "很长的说明" * 60, (Choice("1", "确认提交"), Choice("2", "重新填写")))
-    cut = fit(long)
-    assert fits(cut.plain()) and cut.choices == long.choices and cut.text.endswith("…")
+def test_fit_sends_a_long_reply_whole_in_numbered_parts_with_the_choices_last() -> None:
+    """Nothing is cut: a reply too long for two segments goes as `1/n`…`n/n`, each within two
+    segments, broken where a clause ends; the choices come with the last part."""
+    choices = (Choice("1", "确认提交"), Choice("2", "重新填写"))
+    long = Reply("请核对：" + "很长的说明，" * 60, choices)
+    parts = fit(long)
+    assert len(parts) > 1 and all(fits(part.plain()) for part in parts)
+    assert [part.text.split(" ", 1)[0] for part in parts] == [
+        f"{n}/{len(parts)}" for n in range(1, len(parts) + 1)
+    ]
+    assert "".join(part.text.split(" ", 1)[1] for part in parts) == long.text
+    assert parts[-1].choices == long.choices and not any(part.choices for part in parts[:-1])
     english = fit(Reply("Please check: " + "words " * 80, (Choice("1", "submit"),)))
-    assert fits(english.plain()) and english.text.endswith("...")  # GSM stays GSM
+    assert len(english) > 1 and all(is_gsm(part.plain()) for part in english)  # GSM stays GSM
     short = Reply(render("menu"))
-    assert fit(short) is short
+    assert fit(short) == [short]

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.dates import (
+    AmbiguousDate,
     DateError,
     add_months,
     parse_date,
@@ -40,14 +41,14 @@ ACCEPTED_ON_26_NOVEMBER = [
     ("12月1日", date(2026, 12, 1)),
     ("12月1号", date(2026, 12, 1)),
     ("12月1", date(2026, 12, 1)),
-    ("12/1", date(2026, 12, 1)),
+    ("12/25", date(2026, 12, 25)),
     ("12-1", date(2026, 12, 1)),
     ("12.1", date(2026, 12, 1)),
     ("11月26日", date(2026, 11, 26)),
     ("11/26", date(2026, 11, 26)),
     ("11月25日", date(2027, 11, 25)),
     ("1月5日", date(2027, 1, 5)),
-    ("3/1", date(2027, 3, 1)),
+    ("3/13", date(2027, 3, 13)),
     ("十二月一日", date(2026, 12, 1)),
     ("十二月三十一号", date(2026, 12, 31)),
     ("一月二十日", date(2027, 1, 20)),
@@ -58,7 +59,6 @@ ACCEPTED_ON_26_NOVEMBER = [
     ("1日", date(2026, 12, 1)),
     ("1号", date(2026, 12, 1)),
     ("15号", date(2026, 12, 15)),
-    ("26号", date(2026, 11, 26)),
     ("30号", date(2026, 11, 30)),
     ("25日", date(2026, 12, 25)),
     ("二十八号", date(2026, 11, 28)),
@@ -103,7 +103,6 @@ ACCEPTED_ON_26_NOVEMBER = [
     ("下个星期五", date(2026, 12, 4)),
     ("下礼拜六", date(2026, 12, 5)),
     ("周五", date(2026, 11, 27)),
-    ("星期四", TODAY),
     ("礼拜三", date(2026, 12, 2)),
     ("本周五", date(2026, 11, 27)),
     ("这周一", date(2026, 11, 23)),  # said so, even though passed
@@ -132,11 +131,10 @@ ACCEPTED_ON_26_NOVEMBER = [
     ("in a week", date(2026, 12, 3)),
     ("friday", date(2026, 11, 27)),
     ("on Monday", date(2026, 11, 30)),
-    ("Thu", TODAY),
     # full-width forms, spaces, punctuation and invisible marks around them
     ("２０２６年１２月１日", date(2026, 12, 1)),
     ("２０２６－１２－０１", date(2026, 12, 1)),
-    ("１２／１", date(2026, 12, 1)),
+    ("１２／２５", date(2026, 12, 25)),
     ("１５号", date(2026, 12, 15)),
     ("  12月1日  ", date(2026, 12, 1)),
     ("12月1日。", date(2026, 12, 1)),
@@ -149,6 +147,148 @@ ACCEPTED_ON_26_NOVEMBER = [
     ("\ufeff12月1日", date(2026, 12, 1)),
     ("\u200b15号\u200b", date(2026, 12, 15)),
     ("  December   1 ,  2026 ", date(2026, 12, 1)),
+    # a time of day, polite tails, compact and two-digit years, traditional characters
+    ("明天下午", date(2026, 11, 27)),
+    ("后天上午10点", date(2026, 11, 28)),
+    ("20261201", date(2026, 12, 1)),
+    ("26年12月1日", date(2026, 12, 1)),
+    ("next monday", date(2026, 11, 30)),
+]
+
+TODAY_PAST_AND_FUTURE = date(2026, 11, 30)  # a Monday: the payment flow's 11月20日 is 10 days ago
+
+# (text, prefer, expected) on TODAY, a Thursday; last week is 16–22 Nov, this week 23–29 Nov,
+# next week 30 Nov – 6 Dec.
+BY_DIRECTION = [
+    # backward
+    ("昨天", "past", date(2026, 11, 25)),
+    ("昨日", "past", date(2026, 11, 25)),
+    ("前天", "past", date(2026, 11, 24)),
+    ("大前天", "past", date(2026, 11, 23)),
+    ("4天前", "past", date(2026, 11, 22)),
+    ("四天前", "past", date(2026, 11, 22)),
+    ("10天以前", "past", date(2026, 11, 16)),
+    ("3日之前", "past", date(2026, 11, 23)),
+    ("1周前", "past", date(2026, 11, 19)),
+    ("两周前", "past", date(2026, 11, 12)),
+    ("2个星期之前", "past", date(2026, 11, 12)),
+    ("一个月前", "past", date(2026, 10, 26)),
+    ("3个月前", "past", date(2026, 8, 26)),
+    ("上周五", "past", date(2026, 11, 20)),
+    ("上星期一", "past", date(2026, 11, 16)),
+    ("上个礼拜天", "past", date(2026, 11, 22)),
+    ("上上周三", "past", date(2026, 11, 11)),
+    ("上个月10号", "past", date(2026, 10, 10)),
+    ("上月十日", "past", date(2026, 10, 10)),
+    ("上上个月5号", "past", date(2026, 9, 5)),
+    ("上个月底", "past", date(2026, 10, 31)),
+    ("11月20日", "past", date(2026, 11, 20)),
+    ("12月1日", "past", date(2025, 12, 1)),
+    ("11月26日", "past", TODAY),
+    ("Nov 20", "past", date(2026, 11, 20)),
+    ("Dec 5", "past", date(2025, 12, 5)),
+    ("20号", "past", date(2026, 11, 20)),
+    ("28号", "past", date(2026, 10, 28)),
+    ("周五", "past", date(2026, 11, 20)),
+    ("星期一", "past", date(2026, 11, 23)),
+    ("礼拜天", "past", date(2026, 11, 22)),
+    ("周日", "past", date(2026, 11, 22)),
+    ("月底", "past", date(2026, 10, 31)),
+    ("年底", "past", date(2025, 12, 31)),
+    ("一月月底", "past", date(2026, 1, 31)),
+    ("去年12月1日", "past", date(2025, 12, 1)),
+    ("前天下午3点", "past", date(2026, 11, 24)),
+    ("昨天晚上", "past", date(2026, 11, 25)),
+    ("昨天上午10:30", "past", date(2026, 11, 25)),
+    ("昨天下午三点半", "past", date(2026, 11, 25)),
+    ("昨天付的", "past", date(2026, 11, 25)),
+    ("前天吧", "past", date(2026, 11, 24)),
+    ("我是前天转的账", "past", date(2026, 11, 24)),
+    ("25/11", "past", date(2026, 11, 25)),  # day/month when the first cannot be a month
+    ("16年5月3日", "past", date(2016, 5, 3)),
+    ("一六年五月三日", "past", date(2016, 5, 3)),
+    ("两千零九年五月三日", "past", date(2009, 5, 3)),
+    ("二〇〇九年五月三日", "past", date(2009, 5, 3)),
+    ("20250412", "past", date(2025, 4, 12)),
+    ("2025 4 9", "past", date(2025, 4, 9)),
+    ("8·15", "past", date(2026, 8, 15)),
+    ("8.15", "past", date(2026, 8, 15)),
+    ("上週五", "past", date(2026, 11, 20)),
+    ("上個月10號", "past", date(2026, 10, 10)),
+    ("上個禮拜天", "past", date(2026, 11, 22)),
+    ("國慶節", "past", date(2026, 10, 1)),
+    ("国庆节", "past", date(2026, 10, 1)),
+    ("元旦", "past", date(2026, 1, 1)),
+    ("春节", "past", date(2026, 2, 17)),
+    ("去年国庆", "past", date(2025, 10, 1)),
+    ("劳动节", "past", date(2026, 5, 1)),
+    ("yesterday", "past", date(2026, 11, 25)),
+    ("the day before yesterday", "past", date(2026, 11, 24)),
+    ("3 days ago", "past", date(2026, 11, 23)),
+    ("a week ago", "past", date(2026, 11, 19)),
+    ("2 weeks ago", "past", date(2026, 11, 12)),
+    ("last friday", "past", date(2026, 11, 20)),
+    ("friday", "past", date(2026, 11, 20)),
+    # forward
+    ("大后天", "future", date(2026, 11, 29)),
+    ("2周后", "future", date(2026, 12, 10)),
+    ("3个月后", "future", date(2027, 2, 26)),
+    ("三个月以后", "future", date(2027, 2, 26)),
+    ("半个月后", "future", date(2026, 12, 11)),
+    ("1年后", "future", date(2027, 11, 26)),
+    ("下下周一", "future", date(2026, 12, 7)),
+    ("下周五", "future", date(2026, 12, 4)),
+    ("这周日", "future", date(2026, 11, 29)),
+    ("这个礼拜六", "future", date(2026, 11, 28)),
+    ("周五", "future", date(2026, 11, 27)),
+    ("礼拜一", "future", date(2026, 11, 30)),
+    ("下个月15号可以吗", "future", date(2026, 12, 15)),
+    ("下个月15号行吗？", "future", date(2026, 12, 15)),
+    ("月底吧", "future", date(2026, 11, 30)),
+    ("下月底行吗", "future", date(2026, 12, 31)),
+    ("年底", "future", date(2026, 12, 31)),
+    ("明年年底", "future", date(2027, 12, 31)),
+    ("一月月底", "future", date(2027, 1, 31)),
+    ("12月底", "future", date(2026, 12, 31)),
+    ("12月1日", "future", date(2026, 12, 1)),
+    ("20号", "future", date(2026, 12, 20)),
+    ("8·15", "future", date(2027, 8, 15)),
+    ("下個月15號", "future", date(2026, 12, 15)),
+    ("兩週後", "future", date(2026, 12, 10)),
+    ("3個月後", "future", date(2027, 2, 26)),
+    ("下禮拜三", "future", date(2026, 12, 2)),
+    ("下週一", "future", date(2026, 11, 30)),
+    ("元旦", "future", date(2027, 1, 1)),
+    ("春节", "future", date(2027, 2, 6)),
+    ("明年春节", "future", date(2027, 2, 6)),
+    ("除夕", "future", date(2027, 2, 5)),
+    ("国庆节", "future", date(2027, 10, 1)),
+    ("圣诞节", "future", date(2026, 12, 25)),
+    ("next friday", "future", date(2026, 12, 4)),
+    ("this friday", "future", date(2026, 11, 27)),
+    ("in 2 weeks", "future", date(2026, 12, 10)),
+    ("in 3 months", "future", date(2027, 2, 26)),
+    ("Dec 5", "future", date(2026, 12, 5)),
+    ("end of the month", "future", date(2026, 11, 30)),
+    ("end of next month", "future", date(2026, 12, 31)),
+]
+
+# (text, prefer, the dates it may mean): a question beats a guess.
+AMBIGUOUS = [
+    ("3/4", "future", (date(2027, 3, 4), date(2027, 4, 3))),
+    ("3/4", "past", (date(2026, 3, 4), date(2026, 4, 3))),
+    ("12/1", "future", (date(2026, 12, 1), date(2027, 1, 12))),
+    ("26号", "future", (TODAY, date(2026, 12, 26))),
+    ("26号", "past", (TODAY, date(2026, 10, 26))),
+    ("二十六日", "past", (TODAY, date(2026, 10, 26))),
+    ("周四", "future", (TODAY, date(2026, 12, 3))),
+    ("星期四", "past", (TODAY, date(2026, 11, 19))),
+    ("thursday", "future", (TODAY, date(2026, 12, 3))),
+    ("12月1日或12月5日", "future", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("12月1日到12月5日", "future", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("明天或者后天", "future", (date(2026, 11, 27), date(2026, 11, 28))),
+    ("昨天还是前天", "past", (date(2026, 11, 25), date(2026, 11, 24))),
+    ("tomorrow or monday", "future", (date(2026, 11, 27), date(2026, 11, 30))),
 ]
 
 ACCEPTED_ON_31_DECEMBER = [
@@ -158,7 +298,6 @@ ACCEPTED_ON_31_DECEMBER = [
     ("1/1", date(2027, 1, 1)),
     ("Jan 1", date(2027, 1, 1)),
     ("1 January", date(2027, 1, 1)),
-    ("31号", YEAR_END),
     ("30号", date(2027, 1, 30)),
     ("1号", date(2027, 1, 1)),
     ("下个月15号", date(2027, 1, 15)),
@@ -196,7 +335,7 @@ REFUSED_ON_26_NOVEMBER = [
     "12月0日",
     "12月32日",
     "11月31日",
-    "13/1",
+    "13/13",
     "0/5",
     "32号",
     "0号",
@@ -223,7 +362,6 @@ REFUSED_ON_26_NOVEMBER = [
     "0天后",
     "零天后",
     "in 0 days",
-    "明天下午",
     "下周八",
     "下周七",
     "周0",
@@ -235,14 +373,11 @@ REFUSED_ON_26_NOVEMBER = [
     "1.5万",
     "5000",
     "13800138000",
-    "20261201",
     "1 2月3日",
     # other orders, two-digit years, English we do not read
     "12/1/2026",
     "1/12/26",
     "26-12-01",
-    "26年12月1日",
-    "next monday",
     "next week",
     "Decembre 1",
     "1 2 Dec",
@@ -268,6 +403,26 @@ REFUSED_ON_26_NOVEMBER = [
 @pytest.mark.parametrize(("text", "expected"), ACCEPTED_ON_26_NOVEMBER)
 def test_parse_date_on_26_november(text: str, expected: date) -> None:
     assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(("text", "prefer", "expected"), BY_DIRECTION)
+def test_parse_date_reads_toward_the_steps_side(text: str, prefer: str, expected: date) -> None:
+    assert parse_date(text, TODAY, prefer=prefer) == expected
+
+
+def test_the_payment_flows_own_example_is_a_past_date() -> None:
+    assert parse_date("11月20日", TODAY_PAST_AND_FUTURE, prefer="past") == date(2026, 11, 20)
+    assert parse_date("11月20日", TODAY_PAST_AND_FUTURE, prefer="future") == date(2027, 11, 20)
+
+
+@pytest.mark.parametrize(("text", "prefer", "options"), AMBIGUOUS)
+def test_parse_date_asks_rather_than_guesses(
+    text: str, prefer: str, options: tuple[date, ...]
+) -> None:
+    with pytest.raises(AmbiguousDate) as raised:
+        parse_date(text, TODAY, prefer=prefer)
+    assert raised.value.options == options
+    assert isinstance(raised.value, DateError)
 
 
 @pytest.mark.parametrize(("text", "expected"), ACCEPTED_ON_31_DECEMBER)
@@ -431,7 +586,18 @@ _DAYS = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 # Pieces of the forms we read, so that random text often gets deep into the parser.
 _DATE_PIECES = st.sampled_from(
     [
-        *"0123456789零〇一二两三四五六七八九十年月日号天周后内个下本这每-/.:, ",
+        *"0123456789零〇一二两三四五六七八九十百千年月日号天周后内个下本这每-/.:, ",
+        *"前上去昨點点半吧或到號週後個兩·",
+        "下午",
+        "可以吗",
+        "春节",
+        "国庆",
+        "年底",
+        "ago",
+        "last ",
+        "next ",
+        "yesterday",
+        " or ",
         "星期",
         "礼拜",
         "以后",
@@ -519,18 +685,27 @@ def test_a_month_and_day_within_a_year_reads_as_that_day(days: tuple[date, date]
     assert parse_date(f"{later.month}月{later.day}日", today) == later
     assert parse_date(f"{later.month}月{later.day}号", today) == later
     assert parse_date(f"{_chinese(later.month)}月{_chinese(later.day)}日", today) == later
-    assert parse_date(f"{later.month}/{later.day}", today) == later
+    if later.day > 12 or later.day == later.month:  # else day/month is as likely: we ask
+        assert parse_date(f"{later.month}/{later.day}", today) == later
     assert parse_date(later.strftime("%b %d"), today) == later
     assert parse_date(f"{later.day} {later.strftime('%B')}", today) == later
 
 
 @PROPERTY
-@given(_DAYS, st.integers(min_value=1, max_value=28))
-def test_a_day_of_the_month_alone_is_the_next_such_day(today: date, day: int) -> None:
-    parsed = parse_date(f"{day}号", today)
+@given(_DAYS, st.integers(min_value=1, max_value=28), st.sampled_from(["past", "future"]))
+def test_a_day_of_the_month_alone_is_the_nearest_such_day_on_the_steps_side(
+    today: date, day: int, prefer: str
+) -> None:
+    """Today's own day of the month may mean today or a month away: that is asked."""
+    if day == today.day:
+        with pytest.raises(AmbiguousDate):
+            parse_date(f"{day}号", today, prefer=prefer)
+        return
+    parsed = parse_date(f"{day}号", today, prefer=prefer)
     assert parsed.day == day
-    assert 0 <= (parsed - today).days < 31
-    assert parse_date(f"{_chinese(day)}日", today) == parsed
+    ahead = (parsed - today).days
+    assert 0 < ahead < 31 if prefer == "future" else -31 < ahead < 0
+    assert parse_date(f"{_chinese(day)}日", today, prefer=prefer) == parsed
 
 
 @PROPERTY
@@ -552,9 +727,14 @@ def test_next_week_days_fall_in_the_next_calendar_week(
     assert parsed - timedelta(days=parsed.weekday()) == (
         today - timedelta(days=today.weekday()) + timedelta(days=7)
     )
+    if weekday == today.weekday():  # today, or a week away: asked
+        with pytest.raises(AmbiguousDate):
+            parse_date(f"星期{name}", today)
+        return
     bare = parse_date(f"星期{name}", today)
     assert bare.weekday() == weekday
-    assert 0 <= (bare - today).days < 7
+    assert 0 < (bare - today).days < 7
+    assert -7 < (parse_date(f"礼拜{name}", today, prefer="past") - today).days < 0
 
 
 @PROPERTY
@@ -580,3 +760,40 @@ def test_add_months_moves_whole_months_and_keeps_the_day_where_it_can(
     following_month = add_months(moved, 1, 1)
     last_day = (following_month - timedelta(days=1)).day
     assert moved.day == min(day_of_month, last_day)
+
+
+@PROPERTY
+@given(
+    st.dates(min_value=date(1000, 1, 1), max_value=date(9000, 12, 31)),
+    st.integers(min_value=1, max_value=364),
+)
+def test_a_month_and_day_within_a_year_back_reads_as_that_day(today: date, back: int) -> None:
+    earlier = today - timedelta(days=back)
+    assert parse_date(f"{earlier.month}月{earlier.day}日", today, prefer="past") == earlier
+    assert parse_date(earlier.strftime("%b %d"), today, prefer="past") == earlier
+    assert parse_date(f"{back}天前", today) == earlier
+    assert parse_date(f"{back} days ago", today) == earlier
+
+
+@PROPERTY
+@given(_ANY_TEXT, st.dates(), st.sampled_from(["past", "future"]))
+def test_a_date_read_toward_a_side_is_on_it_unless_the_text_says_otherwise(
+    text: str, today: date, prefer: str
+) -> None:
+    """Any text, either side: a date or DateError (AmbiguousDate among them), nothing else."""
+    try:
+        parsed = parse_date(text, today, prefer=prefer)
+    except AmbiguousDate as exc:
+        assert len(exc.options) >= 2
+        return
+    except DateError:
+        return
+    assert isinstance(parsed, date)
+
+
+@pytest.mark.parametrize("year", range(2020, 2036))
+def test_spring_festival_falls_between_21_january_and_20_february(year: int) -> None:
+    festival = parse_date("春节", date(year, 1, 1), prefer="future")
+    assert festival.year == year
+    assert date(year, 1, 21) <= festival <= date(year, 2, 20)
+    assert parse_date("除夕", date(year, 1, 1)) == festival - timedelta(days=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import cn2an
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,6 +42,38 @@ from tests.bot.domain import BOUNDED, messy_text
         ("1.004", "1.00"),
         ("999999999999.99", "999999999999.99"),
         ("  5000\n", "5000.00"),
+        # yuan, jiao and fen as cheques, receipts and people write them
+        ("壹佰贰拾元整", "120.00"),
+        ("壹佰贰拾圆整", "120.00"),
+        ("贰佰叁拾圆伍角", "230.50"),
+        ("贰佰叁拾元伍角陆分", "230.56"),
+        ("两百零五块三毛二分", "205.32"),
+        ("两百零五块三毛二", "205.32"),
+        ("三毛五", "0.35"),
+        ("五角", "0.50"),
+        ("八分", "0.08"),
+        ("5元3角", "5.30"),
+        ("8块5", "8.50"),
+        ("三块五", "3.50"),
+        ("5块零5", "5.05"),
+        ("十元零五分", "10.05"),
+        ("一千二百元整", "1200.00"),
+        ("參仟", "3000.00"),
+        ("叁仟元正", "3000.00"),
+        ("壹萬貳仟", "12000.00"),
+        ("兩千塊", "2000.00"),
+        ("人民幣50", "50.00"),
+        ("人民币伍拾元", "50.00"),
+        # shorthand
+        ("12k", "12000.00"),
+        ("12K", "12000.00"),
+        ("1.5k", "1500.00"),
+        ("2w", "20000.00"),
+        ("2W", "20000.00"),
+        ("1.5w", "15000.00"),
+        ("千二", "1200.00"),
+        ("万八", "18000.00"),
+        ("万五", "15000.00"),
     ],
 )
 def test_parse_amount_accepts_what_people_write(text: str, yuan: str) -> None:
@@ -80,6 +113,24 @@ def test_parse_amount_accepts_what_people_write(text: str, yuan: str) -> None:
         "一亿亿亿亿",
         "五千😀",
         "5000\x00",
+        "五角五角",
+        "三毛五毛",
+        "5元5元",
+        "十角",
+        "十二分",
+        "5分3角",
+        "元整",
+        "整",
+        "k",
+        "w",
+        "千",  # a unit alone is no amount
+        "万",
+        "12kk",
+        "-12k",
+        "负三毛",
+        "12x",
+        "万万",
+        "千千万",
     ],
 )
 def test_parse_amount_rejects_what_is_not_an_amount(text: str) -> None:
@@ -146,3 +197,11 @@ def test_what_we_display_parses_back_to_the_same_fen(fen: int) -> None:
     assert to_fen(from_fen(fen)) == fen
     assert to_fen(parse_amount(format_yuan(fen))) == fen
     assert to_fen(parse_amount(f"¥{format_yuan(fen)}元")) == fen
+
+
+@BOUNDED
+@given(st.integers(min_value=1, max_value=to_fen(MAX_YUAN)), st.sampled_from(["rmb", "up", "low"]))
+def test_an_amount_in_chinese_numerals_reads_back(fen: int, style: str) -> None:
+    """`壹佰贰拾元整`, `贰佰零伍元叁角贰分`, `二百零五点三二`: as cheques and receipts have it."""
+    written = cn2an.an2cn(str(from_fen(fen)), style)
+    assert to_fen(parse_amount(written)) == fen, written

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.domain.sms import MAX_SEGMENTS, fits, is_gsm, segments
+from bot.domain.sms import MAX_SEGMENTS, fits, is_gsm, pages, segments
+from tests.bot.domain import BOUNDED, messy_text
 
 
 @pytest.mark.parametrize(
@@ -62,3 +65,41 @@ def test_fits_takes_a_limit() -> None:
     assert fits("中" * 70, max_segments=1)
     assert not fits("中" * 71, max_segments=1)
     assert fits("中" * 201, max_segments=3)
+
+
+# --- a long text in numbered parts ------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    ["说明", "浙E88888 大众朗逸", "; ", "，", "。", " ", "word", "😀", "€", "\n"]
+)
+
+
+@BOUNDED
+@given(
+    st.one_of(st.lists(_PIECES, max_size=200).map("".join), messy_text()),
+    st.sampled_from(["", "\n1 确认提交 2 重新填写", "\n1 submit 2 start over"]),
+    st.sampled_from([2, 4]),
+)
+def test_pages_each_fit_are_numbered_and_lose_no_words(
+    text: str, reserve: str, max_segments: int
+) -> None:
+    parts = pages(text, reserve, max_segments)
+    if len(parts) == 1:
+        assert (parts == [text] and fits(text + reserve, max_segments)) or parts == [""]
+        return
+    assert all(fits(part, max_segments) for part in parts)
+    assert fits(parts[-1] + reserve, max_segments)
+    bodies = []
+    for n, part in enumerate(parts, 1):
+        number, _, body = part.partition(" ")
+        assert number == f"{n}/{len(parts)}"
+        bodies.append(body)
+    assert "".join("".join(body.split()) for body in bodies) == "".join(text.split())
+
+
+def test_pages_break_between_items_rather_than_inside_one() -> None:
+    items = "; ".join(f"{n}. 车辆 浙E8888{n} 大众朗逸轿车，2019年购入 {n}0,000元" for n in range(9))
+    parts = pages("请核对：" + items)
+    assert len(parts) > 1
+    for n in range(9):
+        assert any(f"{n}. 车辆 浙E8888{n} 大众朗逸轿车，2019年购入 {n}0,000元" in p for p in parts)

@@ -65,10 +65,15 @@ def long_values(locale: str) -> dict[str, str]:
         "last": long_date,
         "date": long_date,
         "until": long_date,
+        "options": render("date.or", locale).join([long_date, long_date, long_date]),
         "flow": render("flow.settle", locale),
         "reason": render("hardship.business_failure", locale),
         "details": "家中老人长期住院，本人又因工厂停产失业，目前没有收入来源，靠亲戚接济…",
         "items": "房产土地 长兴县雉城街道某小区… 1,200,000; 车辆 浙E12345小轿车 80,000",
+        "category": render("asset.movables", locale),
+        # up to 100 characters are kept; a read-back longer than two segments goes in parts
+        "description": "长兴县雉城街道某某小区3幢2单元501室住房一套，建筑面积约120平方米，2015年",
+        "value": LONG_AMOUNT,
         "method": render("paid.court_account", locale),
         "reference": render("paid.reference_is", locale, reference="4300123456789012"),
         "reduction": render("settle.reduction", locale),
@@ -271,6 +276,40 @@ def test_every_key_the_code_uses_is_in_the_catalogs() -> None:
 
 def test_every_reminder_template_of_the_default_plan_is_in_the_catalogs() -> None:
     assert {step.template for step in DEFAULT_PLAN} <= keys()
+
+
+_OPTION = re.compile(r"(?<![0-9,.{])([0-9])(?![0-9,.}])")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_first_reminder_offers_every_option_of_the_menu(locale: str) -> None:
+    """The day-0 reminder is the first a debtor reads: it names every number the menu has."""
+    menu = set(_OPTION.findall(render("menu", locale)))
+    assert menu == set("1234560")
+    assert set(_OPTION.findall(_texts(locale)["reminder.day0"])) == menu
+
+
+@pytest.mark.parametrize(
+    ("locale", "method", "reads"),
+    [
+        ("zh-CN", "creditor", "已于2026年11月20日直接付给申请人130,000元（应付130,000元）。"),
+        ("zh-CN", "court_account", "已于2026年11月20日转入法院账户130,000元"),
+        ("zh-CN", "cash", "已于2026年11月20日以现金支付130,000元"),
+        ("en", "creditor", "Paid CNY 130,000 to the creditor on 20 Nov 2026 (CNY 130,000 owed)."),
+        ("en", "cash", "Paid CNY 130,000 in cash on 20 Nov 2026"),
+    ],
+)
+def test_a_payment_read_back_reads_as_a_sentence(locale: str, method: str, reads: str) -> None:
+    text = render(
+        "paid.summary",
+        locale,
+        amount="130,000",
+        date=format_date(date(2026, 11, 20), locale),
+        method=render(f"paid.{method}", locale),
+        owed="130,000",
+        reference="",
+    )
+    assert text.startswith(reads)
 
 
 # --- loading --------------------------------------------------------------------------------
