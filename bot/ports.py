@@ -12,11 +12,13 @@ from bot.conversation.types import Choice
 from bot.domain.records import (
     Contact,
     ConversationState,
+    Correspondent,
     NewReminder,
     Obligor,
     ReminderJob,
     Sender,
     StaffMember,
+    ThreadMessage,
 )
 
 
@@ -204,7 +206,10 @@ class MessageRepository(Protocol):
     async def update_status(
         self, provider: str, provider_id: str, status: str, error_code: str | None
     ) -> tuple[int | None, str | None, str | None]: ...
-    async def recent(self, limit: int = 1000) -> list[dict[str, Any]]: ...
+    async def thread(
+        self, address: str, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[ThreadMessage]: ...
+    async def correspondents(self, limit: int) -> list[Correspondent]: ...
 
 
 class FilingRepository(Protocol):

@@ -852,27 +852,60 @@ class MessageRepository(_Repo):
         await _flush(self.session)
         return message.case_id, message.channel, message.address
 
-    async def recent(self, limit: int = 1000) -> list[dict[str, Any]]:
-        """The newest messages, oldest first, with the obligor's name where known."""
-        rows = (
-            await self.session.execute(
-                select(t.Message, t.Obligor.name)
-                .outerjoin(t.Obligor, t.Obligor.id == t.Message.obligor_id)
-                .order_by(t.Message.id.desc())
-                .limit(limit)
+    async def thread(
+        self, address: str, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[records.ThreadMessage]:
+        """Messages to and from one address, oldest first: the first `limit` after `after`,
+        else the newest `limit` (before `before`)."""
+        query = select(t.Message).where(t.Message.address == address)
+        if after is not None:
+            query = query.where(t.Message.id > min(after, MAX_ID)).order_by(t.Message.id)
+        else:
+            if before is not None:
+                query = query.where(t.Message.id < min(before, MAX_ID))
+            query = query.order_by(t.Message.id.desc())
+        rows = list(await self.session.scalars(query.limit(limit)))
+        if after is None:
+            rows.reverse()
+        return [records.ThreadMessage(m.id, m.direction, m.text, m.status, m.at) for m in rows]
+
+    async def correspondents(self, limit: int) -> list[records.Correspondent]:
+        """The `limit` addresses with the latest messages, newest first, then the staff phones
+        that have none; each named where we know it (a debtor by contact, staff by phone)."""
+        latest = (
+            select(t.Message.address, func.max(t.Message.id).label("last_id"))
+            .group_by(t.Message.address)
+            .order_by(func.max(t.Message.id).desc())
+            .limit(limit)
+            .subquery()
+        )
+        last_at = dict(
+            (
+                await self.session.execute(
+                    select(latest.c.address, t.Message.at)
+                    .join(t.Message, t.Message.id == latest.c.last_id)
+                    .order_by(latest.c.last_id.desc())
+                )
+            ).all()
+        )
+        known = {
+            address: (name, "debtor")
+            for address, name in await self.session.execute(
+                select(t.Contact.address, t.Obligor.name)
+                .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
+                .where(t.Contact.address.in_(list(last_at)))
             )
-        ).all()
+        }
+        staff = await self.session.execute(
+            select(t.User.phone, t.User.name, t.User.role)
+            .where(t.User.phone.is_not(None))
+            .order_by(t.User.id.desc())  # a phone with several roles: the first one's
+        )
+        known |= {phone: (name, role) for phone, name, role in staff}
+        addresses = list(last_at) + sorted(known.keys() - last_at.keys())
         return [
-            {
-                "channel": m.channel,
-                "address": m.address,
-                "direction": m.direction,
-                "text": m.text,
-                "status": m.status,
-                "at": m.at,
-                "name": name,
-            }
-            for m, name in reversed(rows)
+            records.Correspondent(address, last_at.get(address), *known.get(address, (None, None)))
+            for address in addresses
         ]
 
 

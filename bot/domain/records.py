@@ -98,3 +98,33 @@ class ConversationState:
 
     def clear(self) -> None:
         self.flow, self.step, self.data = "", "", {}
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    """One message to or from an address, as a conversation shows it."""
+
+    id: int
+    direction: str
+    text: str
+    status: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """A run of one address's messages, oldest first; `older`: earlier ones exist."""
+
+    messages: tuple[ThreadMessage, ...]
+    older: bool
+
+
+@dataclass(frozen=True)
+class Correspondent:
+    """An address we wrote to or heard from (or a staff member's phone), with who it is where
+    we know: `role` is a staff role or `debtor`."""
+
+    address: str
+    last_at: datetime | None
+    name: str | None = None
+    role: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.case_number import normalize_case_number
-from bot.domain.records import StaffMember
+from bot.domain.records import Correspondent, StaffMember, ThreadMessage, ThreadPage
 from bot.ports import UnitOfWorkFactory
 
 
@@ -35,11 +35,17 @@ class CaseQueries:
         async with self._uow() as uow:
             return await uow.reminders.count_by_status()
 
-    async def recent_messages(self, limit: int = 1000) -> list[dict]:
+    async def thread(self, address: str, *, limit: int, before: int | None = None) -> ThreadPage:
+        """The newest `limit` messages of an address (before the message `before`)."""
         async with self._uow() as uow:
-            return await uow.messages.recent(limit)
+            messages = await uow.messages.thread(address, limit=limit + 1, before=before)
+        return ThreadPage(tuple(messages[-limit:]), older=len(messages) > limit)
 
-    async def people(self) -> list[dict]:
-        """The staff directory (the sandbox lists them so one can reply as a judge or official)."""
+    async def thread_after(self, address: str, after: int, *, limit: int) -> list[ThreadMessage]:
+        """An address's messages that came after the message `after`, the first `limit`."""
         async with self._uow() as uow:
-            return await uow.users.list()
+            return await uow.messages.thread(address, limit=limit, after=after)
+
+    async def correspondents(self, limit: int) -> list[Correspondent]:
+        async with self._uow() as uow:
+            return await uow.messages.correspondents(limit)
