@@ -37,9 +37,10 @@ def _message_id(request: web.Request, name: str) -> int | None:
     return int(value)
 
 
-def _fragment(request: web.Request, address: str, page: ThreadPage) -> str:
-    context = {"address": address, "page": page, "url": thread_url}
-    return aiohttp_jinja2.render_string("sandbox/thread.html", request, context)
+async def _before(request: web.Request, address: str) -> ThreadPage:
+    """The page of messages before the message `before` (the latest page, without it)."""
+    before = _message_id(request, "before")
+    return await request.app[SERVICES].cases.thread(address, limit=PAGE, before=before)
 
 
 async def _page(
@@ -52,14 +53,13 @@ async def _page(
     status: int = 200,
 ) -> web.Response:
     """The page of one address's thread (the latest one's when none is given)."""
-    cases = request.app[SERVICES].cases
-    correspondents = await cases.correspondents(ADDRESSES)
+    correspondents = await request.app[SERVICES].cases.correspondents(ADDRESSES)
     address = address or (correspondents[0].address if correspondents else "")
     context = {
         "address": address,
         "who": next((c for c in correspondents if c.address == address), None),
         "correspondents": correspondents,
-        "page": await cases.thread(address, limit=PAGE, before=_message_id(request, "before")),
+        "page": await _before(request, address),
         "sender": address if sender is None else sender,
         "text": text,
         "error": error,
@@ -80,13 +80,15 @@ async def sandbox_messages(request: web.Request) -> web.Response:
     address = request.query.get("address")
     if not address:
         raise web.HTTPBadRequest(text="address is required")
-    cases = request.app[SERVICES].cases
     after = _message_id(request, "after")
     if after is None:
-        page = await cases.thread(address, limit=PAGE, before=_message_id(request, "before"))
+        page = await _before(request, address)
     else:
-        page = ThreadPage(tuple(await cases.thread_after(address, after, limit=PAGE)), False)
-    return web.json_response({"html": _fragment(request, address, page)})
+        newer = await request.app[SERVICES].cases.thread_after(address, after, limit=PAGE)
+        page = ThreadPage(tuple(newer), older=False)
+    context = {"address": address, "page": page, "url": thread_url}
+    html = aiohttp_jinja2.render_string("sandbox/thread.html", request, context)
+    return web.json_response({"html": html})
 
 
 @routes.post("/sandbox/reply")
