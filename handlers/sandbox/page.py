@@ -1,5 +1,6 @@
 """`/sandbox`: the sandbox channel's conversations, one address at a time, and a form to
-answer as anyone. New messages are fetched as they come (`/sandbox/messages`)."""
+answer as anyone. The page's script fetches new messages and the address list as they change
+(`/sandbox/messages`, `/sandbox/addresses`) and posts replies without leaving the page."""
 
 from __future__ import annotations
 
@@ -73,6 +74,12 @@ async def sandbox(request: web.Request) -> web.Response:
     return await _page(request, request.query.get("address", ""))
 
 
+def _fragment(request: web.Request, template: str, context: dict) -> web.Response:
+    """A part of the page, for the page's script to put in place: HTML in JSON."""
+    html = aiohttp_jinja2.render_string(template, request, context)
+    return web.json_response({"html": html})
+
+
 @routes.get("/sandbox/messages")
 async def sandbox_messages(request: web.Request) -> web.Response:
     """One address's messages as an HTML fragment in JSON: those after the message `after`,
@@ -86,9 +93,21 @@ async def sandbox_messages(request: web.Request) -> web.Response:
     else:
         newer = await request.app[SERVICES].cases.thread_after(address, after, limit=PAGE)
         page = ThreadPage(tuple(newer), older=False)
-    context = {"address": address, "page": page, "url": thread_url}
-    html = aiohttp_jinja2.render_string("sandbox/thread.html", request, context)
-    return web.json_response({"html": html})
+    return _fragment(
+        request, "sandbox/thread.html", {"address": address, "page": page, "url": thread_url}
+    )
+
+
+@routes.get("/sandbox/addresses")
+async def sandbox_addresses(request: web.Request) -> web.Response:
+    """The address list, `address` marked as the one shown."""
+    correspondents = await request.app[SERVICES].cases.correspondents(ADDRESSES)
+    context = {
+        "address": request.query.get("address", ""),
+        "correspondents": correspondents,
+        "url": thread_url,
+    }
+    return _fragment(request, "sandbox/addresses.html", context)
 
 
 @routes.post("/sandbox/reply")

@@ -242,6 +242,25 @@ async def test_a_busy_hour_of_others_leaves_the_debtor_listed_and_named(
     assert "林某 (debtor)" in page.split("<header>")[1].split("</header>")[0]
 
 
+async def test_the_address_list_comes_as_json_with_the_shown_one_marked(
+    sandbox: TestClient, sandbox_runtime: Runtime, clock: FakeClock, sqlite_url: str
+) -> None:
+    await remind(sandbox_runtime, clock)
+    await add_messages(sqlite_url, "+8613700000000", ["<b>new</b>"], clock.now())
+    response = await sandbox.get("/sandbox/addresses", params={"address": DEBTOR})
+    assert response.status == 200 and response.content_type == "application/json"
+    html = (await response.json())["html"]
+    assert listed(f"<nav>{html}</nav>").split() == [
+        "unknown", "+8613700000000", "2026-11-26", "10:00:00",
+        "林某", "(debtor)", DEBTOR, "2026-11-26", "10:00:00",
+        "李法官", "(judge)", JUDGMENT["judge"]["phone"],
+        "杜某", "(creditor)", JUDGMENT["creditor"]["phone"],
+    ]  # fmt: skip
+    assert re.findall(r'<a class="on" aria-current="page" href="([^"]+)"', html) == [
+        f"/sandbox?address={quote(DEBTOR)}"
+    ]
+
+
 async def test_times_are_shown_in_the_courts_zone(
     sqlite_url: str, clock: FakeClock, aiohttp_client: AiohttpClient
 ) -> None:

@@ -101,6 +101,23 @@ async def test_a_message_arriving_while_one_reads_above_leaves_the_view_where_it
     assert await page.evaluate("window.loadedOnce") is True
 
 
+async def test_a_new_address_is_listed_in_place_and_the_list_keeps_its_scroll(
+    page: Page, site: str, sandbox_runtime: Runtime, clock: FakeClock, sqlite_url: str
+) -> None:
+    await remind(sandbox_runtime, clock)
+    for n in range(20):  # enough to scroll the list
+        await add_messages(sqlite_url, f"+86137{n:08d}", ["busy"], clock.now())
+    await open_debtor(page, site)
+    nav = page.locator("nav")
+    await nav.evaluate("n => { n.scrollTop = 150; }")
+    await add_messages(sqlite_url, "+8613600000000", ["a new one"], clock.now())
+
+    await expect(nav).to_contain_text("+8613600000000")
+    assert await nav.evaluate("n => n.scrollTop") == 150
+    await expect(nav.locator("a.on")).to_contain_text("林某 (debtor)")
+    assert await page.evaluate("window.loadedOnce") is True
+
+
 async def test_shift_enter_breaks_the_line_and_enter_then_sends_both_lines(
     page: Page, site: str, sandbox_runtime: Runtime, clock: FakeClock
 ) -> None:
