@@ -21,7 +21,7 @@ from bot.domain.records import (
     StaffMember,
 )
 from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
-from bot.domain.views import CaseLine, CaseView, MessageRow, UserRow
+from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, UserRow
 
 
 class Clock(Protocol):
@@ -238,7 +238,10 @@ class ViewQueries(Protocol):
     async def case_lines(
         self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
     ) -> list[CaseLine]: ...
-    async def recent_messages(self, limit: int = 1000) -> list[MessageRow]: ...
+    async def thread(
+        self, address: str, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[ThreadMessage]: ...
+    async def addresses(self, limit: int) -> list[AddressRow]: ...
 
 
 class UnitOfWork(Protocol):

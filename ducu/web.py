@@ -10,9 +10,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.app import Services
 from handlers.api.auth import require_token
 from handlers.api.routes import routes as api_routes
+from handlers.home import routes as home_routes
 from handlers.keys import SERVICES
 from handlers.sandbox.page import routes as sandbox_routes
 from handlers.sms.webhook import routes as sms_routes
+from handlers.templating import setup_templates
 
 if TYPE_CHECKING:
     from handlers.telegram.channel import TelegramChannel
@@ -37,7 +39,9 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     (`--demo` or DUCU_SANDBOX), Telegram's webhook when a bot token is set."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[require_token])
     app[SERVICES] = services
+    setup_templates(app, services.settings.zone)
     app.add_routes(routes)
+    app.add_routes(home_routes)
     app.add_routes(api_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)

@@ -3,7 +3,7 @@ of a staff member's lists, the latest messages."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
@@ -152,25 +152,63 @@ class ViewQueries(Repo):
             for case, obligor in (await self.session.execute(query)).all()
         ]
 
-    async def recent_messages(self, limit: int = 1000) -> list[views.MessageRow]:
-        """The newest messages, oldest first, with the obligor's name where known."""
-        rows = (
-            await self.session.execute(
-                select(t.Message, t.Obligor.name)
-                .outerjoin(t.Obligor, t.Obligor.id == t.Message.obligor_id)
-                .order_by(t.Message.id.desc())
-                .limit(limit)
+    async def thread(
+        self, address: str, *, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[views.ThreadMessage]:
+        """Messages to and from one address, oldest first: the first `limit` after `after`,
+        else the newest `limit` (before `before`)."""
+        query = select(t.Message).where(t.Message.address == address)
+        if after is not None:
+            query = query.where(t.Message.id > min(after, MAX_ID)).order_by(t.Message.id)
+        else:
+            if before is not None:
+                query = query.where(t.Message.id < min(before, MAX_ID))
+            query = query.order_by(t.Message.id.desc())
+        rows = list(await self.session.scalars(query.limit(limit)))
+        if after is None:
+            rows.reverse()
+        return [views.ThreadMessage.model_validate(m) for m in rows]
+
+    async def addresses(self, limit: int) -> list[views.AddressRow]:
+        """The `limit` addresses with the latest messages, newest first, then the staff phones
+        that have none; each named where we know it (a debtor by contact, staff by phone)."""
+        latest = (
+            select(t.Message.address, func.max(t.Message.id).label("last_id"))
+            .group_by(t.Message.address)
+            .order_by(func.max(t.Message.id).desc())
+            .limit(limit)
+            .subquery()
+        )
+        last_at = dict(
+            (
+                await self.session.execute(
+                    select(latest.c.address, t.Message.at)
+                    .join(t.Message, t.Message.id == latest.c.last_id)
+                    .order_by(latest.c.last_id.desc())
+                )
+            ).all()
+        )
+        known = {
+            address: (name, "debtor")
+            for address, name in await self.session.execute(
+                select(t.Contact.address, t.Obligor.name)
+                .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
+                .where(t.Contact.address.in_(list(last_at)))
             )
-        ).all()
+        }
+        staff = await self.session.execute(
+            select(t.User.phone, t.User.name, t.User.role)
+            .where(t.User.phone.is_not(None))
+            .order_by(t.User.id.desc())  # a phone with several roles: the first one's
+        )
+        known |= {phone: (name, role) for phone, name, role in staff}
+        addresses = list(last_at) + sorted(known.keys() - last_at.keys())
         return [
-            views.MessageRow(
-                channel=m.channel,
-                address=m.address,
-                direction=m.direction,
-                text=m.text,
-                status=m.status,
-                at=m.at,
-                name=name,
+            views.AddressRow(
+                address=address,
+                last_at=last_at.get(address),
+                name=known.get(address, (None, None))[0],
+                role=known.get(address, (None, None))[1],
             )
-            for m, name in reversed(rows)
+            for address in addresses
         ]

@@ -155,5 +155,12 @@ async def runtime(settings: Settings, clock: FakeClock) -> AsyncIterator[Runtime
 
 
 @pytest.fixture
+async def sandbox_runtime(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
+    runtime = await build(make_settings(sqlite_url, None), clock=clock)
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
 async def client(runtime: Runtime, aiohttp_client):
     return await aiohttp_client(runtime.web_app())

@@ -1,4 +1,5 @@
-"""Small builders the tests share: a judgment payload, a signed Twilio webhook."""
+"""Small builders the tests share: a judgment payload, a signed Twilio webhook, messages
+written straight into the store."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from zoneinfo import ZoneInfo
 
 from twilio.request_validator import RequestValidator
 
+from ducu.bootstrap import Runtime
+from storage import tables as t
+from storage.db import make_engine, make_sessionmaker
+from storage.uow import SqlUnitOfWork
 from tests.conftest import API_TOKEN, PUBLIC_URL
+from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -95,3 +101,30 @@ async def register(runtime, body: dict[str, Any]) -> int:
     """Registers a judgment through the service the API calls (set-up for bulk tests)."""
     result = await runtime.services.judgments.register(runtime.services.judgments.parse(body))
     return result.case_id
+
+
+async def remind(runtime: Runtime, clock: FakeClock) -> None:
+    """The example judgment arrives (effective now) and its day-0 reminder goes out."""
+    await register(runtime, judgment(clock.now()))
+    assert await runtime.services.dispatcher.run_once() == 1
+
+
+async def add_messages(url: str, address: str, texts: list[str], at: datetime) -> None:
+    """Writes messages straight into the store (a busy history), outbound, one second apart."""
+    engine = make_engine(url)
+    try:
+        async with SqlUnitOfWork(make_sessionmaker(engine)) as uow:
+            uow.session.add_all(
+                t.Message(
+                    direction="out",
+                    channel="sms",
+                    address=address,
+                    text=text,
+                    status="delivered",
+                    at=at + timedelta(seconds=i),
+                )
+                for i, text in enumerate(texts)
+            )
+            await uow.commit()
+    finally:
+        await engine.dispose()

@@ -120,16 +120,31 @@ class CaseLine(_View):
     area_code: str
 
 
-class MessageRow(_View):
-    """A message as the sandbox lists it, with the obligor's name where known."""
+class ThreadMessage(_View):
+    """One message to or from an address, as a conversation shows it."""
 
-    channel: str
-    address: str
+    id: int
     direction: Direction
     text: str
     status: str | None
     at: datetime
-    name: str | None
+
+
+class ThreadPage(_View):
+    """A run of one address's messages, oldest first; `older`: earlier ones exist."""
+
+    messages: tuple[ThreadMessage, ...]
+    older: bool
+
+
+class AddressRow(_View):
+    """An address we wrote to or heard from (or a staff member's phone), with who it is where
+    we know: `role` is a staff role or `debtor`."""
+
+    address: str
+    last_at: datetime | None
+    name: str | None = None
+    role: str | None = None
 
 
 class UserRow(_View):

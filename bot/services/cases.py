@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.access import case_scope
 from bot.domain.case_number import normalize_case_number
 from bot.domain.records import StaffMember
-from bot.domain.views import CaseLine, CaseView, MessageRow, UserRow
+from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, ThreadPage
 from bot.ports import UnitOfWorkFactory
 
 
@@ -37,11 +37,18 @@ class CaseQueries:
         async with self._uow() as uow:
             return await uow.reminders.count_by_status()
 
-    async def recent_messages(self, limit: int = 1000) -> list[MessageRow]:
+    async def thread(self, address: str, *, limit: int, before: int | None = None) -> ThreadPage:
+        """The newest `limit` messages of an address (before the message `before`)."""
         async with self._uow() as uow:
-            return await uow.views.recent_messages(limit)
+            messages = await uow.views.thread(address, limit=limit + 1, before=before)
+        return ThreadPage(messages=tuple(messages[-limit:]), older=len(messages) > limit)
 
-    async def people(self) -> list[UserRow]:
-        """The staff directory (the sandbox lists them so one can reply as a judge or official)."""
+    async def thread_after(self, address: str, after: int, *, limit: int) -> list[ThreadMessage]:
+        """An address's messages that came after the message `after`, the first `limit`."""
         async with self._uow() as uow:
-            return await uow.users.list()
+            return await uow.views.thread(address, limit=limit, after=after)
+
+    async def addresses(self, limit: int) -> list[AddressRow]:
+        """The addresses with the latest messages, and the staff phones (the sandbox's list)."""
+        async with self._uow() as uow:
+            return await uow.views.addresses(limit)

@@ -1,86 +1,133 @@
-"""`/sandbox`: every conversation of the sandbox channel, and a form to answer as anyone."""
+"""`/sandbox`: the sandbox channel's conversations, one address at a time, and a form to
+answer as anyone. The page's script fetches new messages and the address list as they change
+(`/sandbox/messages`, `/sandbox/addresses`) and posts replies without leaving the page."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from html import escape
-from itertools import groupby
-from urllib.parse import quote
+from urllib.parse import urlencode
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from bot.conversation.types import InboundMessage
 from bot.domain.phones import PhoneError, normalize_phone
 from bot.domain.status import Channel
+from bot.domain.views import ThreadPage
 from handlers.keys import SERVICES
+from handlers.origin import require_same_origin
 
 routes = web.RouteTableDef()
 
-_STYLE = """
-body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;display:flex;height:100vh}
-nav{width:18rem;border-right:1px solid #ddd;overflow:auto;background:#fafafa}
-nav a{display:block;padding:.6rem 1rem;color:#222;text-decoration:none;border-bottom:1px solid #eee}
-nav a.on{background:#e6f0ff}main{flex:1;display:flex;flex-direction:column}
-#log{flex:1;overflow:auto;padding:1rem}.m{max-width:36rem;margin:.4rem 0;padding:.5rem .8rem;
-border-radius:.6rem;white-space:pre-wrap}.out{background:#f1f1f1}.in{background:#d9f7d9;
-margin-left:auto}.t{font-size:.75rem;color:#777}form{display:flex;gap:.5rem;padding:1rem;
-border-top:1px solid #ddd}textarea{flex:1;height:3rem}h1{font-size:1rem;padding:0 1rem}
-"""
+PAGE = 50  # messages a thread shows at first, and per "older messages"
+ADDRESSES = 300  # addresses listed, latest first
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def thread_url(address: str, **query: int) -> str:
+    return "/sandbox?" + urlencode({"address": address, **query})
+
+
+def _message_id(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
+    if not _ID.fullmatch(value):
+        raise web.HTTPBadRequest(text=f"{name} must be a message id")
+    return int(value)
+
+
+async def _before(request: web.Request, address: str) -> ThreadPage:
+    """The page of messages before the message `before` (the latest page, without it)."""
+    before = _message_id(request, "before")
+    return await request.app[SERVICES].cases.thread(address, limit=PAGE, before=before)
+
+
+async def _page(
+    request: web.Request,
+    address: str,
+    *,
+    sender: str | None = None,
+    text: str = "",
+    error: str = "",
+    status: int = 200,
+) -> web.Response:
+    """The page of one address's thread (the latest one's when none is given)."""
+    addresses = await request.app[SERVICES].cases.addresses(ADDRESSES)
+    address = address or (addresses[0].address if addresses else "")
+    context = {
+        "address": address,
+        "who": next((c for c in addresses if c.address == address), None),
+        "addresses": addresses,
+        "page": await _before(request, address),
+        "sender": address if sender is None else sender,
+        "text": text,
+        "error": error,
+        "url": thread_url,
+    }
+    return aiohttp_jinja2.render_template("sandbox/page.html", request, context, status=status)
 
 
 @routes.get("/sandbox")
 async def sandbox(request: web.Request) -> web.Response:
-    services = request.app[SERVICES]
-    messages = await services.cases.recent_messages()
-    threads = {
-        addr: list(msgs)
-        for addr, msgs in groupby(
-            sorted(messages, key=lambda m: m.address), key=lambda m: m.address
-        )
+    return await _page(request, request.query.get("address", ""))
+
+
+def _fragment(request: web.Request, template: str, context: dict) -> web.Response:
+    """A part of the page, for the page's script to put in place: HTML in JSON."""
+    html = aiohttp_jinja2.render_string(template, request, context)
+    return web.json_response({"html": html})
+
+
+@routes.get("/sandbox/messages")
+async def sandbox_messages(request: web.Request) -> web.Response:
+    """One address's messages as an HTML fragment in JSON: those after the message `after`,
+    or the page before `before`, or the latest page."""
+    address = request.query.get("address")
+    if not address:
+        raise web.HTTPBadRequest(text="address is required")
+    after = _message_id(request, "after")
+    if after is None:
+        page = await _before(request, address)
+    else:
+        newer = await request.app[SERVICES].cases.thread_after(address, after, limit=PAGE)
+        page = ThreadPage(messages=tuple(newer), older=False)
+    return _fragment(
+        request, "sandbox/thread.html", {"address": address, "page": page, "url": thread_url}
+    )
+
+
+@routes.get("/sandbox/addresses")
+async def sandbox_addresses(request: web.Request) -> web.Response:
+    """The address list, `address` marked as the one shown."""
+    addresses = await request.app[SERVICES].cases.addresses(ADDRESSES)
+    context = {
+        "address": request.query.get("address", ""),
+        "addresses": addresses,
+        "url": thread_url,
     }
-    names = {m.address: m.name for m in messages if m.name}
-    for person in await services.cases.people():
-        if person.phone:
-            threads.setdefault(person.phone, [])
-            names.setdefault(person.phone, f"{person.name} ({person.role})")
-    current = request.query.get("address") or next(iter(threads), "")
-    nav = "".join(
-        f'<a class="{"on" if a == current else ""}" href="/sandbox?address={quote(a)}">'
-        f"{escape(names.get(a) or '')}<br><small>{escape(a)} · {len(msgs)}</small></a>"
-        for a, msgs in threads.items()
-    )
-    log = (
-        "".join(
-            f'<div class="m {m.direction}">{escape(m.text)}'
-            f'<div class="t">{m.at:%Y-%m-%d %H:%M:%S} UTC · '
-            f"{escape(m.status or '')}</div></div>"
-            for m in threads.get(current, [])
-        )
-        or "<p>No messages yet. Reminders appear here as they are sent.</p>"
-    )
-    page = f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8">
-<title>ducu sandbox</title><style>{_STYLE}</style>
-<nav><h1>ducu sandbox</h1>{nav}</nav>
-<main><div id="log">{log}</div>
-<form method="post" action="/sandbox/reply">
-<input name="address" value="{escape(current)}" size="16" aria-label="from">
-<textarea name="text" placeholder="回复 / reply as this number, e.g. 0 or 帮助" required></textarea>
-<button>send</button></form></main>
-<script>const l=document.getElementById('log');l.scrollTop=l.scrollHeight;
-setInterval(()=>{{if(!document.querySelector('textarea').value)location.reload()}},3000)</script>
-</html>"""
-    return web.Response(text=page, content_type="text/html")
+    return _fragment(request, "sandbox/addresses.html", context)
 
 
 @routes.post("/sandbox/reply")
 async def sandbox_reply(request: web.Request) -> web.Response:
+    """Takes the text as an SMS from the number given. The page's script asks for JSON; a
+    plain form post is answered with the thread (303) or the page with the error (400)."""
+    require_same_origin(request)
     form = await request.post()
-    text = str(form.get("text", ""))[:1600]
+    sender, text = str(form.get("address", "")), str(form.get("text", ""))
+    wants_json = request.headers.get("Accept") == "application/json"
     try:
-        address = normalize_phone(str(form.get("address", "")))
+        address = normalize_phone(sender)
     except PhoneError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
+        if wants_json:
+            return web.json_response({"error": str(exc)}, status=400)
+        return await _page(request, "", sender=sender, text=text, error=str(exc), status=400)
     await request.app[SERVICES].engine.handle(
         InboundMessage(Channel.SMS, address, text, provider_id=f"SBIN{uuid.uuid4().hex}")
     )
-    raise web.HTTPSeeOther(f"/sandbox?address={quote(address)}")
+    url = thread_url(address)
+    if wants_json:
+        return web.json_response({"address": address, "url": url})
+    raise web.HTTPSeeOther(url)

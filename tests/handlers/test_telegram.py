@@ -294,8 +294,7 @@ async def test_a_judge_who_blocked_the_bot_gets_the_notice_by_sms(
         await runtime.services.dispatcher.run_once()
     [notice] = [m["Body"] for m in fake_twilio.to(JUDGMENT["judge"]["phone"])]
     assert notice.startswith("【督促】") and CASE_NUMBER in notice
-    judges = await runtime.services.cases.people()
-    [judge] = [p for p in judges if p.role == "judge"]
+    [judge] = await runtime.services.staff.users("judge")
     assert judge.phone == JUDGMENT["judge"]["phone"]
 
 
