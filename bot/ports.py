@@ -8,16 +8,16 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
-from bot.conversation.types import Choice
 from bot.domain.access import CaseScope
+from bot.domain.messages import Choice
 from bot.domain.records import (
     Contact,
     ConversationState,
+    Correspondent,
     NewMessage,
     NewReminder,
     Obligor,
     ReminderJob,
-    Sender,
     StaffMember,
 )
 from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
@@ -150,7 +150,7 @@ class ObligorRepository(Protocol):
     ) -> int: ...
     async def by_id_number_hash(self, id_number_hash: str) -> Obligor | None: ...
     async def id_number_encrypted(self, obligor_id: int) -> str | None: ...
-    async def sender(self, channel: str, address: str) -> Sender: ...
+    async def correspondent(self, channel: str, address: str) -> Correspondent: ...
     async def at_address(self, channel: str, address: str) -> tuple[Obligor, Contact] | None: ...
     async def set_contact_status(self, contact_id: int, status: ContactStatus) -> None: ...
     async def by_phone(self, phone: str) -> int | None: ...

@@ -15,13 +15,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.conversation import keywords
 from bot.conversation.flow import READBACK, Flow, Invalid, Turn
 from bot.conversation.flows import FLOWS
-from bot.conversation.types import Choice, InboundMessage, Reply
+from bot.domain import keywords
 from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
-from bot.domain.records import CaseSummary, ConversationState, NewMessage, Sender
+from bot.domain.menu import main_menu
+from bot.domain.messages import Choice, InboundMessage, Reply
+from bot.domain.records import CaseSummary, ConversationState, Correspondent, NewMessage
 from bot.domain.sms import pages
 from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
 from bot.domain.texts import render
@@ -71,9 +72,11 @@ class ConversationEngine:
                     self._metrics.inbound.labels(message.channel, "yes").inc()
                     return [Reply(text) for text in earlier]
             self._metrics.inbound.labels(message.channel, "no").inc()
-            sender = await uow.obligors.sender(message.channel, message.address)
-            only_case = sender.open_cases[0].id if len(sender.open_cases) == 1 else None
-            obligor_id = sender.obligor.id if sender.obligor else None
+            correspondent = await uow.obligors.correspondent(message.channel, message.address)
+            only_case = (
+                correspondent.open_cases[0].id if len(correspondent.open_cases) == 1 else None
+            )
+            obligor_id = correspondent.obligor.id if correspondent.obligor else None
             flooding = await self._flooding(uow, message, now)
             inbound_id = await uow.messages.add(
                 NewMessage(
@@ -95,10 +98,12 @@ class ConversationEngine:
                 await uow.commit()
                 return []
             state = await uow.conversations.load(message.channel, message.address)
-            if sender.obligor is None or sender.contact is None:
+            if correspondent.obligor is None or correspondent.contact is None:
                 replies = [Reply(render("unknown_sender"))]
             else:
-                replies = await Conversation(uow, sender, state, message, self._clock).respond()
+                replies = await Conversation(
+                    uow, correspondent, state, message, self._clock
+                ).respond()
             replies = [part for reply in replies for part in fit(reply)]
             await uow.conversations.save(state, now)
             for reply in replies:
@@ -124,15 +129,6 @@ def storable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:MAX_INBOUND]
 
 
-def main_menu(key: str, locale: str) -> Reply:
-    """The main menu's text (`help` or `menu`), with its items as buttons for chat."""
-    items = tuple(
-        Choice(str(number), render(f"flow.{intent}", locale))
-        for number, intent in enumerate(keywords.MENU, 1)
-    )
-    return Reply(render(key, locale), shortcuts=items)
-
-
 def fit(reply: Reply) -> list[Reply]:
     """The reply, or, when its SMS form is longer than two segments, its text in numbered
     parts that each fit (a read-back repeats the debtor's own words and figures, which may be
@@ -148,14 +144,14 @@ class Conversation:
     def __init__(
         self,
         uow: UnitOfWork,
-        sender: Sender,
+        correspondent: Correspondent,
         state: ConversationState,
         message: InboundMessage,
         clock: Clock,
     ) -> None:
-        assert sender.obligor is not None and sender.contact is not None
-        self.uow, self.sender, self.state, self.clock = uow, sender, state, clock
-        self.obligor, self.contact = sender.obligor, sender.contact
+        assert correspondent.obligor is not None and correspondent.contact is not None
+        self.uow, self.correspondent, self.state, self.clock = uow, correspondent, state, clock
+        self.obligor, self.contact = correspondent.obligor, correspondent.contact
         self.text = message.choice or message.text or ""
         self.channel = message.channel
         self.intent = keywords.intent_of(self.text)
@@ -176,7 +172,7 @@ class Conversation:
             state.clear()
         opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
         if opting or not state.flow:  # answers inside a flow are not fresh replies
-            for case in self.sender.open_cases:
+            for case in self.correspondent.open_cases:
                 await self.uow.events.add(
                     case.id,
                     EventKind.DEBTOR_REPLIED,
@@ -204,7 +200,7 @@ class Conversation:
         if self.intent == keywords.HELP:
             return self.menu("help")
         if self.intent == "agent":
-            cases = list(self.sender.open_cases)
+            cases = list(self.correspondent.open_cases)
             if not cases:
                 return Reply(self.t("no_open_case"))
             await self._file("agent", {}, cases, self.t("agent.summary"))
@@ -214,7 +210,7 @@ class Conversation:
         return self.menu("menu")
 
     async def _start(self, flow: Flow) -> Reply:
-        cases = self.sender.open_cases
+        cases = self.correspondent.open_cases
         if not cases:
             return Reply(self.t("no_open_case"))
         self.state.clear()
@@ -310,19 +306,19 @@ class Conversation:
         chosen = self.state.data.get("_cases") or []
         if len(chosen) != 1:
             return None
-        return next((c for c in self.sender.open_cases if c.id == chosen[0]), None)
+        return next((c for c in self.correspondent.open_cases if c.id == chosen[0]), None)
 
     # --- which case -------------------------------------------------------------------------
 
     def _case_prompt(self, flow: Flow) -> Reply:
-        cases = self.sender.open_cases
+        cases = self.correspondent.open_cases
         choices = [Choice(str(n), short_case_number(c.case_number)) for n, c in enumerate(cases, 1)]
         if flow.all_cases:
             choices.append(Choice(str(len(cases) + 1), self.t("case.all")))
         return Reply(self.t("case.which", count=len(cases)), tuple(choices))
 
     def _choose_case(self, flow: Flow) -> Reply:
-        cases = self.sender.open_cases
+        cases = self.correspondent.open_cases
         answer = keywords.normalize(self.text)
         everything = self.command == keywords.ALL or answer == str(len(cases) + 1)
         if everything and flow.all_cases:
@@ -347,7 +343,7 @@ class Conversation:
     async def _confirm(self, flow: Flow) -> Reply:
         answer = keywords.normalize(self.text)
         if self.command == keywords.YES or answer == "1":
-            cases = [c for c in self.sender.open_cases if c.id in self.state.data["_cases"]]
+            cases = [c for c in self.correspondent.open_cases if c.id in self.state.data["_cases"]]
             if not cases:  # closed meanwhile
                 self.state.clear()
                 return Reply(self.t("no_open_case"))
@@ -369,7 +365,7 @@ class Conversation:
             payload=payload,
             cases=cases,
             obligor=self.obligor,
-            phone=self.sender.phone,
+            phone=self.correspondent.phone,
             summary=summary,
             now=self.now,
         )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.conversation.types import Choice, Reply
+from bot.domain.messages import Choice, Reply
 from bot.domain.records import CaseSummary
 from bot.domain.texts import render
 

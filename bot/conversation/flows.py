@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.conversation import keywords
 from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick
-from bot.conversation.types import Reply
+from bot.domain import keywords
 from bot.domain.dates import AmbiguousDate, DateError, Side, parse_date, parse_day_of_month
 from bot.domain.filings import (
     ASSET_CATEGORIES,
@@ -23,6 +22,7 @@ from bot.domain.filings import (
     is_reduction,
     parse_count,
 )
+from bot.domain.messages import Reply
 from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.sms import is_gsm
 from bot.domain.texts import format_date

@@ -95,7 +95,7 @@ class NewMessage:
 
 
 @dataclass(frozen=True)
-class Sender:
+class Correspondent:
     """Who wrote to us: an obligor's contact, or nobody we know."""
 
     obligor: Obligor | None

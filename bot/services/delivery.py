@@ -27,9 +27,9 @@ class DeliveryService:
             if case_id is None and channel is None:
                 return False
             if contact_status and channel and address:
-                sender = await uow.obligors.sender(channel, address)
-                if sender.contact is not None:
-                    await uow.obligors.set_contact_status(sender.contact.id, contact_status)
+                found = await uow.obligors.at_address(channel, address)
+                if found is not None:
+                    await uow.obligors.set_contact_status(found[1].id, contact_status)
                 if case_id is not None:
                     await uow.events.add(
                         case_id,

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.conversation.engine import main_menu
-from bot.conversation.types import Choice
 from bot.domain.channels import pick_contact, staff_address
+from bot.domain.menu import main_menu
+from bot.domain.messages import Choice
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap

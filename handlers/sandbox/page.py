@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.conversation.types import InboundMessage
+from bot.domain.messages import InboundMessage
 from bot.domain.phones import PhoneError, normalize_phone
 from bot.domain.status import Channel
 from bot.domain.views import ThreadPage

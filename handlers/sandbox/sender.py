@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from bot.conversation.types import Choice
+from bot.domain.messages import Choice
 from bot.domain.status import Channel, MessageStatus
 from bot.ports import SendResult
 

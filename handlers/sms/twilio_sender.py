@@ -11,7 +11,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from bot.conversation.types import Choice
+from bot.domain.messages import Choice
 from bot.domain.status import Channel, MessageStatus
 from bot.ports import SendError, SendResult
 from handlers.sms.errors import contact_status_for

@@ -9,7 +9,7 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.conversation.types import InboundMessage
+from bot.domain.messages import InboundMessage
 from bot.domain.phones import PhoneError, normalize_phone
 from bot.domain.status import Channel
 from handlers.keys import SERVICES

@@ -10,9 +10,9 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, Update
 
 from bot.app import Services
-from bot.conversation.engine import main_menu
-from bot.conversation.types import InboundMessage
 from bot.domain.locales import resolve
+from bot.domain.menu import main_menu
+from bot.domain.messages import InboundMessage
 from bot.domain.status import Channel
 from bot.domain.texts import render
 from bot.services.linking import Linked

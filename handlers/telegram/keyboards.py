@@ -19,7 +19,7 @@ from aiogram.types import (
 )
 from pydantic import SecretStr
 
-from bot.conversation.types import Reply
+from bot.domain.messages import Reply
 from bot.domain.texts import render
 
 PER_ROW = 2

@@ -14,7 +14,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.conversation.types import Choice, Reply
+from bot.domain.messages import Choice, Reply
 from bot.domain.status import Channel, ContactStatus, MessageStatus
 from bot.ports import SendError, SendResult
 from handlers.telegram.keyboards import CallbackSigner

@@ -86,10 +86,10 @@ class ObligorRepository(Repo):
         row = await self._contact_row(channel, address)
         return (obligor_record(row[1]), contact_record(row[0])) if row else None
 
-    async def sender(self, channel: str, address: str) -> records.Sender:
+    async def correspondent(self, channel: str, address: str) -> records.Correspondent:
         row = await self._contact_row(channel, address)
         if row is None:
-            return records.Sender(None, None)
+            return records.Correspondent(None, None)
         contact, obligor = row
         cases = (
             await self.session.scalars(
@@ -111,7 +111,7 @@ class ObligorRepository(Repo):
                 )
             )
         )
-        return records.Sender(
+        return records.Correspondent(
             obligor_record(obligor),
             contact_record(contact),
             tuple(map(case_record, cases)),

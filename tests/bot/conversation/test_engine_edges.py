@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation.engine import MAX_INBOUND, fit, storable
-from bot.conversation.types import Choice, InboundMessage, Reply
+from bot.domain.messages import Choice, InboundMessage, Reply
 from bot.domain.sms import fits, is_gsm
 from bot.domain.texts import render
 from ducu.bootstrap import Runtime

@@ -14,8 +14,8 @@ from typing import Any, Self
 
 import pytest
 
-from bot.conversation.types import InboundMessage
 from bot.domain.locales import STAFF_LOCALE
+from bot.domain.messages import InboundMessage
 from bot.domain.sms import fits
 from bot.domain.texts import format_date, render, resolve, translations
 from bot.services.dispatch import PAUSE_RECHECK

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.conversation.types import InboundMessage
 from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
+from bot.domain.messages import InboundMessage
 from bot.domain.money import AmountError, parse_amount
 from bot.domain.sms import fits, segments
 from bot.domain.texts import render

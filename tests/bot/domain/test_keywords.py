@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from bot.conversation.keywords import (
+from bot.domain.keywords import (
     COMMANDS,
     HELP,
     MENU,

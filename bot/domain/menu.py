@@ -1,0 +1,17 @@
+"""The main menu a debtor is offered: its text, and its items as buttons where a channel has
+them (the reminders carry it too)."""
+
+from __future__ import annotations
+
+from bot.domain import keywords
+from bot.domain.messages import Choice, Reply
+from bot.domain.texts import render
+
+
+def main_menu(key: str, locale: str) -> Reply:
+    """The main menu's text (`help` or `menu`), with its items as buttons for chat."""
+    items = tuple(
+        Choice(str(number), render(f"flow.{intent}", locale))
+        for number, intent in enumerate(keywords.MENU, 1)
+    )
+    return Reply(render(key, locale), shortcuts=items)
