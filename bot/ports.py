@@ -20,7 +20,14 @@ from bot.domain.records import (
     ReminderJob,
     StaffMember,
 )
-from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
+from bot.domain.status import (
+    CaseStatus,
+    ContactStatus,
+    EventKind,
+    InboxClaim,
+    MessageStatus,
+    ReminderStatus,
+)
 from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, UserRow
 
 
@@ -226,7 +233,8 @@ class LinkRepository(Protocol):
 
 
 class TelegramInboxRepository(Protocol):
-    async def claim(self, update_id: int, *, now: datetime, until: datetime) -> bool: ...
+    async def claim(self, update_id: int, *, now: datetime, until: datetime) -> InboxClaim: ...
+    async def release(self, update_id: int) -> None: ...
     async def handled(self, update_id: int, at: datetime) -> None: ...
     async def forget_before(self, before: datetime) -> int: ...
 

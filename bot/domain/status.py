@@ -32,6 +32,14 @@ class ReminderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class InboxClaim(StrEnum):
+    """What claiming a provider's update found."""
+
+    MINE = "mine"  # new, or an earlier claim ran out unhandled: handle it now
+    DONE = "done"  # handled already: acknowledge, do nothing
+    BUSY = "busy"  # being handled elsewhere now: ask the provider to send it again later
+
+
 class ContactStatus(StrEnum):
     ACTIVE = "active"
     OPTED_OUT = "opted_out"

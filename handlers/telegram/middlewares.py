@@ -10,21 +10,35 @@ from aiogram.filters import Filter
 from aiogram.types import TelegramObject, Update
 
 from bot.app import Services
+from bot.domain.status import InboxClaim
 from bot.services.linking import Linked
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+class UpdateInProgress(Exception):
+    """This update is being handled by another delivery right now: Telegram should send it
+    again later (the webhook answers 503)."""
+
+
 class HandleOnce(BaseMiddleware):
-    """Claims the update in the inbox before any handler runs and marks it handled after; an
-    update already claimed or handled is acknowledged and dropped."""
+    """Claims the update in the inbox before any handler runs and marks it handled after. An
+    update handled already is acknowledged and dropped; one being handled now raises
+    `UpdateInProgress`; a handler that fails gives the claim back before the error goes on."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         services: Services = data["services"]
-        if not await services.inbox.claim(event.update_id):
+        claim = await services.inbox.claim(event.update_id)
+        if claim is InboxClaim.DONE:
             return None
-        result = await handler(event, data)
+        if claim is InboxClaim.BUSY:
+            raise UpdateInProgress(event.update_id)
+        try:
+            result = await handler(event, data)
+        except Exception:
+            await services.inbox.release(event.update_id)
+            raise
         await services.inbox.handled(event.update_id)
         return result
 

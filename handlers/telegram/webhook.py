@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from handlers.telegram.channel import WEBHOOK_PATH, TelegramChannel
+from handlers.telegram.middlewares import UpdateInProgress
 
 log = logging.getLogger(__name__)
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
@@ -32,5 +33,8 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         update = Update.model_validate(await request.json(), context={"bot": channel.bot})
     except (ValueError, ValidationError):
         return web.json_response({"error": "not a Telegram update"}, status=400)
-    await channel.dispatcher.feed_update(channel.bot, update)
+    try:
+        await channel.dispatcher.feed_update(channel.bot, update)
+    except UpdateInProgress:  # Telegram retries a delivery that did not get a 2xx
+        return web.json_response({"error": "being handled; send it again"}, status=503)
     return web.json_response({})

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, select, update
 
+from bot.domain.status import InboxClaim
 from storage import tables as t
 from storage.repositories._base import Repo, insert_ignoring_duplicates
 
 
 class TelegramInboxRepository(Repo):
-    async def claim(self, update_id: int, *, now: datetime, until: datetime) -> bool:
-        """True if this update is ours to handle: new, or an earlier claim on it ran out
-        without being handled (that handler crashed)."""
+    async def claim(self, update_id: int, *, now: datetime, until: datetime) -> InboxClaim:
+        """MINE if this update is ours to handle: new, or an earlier claim on it ran out
+        without being handled (that handler crashed); else DONE or BUSY."""
         inserted = await self.session.scalar(
             insert_ignoring_duplicates(self.session, t.TelegramUpdate)
             .values(update_id=update_id, claimed_until=until)
             .returning(t.TelegramUpdate.update_id)
         )
         if inserted is not None:
-            return True
+            return InboxClaim.MINE
         retaken = await self.session.scalar(
             update(t.TelegramUpdate)
             .where(
@@ -31,7 +32,20 @@ class TelegramInboxRepository(Repo):
             .values(claimed_until=until)
             .returning(t.TelegramUpdate.update_id)
         )
-        return retaken is not None
+        if retaken is not None:
+            return InboxClaim.MINE
+        handled = await self.session.scalar(
+            select(t.TelegramUpdate.handled_at).where(t.TelegramUpdate.update_id == update_id)
+        )
+        return InboxClaim.DONE if handled is not None else InboxClaim.BUSY
+
+    async def release(self, update_id: int) -> None:
+        """Gives up an unhandled claim, so that the provider's next delivery is handled."""
+        await self.session.execute(
+            delete(t.TelegramUpdate).where(
+                t.TelegramUpdate.update_id == update_id, t.TelegramUpdate.handled_at.is_(None)
+            )
+        )
 
     async def handled(self, update_id: int, at: datetime) -> None:
         await self.session.execute(

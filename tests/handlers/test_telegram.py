@@ -13,6 +13,7 @@ from tests.conftest import TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.telegram import FakeTelegram
 from tests.handlers.telegram_chat import (
     LINK,
+    SECRET_HEADER,
     WEBHOOK,
     Chat,
     keyboard,
@@ -215,7 +216,13 @@ async def test_a_redelivered_update_has_one_effect(client, clock, chat, fake_tel
     assert len(await chat.send(first)) == 1
     assert await chat.send(first) == []  # Telegram resent it: acknowledged, nothing done
     second = fake_telegram.text_update(DEBTOR_CHAT, "2")
-    await asyncio.gather(*(post_update(client, second) for _ in range(3)))
+    # Three deliveries at once: one is handled; one that finds it in progress is told to come
+    # again (503) and, sent again after, is acknowledged with no effect.
+    statuses = await asyncio.gather(
+        *(client.post(WEBHOOK, json=second, headers=SECRET_HEADER) for _ in range(3))
+    )
+    assert sorted(r.status for r in statuses) in ([200, 200, 200], [200, 200, 503], [200, 503, 503])
+    await post_update(client, second)
     assert texts(chat.news()) == [render("settle.lump_amount")]
     case = await get_case(client, case_id)
     inbound = [
@@ -224,6 +231,27 @@ async def test_a_redelivered_update_has_one_effect(client, clock, chat, fake_tel
         if m["type"] == "message" and m["direction"] == "in" and m["channel"] == "telegram"
     ]
     assert inbound == ["3", "2"]
+
+
+async def test_an_update_whose_handling_failed_is_handled_when_telegram_sends_it_again(
+    client, clock, chat, fake_telegram
+):
+    """The answer could not be sent (Telegram answered 500): the webhook fails, the claim is
+    given back, and Telegram's redelivery seconds later gets the answer out, the message
+    stored once."""
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    update = fake_telegram.text_update(DEBTOR_CHAT, "3")
+    fake_telegram.fail_next(500, description="Internal Server Error")
+    await post_update(client, update, status=500)
+    assert chat.news() == []
+    [kind] = await chat.send(update)  # the redelivery, well within the claim's 60 s
+    assert kind["text"].startswith(render("settle.kind"))
+    case = await get_case(client, case_id)
+    inbound = [
+        m["text"] for m in case["timeline"] if m["type"] == "message" and m["direction"] == "in"
+    ]
+    assert inbound.count("3") == 1
 
 
 # --- limits and failures ---------------------------------------------------------------------

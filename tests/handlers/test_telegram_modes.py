@@ -10,6 +10,7 @@ import os
 import pytest
 
 from bot.domain.locales import DEFAULT_LOCALE, LOCALES, language
+from bot.domain.status import InboxClaim
 from bot.domain.texts import render
 from ducu.bootstrap import build
 from handlers.telegram.channel import COMMANDS
@@ -121,7 +122,6 @@ async def test_an_unreachable_bot_api_at_start_leaves_the_rest_running(
         await runtime.close()
 
 
-@pytest.mark.skipif(not REDIS_URL, reason="DUCU_TEST_REDIS_URL is not set (CI starts Redis)")
 async def test_chats_that_wrote_leave_nothing_behind_in_memory(
     sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock, aiohttp_client
 ) -> None:
@@ -142,6 +142,7 @@ async def test_chats_that_wrote_leave_nothing_behind_in_memory(
         await runtime.close()
 
 
+@pytest.mark.skipif(not REDIS_URL, reason="DUCU_TEST_REDIS_URL is not set (CI starts Redis)")
 async def test_two_processes_share_one_bot_through_redis(
     sqlite_url: str, fake_twilio, fake_telegram: FakeTelegram, clock: FakeClock, aiohttp_client
 ) -> None:
@@ -186,11 +187,12 @@ def test_the_limit_is_per_chat_and_overall() -> None:
 
 async def test_the_inbox_forgets_old_updates_handled_or_not(runtime) -> None:
     inbox, clock = runtime.services.inbox, runtime.services.clock
-    assert await inbox.claim(1) and await inbox.claim(2)
-    await inbox.handled(1)  # update 2's handler "crashed": claimed, never handled
-    assert not await inbox.claim(1)
+    assert await inbox.claim(1) == await inbox.claim(2) == InboxClaim.MINE
+    await inbox.handled(1)  # update 2's process "died": claimed, never handled nor released
+    assert await inbox.claim(1) == InboxClaim.DONE
+    assert await inbox.claim(2) == InboxClaim.BUSY  # its claim still runs
     clock.advance(days=1)
     assert await inbox.forget_old() == 0
-    assert await inbox.claim(2)  # its claim ran out long ago: a redelivery is handled
+    assert await inbox.claim(2) == InboxClaim.MINE  # its claim ran out: a redelivery is handled
     clock.advance(days=3)
     assert await inbox.forget_old() == 2
