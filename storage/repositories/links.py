@@ -6,27 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from bot.domain import records
 from storage import tables as t
 from storage.repositories._base import Repo, flush
 
 
 class LinkRepository(Repo):
-    async def add(
-        self,
-        *,
-        code_hash: str,
-        at: datetime,
-        expires_at: datetime,
-        obligor_id: int | None = None,
-        user_id: int | None = None,
-    ) -> None:
+    async def add(self, link: records.NewLink) -> None:
         self.session.add(
             t.LinkCode(
-                code_hash=code_hash,
-                obligor_id=obligor_id,
-                user_id=user_id,
-                created_at=at,
-                expires_at=expires_at,
+                code_hash=link.code_hash,
+                obligor_id=link.obligor_id,
+                user_id=link.user_id,
+                created_at=link.at,
+                expires_at=link.expires_at,
             )
         )
         await flush(self.session)

@@ -12,28 +12,19 @@ from storage.repositories._base import Repo, flush, staff_record
 
 
 class UserRepository(Repo):
-    async def ensure(
-        self,
-        *,
-        role: str,
-        name: str,
-        phone: str | None,
-        court_id: int | None,
-        area_code: str | None = None,
-        telegram_chat_id: int | None = None,
-    ) -> int:
+    async def ensure(self, new: records.NewUser) -> int:
         user = None
-        if phone:
+        if new.phone:
             user = await self.session.scalar(
-                select(t.User).where(t.User.role == role, t.User.phone == phone)
+                select(t.User).where(t.User.role == new.role, t.User.phone == new.phone)
             )
         if user is None:
-            user = t.User(role=role, name=name, phone=phone, court_id=court_id)
+            user = t.User(role=new.role, name=new.name, phone=new.phone, court_id=new.court_id)
             self.session.add(user)
-        user.name = name
-        user.court_id = court_id or user.court_id
-        user.area_code = area_code or user.area_code
-        user.telegram_chat_id = telegram_chat_id or user.telegram_chat_id
+        user.name = new.name
+        user.court_id = new.court_id or user.court_id
+        user.area_code = new.area_code or user.area_code
+        user.telegram_chat_id = new.telegram_chat_id or user.telegram_chat_id
         await flush(self.session)
         return user.id
 
