@@ -37,6 +37,12 @@ def _amount(turn: Turn) -> int:
         raise Invalid("error.amount") from None
 
 
+def _amount_fen(turn: Turn) -> str | None:
+    """The step that asks for an amount (settlement, lump sum, payment): it keeps it in fen."""
+    turn.data["amount_fen"] = _amount(turn)
+    return None
+
+
 # A date not understood gets examples of the step's side.
 _DATE_HINTS = {"past": "error.date_past", "future": "error.date_future"}
 
@@ -211,11 +217,6 @@ def _settle_count(turn: Turn) -> str | None:
     return None
 
 
-def _settle_amount(turn: Turn) -> str | None:
-    turn.data["amount_fen"] = _amount(turn)
-    return None
-
-
 def _settle_day(turn: Turn) -> str | None:
     try:
         day = parse_day_of_month(turn.text)
@@ -224,11 +225,6 @@ def _settle_day(turn: Turn) -> str | None:
     turn.data["day"] = day
     turn.data["first"] = first_instalment(turn.today, day).isoformat()
     return READBACK
-
-
-def _settle_lump_amount(turn: Turn) -> str | None:
-    turn.data["amount_fen"] = _amount(turn)
-    return None
 
 
 def _settle_lump_date(turn: Turn) -> str | None:
@@ -283,9 +279,9 @@ SETTLE = Flow(
         ),
         Step("down", _ask("settle.down"), _settle_down),
         Step("count", _ask("settle.count"), _settle_count),
-        Step("amount", _ask("settle.amount"), _settle_amount),
+        Step("amount", _ask("settle.amount"), _amount_fen),
         Step("day", _ask("settle.day"), _settle_day),
-        Step("lump_amount", _ask("settle.lump_amount"), _settle_lump_amount),
+        Step("lump_amount", _ask("settle.lump_amount"), _amount_fen),
         Step("lump_date", _ask("settle.lump_date"), _settle_lump_date),
     ),
     _settle_summary,
@@ -327,11 +323,6 @@ GRACE = Flow(
 # --- payment report ----------------------------------------------------------------------
 
 
-def _paid_amount(turn: Turn) -> str | None:
-    turn.data["amount_fen"] = _amount(turn)
-    return None
-
-
 def _paid_date(turn: Turn) -> str | None:
     turn.data["paid_on"] = _checked(check_not_future, _date(turn, "past"), turn.today).isoformat()
     return None
@@ -364,7 +355,7 @@ def _paid_summary(turn: Turn) -> str:
 PAID = Flow(
     "paid",
     (
-        Step("amount", _ask("paid.amount"), _paid_amount),
+        Step("amount", _ask("paid.amount"), _amount_fen),
         Step("date", _ask("paid.date"), _paid_date),
         Step(
             "method",

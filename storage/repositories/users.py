@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from bot.domain import records, views
 from bot.domain.areas import prefixes
@@ -66,25 +66,15 @@ class UserRepository(Repo):
         )
         return staff_record(user) if user else None
 
+    async def _staff(self, *where: ColumnElement[bool]) -> list[records.StaffMember]:
+        users = await self.session.scalars(select(t.User).where(*where).order_by(t.User.id))
+        return [staff_record(u) for u in users]
+
     async def officials_for(self, area_code: str) -> list[records.StaffMember]:
         for prefix in prefixes(area_code):
-            users = (
-                await self.session.scalars(
-                    select(t.User)
-                    .where(t.User.role == Role.OFFICIAL, t.User.area_code == prefix)
-                    .order_by(t.User.id)
-                )
-            ).all()
-            if users:
-                return [staff_record(u) for u in users]
+            if users := await self._staff(t.User.role == Role.OFFICIAL, t.User.area_code == prefix):
+                return users
         return []
 
     async def admins_of(self, court_id: int) -> list[records.StaffMember]:
-        users = (
-            await self.session.scalars(
-                select(t.User)
-                .where(t.User.role == Role.ADMIN, t.User.court_id == court_id)
-                .order_by(t.User.id)
-            )
-        ).all()
-        return [staff_record(u) for u in users]
+        return await self._staff(t.User.role == Role.ADMIN, t.User.court_id == court_id)
