@@ -110,7 +110,7 @@ class NewLink:
     """A one-time code (its hash) that links a chat to an obligor or a staff member."""
 
     code_hash: str
-    at: datetime
+    created_at: datetime
     expires_at: datetime
     obligor_id: int | None = None
     user_id: int | None = None

@@ -84,25 +84,14 @@ class JudgmentService:
             court_id = await uow.courts.ensure(
                 j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
             )
+            judge = j.judge
             judge_id = await uow.users.ensure(
-                NewUser(
-                    role=Role.JUDGE,
-                    name=j.judge.name,
-                    phone=j.judge.phone,
-                    court_id=court_id,
-                    telegram_chat_id=j.judge.telegram_chat_id,
-                )
+                NewUser(Role.JUDGE, judge.name, judge.phone, court_id, None, judge.telegram_chat_id)
             )
             creditor_id = None
             if j.creditor is not None:
-                creditor_id = await uow.users.ensure(
-                    NewUser(
-                        role=Role.CREDITOR,
-                        name=j.creditor.name,
-                        phone=j.creditor.phone,
-                        court_id=court_id,
-                    )
-                )
+                creditor = NewUser(Role.CREDITOR, j.creditor.name, j.creditor.phone, court_id)
+                creditor_id = await uow.users.ensure(creditor)
             case_id = await uow.cases.add(
                 NewCase(
                     case_number=j.case_number,

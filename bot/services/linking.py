@@ -34,7 +34,9 @@ async def _issue(uow: UnitOfWork, now: datetime, days: int, **owner: int) -> str
     Telegram deep link allows (A-Z a-z 0-9 _ -). The caller commits."""
     code = secrets.token_urlsafe(16)
     await uow.links.add(
-        NewLink(code_hash=_hash(code), at=now, expires_at=now + timedelta(days=days), **owner)
+        NewLink(
+            code_hash=_hash(code), created_at=now, expires_at=now + timedelta(days=days), **owner
+        )
     )
     return code
 

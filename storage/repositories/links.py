@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import update
@@ -13,15 +14,7 @@ from storage.repositories._base import Repo, flush
 
 class LinkRepository(Repo):
     async def add(self, link: records.NewLink) -> None:
-        self.session.add(
-            t.LinkCode(
-                code_hash=link.code_hash,
-                obligor_id=link.obligor_id,
-                user_id=link.user_id,
-                created_at=link.at,
-                expires_at=link.expires_at,
-            )
-        )
+        self.session.add(t.LinkCode(**asdict(link)))
         await flush(self.session)
 
     async def redeem(self, code_hash: str, at: datetime) -> tuple[int | None, int | None] | None:
