@@ -43,20 +43,22 @@ def _amount_fen(turn: Turn) -> str | None:
     return None
 
 
-# A date not understood gets examples of the step's side.
+# A date not understood gets examples of the step's side; one understood must be on that side.
 _DATE_HINTS = {"past": "error.date_past", "future": "error.date_future"}
+_DATE_CHECKS = {"past": check_not_future, "future": check_future}
 
 
-def _date(turn: Turn, prefer: Side) -> date:
-    """The date the debtor means, read toward `prefer`; a text that may mean several days is
-    asked again, naming them."""
+def _date(turn: Turn, side: Side) -> str:
+    """The date the debtor means, read toward `side` and checked to be on it, as ISO text; a
+    text that may mean several days is asked again, naming them."""
     try:
-        return parse_date(turn.text, turn.today, prefer=prefer)
+        day = parse_date(turn.text, turn.today, prefer=side)
     except AmbiguousDate as exc:
         options = turn.t("date.or").join(format_date(day, turn.locale) for day in exc.options)
         raise Invalid("error.date_ambiguous", options=options) from None
     except DateError:
-        raise Invalid(_DATE_HINTS[prefer]) from None
+        raise Invalid(_DATE_HINTS[side]) from None
+    return _checked(_DATE_CHECKS[side], day, turn.today).isoformat()
 
 
 def _free_text(turn: Turn) -> str:
@@ -228,7 +230,7 @@ def _settle_day(turn: Turn) -> str | None:
 
 
 def _settle_lump_date(turn: Turn) -> str | None:
-    turn.data["pay_on"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
+    turn.data["pay_on"] = _date(turn, "future")
     return READBACK
 
 
@@ -292,7 +294,7 @@ SETTLE = Flow(
 
 
 def _grace_until(turn: Turn) -> str | None:
-    turn.data["until"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
+    turn.data["until"] = _date(turn, "future")
     return None
 
 
@@ -324,7 +326,7 @@ GRACE = Flow(
 
 
 def _paid_date(turn: Turn) -> str | None:
-    turn.data["paid_on"] = _checked(check_not_future, _date(turn, "past"), turn.today).isoformat()
+    turn.data["paid_on"] = _date(turn, "past")
     return None
 
 
