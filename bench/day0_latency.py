@@ -41,7 +41,8 @@ from claim import postgres_database  # bench/claim.py, beside this script
 from bot.config import Settings
 from ducu.bootstrap import build
 from storage.migrate import upgrade
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.conftest import twilio_settings
+from tests.fakes.twilio import FakeTwilio
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 TOKEN = "bench-token"
@@ -108,10 +109,7 @@ async def bench(args: argparse.Namespace, database_url: str) -> tuple[list[float
         DUCU_API_TOKEN=TOKEN,
         DUCU_PUBLIC_URL="https://ducu.court.test",
         DUCU_QUIET_HOURS="",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=FROM_NUMBER,
-        DUCU_TWILIO_API_BASE=fake.url,
+        **twilio_settings(fake.url),
     )
     upgrade(database_url)
     runtime = await build(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -14,8 +14,12 @@ from bot.domain.records import (
     Contact,
     ConversationState,
     Correspondent,
+    NewCase,
+    NewLink,
     NewMessage,
+    NewObligor,
     NewReminder,
+    NewUser,
     Obligor,
     ReminderJob,
     StaffMember,
@@ -95,16 +99,7 @@ class CourtRepository(Protocol):
 
 
 class UserRepository(Protocol):
-    async def ensure(
-        self,
-        *,
-        role: str,
-        name: str,
-        phone: str | None,
-        court_id: int | None,
-        area_code: str | None = None,
-        telegram_chat_id: int | None = None,
-    ) -> int: ...
+    async def ensure(self, user: NewUser) -> int: ...
     async def list(self, role: str | None = None) -> list[UserRow]: ...
     async def by_telegram_chat(self, chat_id: int) -> StaffMember | None: ...
     async def set_telegram_chat(self, user_id: int, chat_id: int | None) -> None: ...
@@ -123,19 +118,7 @@ class AreaRepository(Protocol):
 
 class CaseRepository(Protocol):
     async def id_by_number(self, case_number: str) -> int | None: ...
-    async def add(
-        self,
-        *,
-        case_number: str,
-        court_id: int,
-        judge_id: int,
-        creditor_id: int | None,
-        amount_due_fen: int,
-        obligations: str,
-        effective_at: datetime,
-        performance_due: date,
-        created_at: datetime,
-    ) -> int: ...
+    async def add(self, case: NewCase) -> int: ...
     async def link_obligor(self, case_id: int, obligor_id: int) -> None: ...
     async def set_status(self, case_id: int, status: CaseStatus, at: datetime) -> None: ...
     async def purge_closed_before(self, before: datetime, at: datetime) -> int: ...
@@ -143,18 +126,7 @@ class CaseRepository(Protocol):
 
 
 class ObligorRepository(Protocol):
-    async def ensure(
-        self,
-        *,
-        name: str,
-        phone: str,
-        area_code: str,
-        locale: str,
-        timezone: str,
-        telegram_chat_id: int | None,
-        id_number_encrypted: str | None = None,
-        id_number_hash: str | None = None,
-    ) -> int: ...
+    async def ensure(self, obligor: NewObligor) -> int: ...
     async def by_id_number_hash(self, id_number_hash: str) -> Obligor | None: ...
     async def id_number_encrypted(self, obligor_id: int) -> str | None: ...
     async def correspondent(self, channel: str, address: str) -> Correspondent: ...
@@ -218,15 +190,7 @@ class ConversationRepository(Protocol):
 
 
 class LinkRepository(Protocol):
-    async def add(
-        self,
-        *,
-        code_hash: str,
-        at: datetime,
-        expires_at: datetime,
-        obligor_id: int | None = None,
-        user_id: int | None = None,
-    ) -> None: ...
+    async def add(self, link: NewLink) -> None: ...
     async def redeem(
         self, code_hash: str, at: datetime
     ) -> tuple[int | None, int | None] | None: ...

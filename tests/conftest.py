@@ -120,6 +120,16 @@ def telegram_settings(fake: FakeTelegram, **overrides: object) -> dict[str, obje
     }
 
 
+def twilio_settings(api_base: str) -> dict[str, str]:
+    """The settings that send SMS through the fake Twilio at `api_base`."""
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "DUCU_TWILIO_API_BASE": api_base,
+    }
+
+
 def make_settings(database_url: str, twilio: FakeTwilio | None, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "DUCU_DATABASE_URL": database_url,
@@ -132,12 +142,7 @@ def make_settings(database_url: str, twilio: FakeTwilio | None, **overrides: obj
     if twilio is None:
         values["DUCU_SANDBOX"] = True  # the local stand-in for SMS
     else:
-        values.update(
-            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            TWILIO_FROM_NUMBER=FROM_NUMBER,
-            DUCU_TWILIO_API_BASE=twilio.url,
-        )
+        values.update(twilio_settings(twilio.url))
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

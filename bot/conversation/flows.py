@@ -37,20 +37,28 @@ def _amount(turn: Turn) -> int:
         raise Invalid("error.amount") from None
 
 
-# A date not understood gets examples of the step's side.
+def _amount_fen(turn: Turn) -> str | None:
+    """The step that asks for an amount (settlement, lump sum, payment): it keeps it in fen."""
+    turn.data["amount_fen"] = _amount(turn)
+    return None
+
+
+# A date not understood gets examples of the step's side; one understood must be on that side.
 _DATE_HINTS = {"past": "error.date_past", "future": "error.date_future"}
+_DATE_CHECKS = {"past": check_not_future, "future": check_future}
 
 
-def _date(turn: Turn, prefer: Side) -> date:
-    """The date the debtor means, read toward `prefer`; a text that may mean several days is
-    asked again, naming them."""
+def _date(turn: Turn, side: Side) -> str:
+    """The date the debtor means, read toward `side` and checked to be on it, as ISO text; a
+    text that may mean several days is asked again, naming them."""
     try:
-        return parse_date(turn.text, turn.today, prefer=prefer)
+        day = parse_date(turn.text, turn.today, prefer=side)
     except AmbiguousDate as exc:
         options = turn.t("date.or").join(format_date(day, turn.locale) for day in exc.options)
         raise Invalid("error.date_ambiguous", options=options) from None
     except DateError:
-        raise Invalid(_DATE_HINTS[prefer]) from None
+        raise Invalid(_DATE_HINTS[side]) from None
+    return _checked(_DATE_CHECKS[side], day, turn.today).isoformat()
 
 
 def _free_text(turn: Turn) -> str:
@@ -211,11 +219,6 @@ def _settle_count(turn: Turn) -> str | None:
     return None
 
 
-def _settle_amount(turn: Turn) -> str | None:
-    turn.data["amount_fen"] = _amount(turn)
-    return None
-
-
 def _settle_day(turn: Turn) -> str | None:
     try:
         day = parse_day_of_month(turn.text)
@@ -226,13 +229,8 @@ def _settle_day(turn: Turn) -> str | None:
     return READBACK
 
 
-def _settle_lump_amount(turn: Turn) -> str | None:
-    turn.data["amount_fen"] = _amount(turn)
-    return None
-
-
 def _settle_lump_date(turn: Turn) -> str | None:
-    turn.data["pay_on"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
+    turn.data["pay_on"] = _date(turn, "future")
     return READBACK
 
 
@@ -283,9 +281,9 @@ SETTLE = Flow(
         ),
         Step("down", _ask("settle.down"), _settle_down),
         Step("count", _ask("settle.count"), _settle_count),
-        Step("amount", _ask("settle.amount"), _settle_amount),
+        Step("amount", _ask("settle.amount"), _amount_fen),
         Step("day", _ask("settle.day"), _settle_day),
-        Step("lump_amount", _ask("settle.lump_amount"), _settle_lump_amount),
+        Step("lump_amount", _ask("settle.lump_amount"), _amount_fen),
         Step("lump_date", _ask("settle.lump_date"), _settle_lump_date),
     ),
     _settle_summary,
@@ -296,7 +294,7 @@ SETTLE = Flow(
 
 
 def _grace_until(turn: Turn) -> str | None:
-    turn.data["until"] = _checked(check_future, _date(turn, "future"), turn.today).isoformat()
+    turn.data["until"] = _date(turn, "future")
     return None
 
 
@@ -327,13 +325,8 @@ GRACE = Flow(
 # --- payment report ----------------------------------------------------------------------
 
 
-def _paid_amount(turn: Turn) -> str | None:
-    turn.data["amount_fen"] = _amount(turn)
-    return None
-
-
 def _paid_date(turn: Turn) -> str | None:
-    turn.data["paid_on"] = _checked(check_not_future, _date(turn, "past"), turn.today).isoformat()
+    turn.data["paid_on"] = _date(turn, "past")
     return None
 
 
@@ -364,7 +357,7 @@ def _paid_summary(turn: Turn) -> str:
 PAID = Flow(
     "paid",
     (
-        Step("amount", _ask("paid.amount"), _paid_amount),
+        Step("amount", _ask("paid.amount"), _amount_fen),
         Step("date", _ask("paid.date"), _paid_date),
         Step(
             "method",

@@ -67,6 +67,56 @@ class ReminderJob:
 
 
 @dataclass(frozen=True)
+class NewUser:
+    """A staff member or creditor to register, or to update if their phone is known."""
+
+    role: str
+    name: str
+    phone: str | None
+    court_id: int | None
+    area_code: str | None = None
+    telegram_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewCase:
+    case_number: str
+    court_id: int
+    judge_id: int
+    creditor_id: int | None
+    amount_due_fen: int
+    obligations: str
+    effective_at: datetime
+    performance_due: date
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewObligor:
+    """An obligor to register, or to update if their SMS number is known."""
+
+    name: str
+    phone: str
+    area_code: str
+    locale: str
+    timezone: str
+    telegram_chat_id: int | None
+    id_number_encrypted: str | None = None
+    id_number_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """A one-time code (its hash) that links a chat to an obligor or a staff member."""
+
+    code_hash: str
+    created_at: datetime
+    expires_at: datetime
+    obligor_id: int | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
 class NewReminder:
     case_id: int
     obligor_id: int

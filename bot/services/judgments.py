@@ -17,7 +17,7 @@ from bot.domain.plan import (
     schedule,
 )
 from bot.domain.quiet_hours import QuietHours
-from bot.domain.records import NewReminder
+from bot.domain.records import NewCase, NewObligor, NewReminder, NewUser
 from bot.domain.status import EventKind, Role
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
@@ -84,43 +84,40 @@ class JudgmentService:
             court_id = await uow.courts.ensure(
                 j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
             )
+            judge = j.judge
             judge_id = await uow.users.ensure(
-                role=Role.JUDGE,
-                name=j.judge.name,
-                phone=j.judge.phone,
-                court_id=court_id,
-                telegram_chat_id=j.judge.telegram_chat_id,
+                NewUser(Role.JUDGE, judge.name, judge.phone, court_id, None, judge.telegram_chat_id)
             )
             creditor_id = None
             if j.creditor is not None:
-                creditor_id = await uow.users.ensure(
-                    role=Role.CREDITOR,
-                    name=j.creditor.name,
-                    phone=j.creditor.phone,
-                    court_id=court_id,
-                )
+                creditor = NewUser(Role.CREDITOR, j.creditor.name, j.creditor.phone, court_id)
+                creditor_id = await uow.users.ensure(creditor)
             case_id = await uow.cases.add(
-                case_number=j.case_number,
-                court_id=court_id,
-                judge_id=judge_id,
-                creditor_id=creditor_id,
-                amount_due_fen=to_fen(j.amount_due),
-                obligations=j.obligations,
-                effective_at=j.effective_at,
-                performance_due=j.performance_due,
-                created_at=now,
+                NewCase(
+                    case_number=j.case_number,
+                    court_id=court_id,
+                    judge_id=judge_id,
+                    creditor_id=creditor_id,
+                    amount_due_fen=to_fen(j.amount_due),
+                    obligations=j.obligations,
+                    effective_at=j.effective_at,
+                    performance_due=j.performance_due,
+                    created_at=now,
+                )
             )
             plan = plan_from_json(await uow.courts.plan(court_id))
             reminders = []
             for person in j.obligors:
                 obligor_id = await uow.obligors.ensure(
-                    name=person.name,
-                    phone=person.phone,
-                    area_code=person.area_code,
-                    locale=person.locale,
-                    timezone=self._zone.key,
-                    telegram_chat_id=person.telegram_chat_id,
-                    **self._sealed_id_number(person.id_number),
+                    NewObligor(
+                        name=person.name,
+                        phone=person.phone,
+                        area_code=person.area_code,
+                        locale=person.locale,
+                        timezone=self._zone.key,
+                        telegram_chat_id=person.telegram_chat_id,
+                        **self._sealed_id_number(person.id_number),
+                    )
                 )
                 await uow.cases.link_obligor(case_id, obligor_id)
                 steps = schedule(

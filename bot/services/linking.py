@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.phones import normalize_phone
-from bot.domain.records import Obligor, StaffMember
+from bot.domain.records import NewLink, Obligor, StaffMember
 from bot.domain.status import Channel, ContactStatus
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -34,7 +34,9 @@ async def _issue(uow: UnitOfWork, now: datetime, days: int, **owner: int) -> str
     Telegram deep link allows (A-Z a-z 0-9 _ -). The caller commits."""
     code = secrets.token_urlsafe(16)
     await uow.links.add(
-        code_hash=_hash(code), at=now, expires_at=now + timedelta(days=days), **owner
+        NewLink(
+            code_hash=_hash(code), created_at=now, expires_at=now + timedelta(days=days), **owner
+        )
     )
     return code
 

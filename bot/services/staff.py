@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.areas import is_area_code
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
+from bot.domain.records import NewUser
 from bot.domain.status import Channel, Role
 from bot.domain.views import UserRow
 from bot.ports import UnitOfWorkFactory
@@ -46,12 +47,14 @@ class StaffService:
                     court_code, court_name or court_code, plan_to_json(DEFAULT_PLAN)
                 )
             user_id = await uow.users.ensure(
-                role=role,
-                name=name,
-                phone=phone,
-                court_id=court_id,
-                area_code=area_code,
-                telegram_chat_id=telegram_chat_id,
+                NewUser(
+                    role=role,
+                    name=name,
+                    phone=phone,
+                    court_id=court_id,
+                    area_code=area_code,
+                    telegram_chat_id=telegram_chat_id,
+                )
             )
             await uow.commit()
             return user_id

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, select, update
 
+from bot.domain import records
 from bot.domain.access import AreaCases, CaseScope, CourtCases, JudgeCases
 from bot.domain.retention import ERASED, erased_address
 from bot.domain.status import CaseStatus, ContactStatus
@@ -38,34 +40,11 @@ class CaseRepository(Repo):
     async def id_by_number(self, case_number: str) -> int | None:
         return await self.session.scalar(select(t.Case.id).where(t.Case.case_number == case_number))
 
-    async def add(
-        self,
-        *,
-        case_number: str,
-        court_id: int,
-        judge_id: int,
-        creditor_id: int | None,
-        amount_due_fen: int,
-        obligations: str,
-        effective_at: datetime,
-        performance_due: date,
-        created_at: datetime,
-    ) -> int:
-        case = t.Case(
-            case_number=case_number,
-            court_id=court_id,
-            judge_id=judge_id,
-            creditor_id=creditor_id,
-            amount_due_fen=amount_due_fen,
-            obligations=obligations,
-            effective_at=effective_at,
-            performance_due=performance_due,
-            status=CaseStatus.OPEN,
-            created_at=created_at,
-        )
-        self.session.add(case)
+    async def add(self, case: records.NewCase) -> int:
+        row = t.Case(**asdict(case), status=CaseStatus.OPEN)
+        self.session.add(row)
         await flush(self.session)
-        return case.id
+        return row.id
 
     async def visible_id(self, scope: CaseScope, case_number: str) -> int | None:
         return await self.session.scalar(

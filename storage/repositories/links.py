@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import update
 
+from bot.domain import records
 from storage import tables as t
 from storage.repositories._base import Repo, flush
 
 
 class LinkRepository(Repo):
-    async def add(
-        self,
-        *,
-        code_hash: str,
-        at: datetime,
-        expires_at: datetime,
-        obligor_id: int | None = None,
-        user_id: int | None = None,
-    ) -> None:
-        self.session.add(
-            t.LinkCode(
-                code_hash=code_hash,
-                obligor_id=obligor_id,
-                user_id=user_id,
-                created_at=at,
-                expires_at=expires_at,
-            )
-        )
+    async def add(self, link: records.NewLink) -> None:
+        self.session.add(t.LinkCode(**asdict(link)))
         await flush(self.session)
 
     async def redeem(self, code_hash: str, at: datetime) -> tuple[int | None, int | None] | None:

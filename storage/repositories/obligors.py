@@ -18,40 +18,35 @@ from storage.repositories._base import (
 
 
 class ObligorRepository(Repo):
-    async def ensure(
-        self,
-        *,
-        name: str,
-        phone: str,
-        area_code: str,
-        locale: str,
-        timezone: str,
-        telegram_chat_id: int | None,
-        id_number_encrypted: str | None = None,
-        id_number_hash: str | None = None,
-    ) -> int:
+    async def ensure(self, new: records.NewObligor) -> int:
         contact = await self.session.scalar(
-            select(t.Contact).where(t.Contact.channel == Channel.SMS, t.Contact.address == phone)
+            select(t.Contact).where(
+                t.Contact.channel == Channel.SMS, t.Contact.address == new.phone
+            )
         )
         if contact is not None:
             obligor = await self.session.get(t.Obligor, contact.obligor_id)
-            obligor.name, obligor.area_code, obligor.locale = name, area_code, locale
+            obligor.name, obligor.area_code, obligor.locale = new.name, new.area_code, new.locale
         else:
-            obligor = t.Obligor(name=name, area_code=area_code, locale=locale, timezone=timezone)
+            obligor = t.Obligor(
+                name=new.name, area_code=new.area_code, locale=new.locale, timezone=new.timezone
+            )
             self.session.add(obligor)
             await flush(self.session)
-            self.session.add(t.Contact(obligor_id=obligor.id, channel=Channel.SMS, address=phone))
-        if id_number_hash is not None:
-            obligor.id_number_encrypted, obligor.id_number_hash = (
-                id_number_encrypted,
-                id_number_hash,
+            self.session.add(
+                t.Contact(obligor_id=obligor.id, channel=Channel.SMS, address=new.phone)
             )
-        if telegram_chat_id is not None:
+        if new.id_number_hash is not None:
+            obligor.id_number_encrypted, obligor.id_number_hash = (
+                new.id_number_encrypted,
+                new.id_number_hash,
+            )
+        if new.telegram_chat_id is not None:
             await self.session.execute(
                 insert_ignoring_duplicates(self.session, t.Contact).values(
                     obligor_id=obligor.id,
                     channel=Channel.TELEGRAM,
-                    address=str(telegram_chat_id),
+                    address=str(new.telegram_chat_id),
                     status=ContactStatus.ACTIVE,
                 )
             )

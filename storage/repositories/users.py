@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from bot.domain import records, views
 from bot.domain.areas import prefixes
@@ -12,28 +12,19 @@ from storage.repositories._base import Repo, flush, staff_record
 
 
 class UserRepository(Repo):
-    async def ensure(
-        self,
-        *,
-        role: str,
-        name: str,
-        phone: str | None,
-        court_id: int | None,
-        area_code: str | None = None,
-        telegram_chat_id: int | None = None,
-    ) -> int:
+    async def ensure(self, new: records.NewUser) -> int:
         user = None
-        if phone:
+        if new.phone:
             user = await self.session.scalar(
-                select(t.User).where(t.User.role == role, t.User.phone == phone)
+                select(t.User).where(t.User.role == new.role, t.User.phone == new.phone)
             )
         if user is None:
-            user = t.User(role=role, name=name, phone=phone, court_id=court_id)
+            user = t.User(role=new.role, name=new.name, phone=new.phone, court_id=new.court_id)
             self.session.add(user)
-        user.name = name
-        user.court_id = court_id or user.court_id
-        user.area_code = area_code or user.area_code
-        user.telegram_chat_id = telegram_chat_id or user.telegram_chat_id
+        user.name = new.name
+        user.court_id = new.court_id or user.court_id
+        user.area_code = new.area_code or user.area_code
+        user.telegram_chat_id = new.telegram_chat_id or user.telegram_chat_id
         await flush(self.session)
         return user.id
 
@@ -75,25 +66,15 @@ class UserRepository(Repo):
         )
         return staff_record(user) if user else None
 
+    async def _staff(self, *where: ColumnElement[bool]) -> list[records.StaffMember]:
+        users = await self.session.scalars(select(t.User).where(*where).order_by(t.User.id))
+        return [staff_record(u) for u in users]
+
     async def officials_for(self, area_code: str) -> list[records.StaffMember]:
         for prefix in prefixes(area_code):
-            users = (
-                await self.session.scalars(
-                    select(t.User)
-                    .where(t.User.role == Role.OFFICIAL, t.User.area_code == prefix)
-                    .order_by(t.User.id)
-                )
-            ).all()
-            if users:
-                return [staff_record(u) for u in users]
+            if users := await self._staff(t.User.role == Role.OFFICIAL, t.User.area_code == prefix):
+                return users
         return []
 
     async def admins_of(self, court_id: int) -> list[records.StaffMember]:
-        users = (
-            await self.session.scalars(
-                select(t.User)
-                .where(t.User.role == Role.ADMIN, t.User.court_id == court_id)
-                .order_by(t.User.id)
-            )
-        ).all()
-        return [staff_record(u) for u in users]
+        return await self._staff(t.User.role == Role.ADMIN, t.User.court_id == court_id)

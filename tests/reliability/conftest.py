@@ -28,8 +28,8 @@ from bot.domain.status import Channel
 from ducu.bootstrap import build
 from storage import tables as t
 from tests.conftest import _PERSONAL as PERSONAL_DATA
-from tests.conftest import PUBLIC_URL, make_settings
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.conftest import PUBLIC_URL, make_settings, twilio_settings
+from tests.fakes.twilio import FakeTwilio
 from tests.helpers import numbered_judgment, register
 
 FIRST_STEP = DEFAULT_PLAN[0].key  # due the moment the judgment is effective
@@ -99,10 +99,7 @@ def worker_env(database_url: str, twilio: FakeTwilio, **overrides: str) -> dict[
         DUCU_DISPATCH_BATCH="50",
         DUCU_LEASE_SECONDS="5",
         DUCU_SEND_TIMEOUT="5",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER=FROM_NUMBER,
-        DUCU_TWILIO_API_BASE=twilio.url,
+        **twilio_settings(twilio.url),
     )
     env.update(overrides)
     return env

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -203,12 +205,22 @@ TODAY = date(2026, 11, 26)
 PARSER_TEXT = st.one_of(messy_text(), AWKWARD, PLAUSIBLE)
 
 
+@pytest.mark.parametrize(
+    ("parse", "error", "valid"),
+    [
+        pytest.param(parse_amount, AmountError, lambda amount: amount > 0, id="amount"),
+        pytest.param(parse_day_of_month, DateError, lambda day: 1 <= day <= 28, id="day"),
+        pytest.param(parse_count, FilingError, lambda count: 1 <= count <= 60, id="count"),
+    ],
+)
 @PROPERTY
-@given(PARSER_TEXT)
-def test_parse_amount_raises_only_amount_error(text: str) -> None:
+@given(text=PARSER_TEXT)
+def test_parser_raises_only_its_error(
+    parse: Callable[[str], Any], error: type[Exception], valid: Callable[[Any], bool], text: str
+) -> None:
     try:
-        assert parse_amount(text) > 0
-    except AmountError:
+        assert valid(parse(text))
+    except error:
         pass
 
 
@@ -218,24 +230,6 @@ def test_parse_date_raises_only_date_error(text: str, today: date) -> None:
     try:
         parse_date(text, today)
     except DateError:
-        pass
-
-
-@PROPERTY
-@given(PARSER_TEXT)
-def test_parse_day_of_month_raises_only_date_error(text: str) -> None:
-    try:
-        assert 1 <= parse_day_of_month(text) <= 28
-    except DateError:
-        pass
-
-
-@PROPERTY
-@given(PARSER_TEXT)
-def test_parse_count_raises_only_filing_error(text: str) -> None:
-    try:
-        assert 1 <= parse_count(text) <= 60
-    except FilingError:
         pass
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -61,3 +64,11 @@ def messy_text() -> st.SearchStrategy[str]:
         st.lists(_PIECE, max_size=12).map("".join),
         st.lists(_PIECE, min_size=1, max_size=4).map(lambda parts: ("".join(parts) * 1600)[:1600]),
     )
+
+
+def assert_refused(parse: Callable[[str], object], error: type[ValueError], text: str) -> None:
+    """`parse` refuses `text` with `error`: a ValueError, so that the callers that catch one
+    (pydantic validators, which make it a 422 field error, and the conversation) catch it too."""
+    assert issubclass(error, ValueError)
+    with pytest.raises(error):
+        parse(text)

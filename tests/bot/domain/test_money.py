@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.money import MAX_YUAN, AmountError, format_yuan, from_fen, parse_amount, to_fen
-from tests.bot.domain import BOUNDED, messy_text
+from tests.bot.domain import BOUNDED, assert_refused, messy_text
 
 
 @pytest.mark.parametrize(
@@ -134,13 +134,7 @@ def test_parse_amount_accepts_what_people_write(text: str, yuan: str) -> None:
     ],
 )
 def test_parse_amount_rejects_what_is_not_an_amount(text: str) -> None:
-    with pytest.raises(AmountError):
-        parse_amount(text)
-
-
-def test_amount_error_is_a_value_error() -> None:
-    """Callers that catch ValueError (pydantic validators, the conversation) catch it too."""
-    assert issubclass(AmountError, ValueError)
+    assert_refused(parse_amount, AmountError, text)
 
 
 @pytest.mark.parametrize(

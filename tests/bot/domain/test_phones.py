@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.phones import PhoneError, mask_phone, mask_phones_in, normalize_phone
-from tests.bot.domain import BOUNDED, messy_text
+from tests.bot.domain import BOUNDED, assert_refused, messy_text
 
 DEBTOR = "+8613800138000"
 
@@ -70,8 +70,7 @@ def test_normalize_phone_with_another_default_region() -> None:
     ],
 )
 def test_normalize_phone_rejects_what_cannot_be_dialled(text: str) -> None:
-    with pytest.raises(PhoneError):
-        normalize_phone(text)
+    assert_refused(normalize_phone, PhoneError, text)
 
 
 @pytest.mark.parametrize(
