@@ -64,6 +64,9 @@ class ReminderJob:
     staff: StaffMember | None = None
     body: str | None = None
     recent_reminders: tuple[datetime, ...] = ()  # the latest capped reminders sent to this obligor
+    # Set when an earlier send of this row ended with its outcome unknown: from when to ask the
+    # provider whether it took that message, before sending again.
+    unsure_since: datetime | None = None
 
 
 @dataclass(frozen=True)
