@@ -18,6 +18,7 @@ from bot.domain.records import (
     NewReminder,
     Obligor,
     ReminderJob,
+    SentReminder,
     StaffMember,
 )
 from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
@@ -197,6 +198,8 @@ class ReminderRepository(Protocol):
     async def retry_unsure(
         self, reminder_id: int, *, due_at: datetime, error: str, since: datetime
     ) -> None: ...
+    async def sent_with_message(self, provider: str, provider_id: str) -> SentReminder | None: ...
+    async def reopen(self, reminder_id: int, *, due_at: datetime, error: str) -> None: ...
     async def count_by_status(self) -> dict[str, int]: ...
 
 

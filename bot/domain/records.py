@@ -70,6 +70,18 @@ class ReminderJob:
 
 
 @dataclass(frozen=True)
+class SentReminder:
+    """An outbox row recorded as sent, as a delivery report about its message needs it."""
+
+    reminder_id: int
+    attempts: int
+    case_id: int
+    obligor_id: int
+    step_key: str
+    staff: bool  # a notice to a staff member
+
+
+@dataclass(frozen=True)
 class NewReminder:
     case_id: int
     obligor_id: int

@@ -199,6 +199,38 @@ class ReminderRepository(Repo):
             )
         )
 
+    async def sent_with_message(
+        self, provider: str, provider_id: str
+    ) -> records.SentReminder | None:
+        """The row still `sent` with this provider message: None once it went again (or was
+        never a reminder's)."""
+        row = await self.session.scalar(
+            select(t.Reminder)
+            .join(t.Message, t.Message.id == t.Reminder.message_id)
+            .where(
+                t.Message.provider == provider,
+                t.Message.provider_id == provider_id,
+                t.Reminder.status == ReminderStatus.SENT,
+            )
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        return records.SentReminder(
+            row.id, row.attempts, row.case_id, row.obligor_id, row.step_key, row.user_id is not None
+        )
+
+    async def reopen(self, reminder_id: int, *, due_at: datetime, error: str) -> None:
+        """A `sent` row whose message the provider could not deliver: pending again at
+        `due_at`. It keeps its attempts and its message until it goes again."""
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id, t.Reminder.status == ReminderStatus.SENT)
+            .values(
+                status=ReminderStatus.PENDING, due_at=due_at, last_error=error, finished_at=None
+            )
+        )
+
     async def count_by_status(self) -> dict[str, int]:
         rows = await self.session.execute(
             select(t.Reminder.status, func.count()).group_by(t.Reminder.status)

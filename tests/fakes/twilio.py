@@ -3,6 +3,9 @@
 It checks HTTP basic auth, takes the same form the SDK posts to `Messages.json`, answers with
 Twilio's JSON (or Twilio's error JSON), records every accepted message, lists them as Twilio's
 page JSON (filtered by `To` and `DateSent>`), and can be told to fail or to answer too late.
+Like Twilio, it reports on a message it accepted for a number set `undeliverable` through
+signed status callbacks (`sent`, then `undelivered` with the `ErrorCode`) to its
+`StatusCallback`, posted to `callback_base` (where the app under test really listens).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import aiohttp
 from aiohttp import web
+from twilio.request_validator import RequestValidator
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"
@@ -41,6 +46,11 @@ class FakeTwilio:
     sent_at: dict[str, datetime] = field(default_factory=dict)  # by Sid
     status: dict[str, str] = field(default_factory=dict)  # by Sid, once it moved on from queued
     now: Callable[[], datetime] = lambda: datetime.now(UTC)  # stamps `DateSent`
+    undeliverable: dict[str, int] = field(default_factory=dict)  # number → the ErrorCode
+    callback_base: str = ""  # scheme and host that replace the StatusCallback's
+    report_after: float = 0.3  # seconds: Twilio reports once the carrier has answered
+    callbacks: list[tuple[str, int]] = field(default_factory=list)  # (MessageStatus, answer)
+    _reports: set[asyncio.Task[None]] = field(default_factory=set)
     url: str = ""
 
     def fail_next(
@@ -76,6 +86,10 @@ class FakeTwilio:
         form["Sid"] = "SM" + uuid.uuid4().hex
         self.sent_at[form["Sid"]] = self.now()
         self.messages.append(form)
+        if form["To"] in self.undeliverable and form.get("StatusCallback"):
+            task = asyncio.create_task(self._report_undelivered(form))
+            self._reports.add(task)
+            task.add_done_callback(self._reports.discard)
         if self.late:
             await asyncio.sleep(self.late.popleft())
         return web.json_response(self._resource(form), status=201)
@@ -108,6 +122,36 @@ class FakeTwilio:
                 "previous_page_uri": None,
             }
         )
+
+    async def reported(self) -> None:
+        """Waits until every status callback started so far has been answered."""
+        while self._reports:
+            await asyncio.gather(*self._reports)
+
+    async def _report_undelivered(self, form: dict[str, str]) -> None:
+        await asyncio.sleep(self.report_after)
+        code = str(self.undeliverable[form["To"]])
+        url = form["StatusCallback"]
+        target = self.callback_base + "/" + url.split("/", 3)[3]
+        async with aiohttp.ClientSession() as session:
+            for status, extra in (("sent", {}), ("undelivered", {"ErrorCode": code})):
+                self.status[form["Sid"]] = status
+                report = {
+                    "AccountSid": ACCOUNT_SID,
+                    "ApiVersion": "2010-04-01",
+                    "From": form.get("From", ""),
+                    "To": form["To"],
+                    "MessageSid": form["Sid"],
+                    "SmsSid": form["Sid"],
+                    "MessageStatus": status,
+                    "SmsStatus": status,
+                    **extra,
+                }
+                signature = RequestValidator(AUTH_TOKEN).compute_signature(url, report)
+                async with session.post(
+                    target, data=report, headers={"X-Twilio-Signature": signature}
+                ) as response:
+                    self.callbacks.append((status, response.status))
 
     def _resource(self, form: dict[str, str]) -> dict[str, object]:
         """A recorded message as Twilio's Message resource JSON."""
