@@ -22,6 +22,7 @@ from bot.domain.records import (
     NewUser,
     Obligor,
     ReminderJob,
+    SentReminder,
     StaffMember,
 )
 from bot.domain.status import (
@@ -57,8 +58,12 @@ class SendResult:
 class SendError(Exception):
     """A provider refused a message.
 
-    `permanent`: never retry; `contact_status` then says what the address has become
-    (opted out, invalid, blocked). `retry_after`: the provider's own wait, in seconds.
+    `permanent`: never retry by this channel; `contact_status` then says what the address has
+    become (opted out, invalid, blocked), or is None when the provider refused this message,
+    not the address (Telegram: too long, bad markup). `retry_after`: the provider's own wait,
+    in seconds.
+    `unknown`: the answer was lost (a timeout, a dropped connection), so the provider may
+    have taken the message after all.
     """
 
     def __init__(
@@ -69,12 +74,14 @@ class SendError(Exception):
         permanent: bool,
         retry_after: float | None = None,
         contact_status: ContactStatus | None = None,
+        unknown: bool = False,
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.permanent = permanent
         self.retry_after = retry_after
         self.contact_status = contact_status
+        self.unknown = unknown
 
 
 class MessageSender(Protocol):
@@ -84,6 +91,12 @@ class MessageSender(Protocol):
     async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
         """Hands one message to the provider; raises SendError. `buttons`: for a channel that
         has them (the text already says the same, for one that has not)."""
+        ...
+
+    async def find(self, address: str, text: str, since: datetime) -> SendResult | None:
+        """The message with this text the provider took for `address` since `since`, if any:
+        asked before sending again after an unknown outcome. None where the provider offers
+        no such lookup (the row is then sent again); raises SendError."""
         ...
 
     async def close(self) -> None: ...
@@ -161,6 +174,11 @@ class ReminderRepository(Protocol):
         error: str | None,
         refund_attempt: bool = False,
     ) -> None: ...
+    async def retry_unsure(
+        self, reminder_id: int, *, due_at: datetime, error: str, since: datetime
+    ) -> None: ...
+    async def sent_with_message(self, provider: str, provider_id: str) -> SentReminder | None: ...
+    async def reopen(self, reminder_id: int, *, due_at: datetime, error: str) -> None: ...
     async def count_by_status(self) -> dict[str, int]: ...
 
 

@@ -166,7 +166,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             metrics,
             worker=f"{socket.gethostname()}:{os.getpid()}",
         ),
-        delivery=DeliveryService(uow, clock),
+        delivery=DeliveryService(uow, clock, settings.max_attempts),
         staff=StaffService(uow),
         cases=CaseQueries(uow),
         retention=RetentionService(uow, clock, settings.retention_days),

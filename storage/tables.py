@@ -149,6 +149,8 @@ class Reminder(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # When the row was finished; on an unfinished row, when a send whose outcome is unknown
+    # began (ReminderRepository.retry_unsure).
     finished_at: Mapped[datetime | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_reminders_user_id"))
     body: Mapped[str | None] = mapped_column(Text)

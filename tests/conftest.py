@@ -95,8 +95,8 @@ async def _served(fake, aiohttp_server):
 
 
 @pytest.fixture
-async def fake_twilio(aiohttp_server) -> FakeTwilio:
-    return await _served(FakeTwilio(), aiohttp_server)
+async def fake_twilio(aiohttp_server, clock: FakeClock) -> FakeTwilio:
+    return await _served(FakeTwilio(now=clock.now), aiohttp_server)
 
 
 @pytest.fixture

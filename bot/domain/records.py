@@ -64,6 +64,21 @@ class ReminderJob:
     staff: StaffMember | None = None
     body: str | None = None
     recent_reminders: tuple[datetime, ...] = ()  # the latest capped reminders sent to this obligor
+    # Set when an earlier send of this row ended with its outcome unknown: from when to ask the
+    # provider whether it took that message, before sending again.
+    unsure_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SentReminder:
+    """An outbox row recorded as sent, as a delivery report about its message needs it."""
+
+    reminder_id: int
+    attempts: int
+    case_id: int
+    obligor_id: int
+    step_key: str
+    staff: bool  # a notice to a staff member
 
 
 @dataclass(frozen=True)

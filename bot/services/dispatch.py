@@ -1,8 +1,9 @@
 """The reminder dispatcher: claim due rows, decide, send, record.
 
 Each row is leased before it is sent, so a crashed worker's rows come back when the lease
-runs out. The only window in which a message can go out twice is between the provider's
-accept and our commit of its id: nothing else happens in between.
+runs out. A send whose answer is lost (a timeout, a dropped connection) has an unknown outcome:
+before the row goes again the provider is asked for the message (`MessageSender.find`), and
+one it has is adopted. What can still go out twice is in docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import random
 import time
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,14 @@ from bot.domain.status import (
 )
 from bot.domain.texts import court_signature, format_date, render
 from bot.metrics import Metrics
-from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
+from bot.ports import (
+    Clock,
+    MessageSender,
+    SendError,
+    SendResult,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.services import filings, linking
 from bot.services.pacing import Pacer
 
@@ -215,13 +223,13 @@ class Dispatcher:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self._policy.send_timeout):
-                result = await sender.send(target.address, text, self._buttons(job))
+                result = await self._send_once(job, sender, target.address, text)
         except SendError as exc:
-            await self._failed(job, target, exc)
+            await self._failed(job, target, exc, began=now)
             return
-        except (TimeoutError, OSError) as exc:
-            error = SendError("timeout", str(exc) or "timeout", permanent=False)
-            await self._failed(job, target, error)
+        except (TimeoutError, OSError) as exc:  # our own timeout: the provider may have it
+            error = SendError("timeout", str(exc) or "timeout", permanent=False, unknown=True)
+            await self._failed(job, target, error, began=now)
             return
         self._metrics.send_latency.labels(sender.channel).observe(time.monotonic() - started)
         self._metrics.sent.labels(sender.channel, "accepted").inc()
@@ -266,6 +274,18 @@ class Dispatcher:
                 )
             await uow.commit()
 
+    async def _send_once(
+        self, job: ReminderJob, sender: MessageSender, address: str, text: str
+    ) -> SendResult:
+        """Sends, unless an earlier send of this row whose answer was lost reached the
+        provider after all: then the provider's message is adopted instead."""
+        if job.unsure_since is not None:
+            found = await sender.find(address, text, job.unsure_since)
+            if found is not None:
+                log.info("reminder %s: adopted %s, sent before", job.reminder_id, found.provider_id)
+                return found
+        return await sender.send(address, text, self._buttons(job))
+
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
         """A reminder offers the menu (as buttons where the channel has them)."""
         if job.staff is not None or job.step_key == CHAT_LINK.key:
@@ -287,7 +307,10 @@ class Dispatcher:
             link=f"{self._policy.chat_link_base}{code}",
         )
 
-    async def _failed(self, job: ReminderJob, target: Target, error: SendError) -> None:
+    async def _failed(
+        self, job: ReminderJob, target: Target, error: SendError, *, began: datetime
+    ) -> None:
+        """A send did not go through; `began`: when it started."""
         self._metrics.sent.labels(
             target.channel, "permanent" if error.permanent else "transient"
         ).inc()
@@ -299,6 +322,11 @@ class Dispatcher:
                 target.channel,
             )
             if await self._fall_back(job, target, error):
+                return
+            if error.contact_status is None:  # our message was refused, not the address
+                await self._finish(
+                    job, ReminderStatus.FAILED, error.code, event=EventKind.DELIVERY_FAILED
+                )
                 return
             if job.staff is not None:  # a staff number is the court's to fix, not the debtor's
                 await self._finish(
@@ -326,12 +354,14 @@ class Dispatcher:
             )
             return
         delay = error.retry_after or backoff_seconds(job.attempts, self._rng)
+        due_at = self._clock.now() + timedelta(seconds=delay)
         async with self._uow() as uow:
-            await uow.reminders.retry_at(
-                job.reminder_id,
-                due_at=self._clock.now() + timedelta(seconds=delay),
-                error=error.code,
-            )
+            if error.unknown:  # the next attempt asks the provider before sending
+                await uow.reminders.retry_unsure(
+                    job.reminder_id, due_at=due_at, error=error.code, since=began
+                )
+            else:
+                await uow.reminders.retry_at(job.reminder_id, due_at=due_at, error=error.code)
             await uow.commit()
 
     async def _fall_back(self, job: ReminderJob, target: Target, error: SendError) -> bool:
@@ -339,6 +369,8 @@ class Dispatcher:
         channel (SMS); False when there is no other way to reach them."""
         if target.channel != Channel.TELEGRAM:
             return False
+        if error.contact_status is None:
+            return await self._send_by_next_channel(job, target, error)
         now = self._clock.now()
         async with self._uow() as uow:
             if job.staff is not None:
@@ -355,19 +387,44 @@ class Dispatcher:
                 if pick_contact(rest, job.channel_order, self._senders) is None:
                     await uow.commit()
                     return False
-            await uow.events.add(
-                job.case.id,
-                EventKind.CHANNEL_FALLBACK,
-                now,
-                step=job.step_key,
-                reason=error.code,
-                **({"user_id": job.staff.id} if job.staff else {"obligor_id": job.obligor.id}),
-            )
+            await self._fallback_event(uow, job, error.code, now)
             await uow.reminders.retry_at(
                 job.reminder_id, due_at=now, error=error.code, refund_attempt=True
             )
             await uow.commit()
         return True
+
+    async def _send_by_next_channel(
+        self, job: ReminderJob, target: Target, error: SendError
+    ) -> bool:
+        """The provider refused our message, not the chat: the chat stays, and this row goes
+        at once, within its claim, by the next channel (put back as it is, it would pick the
+        chat again). False when there is no other channel."""
+        if job.staff is not None:
+            rest = replace(job, staff=replace(job.staff, telegram_chat_id=None))
+        else:
+            others = tuple(c for c in job.contacts if c.channel != target.channel)
+            rest = replace(job, contacts=others)
+        if isinstance(self._target(rest), Nowhere):
+            return False
+        async with self._uow() as uow:
+            await self._fallback_event(uow, job, error.code, self._clock.now())
+            await uow.commit()
+        await self._decide_and_send(rest)
+        return True
+
+    @staticmethod
+    async def _fallback_event(
+        uow: UnitOfWork, job: ReminderJob, reason: str, now: datetime
+    ) -> None:
+        await uow.events.add(
+            job.case.id,
+            EventKind.CHANNEL_FALLBACK,
+            now,
+            step=job.step_key,
+            reason=reason,
+            **({"user_id": job.staff.id} if job.staff else {"obligor_id": job.obligor.id}),
+        )
 
     async def _defer(self, job: ReminderJob, until: datetime) -> None:
         """Later, not lost; the attempt it was claimed with is given back."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from bot.domain.messages import Choice
 from bot.domain.status import Channel, MessageStatus
@@ -15,6 +16,9 @@ class SandboxSender:
 
     async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
         return SendResult(provider_id=f"SB{uuid.uuid4().hex}", status=MessageStatus.DELIVERED)
+
+    async def find(self, address: str, text: str, since: datetime) -> SendResult | None:
+        return None  # a sandbox send never times out
 
     async def close(self) -> None:
         return None

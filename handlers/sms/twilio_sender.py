@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -18,6 +19,11 @@ from handlers.sms.errors import contact_status_for
 
 log = logging.getLogger(__name__)
 CREDENTIAL_ERRORS = {20003, 20005, 20404}  # authenticate, account suspended, no such account
+# How far before a lost send `find` looks: Twilio stamps `date_sent` by its own clock, which
+# may run behind ours. The body match, not the window, tells one message from another.
+CLOCK_SKEW = timedelta(minutes=5)
+# A message in these never reached anyone: it is no reason not to send.
+NOT_TAKEN = {MessageStatus.FAILED, MessageStatus.UNDELIVERED, "canceled"}
 
 
 class BaseUrlHttpClient(AsyncTwilioHttpClient):
@@ -77,8 +83,24 @@ class TwilioSender:
         except TwilioRestException as exc:
             raise _send_error(exc) from exc
         except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
-            raise SendError("network", type(exc).__name__, permanent=False) from exc
+            raise SendError("network", type(exc).__name__, permanent=False, unknown=True) from exc
         return SendResult(provider_id=message.sid, status=message.status or MessageStatus.QUEUED)
+
+    async def find(self, address: str, text: str, since: datetime) -> SendResult | None:
+        """Lists the messages to `address` Twilio sent since `since` and adopts the one with
+        this body. A message Twilio still queues has no `date_sent` yet and is not listed."""
+        try:
+            messages = await self._client.messages.list_async(
+                to=address, date_sent_after=since - CLOCK_SKEW, limit=50
+            )
+        except TwilioRestException as exc:
+            raise _send_error(exc) from exc
+        except (TwilioException, aiohttp.ClientError, TimeoutError) as exc:
+            raise SendError("network", type(exc).__name__, permanent=False) from exc
+        for message in messages:
+            if message.body == text and message.status not in NOT_TAKEN:
+                return SendResult(message.sid, message.status or MessageStatus.QUEUED)
+        return None
 
     async def close(self) -> None:
         await self._http.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 
 from bot.domain import records
 from bot.domain.channels import channel_order
@@ -139,6 +139,7 @@ class ReminderRepository(Repo):
             staff=staff_record(staff) if staff else None,
             body=reminder.body,
             recent_reminders=recent,
+            unsure_since=reminder.finished_at,  # only an unfinished row is ever claimed
         )
 
     async def finish(
@@ -180,6 +181,53 @@ class ReminderRepository(Repo):
                 last_error=error,
                 lease_until=None,
                 attempts=t.Reminder.attempts - (1 if refund_attempt else 0),
+            )
+        )
+
+    async def retry_unsure(
+        self, reminder_id: int, *, due_at: datetime, error: str, since: datetime
+    ) -> None:
+        """Back to pending at `due_at` after a send whose outcome is unknown; `since` (when that
+        send began) is kept in `finished_at`, the earliest such send's when there were several,
+        until the row is finished. Each later attempt asks the provider from there."""
+        await self.retry_at(reminder_id, due_at=due_at, error=error)
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id)
+            .values(
+                finished_at=func.coalesce(t.Reminder.finished_at, literal(since, t.UTCDateTime()))
+            )
+        )
+
+    async def sent_with_message(
+        self, provider: str, provider_id: str
+    ) -> records.SentReminder | None:
+        """The row still `sent` with this provider message: None once it went again (or was
+        never a reminder's)."""
+        row = await self.session.scalar(
+            select(t.Reminder)
+            .join(t.Message, t.Message.id == t.Reminder.message_id)
+            .where(
+                t.Message.provider == provider,
+                t.Message.provider_id == provider_id,
+                t.Reminder.status == ReminderStatus.SENT,
+            )
+            .with_for_update()
+        )
+        if row is None:
+            return None
+        return records.SentReminder(
+            row.id, row.attempts, row.case_id, row.obligor_id, row.step_key, row.user_id is not None
+        )
+
+    async def reopen(self, reminder_id: int, *, due_at: datetime, error: str) -> None:
+        """A `sent` row whose message the provider could not deliver: pending again at
+        `due_at`. It keeps its attempts and its message until it goes again."""
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id, t.Reminder.status == ReminderStatus.SENT)
+            .values(
+                status=ReminderStatus.PENDING, due_at=due_at, last_error=error, finished_at=None
             )
         )
 

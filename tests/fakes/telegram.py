@@ -3,7 +3,8 @@
 It serves `POST /bot{token}/{method}`, checks the token, reads the form (urlencoded or multipart)
 aiogram posts, decoding JSON-encoded fields such as `reply_markup`, and answers with the Bot API's
 `{"ok": ..., "result": ...}` envelope (or its error envelope). It records every call, can be told
-to fail (429 with `retry_after`, 403 blocked, ...), long-polls `getUpdates` over updates queued by
+to fail (429 with `retry_after`, 403 blocked, 400 with any description, ...), refuses a text
+over 4096 characters as Telegram does, long-polls `getUpdates` over updates queued by
 the test, and builds incoming updates (text, contact, callback, /start) for posting to a webhook.
 """
 
@@ -25,6 +26,7 @@ TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 123456
 BOT_USERNAME = "ducu_test_bot"
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Ducu", "username": BOT_USERNAME}
+MAX_TEXT = 4096  # characters of a message's text, as Telegram counts them (UTF-16, near enough)
 LONG_POLL_CAP = 0.5  # seconds getUpdates waits at most on an empty queue
 
 _TEXT_FIELDS = {"text", "caption", "query", "description", "short_description"}
@@ -194,6 +196,8 @@ class FakeTelegram:
         if self.failures[method]:
             failure = self.failures[method].popleft()
             return _error(failure.error_code, failure.description, failure.retry_after)
+        if len(call.params.get("text", "")) > MAX_TEXT:
+            return _error(400, "Bad Request: message is too long")
         result = await answer(call.params)
         self.calls.append(call)
         return web.json_response({"ok": True, "result": result})

@@ -12,6 +12,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
@@ -187,3 +188,12 @@ def test_builders_make_valid_updates() -> None:
     assert updates[3].callback_query.data == "paid:7"
     assert updates[3].callback_query.message.message_id == 9
     assert updates[0].message.message_id != updates[1].message.message_id
+
+
+async def test_a_text_over_4096_characters_is_refused_as_telegram_does(
+    bot: Bot, fake: FakeTelegram
+) -> None:
+    with pytest.raises(TelegramBadRequest, match="message is too long"):
+        await bot.send_message(CHAT, "字" * 4097)
+    await bot.send_message(CHAT, "字" * 4096)
+    assert len(fake.sent(CHAT)) == 1

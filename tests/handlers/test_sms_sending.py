@@ -180,6 +180,57 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
     assert _day0(await get_case(client, case_id))["status"] == "sent"
 
 
+@SQLITE_ONLY
+async def test_a_send_whose_answer_was_lost_is_found_at_twilio_and_not_sent_again(
+    make_client: MakeClient, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """Twilio accepts the message but answers after DUCU_SEND_TIMEOUT: the outcome is unknown,
+    so before the row goes again Twilio is asked, and the message it has is adopted."""
+    runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
+    case_id = await new_case(client, clock)
+    fake_twilio.answer_late(2.0)
+    dispatcher = runtime.services.dispatcher
+
+    sent_at = clock.now()
+    assert await dispatcher.run_once() == 1
+    [sms] = fake_twilio.messages  # Twilio has it; we do not know
+    day0 = _day0(await get_case(client, case_id))
+    assert day0["status"] == "pending" and day0["error"] in {"network", "timeout"}
+
+    clock.advance(seconds=PAST_BACKOFF)
+    assert await dispatcher.run_once() == 1
+
+    assert fake_twilio.attempts == 1 and fake_twilio.messages == [sms]  # not sent again
+    [lookup] = fake_twilio.lookups
+    assert lookup["To"] == DEBTOR
+    assert datetime.fromisoformat(lookup["DateSent>"]) <= sent_at
+    case = await get_case(client, case_id)
+    day0 = _day0(case)
+    assert (day0["status"], day0["attempts"], day0["error"]) == ("sent", 2, None)
+    [out] = [i for i in case["timeline"] if i["type"] == "message"]
+    assert (out["provider_id"], out["text"]) == (sms["Sid"], sms["Body"])
+    assert len(_events(case, "reminder_sent")) == 1
+
+
+@SQLITE_ONLY
+async def test_a_lost_answer_whose_message_twilio_does_not_have_is_sent_after_the_lookup(
+    make_client: MakeClient, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The connection drops before Twilio accepts: the lookup finds nothing, the row is sent."""
+    runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
+    case_id = await new_case(client, clock)
+    fake_twilio.fail_next(503, delay=2.0)
+    dispatcher = runtime.services.dispatcher
+
+    assert await dispatcher.run_once() == 1
+    clock.advance(seconds=PAST_BACKOFF)
+    assert await dispatcher.run_once() == 1
+
+    assert len(fake_twilio.lookups) == 1
+    assert fake_twilio.attempts == 2 and [m["To"] for m in fake_twilio.messages] == [DEBTOR]
+    assert _day0(await get_case(client, case_id))["status"] == "sent"
+
+
 async def test_gives_up_after_max_attempts_transient_failures(
     make_client: MakeClient, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:

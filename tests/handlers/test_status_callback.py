@@ -3,6 +3,7 @@ permanent delivery error marks the number so no later reminder is tried."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,15 @@ from aiohttp.test_utils import TestClient
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, FROM_NUMBER, FakeTwilio
-from tests.helpers import AUTH, DEBTOR, get_case, judgment, post_signed, twilio_signature
+from tests.helpers import (
+    AUTH,
+    DEBTOR,
+    JUDGMENT,
+    get_case,
+    judgment,
+    post_signed,
+    twilio_signature,
+)
 
 STATUS = "/twilio/status"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -95,7 +104,8 @@ async def test_late_callbacks_never_move_the_status_back(
 async def test_undelivered_unknown_handset_marks_the_contact_invalid(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    """30005 after Twilio accepted the message: the number is invalid, later steps are skipped."""
+    """30005 after Twilio accepted the message: the number is invalid, the reminder is
+    reopened and then fails as unreachable, and later steps are skipped."""
     case_id, sid = await _sent_reminder(client, runtime, fake_twilio, clock)
 
     await _report(client, sid, "sent")
@@ -104,14 +114,19 @@ async def test_undelivered_unknown_handset_marks_the_contact_invalid(
     case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "undelivered"
     assert _sms_status(case) == "invalid"
-    [unreachable] = _events(case, "unreachable")
-    assert unreachable["detail"] == {"reason": "30005", "channel": "sms"}
+    assert [r["status"] for r in case["reminders"]] == ["pending"] * 4
+    assert _events(case, "unreachable") == []  # the dispatcher decides, once: below
+
+    assert await runtime.services.dispatcher.run_once() == 1
+    [unreachable] = _events(await get_case(client, case_id), "unreachable")
+    assert unreachable["detail"]["step"] == "day0"
 
     clock.advance(days=3)  # the middle step is due
-    assert await runtime.services.dispatcher.run_once() == 1
+    await runtime.services.dispatcher.run_once()
     assert fake_twilio.attempts == 1
     case = await get_case(client, case_id)
-    assert [r["status"] for r in case["reminders"]] == ["sent", "failed", "pending", "pending"]
+    plan = [r["status"] for r in case["reminders"] if r["step"] in PLAN]
+    assert plan == ["failed", "failed", "pending", "pending"]
 
 
 @SQLITE_ONLY
@@ -186,3 +201,120 @@ async def test_status_callback_signed_with_another_token_or_for_the_sms_url_is_r
 
     case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "queued" and _sms_status(case) == "active"
+
+
+# --- Twilio reports a failure only by callback: the reminder is reopened -------------------
+
+OFFICIAL = "+8613900000011"  # registered for township 330522102, the debtor's area
+PLAN = ("day0", "middle", "warning", "deadline")
+COURT = {"court_code": "浙0522", "court_name": "长兴县人民法院"}
+
+
+async def _undeliverable(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock, code: int
+) -> int:
+    """A case whose day-0 reminder Twilio accepts and then reports undelivered with `code`,
+    through signed callbacks to the app; returns the case id once they were answered."""
+    fake_twilio.undeliverable[DEBTOR] = code
+    fake_twilio.callback_base = str(client.make_url("")).rstrip("/")
+    await runtime.services.staff.add_user(
+        role="official", name="王专干", phone=OFFICIAL, area_code="330522102", **COURT
+    )
+    case_id, _ = await _sent_reminder(client, runtime, fake_twilio, clock)
+    await fake_twilio.reported()
+    assert fake_twilio.callbacks == [("sent", 204), ("undelivered", 204)]
+    return case_id
+
+
+def _day0(case: dict[str, Any]) -> dict[str, Any]:
+    [reminder] = [r for r in case["reminders"] if r["step"] == "day0"]
+    return reminder
+
+
+async def test_an_unknown_handset_reported_by_callback_sends_the_official_once(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """30005 comes only by callback: the debtor is handed to the official as a refusal is."""
+    case_id = await _undeliverable(client, runtime, fake_twilio, clock, 30005)
+    dispatcher = runtime.services.dispatcher
+
+    for _ in range(3):
+        await dispatcher.run_once()
+    clock.advance(days=11)  # every later step fails without a request and tells nobody again
+    for _ in range(3):
+        await dispatcher.run_once()
+
+    case = await get_case(client, case_id)
+    assert _sms_status(case) == "invalid"
+    assert (_day0(case)["status"], _day0(case)["attempts"]) == ("failed", 2)
+    later = [r["status"] for r in case["reminders"] if r["step"] in PLAN[1:]]
+    assert later == ["failed"] * 3
+    [notice] = [m["Body"] for m in fake_twilio.to(OFFICIAL)]
+    assert JUDGMENT["case_number"] in notice and "30005" not in fake_twilio.to(DEBTOR)[0]
+    assert len(fake_twilio.to(DEBTOR)) == 1
+    assert sorted(e["detail"]["step"] for e in _events(case, "unreachable")) == sorted(PLAN)
+
+
+async def test_a_handset_switched_off_is_sent_again_after_a_backoff(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """30003 is a bad moment: the reminder is pending again, and goes once more later."""
+    case_id = await _undeliverable(client, runtime, fake_twilio, clock, 30003)
+    dispatcher = runtime.services.dispatcher
+    day0 = _day0(await get_case(client, case_id))
+    assert (day0["status"], day0["attempts"], day0["error"]) == ("pending", 1, "30003")
+    assert datetime.fromisoformat(day0["due_at"]) > clock.now()
+
+    del fake_twilio.undeliverable[DEBTOR]  # the handset is on again
+    clock.advance(minutes=5)
+    assert await dispatcher.run_once() == 1
+
+    assert len(fake_twilio.to(DEBTOR)) == 2
+    case = await get_case(client, case_id)
+    assert (_day0(case)["status"], _day0(case)["attempts"]) == ("sent", 2)
+    assert _sms_status(case) == "active" and _events(case, "unreachable") == []
+    assert fake_twilio.to(OFFICIAL) == []
+
+
+@SQLITE_ONLY
+async def test_a_handset_off_at_every_attempt_gives_up_after_max_attempts(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    case_id = await _undeliverable(client, runtime, fake_twilio, clock, 30003)
+    dispatcher = runtime.services.dispatcher
+    max_attempts = runtime.services.settings.max_attempts
+
+    for _ in range(max_attempts - 1):
+        clock.advance(hours=1)
+        assert await dispatcher.run_once() == 1
+        await fake_twilio.reported()
+
+    assert len(fake_twilio.to(DEBTOR)) == max_attempts
+    case = await get_case(client, case_id)
+    assert (_day0(case)["status"], _day0(case)["error"]) == ("failed", "30003")
+    [failed] = _events(case, "delivery_failed")
+    assert failed["detail"]["step"] == "day0"
+    assert _sms_status(case) == "active"
+
+
+async def test_a_late_callback_for_an_earlier_message_changes_nothing(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The first message was undelivered (30003) and the reminder went again; a callback for
+    the first one that arrives after that neither reopens the reminder nor marks anything."""
+    case_id = await _undeliverable(client, runtime, fake_twilio, clock, 30003)
+    [first] = fake_twilio.messages
+    del fake_twilio.undeliverable[DEBTOR]
+    clock.advance(minutes=5)
+    assert await runtime.services.dispatcher.run_once() == 1
+    before = await get_case(client, case_id)
+
+    await _report(client, first["Sid"], "failed", "30003")
+    await _report(client, first["Sid"], "undelivered", "30005")
+
+    case = await get_case(client, case_id)
+    assert case["reminders"] == before["reminders"]
+    assert _sms_status(case) == "active" and _events(case, "unreachable") == []
+    clock.advance(minutes=5)
+    assert await runtime.services.dispatcher.run_once() == 0
+    assert len(fake_twilio.to(DEBTOR)) == 2

@@ -306,6 +306,66 @@ async def test_a_blocked_chat_falls_back_to_sms(
     assert telegram["status"] == "active"
 
 
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Bad Request: message is too long",
+        "Bad Request: can't parse entities: unsupported start tag",
+        "Bad Request: BUTTON_DATA_INVALID",
+    ],
+)
+async def test_a_message_telegram_refuses_goes_by_sms_at_once_and_the_chat_stays(
+    client, clock, chat, runtime, fake_telegram, fake_twilio, description
+):
+    """A 400 about our own message says nothing about the chat: SMS carries this one, in the
+    same round, and the next reminder goes to the chat again."""
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    chat.news()
+    fake_telegram.fail_next(400, description=description)
+
+    assert await runtime.services.dispatcher.run_once() == 1
+
+    [sms] = fake_twilio.to(DEBTOR)
+    assert CASE_NUMBER in sms["Body"]
+    case = await get_case(client, case_id)
+    [telegram] = contacts(case, "telegram")
+    assert telegram["status"] == "active"
+    [fallback] = timeline(case, "channel_fallback")
+    assert fallback["detail"]["reason"] == "400"
+    assert timeline(case, "unreachable") == []
+    [day0] = [r for r in case["reminders"] if r["step"] == "day0"]
+    assert day0["status"] == "sent"
+
+    clock.advance(days=3)  # the next step goes to the chat, which was never marked
+    await runtime.services.dispatcher.run_once()
+    assert len(chat.news()) == 1 and len(fake_twilio.to(DEBTOR)) == 1
+
+
+@pytest.mark.parametrize(
+    ("error_code", "description", "status"),
+    [
+        (400, "Bad Request: chat not found", "invalid"),
+        (400, "Bad Request: user is deactivated", "invalid"),
+        (403, "Forbidden: bot was kicked from the group chat", "blocked"),
+    ],
+)
+async def test_a_chat_that_is_gone_is_marked_and_sms_takes_over(
+    client, clock, chat, runtime, fake_telegram, fake_twilio, error_code, description, status
+):
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    fake_telegram.fail_next(error_code, description=description)
+
+    await runtime.services.dispatcher.run_once()
+    await runtime.services.dispatcher.run_once()
+
+    [sms] = fake_twilio.to(DEBTOR)
+    assert CASE_NUMBER in sms["Body"]
+    [telegram] = contacts(await get_case(client, case_id), "telegram")
+    assert telegram["status"] == status
+
+
 async def test_a_judge_who_blocked_the_bot_gets_the_notice_by_sms(
     client, clock, chat, runtime, fake_telegram, fake_twilio
 ):
