@@ -34,6 +34,15 @@ class Conflict(Exception):
     """A write ran into a unique key another transaction wrote first."""
 
 
+class ClaimLost(Exception):
+    """A reminder is no longer held under the claim a write came with (its lease ran out and
+    another worker took it, or finished it): the write changed nothing."""
+
+    def __init__(self, reminder_id: int, at: str) -> None:
+        super().__init__(f"reminder {reminder_id}: claim lost at {at}")
+        self.reminder_id, self.at = reminder_id, at
+
+
 # --- sending -------------------------------------------------------------------------------
 
 
@@ -160,15 +169,17 @@ class ObligorRepository(Protocol):
 class ReminderRepository(Protocol):
     async def add_many(self, reminders: list[NewReminder]) -> None: ...
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
     ) -> list[int]: ...
+    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int: ...
     async def job(
-        self, reminder_id: int, *, uncapped: Collection[str] = ()
+        self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> ReminderJob | None: ...
     async def finish(
         self,
         reminder_id: int,
         *,
+        claim: str,
         status: ReminderStatus,
         at: datetime,
         error: str | None = None,
@@ -178,6 +189,7 @@ class ReminderRepository(Protocol):
         self,
         reminder_id: int,
         *,
+        claim: str,
         due_at: datetime,
         error: str | None,
         refund_attempt: bool = False,

@@ -1,8 +1,11 @@
 """The reminder dispatcher: claim due rows, decide, send, record.
 
 Each row is leased before it is sent, so a crashed worker's rows come back when the lease
-runs out. The only window in which a message can go out twice is between the provider's
-accept and our commit of its id: nothing else happens in between.
+runs out. Every write after the claim is fenced by the claim's token, and the lease is renewed
+(and ownership checked) right before each send: a worker that stalled past its lease neither
+sends a row another worker took nor overwrites that worker's result. The only window in which
+a message can go out twice is between the provider's accept and our commit of its id, or a
+send that outlives its lease.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +40,7 @@ from bot.domain.status import (
 )
 from bot.domain.texts import court_signature, format_date, render
 from bot.metrics import Metrics
-from bot.ports import Clock, MessageSender, SendError, UnitOfWorkFactory
+from bot.ports import ClaimLost, Clock, MessageSender, SendError, UnitOfWorkFactory
 from bot.services import filings, linking
 from bot.services.pacing import Pacer
 
@@ -122,16 +126,18 @@ class Dispatcher:
         self._idle.clear()
         try:
             now = self._clock.now()
+            claim = uuid.uuid4().hex
             async with self._uow() as uow:
                 ids = await uow.reminders.claim_due(
                     now=now,
                     limit=self._claim_size,
                     lease_until=now + self._policy.lease,
                     worker=self._worker,
+                    claim=claim,
                 )
                 await uow.commit()
             if ids:
-                await asyncio.gather(*(self._handle(i) for i in ids))
+                await asyncio.gather(*(self._handle(claim, i) for i in ids))
             return len(ids)
         finally:
             self._idle.set()
@@ -142,7 +148,7 @@ class Dispatcher:
         self._stopping = True
         await self._idle.wait()
 
-    async def _handle(self, reminder_id: int) -> None:
+    async def _handle(self, claim: str, reminder_id: int) -> None:
         try:
             # Wait for our turn first, so the row is read fresh just before it is sent: a case
             # closed or an address opted out while the batch waited is seen.
@@ -150,25 +156,34 @@ class Dispatcher:
             if self._stopping:  # hand the row back at once rather than make a stop wait
                 async with self._uow() as uow:
                     await uow.reminders.retry_at(
-                        reminder_id, due_at=self._clock.now(), error=None, refund_attempt=True
+                        reminder_id,
+                        claim=claim,
+                        due_at=self._clock.now(),
+                        error=None,
+                        refund_attempt=True,
                     )
                     await uow.commit()
                 return
-            async with self._uow() as uow:
-                job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
-            if job is None:
-                return
+            job = await self._job(claim, reminder_id)
             if job.staff is not None or self._policy.weekly_cap <= 0:
                 await self._decide_and_send(job)
                 return
             lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
-            async with lock:
-                async with self._uow() as uow:  # read again: what went meanwhile counts
-                    job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
-                if job is not None:
-                    await self._decide_and_send(job)
+            async with lock:  # read again: what went meanwhile counts
+                await self._decide_and_send(await self._job(claim, reminder_id))
+        except ClaimLost as lost:  # our lease ran out and another worker has the row now
+            self._metrics.claims_lost.labels(lost.at).inc()
+            log.warning("%s: another worker holds it now; nothing sent or written", lost)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
+
+    async def _job(self, claim: str, reminder_id: int) -> ReminderJob:
+        """The row as it is now; `ClaimLost` if another worker took it meanwhile."""
+        async with self._uow() as uow:
+            job = await uow.reminders.job(reminder_id, claim=claim, uncapped=UNCAPPED_STEPS)
+        if job is None:
+            raise ClaimLost(reminder_id, "send")
+        return job
 
     def _target(self, job: ReminderJob) -> Target | Nowhere:
         """Where this row goes, or why it goes nowhere."""
@@ -211,6 +226,7 @@ class Dispatcher:
             await self._defer(job, allowed)
             return
         text = await self._text(job, now)
+        await self._hold(job)
         sender = self._senders[target.channel]
         started = time.monotonic()
         try:
@@ -242,6 +258,7 @@ class Dispatcher:
             )
             await uow.reminders.finish(
                 job.reminder_id,
+                claim=job.claim,
                 status=ReminderStatus.SENT,
                 at=self._clock.now(),
                 message_id=message_id,
@@ -265,6 +282,17 @@ class Dispatcher:
                     channel=sender.channel,
                 )
             await uow.commit()
+
+    async def _hold(self, job: ReminderJob) -> None:
+        """Right before a send: renews the row's lease, so the send ends well within it, and
+        raises `ClaimLost` if another worker took the row meanwhile (it is not sent)."""
+        async with self._uow() as uow:
+            held = await uow.reminders.renew(
+                job.claim, [job.reminder_id], lease_until=self._clock.now() + self._policy.lease
+            )
+            await uow.commit()
+        if not held:
+            raise ClaimLost(job.reminder_id, "send")
 
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
         """A reminder offers the menu (as buttons where the channel has them)."""
@@ -329,6 +357,7 @@ class Dispatcher:
         async with self._uow() as uow:
             await uow.reminders.retry_at(
                 job.reminder_id,
+                claim=job.claim,
                 due_at=self._clock.now() + timedelta(seconds=delay),
                 error=error.code,
             )
@@ -364,7 +393,7 @@ class Dispatcher:
                 **({"user_id": job.staff.id} if job.staff else {"obligor_id": job.obligor.id}),
             )
             await uow.reminders.retry_at(
-                job.reminder_id, due_at=now, error=error.code, refund_attempt=True
+                job.reminder_id, claim=job.claim, due_at=now, error=error.code, refund_attempt=True
             )
             await uow.commit()
         return True
@@ -373,7 +402,7 @@ class Dispatcher:
         """Later, not lost; the attempt it was claimed with is given back."""
         async with self._uow() as uow:
             await uow.reminders.retry_at(
-                job.reminder_id, due_at=until, error=None, refund_attempt=True
+                job.reminder_id, claim=job.claim, due_at=until, error=None, refund_attempt=True
             )
             await uow.commit()
 
@@ -389,7 +418,9 @@ class Dispatcher:
     ) -> None:
         now = self._clock.now()
         async with self._uow() as uow:
-            await uow.reminders.finish(job.reminder_id, status=status, at=now, error=error)
+            await uow.reminders.finish(
+                job.reminder_id, claim=job.claim, status=status, at=now, error=error
+            )
             if contact_status and contact is not None:
                 await uow.obligors.set_contact_status(contact.id, contact_status)
             if event:

@@ -1,15 +1,20 @@
-"""The reminder outbox: planning, claiming, finishing."""
+"""The reminder outbox: planning, claiming, finishing.
+
+Every write after a claim is fenced by the claim's token: a worker whose lease ran out, and
+whose row another worker then took or finished, writes nothing (`ClaimLost`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Update, func, select, update
 
 from bot.domain import records
 from bot.domain.channels import channel_order
 from bot.domain.status import ReminderStatus
+from bot.ports import ClaimLost
 from storage import tables as t
 from storage.repositories._base import (
     Repo,
@@ -21,6 +26,11 @@ from storage.repositories._base import (
 )
 
 RECENT_REMINDERS = 20  # more than any weekly cap a court would set
+
+
+def _held(claim: str) -> tuple[ColumnElement[bool], ...]:
+    """Rows still held under `claim`."""
+    return (t.Reminder.status == ReminderStatus.CLAIMED, t.Reminder.claim_token == claim)
 
 
 class ReminderRepository(Repo):
@@ -47,9 +57,10 @@ class ReminderRepository(Repo):
         )
 
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
     ) -> list[int]:
-        """Leases up to `limit` due rows: claimed ones whose lease ran out, then pending ones.
+        """Leases up to `limit` due rows under the token `claim`: claimed ones whose lease ran
+        out, then pending ones.
 
         One statement per status, so each walks `ix_reminders_due` (status, due_at) in order and
         stops after `limit` rows. A single `status IN (…)` statement made PostgreSQL scan and
@@ -77,6 +88,7 @@ class ReminderRepository(Repo):
                     status=ReminderStatus.CLAIMED,
                     lease_until=lease_until,
                     claimed_by=worker,
+                    claim_token=claim,
                     attempts=t.Reminder.attempts + 1,
                 )
                 .returning(t.Reminder.id)
@@ -85,17 +97,28 @@ class ReminderRepository(Repo):
             claimed += result.scalars().all()
         return sorted(claimed)
 
+    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int:
+        """Extends the lease of those of `ids` still held under `claim`; returns how many."""
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id.in_(ids), *_held(claim))
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
     async def job(
-        self, reminder_id: int, *, uncapped: Collection[str] = ()
+        self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> records.ReminderJob | None:
-        """The row with all it needs; `recent_reminders` leaves out the `uncapped` steps."""
+        """The row with all it needs, if it is still held under `claim`; `recent_reminders`
+        leaves out the `uncapped` steps."""
         row = (
             await self.session.execute(
                 select(t.Reminder, t.Case, t.Court, t.Obligor)
                 .join(t.Case, t.Case.id == t.Reminder.case_id)
                 .join(t.Court, t.Court.id == t.Case.court_id)
                 .join(t.Obligor, t.Obligor.id == t.Reminder.obligor_id)
-                .where(t.Reminder.id == reminder_id)
+                .where(t.Reminder.id == reminder_id, *_held(claim))
             )
         ).first()
         if row is None:
@@ -136,6 +159,7 @@ class ReminderRepository(Repo):
             obligor=obligor_record(obligor),
             contacts=tuple(map(contact_record, contacts)),
             channel_order=channel_order(court.channel_order),
+            claim=claim,
             staff=staff_record(staff) if staff else None,
             body=reminder.body,
             recent_reminders=recent,
@@ -145,43 +169,58 @@ class ReminderRepository(Repo):
         self,
         reminder_id: int,
         *,
+        claim: str,
         status: ReminderStatus,
         at: datetime,
         error: str | None = None,
         message_id: int | None = None,
     ) -> None:
-        await self.session.execute(
-            update(t.Reminder)
-            .where(t.Reminder.id == reminder_id)
-            .values(
+        """Closes the row held under `claim`; raises `ClaimLost` if it is not."""
+        await self._fenced(
+            reminder_id,
+            claim,
+            "finish",
+            update(t.Reminder).values(
                 status=status,
                 finished_at=at,
                 last_error=error,
                 message_id=message_id,
                 lease_until=None,
-            )
+            ),
         )
 
     async def retry_at(
         self,
         reminder_id: int,
         *,
+        claim: str,
         due_at: datetime,
         error: str | None,
         refund_attempt: bool = False,
     ) -> None:
-        """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back."""
-        await self.session.execute(
-            update(t.Reminder)
-            .where(t.Reminder.id == reminder_id)
-            .values(
+        """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back. Raises
+        `ClaimLost` if the row is not held under `claim`."""
+        await self._fenced(
+            reminder_id,
+            claim,
+            "retry",
+            update(t.Reminder).values(
                 status=ReminderStatus.PENDING,
                 due_at=due_at,
                 last_error=error,
                 lease_until=None,
                 attempts=t.Reminder.attempts - (1 if refund_attempt else 0),
+            ),
+        )
+
+    async def _fenced(self, reminder_id: int, claim: str, at: str, statement: Update) -> None:
+        result = await self.session.execute(
+            statement.where(t.Reminder.id == reminder_id, *_held(claim)).execution_options(
+                synchronize_session=False
             )
         )
+        if result.rowcount != 1:
+            raise ClaimLost(reminder_id, at)
 
     async def count_by_status(self) -> dict[str, int]:
         rows = await self.session.execute(

@@ -1,12 +1,14 @@
 """The reminder dispatcher against a real database and the fake Twilio over HTTP: quiet hours,
-duplicate judgments, closed cases, two dispatchers on one database, and a graceful stop."""
+duplicate judgments, closed cases, two dispatchers on one database, a worker that stalls past
+its lease, and a graceful stop."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +36,23 @@ async def reminders(runtime: Runtime, case_id: int) -> dict[str, dict[str, Any]]
     view = await case_json(runtime.services, case_id)
     assert view is not None
     return {r["step"]: r for r in view["reminders"]}
+
+
+async def until(
+    condition: Callable[[], bool | Awaitable[bool]], what: str, within: float = 10.0
+) -> None:
+    """Polls `condition` (plain or async) every 10 ms, for at most `within` seconds."""
+    deadline = time.monotonic() + within
+    while not await condition() if inspect.iscoroutinefunction(condition) else not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+def lost_claims(runtime: Runtime, at: str) -> float:
+    value = runtime.services.metrics.registry.get_sample_value(
+        "ducu_reminder_claims_lost_total", {"at": at}
+    )
+    return value or 0.0
 
 
 async def drain(runtime: Runtime) -> int:
@@ -227,6 +246,86 @@ async def test_two_dispatchers_on_one_database_send_each_step_once(
     assert len(set(sent.values())) == cases * 4
     assert {r.provider_id for r in rows} == set(sent)
     assert all(sent[r.provider_id][0] == r.address for r in rows)
+
+
+# --- a worker that stalls past its lease -------------------------------------------------------
+
+
+@pytest.mark.parametrize("late", ["accept", "503"])
+async def test_a_stalled_workers_late_answer_changes_nothing_the_new_owner_did(
+    late: str, db_url: str, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The first worker's send hangs until its lease has run out; the second claims the row and
+    sends it. The first one's late answer (an accept, or a 503 that would put the row back)
+    writes nothing: one message recorded, the row stays sent, nothing goes a third time."""
+    settings = make_settings(db_url, fake_twilio, DUCU_QUIET_HOURS="")
+    first, second = await build(settings, clock=clock), await build(settings, clock=clock)
+    try:
+        case_id = await register(first, judgment(clock.now()))
+        if late == "accept":
+            fake_twilio.accept_delay = 1.0
+        else:
+            fake_twilio.fail_next(503, delay=1.0)
+        stalled = asyncio.create_task(first.services.dispatcher.run_once())
+        await until(lambda: fake_twilio.attempts == 1, "the first send to reach Twilio")
+        fake_twilio.accept_delay = 0
+        clock.advance(seconds=settings.lease_seconds + 1)  # the first worker's lease runs out
+
+        assert await second.services.dispatcher.run_once() == 1
+        [taken_over] = fake_twilio.messages
+        assert await stalled == 1
+        assert len(fake_twilio.messages) == (2 if late == "accept" else 1)
+
+        clock.advance(minutes=1)  # past any retry's back-off: nothing more is due
+        assert await first.services.dispatcher.run_once() == 0
+        assert await second.services.dispatcher.run_once() == 0
+        assert fake_twilio.attempts == 2, "nothing was sent a third time"
+
+        day0 = (await reminders(first, case_id))["day0"]
+        assert (day0["status"], day0["attempts"]) == ("sent", 2)
+        view = await case_json(first.services, case_id)
+        assert view is not None
+        [recorded] = [m for m in view["timeline"] if m["type"] == "message"]
+        assert recorded["provider_id"] == taken_over["Sid"]
+        assert [e.get("kind") for e in view["timeline"]].count("reminder_sent") == 1
+        assert lost_claims(first, "finish" if late == "accept" else "retry") == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_row_taken_over_while_it_waits_its_turn_is_not_sent(
+    db_url: str, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The first worker paces its batch slowly; while its second row waits for its turn, the
+    lease runs out and another worker sends that row. The first worker's turn then comes, and
+    it sends nothing: it checks that the row is still its own right before sending."""
+    slow = make_settings(
+        db_url, fake_twilio, DUCU_QUIET_HOURS="", DUCU_SMS_RATE=0.5, DUCU_DISPATCH_BATCH=2
+    )
+    fast = make_settings(db_url, fake_twilio, DUCU_QUIET_HOURS="")
+    first, second = await build(slow, clock=clock), await build(fast, clock=clock)
+    try:
+        cases = [await register(first, numbered_judgment(i, clock.now())) for i in range(2)]
+        pacing = asyncio.create_task(first.services.dispatcher.run_once())
+
+        async def one_recorded() -> bool:
+            states = [(await reminders(first, c))["day0"]["status"] for c in cases]
+            return sorted(states) == ["claimed", "sent"]
+
+        await until(one_recorded, "the first row's send to be recorded")
+        assert not pacing.done(), "the second row waits 2 s for its turn"
+        clock.advance(seconds=slow.lease_seconds + 1)
+
+        assert await second.services.dispatcher.run_once() == 1
+        assert await pacing == 2
+        assert sorted(Counter(m["To"] for m in fake_twilio.messages).values()) == [1, 1]
+        for case_id in cases:
+            assert (await reminders(first, case_id))["day0"]["status"] == "sent"
+        assert lost_claims(first, "send") == 1
+    finally:
+        await first.close()
+        await second.close()
 
 
 # --- stopping -----------------------------------------------------------------------------------
