@@ -50,10 +50,10 @@ PAUSE_RECHECK = timedelta(hours=12)
 
 @dataclass(frozen=True)
 class DispatchPolicy:
-    batch: int = 200
-    lease: timedelta = timedelta(seconds=120)
-    send_timeout: float = 15.0
-    max_attempts: int = 8
+    batch: int
+    lease: timedelta
+    send_timeout: float
+    max_attempts: int
     quiet: QuietHours | None = None
     weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
     chat_link_base: str = ""  # "https://t.me/<bot>?start=": chat invitations are on
@@ -107,9 +107,6 @@ class Dispatcher:
         self._uow, self._clock, self._senders, self._pacer = uow, clock, senders, pacer
         self._policy, self._metrics, self._worker = policy, metrics, worker
         self._rng = rng or random.Random()
-        # Never lease more than the pacer can send in half a lease: rows must not expire
-        # while they wait their turn.
-        self._claim_size = max(1, min(policy.batch, int(pacer.rate * policy.lease.seconds / 2)))
         # One reminder at a time per debtor, from the weekly-cap check until the send is
         # recorded: two rows of one debtor in a batch must not both see the same count.
         self._debtor_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
@@ -130,7 +127,7 @@ class Dispatcher:
             async with self._uow() as uow:
                 ids = await uow.reminders.claim_due(
                     now=now,
-                    limit=self._claim_size,
+                    limit=self._policy.batch,
                     lease_until=now + self._policy.lease,
                     worker=self._worker,
                     claim=claim,
