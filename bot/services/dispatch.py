@@ -113,6 +113,7 @@ class Dispatcher:
             weakref.WeakValueDictionary()
         )
         self._stopping = False
+        self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -140,17 +141,36 @@ class Dispatcher:
             self._idle.set()
 
     async def stop(self) -> None:
-        """Takes no new rows, hands back the claimed rows not yet started, and waits until the
-        sends in flight are recorded."""
+        """Takes no new rows, hands back at once the claimed rows still waiting their turn, and
+        waits until the sends in flight are recorded."""
         self._stopping = True
+        for task in self._waiting:
+            task.cancel()
         await self._idle.wait()
+
+    async def _turn(self) -> bool:
+        """Waits for this row's turn at the pacer; False if the dispatcher stops first (a stop
+        cuts the wait short, and the pacer gets the place back)."""
+        if self._stopping:
+            return False
+        task = asyncio.current_task()
+        assert task is not None  # each row is handled in a task of its own (gather)
+        self._waiting.add(task)
+        try:
+            await self._pacer.wait()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            task.uncancel()  # the stop's cancellation ends here: the row is handed back
+        finally:
+            self._waiting.discard(task)
+        return not self._stopping
 
     async def _handle(self, claim: str, reminder_id: int) -> None:
         try:
             # Wait for our turn first, so the row is read fresh just before it is sent: a case
             # closed or an address opted out while the batch waited is seen.
-            await self._pacer.wait()
-            if self._stopping:  # hand the row back at once rather than make a stop wait
+            if not await self._turn():  # stopping: pending again, its attempt given back
                 async with self._uow() as uow:
                     await uow.reminders.retry_at(
                         reminder_id,

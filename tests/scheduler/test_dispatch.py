@@ -357,3 +357,43 @@ async def test_stop_waits_for_sends_in_flight_and_then_takes_nothing(
     counts = await runtime.services.cases.reminder_counts()
     assert counts == {"sent": 3, "pending": 9}
     assert len(fake_twilio.messages) == 3
+
+
+async def test_stop_hands_back_the_rows_still_waiting_their_turn_without_waiting_it_out(
+    db_url: str, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """At one message a second, four rows of the batch still wait their turn when the stop
+    comes. The stop records the send in flight but does not sit out their slots: they go back
+    to pending at once, their attempt refunded, and a restart sends each of them once."""
+    slow = make_settings(
+        db_url, fake_twilio, DUCU_QUIET_HOURS="", DUCU_SMS_RATE=1, DUCU_DISPATCH_BATCH=5
+    )
+    runtime = await build(slow, clock=clock)
+    try:
+        cases = [await register(runtime, numbered_judgment(i, clock.now())) for i in range(5)]
+        fake_twilio.accept_delay = 0.3
+        batch = asyncio.create_task(runtime.services.dispatcher.run_once())
+        await until(lambda: fake_twilio.attempts == 1, "the first send to reach Twilio")
+
+        stopping = time.monotonic()
+        async with asyncio.timeout(10):
+            await runtime.services.dispatcher.stop()
+        took = time.monotonic() - stopping
+        assert batch.done() and batch.result() == 5
+        assert took < 1.0, f"the stop waited {took:.1f} s"
+        day0 = [(await reminders(runtime, c))["day0"] for c in cases]
+        assert sorted(r["status"] for r in day0) == ["pending"] * 4 + ["sent"]
+        for row in day0:
+            if row["status"] == "pending":
+                assert row["attempts"] == 0, "a row handed back keeps its attempt"
+                assert datetime.fromisoformat(row["due_at"]) == clock.now()
+    finally:
+        await runtime.close()
+
+    restarted = await build(slow, clock=clock)
+    try:
+        fake_twilio.accept_delay = 0
+        assert await drain(restarted) == 4
+    finally:
+        await restarted.close()
+    assert sorted(Counter(m["To"] for m in fake_twilio.messages).values()) == [1] * 5
