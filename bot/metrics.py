@@ -30,6 +30,11 @@ class Metrics:
             ["at"],
             registry=self.registry,
         )
+        self.abandoned = Counter(
+            "ducu_reminders_abandoned_total",
+            "Reminders failed at claim time: claimed DUCU_MAX_ATTEMPTS times, never an outcome",
+            registry=self.registry,
+        )
         self.send_latency = Histogram(
             "ducu_send_seconds",
             "Time for a provider to accept one message",

@@ -19,6 +19,7 @@ from bot.domain.records import (
     Obligor,
     ReminderJob,
     StaffMember,
+    StuckReminder,
 )
 from bot.domain.status import CaseStatus, ContactStatus, EventKind, MessageStatus, ReminderStatus
 from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, UserRow
@@ -172,6 +173,9 @@ class ReminderRepository(Protocol):
         self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
     ) -> list[int]: ...
     async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int: ...
+    async def fail_stuck(
+        self, *, now: datetime, max_attempts: int, error: str
+    ) -> list[StuckReminder]: ...
     async def job(
         self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> ReminderJob | None: ...

@@ -68,6 +68,17 @@ class ReminderJob:
 
 
 @dataclass(frozen=True)
+class StuckReminder:
+    """A row claimed again and again without ever reaching an outcome."""
+
+    reminder_id: int
+    case_id: int
+    obligor_id: int
+    step_key: str
+    attempts: int
+
+
+@dataclass(frozen=True)
 class NewReminder:
     case_id: int
     obligor_id: int

@@ -28,7 +28,7 @@ from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, NewMessage, ReminderJob
+from bot.domain.records import Contact, NewMessage, ReminderJob, StuckReminder
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
     CaseStatus,
@@ -46,6 +46,7 @@ from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
 PAUSE_RECHECK = timedelta(hours=12)
+NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an outcome
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,18 @@ class Dispatcher:
             now = self._clock.now()
             claim = uuid.uuid4().hex
             async with self._uow() as uow:
+                stuck = await uow.reminders.fail_stuck(
+                    now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
+                )
+                for row in stuck:
+                    await uow.events.add(
+                        row.case_id,
+                        EventKind.DELIVERY_FAILED,
+                        now,
+                        step=row.step_key,
+                        obligor_id=row.obligor_id,
+                        reason=NO_OUTCOME,
+                    )
                 ids = await uow.reminders.claim_due(
                     now=now,
                     limit=self._policy.batch,
@@ -134,11 +147,24 @@ class Dispatcher:
                     claim=claim,
                 )
                 await uow.commit()
+            self._alert(stuck)
             if ids:
                 await asyncio.gather(*(self._handle(claim, i) for i in ids))
             return len(ids)
         finally:
             self._idle.set()
+
+    def _alert(self, stuck: list[StuckReminder]) -> None:
+        for row in stuck:
+            self._metrics.abandoned.inc()
+            log.error(
+                "reminder %s (case %s, %s) failed after %s claims without an outcome: its "
+                "handling raised, or killed the worker, every time; it is not tried again",
+                row.reminder_id,
+                row.case_id,
+                row.step_key,
+                row.attempts,
+            )
 
     async def stop(self) -> None:
         """Takes no new rows, hands back at once the claimed rows still waiting their turn, and

@@ -97,6 +97,37 @@ class ReminderRepository(Repo):
             claimed += result.scalars().all()
         return sorted(claimed)
 
+    async def fail_stuck(
+        self, *, now: datetime, max_attempts: int, error: str
+    ) -> list[records.StuckReminder]:
+        """Fails, with `error`, the rows whose lease ran out after `max_attempts` claims: their
+        handling raised, or killed its worker, every time. They are not claimed again."""
+        stuck = (
+            select(t.Reminder.id)
+            .where(
+                t.Reminder.status == ReminderStatus.CLAIMED,
+                t.Reminder.lease_until <= now,
+                t.Reminder.attempts >= max_attempts,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id.in_(stuck.scalar_subquery()))
+            .values(
+                status=ReminderStatus.FAILED, finished_at=now, last_error=error, lease_until=None
+            )
+            .returning(
+                t.Reminder.id,
+                t.Reminder.case_id,
+                t.Reminder.obligor_id,
+                t.Reminder.step_key,
+                t.Reminder.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return [records.StuckReminder(*row) for row in rows.all()]
+
     async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int:
         """Extends the lease of those of `ids` still held under `claim`; returns how many."""
         result = await self.session.execute(

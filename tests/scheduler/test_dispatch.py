@@ -397,3 +397,53 @@ async def test_stop_hands_back_the_rows_still_waiting_their_turn_without_waiting
     finally:
         await restarted.close()
     assert sorted(Counter(m["To"] for m in fake_twilio.messages).values()) == [1] * 5
+
+
+# --- a row that fails on every claim ------------------------------------------------------------
+
+
+async def test_a_row_whose_handling_fails_on_every_claim_is_failed_after_max_attempts(
+    db_url: str, fake_twilio: FakeTwilio, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A template that cannot be rendered raises on every claim, so the row never reaches an
+    outcome and its lease brings it back each time. Once it has been claimed
+    DUCU_MAX_ATTEMPTS times, the next claim fails it instead: a `delivery_failed` event, an
+    error in the log, a metric, and it is never claimed again."""
+    settings = make_settings(db_url, fake_twilio, DUCU_QUIET_HOURS="", DUCU_MAX_ATTEMPTS=3)
+    runtime = await build(settings, clock=clock)
+    try:
+        case_id = await register(runtime, judgment(clock.now()))
+        engine = make_engine(db_url)
+        try:
+            async with engine.begin() as conn:  # a placeholder no reminder fills: a KeyError
+                await conn.execute(
+                    text("UPDATE reminders SET template = '{oops}' WHERE step_key = 'day0'")
+                )
+        finally:
+            await engine.dispose()
+        dispatcher = runtime.services.dispatcher
+        for _ in range(3):
+            assert await dispatcher.run_once() == 1
+            assert (await reminders(runtime, case_id))["day0"]["status"] == "claimed"
+            clock.advance(seconds=settings.lease_seconds)
+
+        caplog.clear()
+        assert await dispatcher.run_once() == 0
+        day0 = (await reminders(runtime, case_id))["day0"]
+        assert (day0["status"], day0["attempts"]) == ("failed", 3)
+        view = await case_json(runtime.services, case_id)
+        assert view is not None
+        [failed] = [e for e in view["timeline"] if e.get("kind") == "delivery_failed"]
+        assert failed["detail"]["step"] == "day0"
+        [alert] = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert alert.name == "bot.services.dispatch" and "3 claims" in alert.getMessage()
+        given_up = runtime.services.metrics.registry.get_sample_value(
+            "ducu_reminders_abandoned_total"
+        )
+        assert given_up == 1
+
+        clock.advance(minutes=10)
+        assert await dispatcher.run_once() == 0
+        assert fake_twilio.attempts == 0
+    finally:
+        await runtime.close()
