@@ -149,7 +149,11 @@ class Dispatcher:
                 await uow.commit()
             self._alert(stuck)
             if ids:
-                await asyncio.gather(*(self._handle(claim, i) for i in ids))
+                heartbeat = asyncio.create_task(self._heartbeat(claim, ids))
+                try:
+                    await asyncio.gather(*(self._handle(claim, i) for i in ids))
+                finally:
+                    heartbeat.cancel()
             return len(ids)
         finally:
             self._idle.set()
@@ -326,15 +330,31 @@ class Dispatcher:
                 )
             await uow.commit()
 
+    async def _renew(self, claim: str, ids: list[int]) -> int:
+        """Extends by a lease those of `ids` still held under `claim`; returns how many."""
+        async with self._uow() as uow:
+            held = await uow.reminders.renew(
+                claim, ids, lease_until=self._clock.now() + self._policy.lease
+            )
+            await uow.commit()
+        return held
+
+    async def _heartbeat(self, claim: str, ids: list[int]) -> None:
+        """While a batch is in flight, renews the leases of its rows still held, every third
+        of a lease: a batch may outlast one lease, yet a dead worker's rows come back within
+        one lease of its last beat."""
+        period = self._policy.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self._renew(claim, ids)
+            except Exception:  # e.g. the database is away for a moment: the next beat tries
+                log.exception("renewing the leases of a batch failed")
+
     async def _hold(self, job: ReminderJob) -> None:
         """Right before a send: renews the row's lease, so the send ends well within it, and
         raises `ClaimLost` if another worker took the row meanwhile (it is not sent)."""
-        async with self._uow() as uow:
-            held = await uow.reminders.renew(
-                job.claim, [job.reminder_id], lease_until=self._clock.now() + self._policy.lease
-            )
-            await uow.commit()
-        if not held:
+        if not await self._renew(job.claim, [job.reminder_id]):
             raise ClaimLost(job.reminder_id, "send")
 
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:

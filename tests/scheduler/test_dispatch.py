@@ -9,7 +9,7 @@ import inspect
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -46,6 +46,11 @@ async def until(
     while not await condition() if inspect.iscoroutinefunction(condition) else not condition():
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         await asyncio.sleep(0.01)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def lost_claims(runtime: Runtime, at: str) -> float:
@@ -326,6 +331,58 @@ async def test_a_row_taken_over_while_it_waits_its_turn_is_not_sent(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_batch_in_flight_renews_the_leases_of_the_rows_it_still_holds(
+    db_url: str, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """At one message a second, a batch of nine takes 8 s with a 12 s lease. Every third of a
+    lease (4 s) the worker renews the leases of all the rows it still holds, those still
+    waiting their turn too, so a second worker takes none of them once the claim's own lease
+    has run out. (Right before each send the row's lease is renewed as well, but that is one
+    row at a time: only the heartbeat renews several at once.)"""
+    lease = 12
+    slow = make_settings(
+        db_url,
+        fake_twilio,
+        DUCU_QUIET_HOURS="",
+        DUCU_LEASE_SECONDS=lease,
+        DUCU_SEND_TIMEOUT=1,
+        DUCU_SMS_RATE=1,
+        DUCU_DISPATCH_BATCH=9,
+    )
+    first = await build(slow, clock=clock)
+    second = await build(make_settings(db_url, fake_twilio, DUCU_QUIET_HOURS=""), clock=clock)
+    engine = make_engine(db_url)
+    try:
+        for i in range(9):
+            await register(first, numbered_judgment(i, clock.now()))
+        claimed_at = clock.now()
+        batch = asyncio.create_task(first.services.dispatcher.run_once())
+        await until(lambda: len(fake_twilio.messages) == 1, "the first send")
+        clock.advance(seconds=1)  # so that a renewed lease ends later than the claim's
+
+        async def several_renewed() -> bool:
+            async with engine.connect() as conn:
+                leases = (
+                    await conn.execute(
+                        select(t.Reminder.lease_until).where(t.Reminder.status == "claimed")
+                    )
+                ).scalars()
+                return (
+                    sum(as_utc(end) > claimed_at + timedelta(seconds=lease) for end in leases) >= 3
+                )
+
+        await until(several_renewed, "the heartbeat to renew the batch's leases", within=6)
+        clock.set(claimed_at + timedelta(seconds=lease + 0.5))  # the claim's own lease is over
+        assert await second.services.dispatcher.run_once() == 0
+        await first.services.dispatcher.stop()  # the rows not sent yet go back to pending
+        assert await batch == 9
+    finally:
+        await engine.dispose()
+        await first.close()
+        await second.close()
+    assert set(Counter(m["To"] for m in fake_twilio.messages).values()) == {1}
 
 
 # --- stopping -----------------------------------------------------------------------------------
