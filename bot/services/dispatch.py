@@ -159,6 +159,7 @@ class Dispatcher:
             self._idle.set()
 
     def _alert(self, stuck: list[StuckReminder]) -> None:
+        """An error line (an alert) and a count for each row given up at the claim."""
         for row in stuck:
             self._metrics.abandoned.inc()
             log.error(
@@ -220,7 +221,8 @@ class Dispatcher:
                 await self._decide_and_send(await self._job(claim, reminder_id))
         except ClaimLost as lost:  # our lease ran out and another worker has the row now
             self._metrics.claims_lost.labels(lost.at).inc()
-            log.warning("%s: another worker holds it now; nothing sent or written", lost)
+            outcome = "not sent" if lost.at == "send" else "this worker's outcome not recorded"
+            log.warning("%s (another worker has it now): %s", lost, outcome)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
 

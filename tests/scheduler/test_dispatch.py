@@ -437,7 +437,7 @@ async def test_stop_hands_back_the_rows_still_waiting_their_turn_without_waiting
             await runtime.services.dispatcher.stop()
         took = time.monotonic() - stopping
         assert batch.done() and batch.result() == 5
-        assert took < 1.0, f"the stop waited {took:.1f} s"
+        assert took < 2.0, f"the stop waited {took:.1f} s (four pacer slots are 4 s)"
         day0 = [(await reminders(runtime, c))["day0"] for c in cases]
         assert sorted(r["status"] for r in day0) == ["pending"] * 4 + ["sent"]
         for row in day0:
