@@ -190,7 +190,11 @@ async def claim_run(
             t0 = time.perf_counter()
             async with uow() as work:
                 ids = await work.reminders.claim_due(
-                    now=NOW, limit=batch, lease_until=NOW + LEASE, worker=f"bench-{n}"
+                    now=NOW,
+                    limit=batch,
+                    lease_until=NOW + LEASE,
+                    worker=f"bench-{n}",
+                    claim=f"bench-{n}",
                 )
                 await work.commit()
             calls.append(time.perf_counter() - t0)

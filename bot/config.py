@@ -28,9 +28,9 @@ class Settings(BaseSettings):
     weekly_cap: int = Field(3, alias="DUCU_WEEKLY_CAP", ge=0)
     sms_rate: float = Field(10.0, alias="DUCU_SMS_RATE", gt=0)
     dispatch_interval: float = Field(1.0, alias="DUCU_DISPATCH_INTERVAL", gt=0)
-    dispatch_batch: int = Field(200, alias="DUCU_DISPATCH_BATCH", ge=1)
-    lease_seconds: int = Field(120, alias="DUCU_LEASE_SECONDS", ge=5)
-    send_timeout: float = Field(15.0, alias="DUCU_SEND_TIMEOUT", gt=0)
+    dispatch_batch: int = Field(50, alias="DUCU_DISPATCH_BATCH", ge=1)
+    lease_seconds: int = Field(30, alias="DUCU_LEASE_SECONDS", ge=5)
+    send_timeout: float = Field(10.0, alias="DUCU_SEND_TIMEOUT", gt=0)
     max_attempts: int = Field(8, alias="DUCU_MAX_ATTEMPTS", ge=1)
 
     data_key: SecretStr = Field(SecretStr(""), alias="DUCU_DATA_KEY")
@@ -98,6 +98,21 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"the sandbox shows every conversation: it is served only on a loopback host "
                 f"({', '.join(sorted(LOOPBACK))}), not on DUCU_HOST={self.host}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_batch(self) -> Settings:
+        """A claimed row must stay ours while it waits its turn in a batch and is sent, even
+        if the heartbeat that renews the lease misses a beat: two send timeouts plus a batch
+        at the SMS rate (the pacer every reminder waits for)."""
+        needed = 2 * self.send_timeout + self.dispatch_batch / self.sms_rate
+        if self.lease_seconds <= needed:
+            raise ValueError(
+                f"DUCU_LEASE_SECONDS={self.lease_seconds} is too short: it must be longer than "
+                f"2 × DUCU_SEND_TIMEOUT ({self.send_timeout:g} s) + DUCU_DISPATCH_BATCH "
+                f"({self.dispatch_batch}) ÷ DUCU_SMS_RATE ({self.sms_rate:g}/s) = {needed:g} s. "
+                "Raise the lease, or lower the others"
             )
         return self
 

@@ -23,6 +23,18 @@ class Metrics:
             ["channel", "duplicate"],
             registry=self.registry,
         )
+        self.claims_lost = Counter(
+            "ducu_reminder_claims_lost_total",
+            "Reminders a worker found taken over after its lease ran out: not sent (at=send), "
+            "or its write changed nothing (at=finish, retry)",
+            ["at"],
+            registry=self.registry,
+        )
+        self.abandoned = Counter(
+            "ducu_reminders_abandoned_total",
+            "Reminders failed at claim time: claimed DUCU_MAX_ATTEMPTS times, never an outcome",
+            registry=self.registry,
+        )
         self.send_latency = Histogram(
             "ducu_send_seconds",
             "Time for a provider to accept one message",

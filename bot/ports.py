@@ -24,6 +24,7 @@ from bot.domain.records import (
     ReminderJob,
     SentReminder,
     StaffMember,
+    StuckReminder,
 )
 from bot.domain.status import (
     CaseStatus,
@@ -44,6 +45,15 @@ class Clock(Protocol):
 
 class Conflict(Exception):
     """A write ran into a unique key another transaction wrote first."""
+
+
+class ClaimLost(Exception):
+    """A reminder is no longer held under the claim a write came with (its lease ran out and
+    another worker took it, or finished it): the write changed nothing."""
+
+    def __init__(self, reminder_id: int, at: str) -> None:
+        super().__init__(f"reminder {reminder_id}: claim lost at {at}")
+        self.reminder_id, self.at = reminder_id, at
 
 
 # --- sending -------------------------------------------------------------------------------
@@ -152,15 +162,20 @@ class ObligorRepository(Protocol):
 class ReminderRepository(Protocol):
     async def add_many(self, reminders: list[NewReminder]) -> None: ...
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
     ) -> list[int]: ...
+    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int: ...
+    async def fail_stuck(
+        self, *, now: datetime, max_attempts: int, error: str
+    ) -> list[StuckReminder]: ...
     async def job(
-        self, reminder_id: int, *, uncapped: Collection[str] = ()
+        self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> ReminderJob | None: ...
     async def finish(
         self,
         reminder_id: int,
         *,
+        claim: str,
         status: ReminderStatus,
         at: datetime,
         error: str | None = None,
@@ -170,15 +185,15 @@ class ReminderRepository(Protocol):
         self,
         reminder_id: int,
         *,
+        claim: str,
         due_at: datetime,
         error: str | None,
         refund_attempt: bool = False,
-    ) -> None: ...
-    async def retry_unsure(
-        self, reminder_id: int, *, due_at: datetime, error: str, since: datetime
+        unsure_since: datetime | None = None,
     ) -> None: ...
     async def sent_with_message(self, provider: str, provider_id: str) -> SentReminder | None: ...
     async def reopen(self, reminder_id: int, *, due_at: datetime, error: str) -> None: ...
+    async def fail_sent(self, reminder_id: int, *, at: datetime, error: str) -> None: ...
     async def count_by_status(self) -> dict[str, int]: ...
 
 

@@ -147,6 +147,7 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # fences every write after a claim
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     last_error: Mapped[str | None] = mapped_column(String(200))
     # When the row was finished; on an unfinished row, when a send whose outcome is unknown

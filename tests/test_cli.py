@@ -260,13 +260,15 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
 def test_sms_settings_that_would_fail_silently_are_refused_at_start(ducu: Ducu) -> None:
     """Half a Twilio configuration used to become the sandbox (reminders recorded as sent,
     nothing leaving); the sandbox next to Twilio, or on a public host, would show every
-    conversation to anyone."""
+    conversation to anyone; a lease shorter than a batch and its sends lets a second worker
+    take rows the first is still sending."""
     half = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_AUTH_TOKEN": "secret"}
     whole = {**half, "TWILIO_FROM_NUMBER": "+15005550006"}
     for env, says in (
         (half, "Twilio is half configured: TWILIO_FROM_NUMBER missing"),
         ({**whole, "DUCU_SANDBOX": "1"}, "DUCU_SANDBOX replaces the SMS provider"),
         ({"DUCU_SANDBOX": "1", "DUCU_HOST": "0.0.0.0"}, "served only on a loopback host"),
+        ({"DUCU_LEASE_SECONDS": "20"}, "DUCU_LEASE_SECONDS=20 is too short"),
     ):
         for verb in (("serve",), ("worker",)):
             ducu.env.update(env)

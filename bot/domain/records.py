@@ -61,6 +61,7 @@ class ReminderJob:
     obligor: Obligor
     contacts: tuple[Contact, ...]  # all of the obligor's, newest first
     channel_order: tuple[str, ...]  # the court's order of channels for debtors
+    claim: str  # the claim this row is held under; every write after it is fenced by it
     staff: StaffMember | None = None
     body: str | None = None
     recent_reminders: tuple[datetime, ...] = ()  # the latest capped reminders sent to this obligor
@@ -129,6 +130,17 @@ class NewLink:
     expires_at: datetime
     obligor_id: int | None = None
     user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StuckReminder:
+    """A row claimed again and again without ever reaching an outcome."""
+
+    reminder_id: int
+    case_id: int
+    obligor_id: int
+    step_key: str
+    attempts: int
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.domain.records import SentReminder
 from bot.domain.retry import backoff_seconds
-from bot.domain.status import ContactStatus, EventKind, MessageStatus, ReminderStatus
+from bot.domain.status import ContactStatus, EventKind, MessageStatus
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 NOT_DELIVERED = {MessageStatus.UNDELIVERED, MessageStatus.FAILED}
@@ -89,9 +89,7 @@ class DeliveryService:
         self, uow: UnitOfWork, sent: SentReminder, reason: str, event: EventKind
     ) -> None:
         now = self._clock.now()
-        await uow.reminders.finish(
-            sent.reminder_id, status=ReminderStatus.FAILED, at=now, error=reason
-        )
+        await uow.reminders.fail_sent(sent.reminder_id, at=now, error=reason)
         await uow.events.add(
             sent.case_id, event, now, step=sent.step_key, obligor_id=sent.obligor_id, reason=reason
         )

@@ -1,9 +1,12 @@
 """The reminder dispatcher: claim due rows, decide, send, record.
 
 Each row is leased before it is sent, so a crashed worker's rows come back when the lease
-runs out. A send whose answer is lost (a timeout, a dropped connection) has an unknown outcome:
-before the row goes again the provider is asked for the message (`MessageSender.find`), and
-one it has is adopted. What can still go out twice is in docs/reliability.md.
+runs out. Every write after the claim is fenced by the claim's token, and the lease is renewed
+(and ownership checked) right before each send: a worker that stalled past its lease neither
+sends a row another worker took nor overwrites that worker's result. A send whose answer is
+lost (a timeout, a dropped connection) has an unknown outcome: before the row goes again the
+provider is asked for the message (`MessageSender.find`), and one it has is adopted. What can
+still go out twice is in docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -25,7 +29,7 @@ from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, NewMessage, ReminderJob
+from bot.domain.records import Contact, NewMessage, ReminderJob, StuckReminder
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
     CaseStatus,
@@ -38,6 +42,7 @@ from bot.domain.status import (
 from bot.domain.texts import court_signature, format_date, render
 from bot.metrics import Metrics
 from bot.ports import (
+    ClaimLost,
     Clock,
     MessageSender,
     SendError,
@@ -50,14 +55,15 @@ from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
 PAUSE_RECHECK = timedelta(hours=12)
+NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an outcome
 
 
 @dataclass(frozen=True)
 class DispatchPolicy:
-    batch: int = 200
-    lease: timedelta = timedelta(seconds=120)
-    send_timeout: float = 15.0
-    max_attempts: int = 8
+    batch: int
+    lease: timedelta
+    send_timeout: float
+    max_attempts: int
     quiet: QuietHours | None = None
     weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
     chat_link_base: str = ""  # "https://t.me/<bot>?start=": chat invitations are on
@@ -111,15 +117,13 @@ class Dispatcher:
         self._uow, self._clock, self._senders, self._pacer = uow, clock, senders, pacer
         self._policy, self._metrics, self._worker = policy, metrics, worker
         self._rng = rng or random.Random()
-        # Never lease more than the pacer can send in half a lease: rows must not expire
-        # while they wait their turn.
-        self._claim_size = max(1, min(policy.batch, int(pacer.rate * policy.lease.seconds / 2)))
         # One reminder at a time per debtor, from the weekly-cap check until the send is
         # recorded: two rows of one debtor in a batch must not both see the same count.
         self._debtor_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
         self._stopping = False
+        self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -130,53 +134,114 @@ class Dispatcher:
         self._idle.clear()
         try:
             now = self._clock.now()
+            claim = uuid.uuid4().hex
             async with self._uow() as uow:
+                stuck = await uow.reminders.fail_stuck(
+                    now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
+                )
+                for row in stuck:
+                    await uow.events.add(
+                        row.case_id,
+                        EventKind.DELIVERY_FAILED,
+                        now,
+                        step=row.step_key,
+                        obligor_id=row.obligor_id,
+                        reason=NO_OUTCOME,
+                    )
                 ids = await uow.reminders.claim_due(
                     now=now,
-                    limit=self._claim_size,
+                    limit=self._policy.batch,
                     lease_until=now + self._policy.lease,
                     worker=self._worker,
+                    claim=claim,
                 )
                 await uow.commit()
+            self._alert(stuck)
             if ids:
-                await asyncio.gather(*(self._handle(i) for i in ids))
+                heartbeat = asyncio.create_task(self._heartbeat(claim, ids))
+                try:
+                    await asyncio.gather(*(self._handle(claim, i) for i in ids))
+                finally:
+                    heartbeat.cancel()
             return len(ids)
         finally:
             self._idle.set()
 
+    def _alert(self, stuck: list[StuckReminder]) -> None:
+        """An error line (an alert) and a count for each row given up at the claim."""
+        for row in stuck:
+            self._metrics.abandoned.inc()
+            log.error(
+                "reminder %s (case %s, %s) failed after %s claims without an outcome: its "
+                "handling raised, or killed the worker, every time; it is not tried again",
+                row.reminder_id,
+                row.case_id,
+                row.step_key,
+                row.attempts,
+            )
+
     async def stop(self) -> None:
-        """Takes no new rows, hands back the claimed rows not yet started, and waits until the
-        sends in flight are recorded."""
+        """Takes no new rows, hands back at once the claimed rows still waiting their turn, and
+        waits until the sends in flight are recorded."""
         self._stopping = True
+        for task in self._waiting:
+            task.cancel()
         await self._idle.wait()
 
-    async def _handle(self, reminder_id: int) -> None:
+    async def _turn(self) -> bool:
+        """Waits for this row's turn at the pacer; False if the dispatcher stops first (a stop
+        cuts the wait short, and the pacer gets the place back)."""
+        if self._stopping:
+            return False
+        task = asyncio.current_task()
+        assert task is not None  # each row is handled in a task of its own (gather)
+        self._waiting.add(task)
+        try:
+            await self._pacer.wait()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            task.uncancel()  # the stop's cancellation ends here: the row is handed back
+        finally:
+            self._waiting.discard(task)
+        return not self._stopping
+
+    async def _handle(self, claim: str, reminder_id: int) -> None:
         try:
             # Wait for our turn first, so the row is read fresh just before it is sent: a case
             # closed or an address opted out while the batch waited is seen.
-            await self._pacer.wait()
-            if self._stopping:  # hand the row back at once rather than make a stop wait
+            if not await self._turn():  # stopping: pending again, its attempt given back
                 async with self._uow() as uow:
                     await uow.reminders.retry_at(
-                        reminder_id, due_at=self._clock.now(), error=None, refund_attempt=True
+                        reminder_id,
+                        claim=claim,
+                        due_at=self._clock.now(),
+                        error=None,
+                        refund_attempt=True,
                     )
                     await uow.commit()
                 return
-            async with self._uow() as uow:
-                job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
-            if job is None:
-                return
+            job = await self._job(claim, reminder_id)
             if job.staff is not None or self._policy.weekly_cap <= 0:
                 await self._decide_and_send(job)
                 return
             lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
-            async with lock:
-                async with self._uow() as uow:  # read again: what went meanwhile counts
-                    job = await uow.reminders.job(reminder_id, uncapped=UNCAPPED_STEPS)
-                if job is not None:
-                    await self._decide_and_send(job)
+            async with lock:  # read again: what went meanwhile counts
+                await self._decide_and_send(await self._job(claim, reminder_id))
+        except ClaimLost as lost:  # our lease ran out and another worker has the row now
+            self._metrics.claims_lost.labels(lost.at).inc()
+            outcome = "not sent" if lost.at == "send" else "this worker's outcome not recorded"
+            log.warning("%s (another worker has it now): %s", lost, outcome)
         except Exception:  # one bad row must not stop the batch; its lease brings it back
             log.exception("reminder %s failed unexpectedly; it will be retried", reminder_id)
+
+    async def _job(self, claim: str, reminder_id: int) -> ReminderJob:
+        """The row as it is now; `ClaimLost` if another worker took it meanwhile."""
+        async with self._uow() as uow:
+            job = await uow.reminders.job(reminder_id, claim=claim, uncapped=UNCAPPED_STEPS)
+        if job is None:
+            raise ClaimLost(reminder_id, "send")
+        return job
 
     def _target(self, job: ReminderJob) -> Target | Nowhere:
         """Where this row goes, or why it goes nowhere."""
@@ -219,6 +284,7 @@ class Dispatcher:
             await self._defer(job, allowed)
             return
         text = await self._text(job, now)
+        await self._hold(job)
         sender = self._senders[target.channel]
         started = time.monotonic()
         try:
@@ -250,6 +316,7 @@ class Dispatcher:
             )
             await uow.reminders.finish(
                 job.reminder_id,
+                claim=job.claim,
                 status=ReminderStatus.SENT,
                 at=self._clock.now(),
                 message_id=message_id,
@@ -285,6 +352,33 @@ class Dispatcher:
                 log.info("reminder %s: adopted %s, sent before", job.reminder_id, found.provider_id)
                 return found
         return await sender.send(address, text, self._buttons(job))
+
+    async def _renew(self, claim: str, ids: list[int]) -> int:
+        """Extends by a lease those of `ids` still held under `claim`; returns how many."""
+        async with self._uow() as uow:
+            held = await uow.reminders.renew(
+                claim, ids, lease_until=self._clock.now() + self._policy.lease
+            )
+            await uow.commit()
+        return held
+
+    async def _heartbeat(self, claim: str, ids: list[int]) -> None:
+        """While a batch is in flight, renews the leases of its rows still held, every third
+        of a lease: a batch may outlast one lease, yet a dead worker's rows come back within
+        one lease of its last beat."""
+        period = self._policy.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self._renew(claim, ids)
+            except Exception:  # e.g. the database is away for a moment: the next beat tries
+                log.exception("renewing the leases of a batch failed")
+
+    async def _hold(self, job: ReminderJob) -> None:
+        """Right before a send: renews the row's lease, so the send ends well within it, and
+        raises `ClaimLost` if another worker took the row meanwhile (it is not sent)."""
+        if not await self._renew(job.claim, [job.reminder_id]):
+            raise ClaimLost(job.reminder_id, "send")
 
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
         """A reminder offers the menu (as buttons where the channel has them)."""
@@ -356,12 +450,13 @@ class Dispatcher:
         delay = error.retry_after or backoff_seconds(job.attempts, self._rng)
         due_at = self._clock.now() + timedelta(seconds=delay)
         async with self._uow() as uow:
-            if error.unknown:  # the next attempt asks the provider before sending
-                await uow.reminders.retry_unsure(
-                    job.reminder_id, due_at=due_at, error=error.code, since=began
-                )
-            else:
-                await uow.reminders.retry_at(job.reminder_id, due_at=due_at, error=error.code)
+            await uow.reminders.retry_at(
+                job.reminder_id,
+                claim=job.claim,
+                due_at=due_at,
+                error=error.code,
+                unsure_since=began if error.unknown else None,
+            )
             await uow.commit()
 
     async def _fall_back(self, job: ReminderJob, target: Target, error: SendError) -> bool:
@@ -389,7 +484,7 @@ class Dispatcher:
                     return False
             await self._fallback_event(uow, job, error.code, now)
             await uow.reminders.retry_at(
-                job.reminder_id, due_at=now, error=error.code, refund_attempt=True
+                job.reminder_id, claim=job.claim, due_at=now, error=error.code, refund_attempt=True
             )
             await uow.commit()
         return True
@@ -430,7 +525,7 @@ class Dispatcher:
         """Later, not lost; the attempt it was claimed with is given back."""
         async with self._uow() as uow:
             await uow.reminders.retry_at(
-                job.reminder_id, due_at=until, error=None, refund_attempt=True
+                job.reminder_id, claim=job.claim, due_at=until, error=None, refund_attempt=True
             )
             await uow.commit()
 
@@ -446,7 +541,9 @@ class Dispatcher:
     ) -> None:
         now = self._clock.now()
         async with self._uow() as uow:
-            await uow.reminders.finish(job.reminder_id, status=status, at=now, error=error)
+            await uow.reminders.finish(
+                job.reminder_id, claim=job.claim, status=status, at=now, error=error
+            )
             if contact_status and contact is not None:
                 await uow.obligors.set_contact_status(contact.id, contact_status)
             if event:

@@ -1,15 +1,20 @@
-"""The reminder outbox: planning, claiming, finishing."""
+"""The reminder outbox: planning, claiming, finishing.
+
+Every write after a claim is fenced by the claim's token: a worker whose lease ran out, and
+whose row another worker then took or finished, writes nothing (`ClaimLost`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import ColumnElement, Update, func, literal, select, update
 
 from bot.domain import records
 from bot.domain.channels import channel_order
 from bot.domain.status import ReminderStatus
+from bot.ports import ClaimLost
 from storage import tables as t
 from storage.repositories._base import (
     Repo,
@@ -21,6 +26,11 @@ from storage.repositories._base import (
 )
 
 RECENT_REMINDERS = 20  # more than any weekly cap a court would set
+
+
+def _held(claim: str) -> tuple[ColumnElement[bool], ...]:
+    """Rows still held under `claim`."""
+    return (t.Reminder.status == ReminderStatus.CLAIMED, t.Reminder.claim_token == claim)
 
 
 class ReminderRepository(Repo):
@@ -47,9 +57,10 @@ class ReminderRepository(Repo):
         )
 
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_until: datetime, worker: str
+        self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
     ) -> list[int]:
-        """Leases up to `limit` due rows: claimed ones whose lease ran out, then pending ones.
+        """Leases up to `limit` due rows under the token `claim`: claimed ones whose lease ran
+        out, then pending ones.
 
         One statement per status, so each walks `ix_reminders_due` (status, due_at) in order and
         stops after `limit` rows. A single `status IN (…)` statement made PostgreSQL scan and
@@ -77,6 +88,7 @@ class ReminderRepository(Repo):
                     status=ReminderStatus.CLAIMED,
                     lease_until=lease_until,
                     claimed_by=worker,
+                    claim_token=claim,
                     attempts=t.Reminder.attempts + 1,
                 )
                 .returning(t.Reminder.id)
@@ -85,17 +97,59 @@ class ReminderRepository(Repo):
             claimed += result.scalars().all()
         return sorted(claimed)
 
+    async def fail_stuck(
+        self, *, now: datetime, max_attempts: int, error: str
+    ) -> list[records.StuckReminder]:
+        """Fails, with `error`, the rows whose lease ran out after `max_attempts` claims: their
+        handling raised, or killed its worker, every time. They are not claimed again."""
+        stuck = (
+            select(t.Reminder.id)
+            .where(
+                t.Reminder.status == ReminderStatus.CLAIMED,
+                t.Reminder.lease_until <= now,
+                t.Reminder.attempts >= max_attempts,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id.in_(stuck.scalar_subquery()))
+            .values(
+                status=ReminderStatus.FAILED, finished_at=now, last_error=error, lease_until=None
+            )
+            .returning(
+                t.Reminder.id,
+                t.Reminder.case_id,
+                t.Reminder.obligor_id,
+                t.Reminder.step_key,
+                t.Reminder.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return [records.StuckReminder(*row) for row in rows.all()]
+
+    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int:
+        """Extends the lease of those of `ids` still held under `claim`; returns how many."""
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id.in_(ids), *_held(claim))
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
     async def job(
-        self, reminder_id: int, *, uncapped: Collection[str] = ()
+        self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> records.ReminderJob | None:
-        """The row with all it needs; `recent_reminders` leaves out the `uncapped` steps."""
+        """The row with all it needs, if it is still held under `claim`; `recent_reminders`
+        leaves out the `uncapped` steps."""
         row = (
             await self.session.execute(
                 select(t.Reminder, t.Case, t.Court, t.Obligor)
                 .join(t.Case, t.Case.id == t.Reminder.case_id)
                 .join(t.Court, t.Court.id == t.Case.court_id)
                 .join(t.Obligor, t.Obligor.id == t.Reminder.obligor_id)
-                .where(t.Reminder.id == reminder_id)
+                .where(t.Reminder.id == reminder_id, *_held(claim))
             )
         ).first()
         if row is None:
@@ -136,6 +190,7 @@ class ReminderRepository(Repo):
             obligor=obligor_record(obligor),
             contacts=tuple(map(contact_record, contacts)),
             channel_order=channel_order(court.channel_order),
+            claim=claim,
             staff=staff_record(staff) if staff else None,
             body=reminder.body,
             recent_reminders=recent,
@@ -146,58 +201,66 @@ class ReminderRepository(Repo):
         self,
         reminder_id: int,
         *,
+        claim: str,
         status: ReminderStatus,
         at: datetime,
         error: str | None = None,
         message_id: int | None = None,
     ) -> None:
-        await self.session.execute(
-            update(t.Reminder)
-            .where(t.Reminder.id == reminder_id)
-            .values(
+        """Closes the row held under `claim`; raises `ClaimLost` if it is not."""
+        await self._fenced(
+            reminder_id,
+            claim,
+            "finish",
+            update(t.Reminder).values(
                 status=status,
                 finished_at=at,
                 last_error=error,
                 message_id=message_id,
                 lease_until=None,
-            )
+            ),
         )
 
     async def retry_at(
         self,
         reminder_id: int,
         *,
+        claim: str,
         due_at: datetime,
         error: str | None,
         refund_attempt: bool = False,
+        unsure_since: datetime | None = None,
     ) -> None:
-        """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back."""
-        await self.session.execute(
-            update(t.Reminder)
-            .where(t.Reminder.id == reminder_id)
-            .values(
+        """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back. After a
+        send whose outcome is unknown, `unsure_since` (when it began) is kept in `finished_at`
+        (the earliest, when there were several) until the row is finished: each later attempt
+        asks the provider from there. Raises `ClaimLost` if the row is not held under `claim`."""
+        values = {}
+        if unsure_since is not None:
+            since = literal(unsure_since, t.UTCDateTime())
+            values["finished_at"] = func.coalesce(t.Reminder.finished_at, since)
+        await self._fenced(
+            reminder_id,
+            claim,
+            "retry",
+            update(t.Reminder).values(
                 status=ReminderStatus.PENDING,
                 due_at=due_at,
                 last_error=error,
                 lease_until=None,
                 attempts=t.Reminder.attempts - (1 if refund_attempt else 0),
-            )
+                **values,
+            ),
         )
 
-    async def retry_unsure(
-        self, reminder_id: int, *, due_at: datetime, error: str, since: datetime
-    ) -> None:
-        """Back to pending at `due_at` after a send whose outcome is unknown; `since` (when that
-        send began) is kept in `finished_at`, the earliest such send's when there were several,
-        until the row is finished. Each later attempt asks the provider from there."""
-        await self.retry_at(reminder_id, due_at=due_at, error=error)
-        await self.session.execute(
-            update(t.Reminder)
-            .where(t.Reminder.id == reminder_id)
-            .values(
-                finished_at=func.coalesce(t.Reminder.finished_at, literal(since, t.UTCDateTime()))
+    async def _fenced(self, reminder_id: int, claim: str, at: str, statement: Update) -> None:
+        result = await self.session.execute(
+            statement.where(t.Reminder.id == reminder_id, *_held(claim)).execution_options(
+                synchronize_session=False
             )
         )
+        if result.rowcount != 1:
+            raise ClaimLost(reminder_id, at)
 
     async def sent_with_message(
         self, provider: str, provider_id: str
@@ -229,6 +292,15 @@ class ReminderRepository(Repo):
             .values(
                 status=ReminderStatus.PENDING, due_at=due_at, last_error=error, finished_at=None
             )
+        )
+
+    async def fail_sent(self, reminder_id: int, *, at: datetime, error: str) -> None:
+        """A `sent` row whose message the provider could not deliver, and which is not to go
+        again: failed."""
+        await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.id == reminder_id, t.Reminder.status == ReminderStatus.SENT)
+            .values(status=ReminderStatus.FAILED, finished_at=at, last_error=error)
         )
 
     async def count_by_status(self) -> dict[str, int]:

@@ -97,8 +97,8 @@ def worker_env(database_url: str, twilio: FakeTwilio, **overrides: str) -> dict[
         DUCU_SMS_RATE="50",
         DUCU_DISPATCH_INTERVAL="0.2",
         DUCU_DISPATCH_BATCH="50",
-        DUCU_LEASE_SECONDS="5",
-        DUCU_SEND_TIMEOUT="5",
+        DUCU_LEASE_SECONDS="6",
+        DUCU_SEND_TIMEOUT="2",
         **twilio_settings(twilio.url),
     )
     env.update(overrides)

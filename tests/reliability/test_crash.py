@@ -1,11 +1,12 @@
 """A `ducu worker` killed (SIGKILL) again and again while it dispatches loses no reminder: the
 rows of the dead worker come back when their lease runs out. The only repeats are sends the
 kill caught between Twilio's accept and our commit, each counted at its kill. A graceful stop
-(SIGTERM) records what is in flight, so a restart repeats nothing."""
+(SIGTERM) records what is in flight and hands back the rest, so a restart repeats nothing."""
 
 from __future__ import annotations
 
 import signal
+import time
 from collections import Counter
 
 from tests.reliability.conftest import (
@@ -25,7 +26,9 @@ KILL_EVERY = 40  # messages the fake receives between two kills
 STEP_WAIT_S = 20.0  # a (re)started worker sends its next messages well within this
 DRAIN_WAIT_S = 30.0
 TERM_AFTER = 30  # messages the fake receives before the SIGTERM
-STOP_WITHIN_S = 5.0  # SIGTERM: the batch in flight (≤ 50 at 50/s) is sent and recorded, then exit
+STOP_WITHIN_S = 5.0  # SIGTERM: the sends in flight are recorded, the rest handed back, then exit
+SLOW_LEASE_S = 10  # > 2 × 2 s send timeout + 50 rows at 10/s
+START_SLACK_S = 5.0  # a restarted worker starts and sends within this
 
 
 async def test_sigkill_during_dispatch_loses_nothing_and_repeats_only_sends_in_flight(
@@ -94,8 +97,8 @@ async def test_sigterm_during_dispatch_exits_cleanly_and_a_restart_repeats_nothi
     assert sent == set(twilio.per_number())  # every accepted send was recorded
     assert TERM_AFTER <= len(sent) < reminders
     print(
-        f"\nSIGTERM after {TERM_AFTER} messages: its batch finished ({len(sent)} sent and"
-        f" recorded), exit 0 in {took:.1f} s, none left claimed"
+        f"\nSIGTERM after {TERM_AFTER} messages: {len(sent)} sent and recorded, the rest of the"
+        f" batch handed back, exit 0 in {took:.1f} s, none left claimed"
     )
 
     worker = workers.start()
@@ -105,3 +108,35 @@ async def test_sigterm_during_dispatch_exits_cleanly_and_a_restart_repeats_nothi
     assert Counter(states.values()) == {"sent": reminders}
     assert twilio.per_number() == Counter(dict.fromkeys(states, 1))  # each exactly once
     print(f"after a restart: {reminders} of {reminders} delivered, 0 duplicates")
+
+
+async def test_a_killed_workers_rows_come_back_within_one_lease_though_it_renewed_them(
+    sqlite_url: str, twilio: CountingTwilio, workers: Workers
+) -> None:
+    """One batch of 50 at 10 messages a second takes 5 s; its worker renews the leases every
+    third of a lease (3.3 s) and is killed after 40 messages, after a renewal. The rows it
+    still held come back at most one lease after its last renewal: a restarted worker has
+    every reminder sent within a lease (10 s), plus its own start-up, of the kill."""
+    reminders = 50
+    await register_judgments(sqlite_url, reminders)
+    workers.env = worker_env(
+        sqlite_url, twilio, DUCU_SMS_RATE="10", DUCU_LEASE_SECONDS=str(SLOW_LEASE_S)
+    )
+
+    worker = workers.start()
+    await wait_until(lambda: len(twilio.messages) >= 40, STEP_WAIT_S, "40 messages")
+    code, _ = await workers.stop(worker, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    killed = time.monotonic()
+    await twilio.settled()
+    held = Counter((await first_reminders(sqlite_url)).values())["claimed"]
+
+    worker = workers.start()
+    states = await delivered(sqlite_url, reminders, SLOW_LEASE_S + START_SLACK_S + 5)
+    took = time.monotonic() - killed
+    code, _ = await workers.stop(worker, signal.SIGTERM)
+    assert code == 0, workers.log(worker)
+    assert Counter(states.values()) == {"sent": reminders}
+    assert held > 0, "the kill left rows claimed"
+    print(f"\nkilled holding {held} rows: all {reminders} sent {took:.1f} s after the kill")
+    assert took < SLOW_LEASE_S + START_SLACK_S

@@ -37,7 +37,7 @@ async def claim(
     """Claims as another worker would, in a unit of work of its own, and commits."""
     async with uow() as work:
         ids = await work.reminders.claim_due(
-            now=now, limit=limit, lease_until=now + lease, worker=worker
+            now=now, limit=limit, lease_until=now + lease, worker=worker, claim=worker
         )
         await work.commit()
     return ids
@@ -145,7 +145,7 @@ async def test_concurrent_claims_never_overlap(
     async def worker(name: str, limit: int) -> list[int]:
         async with uow() as work:
             ids = await work.reminders.claim_due(
-                now=now, limit=limit, lease_until=now + LEASE, worker=name
+                now=now, limit=limit, lease_until=now + LEASE, worker=name, claim=name
             )
             if postgres:
                 await barrier.wait()
