@@ -14,6 +14,7 @@ from bot.domain.records import (
     Contact,
     ConversationState,
     Correspondent,
+    Finished,
     NewCase,
     NewLink,
     NewMessage,
@@ -32,7 +33,6 @@ from bot.domain.status import (
     EventKind,
     InboxClaim,
     MessageStatus,
-    ReminderStatus,
 )
 from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, UserRow
 
@@ -171,16 +171,7 @@ class ReminderRepository(Protocol):
     async def job(
         self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> ReminderJob | None: ...
-    async def finish(
-        self,
-        reminder_id: int,
-        *,
-        claim: str,
-        status: ReminderStatus,
-        at: datetime,
-        error: str | None = None,
-        message_id: int | None = None,
-    ) -> None: ...
+    async def finish(self, reminder_id: int, *, claim: str, outcome: Finished) -> None: ...
     async def retry_at(
         self,
         reminder_id: int,

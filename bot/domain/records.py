@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.domain.status import Direction
+from bot.domain.status import Direction, ReminderStatus
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,16 @@ class StuckReminder:
     obligor_id: int
     step_key: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a claimed reminder ended: its final status, when, and the error or the message sent."""
+
+    status: ReminderStatus
+    at: datetime
+    error: str | None = None
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)

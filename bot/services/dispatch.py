@@ -29,7 +29,7 @@ from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, NewMessage, ReminderJob, StuckReminder
+from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, StuckReminder
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
     CaseStatus,
@@ -317,9 +317,7 @@ class Dispatcher:
             await uow.reminders.finish(
                 job.reminder_id,
                 claim=job.claim,
-                status=ReminderStatus.SENT,
-                at=self._clock.now(),
-                message_id=message_id,
+                outcome=Finished(ReminderStatus.SENT, self._clock.now(), message_id=message_id),
             )
             if job.staff is None:
                 await uow.events.add(
@@ -542,7 +540,7 @@ class Dispatcher:
         now = self._clock.now()
         async with self._uow() as uow:
             await uow.reminders.finish(
-                job.reminder_id, claim=job.claim, status=status, at=now, error=error
+                job.reminder_id, claim=job.claim, outcome=Finished(status, now, error=error)
             )
             if contact_status and contact is not None:
                 await uow.obligors.set_contact_status(contact.id, contact_status)

@@ -197,26 +197,17 @@ class ReminderRepository(Repo):
             unsure_since=reminder.finished_at,  # only an unfinished row is ever claimed
         )
 
-    async def finish(
-        self,
-        reminder_id: int,
-        *,
-        claim: str,
-        status: ReminderStatus,
-        at: datetime,
-        error: str | None = None,
-        message_id: int | None = None,
-    ) -> None:
+    async def finish(self, reminder_id: int, *, claim: str, outcome: records.Finished) -> None:
         """Closes the row held under `claim`; raises `ClaimLost` if it is not."""
         await self._fenced(
             reminder_id,
             claim,
             "finish",
             update(t.Reminder).values(
-                status=status,
-                finished_at=at,
-                last_error=error,
-                message_id=message_id,
+                status=outcome.status,
+                finished_at=outcome.at,
+                last_error=outcome.error,
+                message_id=outcome.message_id,
                 lease_until=None,
             ),
         )
