@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
+
+T = TypeVar("T")
 
 # Bounded, so that the property tests stay fast; no deadline, as CI machines vary.
 BOUNDED = settings(max_examples=200, deadline=None)
@@ -72,3 +75,12 @@ def assert_refused(parse: Callable[[str], object], error: type[ValueError], text
     assert issubclass(error, ValueError)
     with pytest.raises(error):
         parse(text)
+
+
+def parsed_or_none(parse: Callable[..., T], error: type[ValueError], *args: object) -> T | None:
+    """What `parse` makes of `args`, or None where it refuses them with `error` (and only with
+    it: any other exception fails the test). For the properties on any text."""
+    try:
+        return parse(*args)
+    except error:
+        return None

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.case_number import CaseNumberError, normalize_case_number, short_case_number
-from tests.bot.domain import BOUNDED, assert_refused, messy_text
+from tests.bot.domain import BOUNDED, assert_refused, messy_text, parsed_or_none
 
 CANONICAL = "（2024）浙0522民初1234号"
 
@@ -77,13 +77,11 @@ def test_short_case_number() -> None:
 @BOUNDED
 @given(messy_text())
 def test_any_text_gives_a_canonical_case_number_or_case_number_error(text: str) -> None:
-    try:
-        canonical = normalize_case_number(text)
-    except CaseNumberError:
-        return
-    assert canonical.startswith("（") and canonical.endswith("号")
-    assert canonical.isprintable()
-    assert normalize_case_number(canonical) == canonical
+    canonical = parsed_or_none(normalize_case_number, CaseNumberError, text)
+    if canonical is not None:
+        assert canonical.startswith("（") and canonical.endswith("号")
+        assert canonical.isprintable()
+        assert normalize_case_number(canonical) == canonical
 
 
 @BOUNDED

@@ -17,7 +17,7 @@ from bot.domain.dates import (
     parse_date,
     parse_day_of_month,
 )
-from tests.bot.domain import messy_text
+from tests.bot.domain import messy_text, parsed_or_none
 
 PROPERTY = settings(max_examples=300, deadline=None)
 
@@ -652,21 +652,17 @@ def _today_and_a_later_day(draw: st.DrawFn, within: int | None = None) -> tuple[
 @PROPERTY
 @given(_ANY_TEXT, st.dates())
 def test_parse_date_on_any_text_and_day_gives_a_date_or_date_error(text: str, today: date) -> None:
-    try:
-        parsed = parse_date(text, today)
-    except DateError:
-        return
-    assert isinstance(parsed, date)
+    parsed = parsed_or_none(parse_date, DateError, text, today)
+    if parsed is not None:
+        assert isinstance(parsed, date)
 
 
 @PROPERTY
 @given(_ANY_TEXT)
 def test_parse_day_of_month_on_any_text_gives_1_to_28_or_date_error(text: str) -> None:
-    try:
-        day = parse_day_of_month(text)
-    except DateError:
-        return
-    assert 1 <= day <= 28
+    day = parsed_or_none(parse_day_of_month, DateError, text)
+    if day is not None:
+        assert 1 <= day <= 28
 
 
 @PROPERTY
