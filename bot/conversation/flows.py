@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick
@@ -37,10 +38,21 @@ def _amount(turn: Turn) -> int:
         raise Invalid("error.amount") from None
 
 
-def _amount_fen(turn: Turn) -> str | None:
-    """The step that asks for an amount (settlement, lump sum, payment): it keeps it in fen."""
-    turn.data["amount_fen"] = _amount(turn)
-    return None
+def _keep(
+    key: str, read: Callable[[Turn], object], then: str | None = None
+) -> Callable[[Turn], str | None]:
+    """A step's `accept` that keeps what `read` makes of the answer as `turn.data[key]`, then
+    goes to the step `then` (None: the next in the list)."""
+
+    def accept(turn: Turn) -> str | None:
+        turn.data[key] = read(turn)
+        return then
+
+    return accept
+
+
+# The step that asks for an amount (settlement, lump sum, payment): it keeps it in fen.
+_amount_fen = _keep("amount_fen", _amount)
 
 
 # A date not understood gets examples of the step's side; one understood must be on that side.
@@ -167,16 +179,6 @@ ASSETS = Flow(
 # --- hardship ----------------------------------------------------------------------------
 
 
-def _hardship_reason(turn: Turn) -> str | None:
-    turn.data["reason"] = pick(turn, HARDSHIP_REASONS, "error.choice")
-    return None
-
-
-def _hardship_details(turn: Turn) -> str | None:
-    turn.data["details"] = _free_text(turn)
-    return None
-
-
 HARDSHIP = Flow(
     "hardship",
     (
@@ -185,9 +187,9 @@ HARDSHIP = Flow(
             lambda turn: Reply(
                 turn.t("hardship.reason"), turn.choices("hardship", HARDSHIP_REASONS)
             ),
-            _hardship_reason,
+            _keep("reason", lambda turn: pick(turn, HARDSHIP_REASONS, "error.choice")),
         ),
-        Step("details", _ask("hardship.details"), _hardship_details),
+        Step("details", _ask("hardship.details"), _keep("details", _free_text)),
     ),
     lambda turn: turn.t(
         "hardship.summary",
@@ -214,11 +216,6 @@ def _settle_down(turn: Turn) -> str | None:
     return None
 
 
-def _settle_count(turn: Turn) -> str | None:
-    turn.data["count"] = _checked(parse_count, turn.text)
-    return None
-
-
 def _settle_day(turn: Turn) -> str | None:
     try:
         day = parse_day_of_month(turn.text)
@@ -226,11 +223,6 @@ def _settle_day(turn: Turn) -> str | None:
         raise Invalid("error.day_of_month") from None
     turn.data["day"] = day
     turn.data["first"] = first_instalment(turn.today, day).isoformat()
-    return READBACK
-
-
-def _settle_lump_date(turn: Turn) -> str | None:
-    turn.data["pay_on"] = _date(turn, "future")
     return READBACK
 
 
@@ -280,27 +272,25 @@ SETTLE = Flow(
             _settle_kind,
         ),
         Step("down", _ask("settle.down"), _settle_down),
-        Step("count", _ask("settle.count"), _settle_count),
+        Step(
+            "count",
+            _ask("settle.count"),
+            _keep("count", lambda turn: _checked(parse_count, turn.text)),
+        ),
         Step("amount", _ask("settle.amount"), _amount_fen),
         Step("day", _ask("settle.day"), _settle_day),
         Step("lump_amount", _ask("settle.lump_amount"), _amount_fen),
-        Step("lump_date", _ask("settle.lump_date"), _settle_lump_date),
+        Step(
+            "lump_date",
+            _ask("settle.lump_date"),
+            _keep("pay_on", lambda turn: _date(turn, "future"), READBACK),
+        ),
     ),
     _settle_summary,
 )
 
 
 # --- grace -------------------------------------------------------------------------------
-
-
-def _grace_until(turn: Turn) -> str | None:
-    turn.data["until"] = _date(turn, "future")
-    return None
-
-
-def _grace_reason(turn: Turn) -> str | None:
-    turn.data["reason"] = _free_text(turn)
-    return READBACK
 
 
 def _grace_summary(turn: Turn) -> str:
@@ -315,24 +305,14 @@ def _grace_summary(turn: Turn) -> str:
 GRACE = Flow(
     "grace",
     (
-        Step("until", _ask("grace.until"), _grace_until),
-        Step("reason", _ask("grace.reason"), _grace_reason),
+        Step("until", _ask("grace.until"), _keep("until", lambda turn: _date(turn, "future"))),
+        Step("reason", _ask("grace.reason"), _keep("reason", _free_text, READBACK)),
     ),
     _grace_summary,
 )
 
 
 # --- payment report ----------------------------------------------------------------------
-
-
-def _paid_date(turn: Turn) -> str | None:
-    turn.data["paid_on"] = _date(turn, "past")
-    return None
-
-
-def _paid_method(turn: Turn) -> str | None:
-    turn.data["method"] = pick(turn, PAYMENT_METHODS, "error.choice")
-    return None
 
 
 def _paid_reference(turn: Turn) -> str | None:
@@ -358,11 +338,11 @@ PAID = Flow(
     "paid",
     (
         Step("amount", _ask("paid.amount"), _amount_fen),
-        Step("date", _ask("paid.date"), _paid_date),
+        Step("date", _ask("paid.date"), _keep("paid_on", lambda turn: _date(turn, "past"))),
         Step(
             "method",
             lambda turn: Reply(turn.t("paid.method"), turn.choices("paid", PAYMENT_METHODS)),
-            _paid_method,
+            _keep("method", lambda turn: pick(turn, PAYMENT_METHODS, "error.choice")),
         ),
         Step("reference", _ask("paid.reference"), _paid_reference),
     ),
