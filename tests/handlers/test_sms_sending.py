@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.services.dispatch import Dispatcher
 from ducu.bootstrap import Runtime, build
 from tests.conftest import PUBLIC_URL, make_settings
 from tests.fakes.clock import FakeClock
@@ -39,6 +40,16 @@ async def make_client(
     yield make
     for runtime in runtimes:
         await runtime.close()
+
+
+async def _a_case_with_a_1s_send_timeout(
+    make_client: MakeClient, clock: FakeClock
+) -> tuple[Dispatcher, TestClient, int]:
+    """The app with DUCU_SEND_TIMEOUT of 1 s, and a case whose day-0 reminder is due. 1 s, not
+    less: the client and the fake share one event loop, and a loaded CI box can stall it long
+    enough that a shorter timeout fires before the fake sees the request."""
+    runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
+    return runtime.services.dispatcher, client, await new_case(client, clock)
 
 
 def _day0(case: dict[str, Any]) -> dict[str, Any]:
@@ -154,12 +165,8 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
     make_client: MakeClient, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     """Twilio hangs past DUCU_SEND_TIMEOUT: the send gives up in time and goes again later."""
-    # 1 s, not less: the client and the fake share one event loop, and a loaded CI box can
-    # stall it long enough that a shorter timeout fires before the fake sees the request.
-    runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
-    case_id = await new_case(client, clock)
+    dispatcher, client, case_id = await _a_case_with_a_1s_send_timeout(make_client, clock)
     fake_twilio.fail_next(503, delay=4.0)  # hangs, then fails: nothing accepted meanwhile
-    dispatcher = runtime.services.dispatcher
 
     started = time.monotonic()
     assert await dispatcher.run_once() == 1
@@ -186,10 +193,8 @@ async def test_a_send_whose_answer_was_lost_is_found_at_twilio_and_not_sent_agai
 ) -> None:
     """Twilio accepts the message but answers after DUCU_SEND_TIMEOUT: the outcome is unknown,
     so before the row goes again Twilio is asked, and the message it has is adopted."""
-    runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
-    case_id = await new_case(client, clock)
+    dispatcher, client, case_id = await _a_case_with_a_1s_send_timeout(make_client, clock)
     fake_twilio.answer_late(2.0)
-    dispatcher = runtime.services.dispatcher
 
     sent_at = clock.now()
     assert await dispatcher.run_once() == 1
@@ -217,10 +222,8 @@ async def test_a_lost_answer_whose_message_twilio_does_not_have_is_sent_after_th
     make_client: MakeClient, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     """The connection drops before Twilio accepts: the lookup finds nothing, the row is sent."""
-    runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
-    case_id = await new_case(client, clock)
+    dispatcher, client, case_id = await _a_case_with_a_1s_send_timeout(make_client, clock)
     fake_twilio.fail_next(503, delay=2.0)
-    dispatcher = runtime.services.dispatcher
 
     assert await dispatcher.run_once() == 1
     clock.advance(seconds=PAST_BACKOFF)
