@@ -128,3 +128,21 @@ async def add_messages(url: str, address: str, texts: list[str], at: datetime) -
             await uow.commit()
     finally:
         await engine.dispose()
+
+
+# Readers of a case as GET /api/v1/cases/{id} shows it.
+
+
+def case_events(case: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [i for i in case["timeline"] if i["type"] == "event" and i["kind"] == kind]
+
+
+def sms_status(case: dict[str, Any]) -> str:
+    """The status of the first obligor's SMS contact."""
+    [contact] = [c for c in case["obligors"][0]["contacts"] if c["channel"] == "sms"]
+    return contact["status"]
+
+
+def day0_reminder(case: dict[str, Any]) -> dict[str, Any]:
+    [reminder] = [r for r in case["reminders"] if r["step"] == "day0"]
+    return reminder

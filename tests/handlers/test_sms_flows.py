@@ -23,7 +23,16 @@ from bot.domain.texts import format_date, render, resolve, translations
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import DEBTOR, JUDGMENT, SHANGHAI, get_case, inbound_form, new_case, post_signed
+from tests.helpers import (
+    DEBTOR,
+    JUDGMENT,
+    SHANGHAI,
+    case_events,
+    get_case,
+    inbound_form,
+    new_case,
+    post_signed,
+)
 
 SMS = "/twilio/sms"
 STAFF = "zh-CN"  # staff read Chinese, whatever the debtor's locale
@@ -337,10 +346,6 @@ def check_notice(body: str, script: Script, debtor: str) -> None:
         assert figure in body, (figure, body)
 
 
-def events(case: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [i for i in case["timeline"] if i["type"] == "event" and i["kind"] == kind]
-
-
 def messages(case: dict[str, Any], address: str) -> list[tuple[str, str]]:
     return [
         (i["direction"], i["text"])
@@ -392,11 +397,11 @@ async def test_flow_over_sms_reaches_staff_and_timeline(
     assert messages(case, DEBTOR) == [("out", day0["Body"]), *debtor.heard]
     for phone, body in notices.items():
         assert messages(case, phone) == [("out", body)]
-    [filed] = events(case, f"filed_{script.kind}")
+    [filed] = case_events(case, f"filed_{script.kind}")
     ids = {JUDGE: case["judge"]["id"], OFFICIAL: official_id}
     notified = {n["user_id"] for n in filed["detail"]["notified"]}
     assert notified == {ids[phone] for phone in script.notified}
-    told = events(case, "staff_notified")
+    told = case_events(case, "staff_notified")
     assert sorted(e["detail"]["user_id"] for e in told) == sorted(notified)
     assert case["status"] == ("paused" if script.kind == "paid" else "open")
 
@@ -436,7 +441,7 @@ async def test_payment_report_pauses_reminders(
     assert datetime.fromisoformat(later["due_at"]) > clock.now()  # asked again later
     [notice] = [s for s in steps if s.startswith("notice:")]
     assert steps[notice] == "sent"  # staff notices still go
-    assert [e for e in events(case, "reminder_sent") if e["detail"]["step"] != "day0"] == []
+    assert [e for e in case_events(case, "reminder_sent") if e["detail"]["step"] != "day0"] == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -456,9 +461,9 @@ async def test_hardship_without_an_official_goes_to_the_court_admins(
     for notice in (to_admin, to_judge):
         check_notice(notice["Body"], HARDSHIP, "zh-CN")
     case = await get_case(client, case_id)
-    [filed] = events(case, "filed_hardship")
+    [filed] = case_events(case, "filed_hardship")
     assert {(n["role"], n["user_id"]) for n in filed["detail"]["notified"]} == {
         ("admin", admin_id),
         ("judge", case["judge"]["id"]),
     }
-    assert len(events(case, "staff_notified")) == 2
+    assert len(case_events(case, "staff_notified")) == 2

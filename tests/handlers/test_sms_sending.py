@@ -16,7 +16,7 @@ from ducu.bootstrap import Runtime, build
 from tests.conftest import PUBLIC_URL, make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FROM_NUMBER, FakeTwilio
-from tests.helpers import DEBTOR, get_case, new_case
+from tests.helpers import DEBTOR, case_events, day0_reminder, get_case, new_case, sms_status
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # The longest first backoff is 5 s × 1.5 jitter; the second 10 s × 1.5.
@@ -50,20 +50,6 @@ async def _a_case_with_a_1s_send_timeout(
     enough that a shorter timeout fires before the fake sees the request."""
     runtime, client = await make_client(DUCU_SEND_TIMEOUT=1.0)
     return runtime.services.dispatcher, client, await new_case(client, clock)
-
-
-def _day0(case: dict[str, Any]) -> dict[str, Any]:
-    [reminder] = [r for r in case["reminders"] if r["step"] == "day0"]
-    return reminder
-
-
-def _events(case: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [i for i in case["timeline"] if i["type"] == "event" and i["kind"] == kind]
-
-
-def _sms_status(case: dict[str, Any]) -> str:
-    [contact] = [c for c in case["obligors"][0]["contacts"] if c["channel"] == "sms"]
-    return contact["status"]
 
 
 # --- the request ----------------------------------------------------------------------------
@@ -113,7 +99,7 @@ async def test_wrong_credentials_are_refused_and_retried_later(
     assert await runtime.services.dispatcher.run_once() == 1
 
     assert fake_twilio.attempts == 0 and fake_twilio.messages == []
-    day0 = _day0(await get_case(client, case_id))
+    day0 = day0_reminder(await get_case(client, case_id))
     assert (day0["status"], day0["error"]) == ("pending", code)
 
 
@@ -141,7 +127,7 @@ async def test_transient_failure_is_retried_after_backoff_and_sent_once(
     assert await dispatcher.run_once() == 1
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    day0 = _day0(await get_case(client, case_id))
+    day0 = day0_reminder(await get_case(client, case_id))
     assert (day0["status"], day0["attempts"], day0["error"]) == ("pending", 1, error)
     assert datetime.fromisoformat(day0["due_at"]) > clock.now()
     assert await dispatcher.run_once() == 0  # not before its backoff has passed
@@ -154,10 +140,10 @@ async def test_transient_failure_is_retried_after_backoff_and_sent_once(
     assert fake_twilio.attempts == 2
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
     case = await get_case(client, case_id)
-    day0 = _day0(case)
+    day0 = day0_reminder(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("sent", 2, None)
-    assert len(_events(case, "reminder_sent")) == 1
-    assert _sms_status(case) == "active"
+    assert len(case_events(case, "reminder_sent")) == 1
+    assert sms_status(case) == "active"
 
 
 @SQLITE_ONLY
@@ -173,7 +159,7 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
     assert time.monotonic() - started < 3.0
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
-    day0 = _day0(await get_case(client, case_id))
+    day0 = day0_reminder(await get_case(client, case_id))
     assert day0["status"] == "pending"
     # The HTTP client's timeout ("network") or the dispatcher's own ("timeout"), whichever
     # fires first: both are set from DUCU_SEND_TIMEOUT.
@@ -184,7 +170,7 @@ async def test_timeout_is_cut_short_retried_and_sent_once(
 
     assert fake_twilio.attempts == 2
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
-    assert _day0(await get_case(client, case_id))["status"] == "sent"
+    assert day0_reminder(await get_case(client, case_id))["status"] == "sent"
 
 
 @SQLITE_ONLY
@@ -199,7 +185,7 @@ async def test_a_send_whose_answer_was_lost_is_found_at_twilio_and_not_sent_agai
     sent_at = clock.now()
     assert await dispatcher.run_once() == 1
     [sms] = fake_twilio.messages  # Twilio has it; we do not know
-    day0 = _day0(await get_case(client, case_id))
+    day0 = day0_reminder(await get_case(client, case_id))
     assert day0["status"] == "pending" and day0["error"] in {"network", "timeout"}
 
     clock.advance(seconds=PAST_BACKOFF)
@@ -210,11 +196,11 @@ async def test_a_send_whose_answer_was_lost_is_found_at_twilio_and_not_sent_agai
     assert lookup["To"] == DEBTOR
     assert datetime.fromisoformat(lookup["DateSent>"]) <= sent_at
     case = await get_case(client, case_id)
-    day0 = _day0(case)
+    day0 = day0_reminder(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("sent", 2, None)
     [out] = [i for i in case["timeline"] if i["type"] == "message"]
     assert (out["provider_id"], out["text"]) == (sms["Sid"], sms["Body"])
-    assert len(_events(case, "reminder_sent")) == 1
+    assert len(case_events(case, "reminder_sent")) == 1
 
 
 @SQLITE_ONLY
@@ -231,7 +217,7 @@ async def test_a_lost_answer_whose_message_twilio_does_not_have_is_sent_after_th
 
     assert len(fake_twilio.lookups) == 1
     assert fake_twilio.attempts == 2 and [m["To"] for m in fake_twilio.messages] == [DEBTOR]
-    assert _day0(await get_case(client, case_id))["status"] == "sent"
+    assert day0_reminder(await get_case(client, case_id))["status"] == "sent"
 
 
 async def test_gives_up_after_max_attempts_transient_failures(
@@ -249,12 +235,12 @@ async def test_gives_up_after_max_attempts_transient_failures(
 
     assert fake_twilio.attempts == 3 and fake_twilio.messages == []
     case = await get_case(client, case_id)
-    day0 = _day0(case)
+    day0 = day0_reminder(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("failed", 3, "500")
-    [failed] = _events(case, "delivery_failed")
+    [failed] = case_events(case, "delivery_failed")
     assert failed["detail"]["step"] == "day0"
-    assert _events(case, "reminder_sent") == [] and _events(case, "unreachable") == []
-    assert _sms_status(case) == "active"  # an outage says nothing about the number
+    assert case_events(case, "reminder_sent") == [] and case_events(case, "unreachable") == []
+    assert sms_status(case) == "active"  # an outage says nothing about the number
 
 
 # --- permanent failures ---------------------------------------------------------------------
@@ -272,10 +258,10 @@ async def test_opted_out_at_twilio_is_one_attempt_and_ends_the_sms_plan(
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
     case = await get_case(client, case_id)
-    assert _sms_status(case) == "opted_out"
-    day0 = _day0(case)
+    assert sms_status(case) == "opted_out"
+    day0 = day0_reminder(case)
     assert (day0["status"], day0["attempts"], day0["error"]) == ("failed", 1, "21610")
-    [unreachable] = _events(case, "unreachable")
+    [unreachable] = case_events(case, "unreachable")
     assert unreachable["detail"] == {
         "step": "day0",
         "obligor_id": case["obligors"][0]["id"],
@@ -287,7 +273,7 @@ async def test_opted_out_at_twilio_is_one_attempt_and_ends_the_sms_plan(
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
     case = await get_case(client, case_id)
     assert [r["status"] for r in case["reminders"]] == ["failed"] * 4
-    assert sorted(e["detail"]["step"] for e in _events(case, "unreachable")) == [
+    assert sorted(e["detail"]["step"] for e in case_events(case, "unreachable")) == [
         "day0",
         "deadline",
         "middle",
@@ -308,7 +294,7 @@ async def test_invalid_number_is_one_attempt_and_marks_the_contact(
 
     assert fake_twilio.attempts == 1 and fake_twilio.messages == []
     case = await get_case(client, case_id)
-    assert _sms_status(case) == "invalid"
-    day0 = _day0(case)
+    assert sms_status(case) == "invalid"
+    day0 = day0_reminder(case)
     assert (day0["status"], day0["error"]) == ("failed", str(code))
-    assert [e["detail"]["reason"] for e in _events(case, "unreachable")] == [str(code)]
+    assert [e["detail"]["reason"] for e in case_events(case, "unreachable")] == [str(code)]

@@ -19,10 +19,12 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
 from tests.helpers import (
     DEBTOR,
+    case_events,
     get_case,
     inbound_form,
     new_case,
     post_signed,
+    sms_status,
     twilio_signature,
 )
 
@@ -33,17 +35,8 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 Forgery = Callable[[dict[str, str]], tuple[str, dict[str, str]]]
 
 
-def _events(case: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [i for i in case["timeline"] if i["type"] == "event" and i["kind"] == kind]
-
-
 def _messages(case: dict[str, Any], direction: str) -> list[dict[str, Any]]:
     return [i for i in case["timeline"] if i["type"] == "message" and i["direction"] == direction]
-
-
-def _sms_status(case: dict[str, Any]) -> str:
-    [contact] = [c for c in case["obligors"][0]["contacts"] if c["channel"] == "sms"]
-    return contact["status"]
 
 
 async def _say(client: TestClient, text: str, sid: str, sender: str = DEBTOR) -> list[str]:
@@ -113,8 +106,8 @@ async def test_unsigned_or_forged_inbound_is_refused_and_leaves_no_trace(
 
     assert refused.status == 403
     case = await get_case(client, case_id)
-    assert _messages(case, "in") == [] and _events(case, "debtor_replied") == []
-    assert _sms_status(case) == "active"
+    assert _messages(case, "in") == [] and case_events(case, "debtor_replied") == []
+    assert sms_status(case) == "active"
     # The same MessageSid, now genuinely from Twilio, is handled as new: had the forgery been
     # stored, dedupe would hand back the opt-out answer instead.
     [answer] = await _say(client, "2", SID)
@@ -123,7 +116,7 @@ async def test_unsigned_or_forged_inbound_is_refused_and_leaves_no_trace(
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
     case = await get_case(client, case_id)
     assert [m["text"] for m in _messages(case, "in")] == ["2"]
-    assert [e["detail"]["intent"] for e in _events(case, "debtor_replied")] == ["hardship"]
+    assert [e["detail"]["intent"] for e in case_events(case, "debtor_replied")] == ["hardship"]
 
 
 @SQLITE_ONLY
@@ -152,7 +145,7 @@ async def _one_effect(
     case = await get_case(client, case_id)
     assert [m["text"] for m in _messages(case, "in")] == [said]
     assert [m["text"] for m in _messages(case, "out")] == [first]
-    assert len(_events(case, "debtor_replied")) == 1
+    assert len(case_events(case, "debtor_replied")) == 1
 
 
 async def test_same_message_sid_three_times_in_a_row_has_one_effect(
@@ -203,15 +196,15 @@ async def test_stop_in_any_spelling_opts_out_and_the_next_reminder_is_not_sent(
     assert await _say(client, word, SID) == [render("opted_out")]
 
     case = await get_case(client, case_id)
-    assert _sms_status(case) == "opted_out"
-    assert [e["detail"]["intent"] for e in _events(case, "debtor_replied")] == ["opt_out"]
+    assert sms_status(case) == "opted_out"
+    assert [e["detail"]["intent"] for e in case_events(case, "debtor_replied")] == ["opt_out"]
     # The day-0 reminder is due now: it is claimed, but nothing goes to Twilio.
     assert await runtime.services.dispatcher.run_once() == 1
     assert fake_twilio.attempts == 0 and fake_twilio.messages == []
     case = await get_case(client, case_id)
     assert case["reminders"][0]["step"] == "day0"
     assert case["reminders"][0]["status"] == "failed"
-    [unreachable] = _events(case, "unreachable")
+    [unreachable] = case_events(case, "unreachable")
     assert unreachable["detail"]["step"] == "day0"
 
 
@@ -229,7 +222,7 @@ async def test_start_after_stop_makes_the_number_active_again(
 
     assert await _say(client, word, "SM" + "2" * 32) == [render("opted_in")]
 
-    assert _sms_status(await get_case(client, case_id)) == "active"
+    assert sms_status(await get_case(client, case_id)) == "active"
     assert await runtime.services.dispatcher.run_once() == 1
     assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
     assert (await get_case(client, case_id))["reminders"][0]["status"] == "sent"
@@ -246,7 +239,7 @@ async def test_help_in_any_spelling_gets_the_help_text(
 
     assert answer == render("help")
     assert "申报财产" in answer
-    assert _sms_status(await get_case(client, case_id)) == "active"
+    assert sms_status(await get_case(client, case_id)) == "active"
 
 
 @SQLITE_ONLY
@@ -273,7 +266,7 @@ async def test_unknown_number_gets_a_polite_reply_without_case_information(
     for secret in ("1234", "林某", "130", "长兴", "李法官"):
         assert secret not in answer
     case = await get_case(client, case_id)
-    assert _messages(case, "in") == [] and _events(case, "debtor_replied") == []
+    assert _messages(case, "in") == [] and case_events(case, "debtor_replied") == []
 
 
 @SQLITE_ONLY
@@ -283,6 +276,6 @@ async def test_free_text_gets_the_menu(client: TestClient, clock: FakeClock) -> 
     assert await _say(client, "我现在手头比较紧，能不能晚点还", SID) == [render("menu")]
 
     case = await get_case(client, case_id)
-    assert [e["detail"]["intent"] for e in _events(case, "debtor_replied")] == ["free_text"]
+    assert [e["detail"]["intent"] for e in case_events(case, "debtor_replied")] == ["free_text"]
     assert [m["text"] for m in _messages(case, "out")] == [render("menu")]
-    assert _sms_status(case) == "active"
+    assert sms_status(case) == "active"

@@ -16,9 +16,12 @@ from tests.helpers import (
     AUTH,
     DEBTOR,
     JUDGMENT,
+    case_events,
+    day0_reminder,
     get_case,
     judgment,
     post_signed,
+    sms_status,
     twilio_signature,
 )
 
@@ -65,15 +68,6 @@ def _outbound(case: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def _events(case: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [i for i in case["timeline"] if i["type"] == "event" and i["kind"] == kind]
-
-
-def _sms_status(case: dict[str, Any]) -> str:
-    [contact] = [c for c in case["obligors"][0]["contacts"] if c["channel"] == "sms"]
-    return contact["status"]
-
-
 async def test_sent_then_delivered(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
@@ -86,7 +80,7 @@ async def test_sent_then_delivered(
 
     case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "delivered"
-    assert _sms_status(case) == "active" and _events(case, "unreachable") == []
+    assert sms_status(case) == "active" and case_events(case, "unreachable") == []
 
 
 async def test_late_callbacks_never_move_the_status_back(
@@ -113,12 +107,12 @@ async def test_undelivered_unknown_handset_marks_the_contact_invalid(
 
     case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "undelivered"
-    assert _sms_status(case) == "invalid"
+    assert sms_status(case) == "invalid"
     assert [r["status"] for r in case["reminders"]] == ["pending"] * 4
-    assert _events(case, "unreachable") == []  # the dispatcher decides, once: below
+    assert case_events(case, "unreachable") == []  # the dispatcher decides, once: below
 
     assert await runtime.services.dispatcher.run_once() == 1
-    [unreachable] = _events(await get_case(client, case_id), "unreachable")
+    [unreachable] = case_events(await get_case(client, case_id), "unreachable")
     assert unreachable["detail"]["step"] == "day0"
 
     clock.advance(days=3)  # the middle step is due
@@ -140,7 +134,7 @@ async def test_undelivered_with_a_transient_code_keeps_the_contact(
 
     case = await get_case(client, case_id)
     assert _outbound(case)["status"] == "undelivered"
-    assert _sms_status(case) == "active" and _events(case, "unreachable") == []
+    assert sms_status(case) == "active" and case_events(case, "unreachable") == []
 
 
 async def test_unknown_message_sid_is_acknowledged_and_changes_nothing(
@@ -200,7 +194,7 @@ async def test_status_callback_signed_with_another_token_or_for_the_sms_url_is_r
         assert response.status == 403
 
     case = await get_case(client, case_id)
-    assert _outbound(case)["status"] == "queued" and _sms_status(case) == "active"
+    assert _outbound(case)["status"] == "queued" and sms_status(case) == "active"
 
 
 # --- Twilio reports a failure only by callback: the reminder is reopened -------------------
@@ -226,11 +220,6 @@ async def _undeliverable(
     return case_id
 
 
-def _day0(case: dict[str, Any]) -> dict[str, Any]:
-    [reminder] = [r for r in case["reminders"] if r["step"] == "day0"]
-    return reminder
-
-
 async def test_an_unknown_handset_reported_by_callback_sends_the_official_once(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
@@ -245,14 +234,14 @@ async def test_an_unknown_handset_reported_by_callback_sends_the_official_once(
         await dispatcher.run_once()
 
     case = await get_case(client, case_id)
-    assert _sms_status(case) == "invalid"
-    assert (_day0(case)["status"], _day0(case)["attempts"]) == ("failed", 2)
+    assert sms_status(case) == "invalid"
+    assert (day0_reminder(case)["status"], day0_reminder(case)["attempts"]) == ("failed", 2)
     later = [r["status"] for r in case["reminders"] if r["step"] in PLAN[1:]]
     assert later == ["failed"] * 3
     [notice] = [m["Body"] for m in fake_twilio.to(OFFICIAL)]
     assert JUDGMENT["case_number"] in notice and "30005" not in fake_twilio.to(DEBTOR)[0]
     assert len(fake_twilio.to(DEBTOR)) == 1
-    assert sorted(e["detail"]["step"] for e in _events(case, "unreachable")) == sorted(PLAN)
+    assert sorted(e["detail"]["step"] for e in case_events(case, "unreachable")) == sorted(PLAN)
 
 
 async def test_a_handset_switched_off_is_sent_again_after_a_backoff(
@@ -261,7 +250,7 @@ async def test_a_handset_switched_off_is_sent_again_after_a_backoff(
     """30003 is a bad moment: the reminder is pending again, and goes once more later."""
     case_id = await _undeliverable(client, runtime, fake_twilio, clock, 30003)
     dispatcher = runtime.services.dispatcher
-    day0 = _day0(await get_case(client, case_id))
+    day0 = day0_reminder(await get_case(client, case_id))
     assert (day0["status"], day0["attempts"], day0["error"]) == ("pending", 1, "30003")
     assert datetime.fromisoformat(day0["due_at"]) > clock.now()
 
@@ -271,8 +260,8 @@ async def test_a_handset_switched_off_is_sent_again_after_a_backoff(
 
     assert len(fake_twilio.to(DEBTOR)) == 2
     case = await get_case(client, case_id)
-    assert (_day0(case)["status"], _day0(case)["attempts"]) == ("sent", 2)
-    assert _sms_status(case) == "active" and _events(case, "unreachable") == []
+    assert (day0_reminder(case)["status"], day0_reminder(case)["attempts"]) == ("sent", 2)
+    assert sms_status(case) == "active" and case_events(case, "unreachable") == []
     assert fake_twilio.to(OFFICIAL) == []
 
 
@@ -291,10 +280,10 @@ async def test_a_handset_off_at_every_attempt_gives_up_after_max_attempts(
 
     assert len(fake_twilio.to(DEBTOR)) == max_attempts
     case = await get_case(client, case_id)
-    assert (_day0(case)["status"], _day0(case)["error"]) == ("failed", "30003")
-    [failed] = _events(case, "delivery_failed")
+    assert (day0_reminder(case)["status"], day0_reminder(case)["error"]) == ("failed", "30003")
+    [failed] = case_events(case, "delivery_failed")
     assert failed["detail"]["step"] == "day0"
-    assert _sms_status(case) == "active"
+    assert sms_status(case) == "active"
 
 
 async def test_a_late_callback_for_an_earlier_message_changes_nothing(
@@ -314,7 +303,7 @@ async def test_a_late_callback_for_an_earlier_message_changes_nothing(
 
     case = await get_case(client, case_id)
     assert case["reminders"] == before["reminders"]
-    assert _sms_status(case) == "active" and _events(case, "unreachable") == []
+    assert sms_status(case) == "active" and case_events(case, "unreachable") == []
     clock.advance(minutes=5)
     assert await runtime.services.dispatcher.run_once() == 0
     assert len(fake_twilio.to(DEBTOR)) == 2

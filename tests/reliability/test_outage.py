@@ -25,7 +25,15 @@ from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import Failure, FakeTwilio
-from tests.helpers import DEBTOR, JUDGMENT, case_json, judgment, numbered_judgment, register
+from tests.helpers import (
+    DEBTOR,
+    JUDGMENT,
+    case_events,
+    case_json,
+    judgment,
+    numbered_judgment,
+    register,
+)
 
 DEBTORS = 60
 MAX_ATTEMPTS = 8  # the default DUCU_MAX_ATTEMPTS; the tests run with it
@@ -67,10 +75,6 @@ def bounds(attempt: int) -> tuple[float, float]:
 def day0(view: dict[str, Any]) -> dict[str, Any]:
     [reminder] = [r for r in view["reminders"] if r["step"] == "day0"]
     return reminder
-
-
-def events(view: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [i for i in view["timeline"] if i["type"] == "event" and i["kind"] == kind]
 
 
 async def views(runtime: Runtime, case_ids: list[int]) -> list[dict[str, Any]]:
@@ -281,9 +285,9 @@ async def test_a_reminder_that_keeps_failing_gives_up_after_max_attempts(
         MAX_ATTEMPTS,
         "500",
     )
-    [gave_up] = events(view, "delivery_failed")
+    [gave_up] = case_events(view, "delivery_failed")
     assert gave_up["detail"]["step"] == "day0"
-    assert events(view, "unreachable") == []  # an outage says nothing about the number
+    assert case_events(view, "unreachable") == []  # an outage says nothing about the number
     assert fake_twilio.attempts == MAX_ATTEMPTS + 1  # 8 for the failing one, 1 for the other
     assert [m["To"] for m in fake_twilio.messages] == ["+8613800000001"]
     assert day0(neighbour)["status"] == "sent"
@@ -336,7 +340,7 @@ async def test_a_permanent_refusal_is_one_attempt_and_one_notice_to_the_official
         1,
         str(code),
     )
-    [unreachable] = events(view, "unreachable")
+    [unreachable] = case_events(view, "unreachable")
     assert unreachable["detail"]["reason"] == str(code)
 
     assert await dispatcher.run_once() == 2  # the two notices
@@ -358,7 +362,7 @@ async def test_a_permanent_refusal_is_one_attempt_and_one_notice_to_the_official
     assert await dispatcher.run_once() == 3
     assert await dispatcher.run_once() == 0  # and queues no second notice
     [view] = await views(runtime, [case_id])
-    assert len(events(view, "unreachable")) == 4
+    assert len(case_events(view, "unreachable")) == 4
     plan = [r["status"] for r in view["reminders"] if r["step"] in PLAN_STEPS]
     assert plan == ["failed"] * len(PLAN_STEPS)
     assert fake_twilio.attempts == 3  # the one refused attempt and the two notices
