@@ -23,6 +23,7 @@ from bot.domain.records import (
     NewUser,
     Obligor,
     ReminderJob,
+    Retry,
     SentReminder,
     StaffMember,
     StuckReminder,
@@ -172,16 +173,7 @@ class ReminderRepository(Protocol):
         self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
     ) -> ReminderJob | None: ...
     async def finish(self, reminder_id: int, *, claim: str, outcome: Finished) -> None: ...
-    async def retry_at(
-        self,
-        reminder_id: int,
-        *,
-        claim: str,
-        due_at: datetime,
-        error: str | None,
-        refund_attempt: bool = False,
-        unsure_since: datetime | None = None,
-    ) -> None: ...
+    async def retry_at(self, reminder_id: int, *, claim: str, retry: Retry) -> None: ...
     async def sent_with_message(self, provider: str, provider_id: str) -> SentReminder | None: ...
     async def reopen(self, reminder_id: int, *, due_at: datetime, error: str) -> None: ...
     async def fail_sent(self, reminder_id: int, *, at: datetime, error: str) -> None: ...

@@ -154,6 +154,18 @@ class Finished:
 
 
 @dataclass(frozen=True)
+class Retry:
+    """A claimed reminder back to pending at `due_at`. `refund_attempt`: a deferral gives the
+    attempt back; `unsure_since`: when a send whose outcome is unknown began, so that later
+    attempts ask the provider from there."""
+
+    due_at: datetime
+    error: str | None
+    refund_attempt: bool = False
+    unsure_since: datetime | None = None
+
+
+@dataclass(frozen=True)
 class NewReminder:
     case_id: int
     obligor_id: int

@@ -29,7 +29,7 @@ from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, StuckReminder
+from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, Retry, StuckReminder
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
     CaseStatus,
@@ -215,9 +215,7 @@ class Dispatcher:
                     await uow.reminders.retry_at(
                         reminder_id,
                         claim=claim,
-                        due_at=self._clock.now(),
-                        error=None,
-                        refund_attempt=True,
+                        retry=Retry(self._clock.now(), None, refund_attempt=True),
                     )
                     await uow.commit()
                 return
@@ -451,9 +449,7 @@ class Dispatcher:
             await uow.reminders.retry_at(
                 job.reminder_id,
                 claim=job.claim,
-                due_at=due_at,
-                error=error.code,
-                unsure_since=began if error.unknown else None,
+                retry=Retry(due_at, error.code, unsure_since=began if error.unknown else None),
             )
             await uow.commit()
 
@@ -482,7 +478,7 @@ class Dispatcher:
                     return False
             await self._fallback_event(uow, job, error.code, now)
             await uow.reminders.retry_at(
-                job.reminder_id, claim=job.claim, due_at=now, error=error.code, refund_attempt=True
+                job.reminder_id, claim=job.claim, retry=Retry(now, error.code, refund_attempt=True)
             )
             await uow.commit()
         return True
@@ -523,7 +519,7 @@ class Dispatcher:
         """Later, not lost; the attempt it was claimed with is given back."""
         async with self._uow() as uow:
             await uow.reminders.retry_at(
-                job.reminder_id, claim=job.claim, due_at=until, error=None, refund_attempt=True
+                job.reminder_id, claim=job.claim, retry=Retry(until, None, refund_attempt=True)
             )
             await uow.commit()
 

@@ -212,23 +212,14 @@ class ReminderRepository(Repo):
             ),
         )
 
-    async def retry_at(
-        self,
-        reminder_id: int,
-        *,
-        claim: str,
-        due_at: datetime,
-        error: str | None,
-        refund_attempt: bool = False,
-        unsure_since: datetime | None = None,
-    ) -> None:
+    async def retry_at(self, reminder_id: int, *, claim: str, retry: records.Retry) -> None:
         """Back to pending at `due_at`; a deferral (quiet hours) gives the attempt back. After a
         send whose outcome is unknown, `unsure_since` (when it began) is kept in `finished_at`
         (the earliest, when there were several) until the row is finished: each later attempt
         asks the provider from there. Raises `ClaimLost` if the row is not held under `claim`."""
         values = {}
-        if unsure_since is not None:
-            since = literal(unsure_since, t.UTCDateTime())
+        if retry.unsure_since is not None:
+            since = literal(retry.unsure_since, t.UTCDateTime())
             values["finished_at"] = func.coalesce(t.Reminder.finished_at, since)
         await self._fenced(
             reminder_id,
@@ -236,10 +227,10 @@ class ReminderRepository(Repo):
             "retry",
             update(t.Reminder).values(
                 status=ReminderStatus.PENDING,
-                due_at=due_at,
-                last_error=error,
+                due_at=retry.due_at,
+                last_error=retry.error,
                 lease_until=None,
-                attempts=t.Reminder.attempts - (1 if refund_attempt else 0),
+                attempts=t.Reminder.attempts - (1 if retry.refund_attempt else 0),
                 **values,
             ),
         )
