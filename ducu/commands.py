@@ -10,6 +10,7 @@ import logging
 import secrets
 import signal
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
@@ -22,6 +23,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.status import Channel
 from bot.metrics import Metrics
+from bot.services import demo as demo_data
 from bot.services.demo import seed_demo
 from bot.services.importer import ImportFileError, import_file
 from bot.services.linking import INVITE_DAYS, LinkService
@@ -106,8 +108,14 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
                 "debtors are reached by chat alone"
             )
         if demo:
-            console.print(f"  demo case: {base}/api/v1/cases/{case_id}")
-            console.print(f"  API token: {settings.api_token.get_secret_value()}")
+            token = settings.api_token.get_secret_value()
+            debtor = f"{base}/sandbox?address={quote(demo_data.OBLIGOR['phone'])}"
+            console.print(f"  the demo debtor in the sandbox: {debtor}")
+            console.print(
+                f"  the demo case (API): curl -H 'Authorization: Bearer {token}' "
+                f"{base}/api/v1/cases/{case_id}"
+            )
+            console.print(f"  API token: {token}")
             if settings.quiet and settings.quiet.contains(
                 services.clock.now().astimezone(settings.zone).time()
             ):

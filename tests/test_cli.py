@@ -218,7 +218,7 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
         process = subprocess.Popen(
             [str(DUCU), "serve", "--demo"],
             cwd=ducu.cwd,
-            env={**ducu.env, "DUCU_PORT": str(port)},
+            env={**ducu.env, "DUCU_PORT": str(port), "DUCU_QUIET_HOURS": ""},  # day 0 goes now
             stdout=out,
             stderr=err,
         )
@@ -236,10 +236,18 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
         # the banner is printed once the site is up; give the pipe a moment to flush
         while "API token:" not in out_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
-        token = re.search(r"API token: (\S+)", out_path.read_text()).group(1)
-
-        assert _get(f"{base}/api/v1/cases/1")[0] == 401
-        status, case = _get(f"{base}/api/v1/cases/1", token)
+        banner = out_path.read_text()
+        token = re.search(r"API token: (\S+)", banner).group(1)
+        # The printed case lines work as printed: a browser link, and a curl line with the token.
+        browser = re.search(r"demo debtor in the sandbox: (\S+)", banner).group(1)
+        while "浙0522民初1234号" not in (page := _fetch(browser)[1]):  # the day-0 reminder
+            assert time.monotonic() < deadline, page
+            time.sleep(0.1)
+        assert "林某 (debtor)" in page
+        curl = re.search(r"curl -H 'Authorization: Bearer (\S+)' (\S+)", banner)
+        assert curl.group(1) == token
+        assert _get(curl.group(2))[0] == 401
+        status, case = _get(curl.group(2), token)
         assert status == 200
         assert case["case_number"].endswith("浙0522民初1234号")
         assert [o["name"] for o in case["obligors"]] == ["林某"]
