@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.locales import DEFAULT_LOCALE
-from bot.domain.status import ContactStatus
+from bot.domain.status import CaseStatus, ContactStatus, FilingStatus
 
 
 class UTCDateTime(TypeDecorator):
@@ -115,9 +115,9 @@ class Case(Base):
     obligations: Mapped[str] = mapped_column(Text)
     effective_at: Mapped[datetime]
     performance_due: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(32), default=CaseStatus.OPEN, index=True)
     created_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]  # when it stopped being open (performed or closed)
+    closed_at: Mapped[datetime | None]  # when it left the live states (performed, closed…)
     purged_at: Mapped[datetime | None]  # when its personal data was erased (retention)
 
 
@@ -167,7 +167,7 @@ class Filing(Base):
     obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"))
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="filed")
+    status: Mapped[str] = mapped_column(String(16), default=FilingStatus.FILED)
     created_at: Mapped[datetime]
 
 

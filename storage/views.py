@@ -7,8 +7,9 @@ from sqlalchemy import func, or_, select
 
 from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
+from bot.domain.case_states import LIVE
 from bot.domain.money import from_fen
-from bot.domain.status import CaseStatus, Direction, ReminderStatus
+from bot.domain.status import Direction, ReminderStatus
 from storage import tables as t
 from storage.repositories._base import Repo
 from storage.repositories.cases import in_area, visible
@@ -113,16 +114,16 @@ class ViewQueries(Repo):
     async def case_lines(
         self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
     ) -> list[views.CaseLine]:
-        """Open and paused cases in `scope`, one line per debtor, oldest due first (an area's
-        scope: only the debtors of that area). `silent_only`: those whose debtor was reminded
-        and has never written back."""
+        """Live cases (bot/domain/case_states.py) in `scope`, one line per debtor, oldest due
+        first (an area's scope: only the debtors of that area). `silent_only`: those whose
+        debtor was reminded and has never written back."""
         query = (
             select(t.Case, t.Obligor)
             .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
             .join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id)
             .where(
                 visible(scope),
-                t.Case.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]),
+                t.Case.status.in_(LIVE),
             )
             .order_by(t.Case.performance_due, t.Case.id, t.Obligor.id)
             .limit(limit)

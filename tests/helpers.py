@@ -4,12 +4,14 @@ written straight into the store."""
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from twilio.request_validator import RequestValidator
 
+from bot.domain.status import CaseStatus
 from ducu.bootstrap import Runtime
 from storage import tables as t
 from storage.db import make_engine, make_sessionmaker
@@ -107,6 +109,28 @@ async def remind(runtime: Runtime, clock: FakeClock) -> None:
     """The example judgment arrives (effective now) and its day-0 reminder goes out."""
     await register(runtime, judgment(clock.now()))
     assert await runtime.services.dispatcher.run_once() == 1
+
+
+async def move(url: str, case_id: int, *states: str, at: datetime) -> None:
+    """Moves the case through `states` (its current one first), one allowed move at a time,
+    through the repository: stands in for the staff decisions of a later issue."""
+    engine = make_engine(url)
+    try:
+        async with SqlUnitOfWork(make_sessionmaker(engine)) as uow:
+            for current, target in itertools.pairwise(states):
+                await uow.cases.set_status(case_id, CaseStatus(current), CaseStatus(target), at)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def case_in(client, clock: FakeClock, url: str, status: str) -> int:
+    """A new case (the example judgment, over the API), moved from `open` to `status`: every
+    state is one move from `open`."""
+    case_id = await new_case(client, clock)
+    if status != "open":
+        await move(url, case_id, "open", status, at=clock.now())
+    return case_id
 
 
 async def add_messages(url: str, address: str, texts: list[str], at: datetime) -> None:

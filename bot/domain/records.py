@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.domain.status import Direction, ReminderStatus
+from bot.domain.status import CaseStatus, Direction, ReminderStatus
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class CaseSummary:
     id: int
     case_number: str
     court_id: int
-    status: str
+    status: CaseStatus
     amount_due_fen: int
     performance_due: date
 

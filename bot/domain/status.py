@@ -18,10 +18,29 @@ class Channel(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    OPEN = "open"
-    PAUSED = "paused"  # a payment was reported; reminders wait for the judge to confirm it
+    """Where a case stands; which may follow which, and what each means for reminders, is in
+    bot/domain/case_states.py."""
+
+    OPEN = "open"  # reminders running
+    AWAITING_DECISION = "awaiting_decision"  # a grace request, settlement or payment report waits
+    GRACE = "grace"  # a grace period runs until a date
+    PLAN = "plan"  # an accepted instalment plan runs
     PERFORMED = "performed"
+    EXITED = "exited"  # left the procedure after verified hardship (old age, disability)
+    REFERRED = "referred"  # handed to compulsory enforcement
     CLOSED = "closed"
+
+
+class FilingStatus(StrEnum):
+    """Where a debtor's filing stands with the staff who decide on it."""
+
+    FILED = "filed"
+    IN_REVIEW = "in_review"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    COUNTERED = "countered"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
 
 
 class ReminderStatus(StrEnum):

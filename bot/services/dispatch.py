@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.case_states import Reminders, debtor_reminders
 from bot.domain.channels import pick_contact, staff_address
 from bot.domain.menu import main_menu
 from bot.domain.messages import Choice
@@ -32,7 +33,6 @@ from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
 from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, Retry, StuckReminder
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
-    CaseStatus,
     Channel,
     ContactStatus,
     Direction,
@@ -54,7 +54,7 @@ from bot.services import filings, linking
 from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
-PAUSE_RECHECK = timedelta(hours=12)
+HOLD_RECHECK = timedelta(hours=12)  # a held reminder looks at its case again this much later
 NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an outcome
 
 
@@ -265,12 +265,13 @@ class Dispatcher:
     async def _decide_and_send(self, job: ReminderJob) -> None:
         now = self._clock.now()
         if job.staff is None:
-            if job.case.status == CaseStatus.PAUSED:  # a reported payment awaits the judge
-                await self._defer(job, now + PAUSE_RECHECK)
-                return
-            if job.case.status != CaseStatus.OPEN:
-                await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
-                return
+            match debtor_reminders(job.case.status):
+                case Reminders.HOLD:  # a decision waits, a grace period or a plan runs
+                    await self._defer(job, now + HOLD_RECHECK)
+                    return
+                case Reminders.CANCEL:
+                    await self._finish(job, ReminderStatus.CANCELLED, f"case {job.case.status}")
+                    return
         target = self._target(job)
         if isinstance(target, Nowhere):
             await self._finish(job, target.status, target.reason, event=target.event)

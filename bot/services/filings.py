@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.case_states import AWAITS_DECISION
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
 from bot.domain.sms import pages
@@ -139,8 +140,8 @@ async def file(
             people = await _queue_notices(
                 uow, kind, case, obligor, text, f"notice:{filing_id}", now
             )
-        if kind == "paid" and case.status == CaseStatus.OPEN:
-            await uow.cases.set_status(case.id, CaseStatus.PAUSED, now)
+        if kind in AWAITS_DECISION and case.status == CaseStatus.OPEN:
+            await uow.cases.set_status(case.id, case.status, CaseStatus.AWAITING_DECISION, now)
         await uow.events.add(
             case.id,
             EventKind.filed(kind),

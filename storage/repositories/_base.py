@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import records
+from bot.domain.status import CaseStatus
 from bot.ports import Conflict
 from storage import tables as t
 
@@ -44,7 +45,12 @@ def staff_record(row: t.User) -> records.StaffMember:
 
 def case_record(row: t.Case) -> records.CaseSummary:
     return records.CaseSummary(
-        row.id, row.case_number, row.court_id, row.status, row.amount_due_fen, row.performance_due
+        row.id,
+        row.case_number,
+        row.court_id,
+        CaseStatus(row.status),
+        row.amount_due_fen,
+        row.performance_due,
     )
 
 

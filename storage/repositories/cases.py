@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, false, select, update
 
 from bot.domain import records
 from bot.domain.access import AreaCases, CaseScope, CourtCases, JudgeCases
+from bot.domain.case_states import LIVE, IllegalTransition, transition
 from bot.domain.retention import ERASED, erased_address
 from bot.domain.status import CaseStatus, ContactStatus
 from storage import tables as t
@@ -58,14 +59,20 @@ class CaseRepository(Repo):
             )
         )
 
-    async def set_status(self, case_id: int, status: CaseStatus, at: datetime) -> None:
-        """Open and paused cases are live; any other status closes the case at `at`."""
-        live = status in (CaseStatus.OPEN, CaseStatus.PAUSED)
-        await self.session.execute(
+    async def set_status(
+        self, case_id: int, current: CaseStatus, target: CaseStatus, at: datetime
+    ) -> None:
+        """Moves the case from `current` to `target`, as bot/domain/case_states.py allows; a
+        state that is not live closes the case at `at`. `IllegalTransition`, and nothing
+        written, when the move is not allowed or the case is no longer in `current`."""
+        status = transition(current, target)
+        result = await self.session.execute(
             update(t.Case)
-            .where(t.Case.id == case_id)
-            .values(status=status, closed_at=None if live else at)
+            .where(t.Case.id == case_id, t.Case.status == current)
+            .values(status=status, closed_at=None if status in LIVE else at)
         )
+        if result.rowcount != 1:
+            raise IllegalTransition(current, target, f"the case is no longer {current}")
 
     async def purge_closed_before(self, before: datetime, at: datetime) -> int:
         """Erases the personal data of cases closed before `before`, as

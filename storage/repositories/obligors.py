@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from bot.domain import records
-from bot.domain.status import CaseStatus, Channel, ContactStatus
+from bot.domain.case_states import LIVE
+from bot.domain.status import Channel, ContactStatus
 from storage import tables as t
 from storage.repositories._base import (
     Repo,
@@ -92,7 +93,7 @@ class ObligorRepository(Repo):
                 .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
                 .where(
                     t.CaseObligor.obligor_id == obligor.id,
-                    t.Case.status.in_([CaseStatus.OPEN, CaseStatus.PAUSED]),  # a live case
+                    t.Case.status.in_(LIVE),  # a case the debtor may still talk about
                 )
                 .order_by(t.Case.id)
             )

@@ -4,8 +4,9 @@ The debtor's whole conversation goes as Twilio-signed `POST /twilio/sms` (one wr
 each, answered with the error text, then the right one), each TwiML answer is checked against
 the catalog text of its step, the filing's notices reach the judge and the area's official (in
 Chinese, with the case, the debtor and the proposal in plain figures) through the dispatcher
-and the fake Twilio, and the case's timeline shows all of it. A payment report pauses the
-debtor's reminders; with no official for the area the court's admins get the hardship notice.
+and the fake Twilio, and the case's timeline shows all of it. A grace request, settlement
+or payment report holds the debtor's reminders until staff decide; with no official for the
+area the court's admins get the hardship notice.
 """
 
 from __future__ import annotations
@@ -403,12 +404,13 @@ async def test_flow_over_sms_reaches_staff_and_timeline(
     assert notified == {ids[phone] for phone in script.notified}
     told = case_events(case, "staff_notified")
     assert sorted(e["detail"]["user_id"] for e in told) == sorted(notified)
-    assert case["status"] == ("paused" if script.kind == "paid" else "open")
+    awaits = script.kind in ("grace", "settle", "paid")  # a decision: reminders hold
+    assert case["status"] == ("awaiting_decision" if awaits else "open")
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-async def test_payment_report_pauses_reminders(
+async def test_payment_report_holds_reminders(
     locale: str,
     client: TestClient,
     runtime: Runtime,
@@ -429,7 +431,7 @@ async def test_payment_report_pauses_reminders(
     assert len(fake_twilio.to(DEBTOR)) == 1  # still only the day-0 reminder
     assert len(fake_twilio.to(JUDGE)) == 1
     case = await get_case(client, case_id)
-    assert case["status"] == "paused"
+    assert case["status"] == "awaiting_decision"
     steps = {r["step"]: r["status"] for r in case["reminders"]}
     assert [steps[s] for s in ("day0", "middle", "warning", "deadline")] == [
         "sent",

@@ -6,8 +6,8 @@ schemathesis draws requests that follow the document (positive) and requests tha
 response must be no server error, carry a status the document lists for that operation,
 and match the schema the document gives for that status; schemathesis's other checks (the
 token is enforced, unsupported methods get 405) run too. The cases it reads include one in
-each state a debtor can bring about: open, with reminders and replies; paused, after a
-payment report. Among the judgments it posts is the contract's example, so that the
+each state a debtor can bring about: open, with reminders and replies; awaiting_decision,
+after a payment report. Among the judgments it posts is the contract's example, so that the
 answers for a new case (201) and a known one (200) are checked too.
 
 One check is left out: `positive_data_acceptance`, which wants every schema-valid judgment
@@ -49,12 +49,12 @@ FUZZ = settings(
 
 async def _cases_in_every_state(client, clock, runtime) -> list[int]:
     """An open case whose day-0 reminder went out and whose debtor asked for help, and a case
-    its debtor reported paid (paused)."""
+    its debtor reported paid (awaiting_decision)."""
     open_case = await new_case(client, clock)
     other = judgment(clock.now(), case_number="（2024）浙0522民初1235号")
     other["obligors"][0]["phone"] = debtor = "+8613800138001"
     created = await client.post("/api/v1/judgments", json=other, headers=AUTH)
-    paused_case = (await created.json())["case_id"]
+    awaiting_case = (await created.json())["case_id"]
     assert await runtime.services.dispatcher.run_once() == 2
     messages = [(None, "帮助")]
     messages += [(debtor, text) for text in ("5", "5000", "今天", "1", "ICBC 2026 0001", "1")]
@@ -63,8 +63,8 @@ async def _cases_in_every_state(client, clock, runtime) -> list[int]:
         form = inbound_form(text, f"SM{n:032x}", *([sender] if sender else []))
         assert (await post_signed(client, "/twilio/sms", form)).status == 200
     assert (await get_case(client, open_case))["status"] == "open"
-    assert (await get_case(client, paused_case))["status"] == "paused"
-    return [open_case, paused_case]
+    assert (await get_case(client, awaiting_case))["status"] == "awaiting_decision"
+    return [open_case, awaiting_case]
 
 
 def _fuzz(schema: Any, base_url: str, case_ids: list[int]) -> Counter[tuple[str, str, int]]:

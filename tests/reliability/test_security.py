@@ -259,7 +259,7 @@ async def test_notices_of_case_1_reach_its_judge_and_official_only(
         ("3", "2", "5000", "2026-12-20", "1"),
         ("4", "2026-12-31", "等工资发放", "1"),
         ("6",),
-        ("5", "3000", "2026-11-25", "1", "跳过", "1"),  # last: a payment report pauses the case
+        ("5", "3000", "2026-11-25", "1", "跳过", "1"),
     )
     for texts in flows:
         for text in texts:

@@ -16,13 +16,24 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
+from bot.services.dispatch import HOLD_RECHECK
 from ducu.bootstrap import Runtime, build
 from storage import tables as t
 from storage.db import make_engine
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import AUTH, DEBTOR, SHANGHAI, case_json, judgment, numbered_judgment, register
+from tests.helpers import (
+    AUTH,
+    DEBTOR,
+    SHANGHAI,
+    case_in,
+    case_json,
+    judgment,
+    move,
+    numbered_judgment,
+    register,
+)
 
 
 def shanghai(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -166,8 +177,8 @@ async def test_the_same_judgment_twice_sends_one_day0_sms(
     assert len(fake_twilio.messages) == 1 and fake_twilio.attempts == 1
 
 
-@pytest.mark.parametrize("status", ["closed", "performed"])
-async def test_reminders_of_a_closed_case_are_cancelled_and_not_sent(
+@pytest.mark.parametrize("status", ["performed", "exited", "referred", "closed"])
+async def test_reminders_of_a_case_that_is_over_are_cancelled_and_not_sent(
     status: str,
     client: TestClient,
     runtime: Runtime,
@@ -175,20 +186,7 @@ async def test_reminders_of_a_closed_case_are_cancelled_and_not_sent(
     clock: FakeClock,
     db_url: str,
 ) -> None:
-    created = await client.post("/api/v1/judgments", json=judgment(clock.now()), headers=AUTH)
-    case_id = (await created.json())["case_id"]
-
-    # No service closes a case yet: this plain UPDATE, from an engine of its own, stands in for
-    # the judge confirming that the debtor performed (or the case being closed).
-    engine = make_engine(db_url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("UPDATE cases SET status = :status WHERE id = :id"),
-                {"status": status, "id": case_id},
-            )
-    finally:
-        await engine.dispose()
+    case_id = await case_in(client, clock, db_url, status)
 
     clock.advance(days=30)  # every step is due now
     assert await drain(runtime) == 4
@@ -197,6 +195,36 @@ async def test_reminders_of_a_closed_case_are_cancelled_and_not_sent(
     assert len(steps) == 4
     assert fake_twilio.attempts == 0
     assert await runtime.services.dispatcher.run_once() == 0
+
+
+@pytest.mark.parametrize("status", ["awaiting_decision", "grace", "plan"])
+async def test_reminders_of_a_case_on_hold_wait_and_go_once_it_is_open_again(
+    status: str,
+    client: TestClient,
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    clock: FakeClock,
+    db_url: str,
+) -> None:
+    """A decision waits, a grace period or a plan runs: due reminders are deferred, none is
+    lost, and they go once the case is open again."""
+    case_id = await case_in(client, clock, db_url, status)
+
+    clock.advance(days=30)  # every step is due now
+    assert await drain(runtime) == 4
+    steps = await reminders(runtime, case_id)
+    assert len(steps) == 4 and fake_twilio.attempts == 0
+    for step in steps.values():
+        assert step["status"] == "pending", step
+        assert step["due_at"] == (clock.now() + HOLD_RECHECK).isoformat()
+
+    await move(db_url, case_id, status, "open", at=clock.now())
+    clock.advance(days=1)  # past the recheck, in the daytime
+    assert await drain(runtime) == 4
+    steps = await reminders(runtime, case_id)
+    sent = [name for name, step in steps.items() if step["status"] == "sent"]
+    assert len(fake_twilio.to(DEBTOR)) == len(sent) == 3  # the weekly cap; the fourth waits
+    assert "day0" in sent
 
 
 # --- two dispatchers, one database --------------------------------------------------------------

@@ -1,21 +1,28 @@
 """Alembic migrations: on an empty SQLite file and a fresh PostgreSQL database they build every
-table of the models, a second run is harmless, and autogenerate finds nothing left to do."""
+table of the models, a second run is harmless, and autogenerate finds nothing left to do; data
+a revision rewrites is rewritten both ways."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from ducu.bootstrap import build
 from storage.db import make_engine
-from storage.migrate import upgrade
+from storage.migrate import alembic_config, upgrade
 from storage.tables import Base
+from tests.conftest import make_settings
+from tests.fakes.clock import FakeClock
+from tests.helpers import judgment, move, register
 from tests.pg import NO_POSTGRES, POSTGRES_URL, scratch_database
 
 
@@ -84,3 +91,35 @@ async def test_upgrade_builds_the_models_schema_and_is_idempotent(empty_db_url: 
     finally:
         await engine.dispose()
     assert names == ["长兴县"]
+
+
+async def _statuses(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT case_number, status FROM cases"))
+            return dict(rows.tuples().all())
+    finally:
+        await engine.dispose()
+
+
+async def test_0006_a_paused_case_awaits_a_decision_and_is_paused_again_below_it(
+    empty_db_url: str, clock: FakeClock
+) -> None:
+    upgrade(empty_db_url)
+    runtime = await build(make_settings(empty_db_url, None), clock=clock)
+    try:
+        waiting = await register(runtime, judgment(clock.now()))
+        await register(runtime, judgment(clock.now(), case_number="（2024）浙0522民初1235号"))
+    finally:
+        await runtime.close()
+    await move(empty_db_url, waiting, "open", "awaiting_decision", at=clock.now())
+    at_head = {"（2024）浙0522民初1234号": "awaiting_decision", "（2024）浙0522民初1235号": "open"}
+    assert await _statuses(empty_db_url) == at_head
+
+    await asyncio.to_thread(command.downgrade, alembic_config(empty_db_url), "0005")
+    below = {"（2024）浙0522民初1234号": "paused", "（2024）浙0522民初1235号": "open"}
+    assert await _statuses(empty_db_url) == below
+
+    upgrade(empty_db_url)
+    assert await _statuses(empty_db_url) == at_head

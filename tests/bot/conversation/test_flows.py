@@ -18,7 +18,7 @@ from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import InboundMessage
 from bot.domain.sms import fits
 from bot.domain.texts import format_date, render, resolve, translations
-from bot.services.dispatch import PAUSE_RECHECK
+from bot.services.dispatch import HOLD_RECHECK
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
@@ -516,7 +516,8 @@ async def test_flow_start_to_filed(
     await check_filed(runtime, fake_twilio, case_id, path, staff)
     view = await case_json(runtime.services, case_id)
     assert view is not None
-    assert view["status"] == ("paused" if path.kind == "paid" else "open")
+    awaits = path.kind in ("grace", "settle", "paid")  # a decision: reminders hold
+    assert view["status"] == ("awaiting_decision" if awaits else "open")
     # the flow is over: the next message is a fresh one
     assert await chat.say("你好") == render("menu", path.locale)
 
@@ -584,18 +585,18 @@ async def test_without_an_official_the_court_admins_are_told(
     )
 
 
-async def test_payment_report_pauses_debtor_reminders_but_not_the_judges_notice(
+async def test_payment_report_holds_debtor_reminders_but_not_the_judges_notice(
     chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
 ) -> None:
-    """After a payment report the case is paused: the next debtor reminder waits, the judge's
-    notice goes."""
+    """After a payment report the case awaits a decision: the next debtor reminder waits, the
+    judge's notice goes."""
     case_id = await open_case(runtime, clock)
     assert await runtime.services.dispatcher.run_once() == 1  # the day-0 reminder
     assert len(fake_twilio.to(DEBTOR)) == 1
 
     await chat.walk(PATHS["paid/zh-CN"].steps, "zh-CN")
     view = await case_json(runtime.services, case_id)
-    assert view is not None and view["status"] == "paused"
+    assert view is not None and view["status"] == "awaiting_decision"
 
     clock.advance(days=3)  # the middle reminder is due now, and so is the notice
     assert await runtime.services.dispatcher.run_once() == 2
@@ -606,8 +607,9 @@ async def test_payment_report_pauses_debtor_reminders_but_not_the_judges_notice(
     assert view is not None
     middle = next(r for r in view["reminders"] if r["step"] == "middle")
     assert middle["status"] == "pending"
-    assert middle["due_at"] == (clock.now() + PAUSE_RECHECK).isoformat()  # asked again later
-    # a paused case is still live: the debtor can go on talking about it (e.g. declare assets)
+    assert middle["due_at"] == (clock.now() + HOLD_RECHECK).isoformat()  # asked again later
+    # a case awaiting a decision is still live: the debtor can go on talking about it (e.g.
+    # declare assets)
     assert (await chat.say("1")).startswith(render("assets.category", "zh-CN"))
 
 

@@ -28,6 +28,7 @@ from bot.domain.locales import (
 from bot.domain.money import format_yuan
 from bot.domain.plan import DEFAULT_PLAN
 from bot.domain.sms import fits, segments
+from bot.domain.status import CaseStatus
 from bot.domain.texts import catalog, format_date, keys, render, translations
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -80,7 +81,7 @@ def long_values(locale: str) -> dict[str, str]:
         "phone": "+8613800138000",
         "link": "https://t.me/" + "b" * 32 + "?start=" + "x" * 22,
         "role": render("staff.role.official", locale),
-        "status": render("status.paused", locale),
+        "status": max((render(f"status.{status}", locale) for status in CaseStatus), key=len),
         "summary": render(
             "settle.summary_lump",
             locale,
@@ -272,6 +273,11 @@ def test_every_key_the_code_uses_is_in_the_catalogs() -> None:
     assert missing == {}, "add these msgids to every catalog (or, if not texts, to NOT_MSGIDS)"
     no_key = {p: where for p, where in prefixes.items() if not any(k.startswith(p) for k in known)}
     assert no_key == {}, "f-string msgids with no key of that prefix in the catalogs"
+
+
+def test_every_case_status_and_no_other_has_a_label() -> None:
+    """Staff lists show a case's status by its `status.<name>` text."""
+    assert {key for key in KEYS if key.startswith("status.")} == {f"status.{s}" for s in CaseStatus}
 
 
 def test_every_reminder_template_of_the_default_plan_is_in_the_catalogs() -> None:

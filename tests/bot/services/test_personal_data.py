@@ -99,7 +99,9 @@ async def test_retention_erases_a_closed_cases_personal_data_after_n_days_only(
         assert await services.dispatcher.run_once() == 2  # day 0 of both, to the same debtor
         # Stands in for the judge's confirmation of performance (a later issue's service).
         async with SqlUnitOfWork(sessions) as uow:
-            await uow.cases.set_status(closed.case_id, CaseStatus.PERFORMED, clock.now())
+            await uow.cases.set_status(
+                closed.case_id, CaseStatus.OPEN, CaseStatus.PERFORMED, clock.now()
+            )
             await uow.commit()
 
         clock.advance(days=29)
@@ -122,7 +124,9 @@ async def test_retention_erases_a_closed_cases_personal_data_after_n_days_only(
 
         # Once that case closes and ages too, the debtor's own data goes.
         async with SqlUnitOfWork(sessions) as uow:
-            await uow.cases.set_status(still_open.case_id, CaseStatus.CLOSED, clock.now())
+            await uow.cases.set_status(
+                still_open.case_id, CaseStatus.OPEN, CaseStatus.CLOSED, clock.now()
+            )
             await uow.commit()
         clock.advance(days=31)
         assert await services.retention.purge() == 1

@@ -1,0 +1,102 @@
+"""What a case may become, and what its state means for the debtor and for reminders.
+
+Every change of a case's status goes through `transition` (the repository's `set_status`
+calls it before it writes), so this table is the one place that says which moves exist:
+
+| from \\ to          | open | awaiting | grace | plan | performed | exited | referred | closed |
+| ------------------ | ---- | -------- | ----- | ---- | --------- | ------ | -------- | ------ |
+| open               |      | yes      | yes   | yes  | yes       | yes    | yes      | yes    |
+| awaiting_decision  | yes  |          | yes   | yes  | yes       | yes    | yes      | yes    |
+| grace              | yes  | yes      |       | yes  | yes       | yes    | yes      | yes    |
+| plan               | yes  | yes      |       |      | yes       | yes    | yes      | yes    |
+| performed, exited, |      |          |       |      |           |        |          |        |
+| referred, closed   |      |          |       |      |           |        |          |        |
+
+Why so:
+- A debtor's grace request, settlement proposal or payment report makes a case await a
+  decision; staff then reject it (back to `open`), grant a grace period, accept a plan, or
+  confirm performance. Staff may also decide what was agreed off the bot (at the official's
+  visit, by phone): a grace period or a plan straight from `open`, a plan agreed during a grace
+  period.
+- A running plan is changed by a new plan (a filing), not by a grace period: `plan` → `grace`
+  would drop the instalments. A plan that fails goes back to `open`.
+- A hardship report does not change the state, so its verified outcome (leaving the procedure)
+  can come in any live state; so can the creditor's filing for compulsory enforcement
+  (`referred`) and a closing for any other reason.
+- Staying in a state is not a move: a new grace date or an amended plan changes the case's
+  details, not its state.
+- `performed`, `exited`, `referred` and `closed` are final. Each ends the case here and starts
+  the retention clock (bot/domain/retention.py erases its personal data after the retention
+  period), so there would be nothing left to reopen; `closed` included: a case closed by
+  mistake cannot be told from one closed for good once it is erased, and the other final
+  states are each a decision on record.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.status import CaseStatus
+
+S = CaseStatus
+
+LIVE: frozenset[CaseStatus] = frozenset({S.OPEN, S.AWAITING_DECISION, S.GRACE, S.PLAN})
+"""The states in which a debtor may still talk about the case and reminders may run."""
+
+FINAL: frozenset[CaseStatus] = frozenset(S) - LIVE
+
+_WHY_FINAL = {
+    S.PERFORMED: "the debtor has performed",
+    S.EXITED: "the debtor left the procedure after verified hardship",
+    S.REFERRED: "it was handed to compulsory enforcement",
+    S.CLOSED: "it was closed",
+}
+_REFUSED_BETWEEN_LIVE = {
+    (S.PLAN, S.GRACE): "a running plan is changed by a new plan, not by a grace period",
+}
+
+# Filings staff must decide on: while one waits, reminders that demand payment hold.
+AWAITS_DECISION: frozenset[str] = frozenset({"grace", "settle", "paid"})
+
+
+class IllegalTransition(ValueError):
+    """A move the table does not allow; `reason` says why in words."""
+
+    def __init__(self, current: CaseStatus, target: CaseStatus, reason: str) -> None:
+        super().__init__(f"a case cannot go from {current} to {target}: {reason}")
+        self.current = current
+        self.target = target
+        self.reason = reason
+
+
+def _refusal(current: CaseStatus, target: CaseStatus) -> str | None:
+    """Why a case in `current` may not move to `target`; None: it may."""
+    if current == target:
+        return f"the case is {current} already"
+    if current in FINAL:
+        return f"{_WHY_FINAL[current]}, and that is final"
+    return _REFUSED_BETWEEN_LIVE.get((current, target))
+
+
+def transition(current: CaseStatus, target: CaseStatus) -> CaseStatus:
+    """`target`, if a case in `current` may move there; else `IllegalTransition`."""
+    reason = _refusal(current, target)
+    if reason is not None:
+        raise IllegalTransition(current, target, reason)
+    return target
+
+
+class Reminders(StrEnum):
+    """What a case's state does to its debtor reminders (staff notices always go)."""
+
+    RUN = "run"
+    HOLD = "hold"  # deferred, nothing lost: they go once the case is open again
+    CANCEL = "cancel"  # the case is over: they never go
+
+
+def debtor_reminders(status: CaseStatus) -> Reminders:
+    """Reminders run in an open case, hold in any other live one (a decision waits, a grace
+    period or a plan runs) and are cancelled once the case is over."""
+    if status == S.OPEN:
+        return Reminders.RUN
+    return Reminders.HOLD if status in LIVE else Reminders.CANCEL
