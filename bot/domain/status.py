@@ -18,9 +18,9 @@ class Channel(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    """Where a case stands; which may follow which, and what each means for reminders, is in
-    bot/domain/case_states.py."""
+    """Where a case stands."""
 
+    # Which may follow which, and what each does to reminders: bot/domain/case_states.py.
     OPEN = "open"  # reminders running
     AWAITING_DECISION = "awaiting_decision"  # a grace request, settlement or payment report waits
     GRACE = "grace"  # a grace period runs until a date

@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from bot.domain.money import plain_yuan
-from bot.domain.status import CaseStatus, ContactStatus, Direction, ReminderStatus
+from bot.domain.status import (
+    CaseStatus,
+    ContactStatus,
+    Direction,
+    FilingStatus,
+    ReminderStatus,
+    Role,
+)
 
 # In JSON, an instant keeps its offset as `isoformat` writes it (`+00:00`, not pydantic's `Z`).
 Instant = Annotated[
@@ -62,11 +69,24 @@ class ReminderView(_View):
     error: str | None
 
 
+class DecisionView(_View):
+    """A staff member's decision on a filing: who, what, when, why."""
+
+    user_id: int
+    role: Role
+    outcome: FilingStatus
+    at: Instant
+    reason: str | None
+
+
 class FilingView(_View):
     id: int
     kind: str
+    status: FilingStatus
     payload: dict[str, Any]
     created_at: Instant
+    # In the contract (DESIGN.md, "Staff actions"); none yet: staff decide in a later step.
+    decisions: list[DecisionView] = []
 
 
 class EventEntry(_View):

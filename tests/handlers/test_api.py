@@ -427,6 +427,22 @@ def test_openapi_document_describes_both_routes() -> None:
     assert {"name", "phone", "area_code"} <= set(obligor["required"])
 
 
+def test_the_openapi_document_names_every_case_and_filing_status() -> None:
+    """The names of the contract (DESIGN.md, "Staff actions"), in its order."""
+    schemas = SPEC["components"]["schemas"]
+    assert schemas["CaseStatus"]["enum"] == [
+        *("open", "awaiting_decision", "grace", "plan"),
+        *("performed", "exited", "referred", "closed"),
+    ]
+    filing = schemas["FilingView"]["properties"]
+    assert _resolve(filing["status"]["$ref"])["enum"] == [
+        *("filed", "in_review", "accepted", "rejected"),
+        *("countered", "withdrawn", "superseded"),
+    ]
+    decision = _resolve(filing["decisions"]["items"]["$ref"])
+    assert {"user_id", "at", "reason"} <= set(decision["properties"])  # who, when, why
+
+
 def test_every_reference_in_the_openapi_document_resolves() -> None:
     def refs(node: Any) -> list[str]:
         if isinstance(node, dict):

@@ -399,6 +399,10 @@ async def test_flow_over_sms_reaches_staff_and_timeline(
     for phone, body in notices.items():
         assert messages(case, phone) == [("out", body)]
     [filed] = case_events(case, f"filed_{script.kind}")
+    [filing] = case["filings"]  # filed, no staff decision yet
+    assert set(filing) == {"id", "kind", "status", "payload", "created_at", "decisions"}
+    assert (filing["id"], filing["kind"]) == (filed["detail"]["filing_id"], script.kind)
+    assert (filing["status"], filing["decisions"]) == ("filed", [])
     ids = {JUDGE: case["judge"]["id"], OFFICIAL: official_id}
     notified = {n["user_id"] for n in filed["detail"]["notified"]}
     assert notified == {ids[phone] for phone in script.notified}
