@@ -9,6 +9,7 @@ import inspect
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
+from bot.config import Settings
 from bot.services.dispatch import HOLD_RECHECK
 from ducu.bootstrap import Runtime, build
 from storage import tables as t
@@ -77,6 +79,19 @@ async def drain(runtime: Runtime) -> int:
     while claimed := await runtime.services.dispatcher.run_once():
         total += claimed
     return total
+
+
+@asynccontextmanager
+async def two_workers(
+    first: Settings, second: Settings, clock: FakeClock
+) -> AsyncIterator[tuple[Runtime, Runtime]]:
+    """Two processes' runtimes on one database (one clock), closed at the end."""
+    one, two = await build(first, clock=clock), await build(second, clock=clock)
+    try:
+        yield one, two
+    finally:
+        await one.close()
+        await two.close()
 
 
 @pytest.fixture
@@ -236,17 +251,13 @@ async def test_two_dispatchers_on_one_database_send_each_step_once(
     # Small batches so the two dispatchers interleave instead of one taking everything.
     # All four steps of every case come due at once here: no weekly cap, or the fourth waits.
     settings = make_settings(db_url, fake_twilio, DUCU_DISPATCH_BATCH=16, DUCU_WEEKLY_CAP=0)
-    first, second = await build(settings, clock=clock), await build(settings, clock=clock)
-    try:
+    async with two_workers(settings, settings, clock) as (first, second):
         cases = 50
         for i in range(cases):
             await register(first, numbered_judgment(i, clock.now()))
         clock.set(shanghai(37, 12))  # 7 December, noon: all four steps of every case are due
 
         claimed = await asyncio.gather(drain(first), drain(second))
-    finally:
-        await first.close()
-        await second.close()
 
     assert sum(claimed) == cases * 4
     assert all(n > 0 for n in claimed), f"both dispatchers took part: {claimed}"
@@ -292,8 +303,7 @@ async def test_a_stalled_workers_late_answer_changes_nothing_the_new_owner_did(
     sends it. The first one's late answer (an accept, or a 503 that would put the row back)
     writes nothing: one message recorded, the row stays sent, nothing goes a third time."""
     settings = make_settings(db_url, fake_twilio, DUCU_QUIET_HOURS="")
-    first, second = await build(settings, clock=clock), await build(settings, clock=clock)
-    try:
+    async with two_workers(settings, settings, clock) as (first, second):
         case_id = await register(first, judgment(clock.now()))
         if late == "accept":
             fake_twilio.accept_delay = 1.0
@@ -322,9 +332,6 @@ async def test_a_stalled_workers_late_answer_changes_nothing_the_new_owner_did(
         assert recorded["provider_id"] == taken_over["Sid"]
         assert [e.get("kind") for e in view["timeline"]].count("reminder_sent") == 1
         assert lost_claims(first, "finish" if late == "accept" else "retry") == 1
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_a_row_taken_over_while_it_waits_its_turn_is_not_sent(
@@ -337,8 +344,7 @@ async def test_a_row_taken_over_while_it_waits_its_turn_is_not_sent(
         db_url, fake_twilio, DUCU_QUIET_HOURS="", DUCU_SMS_RATE=0.5, DUCU_DISPATCH_BATCH=2
     )
     fast = make_settings(db_url, fake_twilio, DUCU_QUIET_HOURS="")
-    first, second = await build(slow, clock=clock), await build(fast, clock=clock)
-    try:
+    async with two_workers(slow, fast, clock) as (first, second):
         cases = [await register(first, numbered_judgment(i, clock.now())) for i in range(2)]
         pacing = asyncio.create_task(first.services.dispatcher.run_once())
 
@@ -356,9 +362,6 @@ async def test_a_row_taken_over_while_it_waits_its_turn_is_not_sent(
         for case_id in cases:
             assert (await reminders(first, case_id))["day0"]["status"] == "sent"
         assert lost_claims(first, "send") == 1
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_a_batch_in_flight_renews_the_leases_of_the_rows_it_still_holds(
