@@ -240,10 +240,13 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
         token = re.search(r"API token: (\S+)", banner).group(1)
         # The printed case lines work as printed: a browser link, and a curl line with the token.
         browser = re.search(r"demo debtor in the sandbox: (\S+)", banner).group(1)
-        while "浙0522民初1234号" not in (page := _fetch(browser)[1]):  # the day-0 reminder
+
+        def debtor_shown(page: str) -> bool:  # named, with the day-0 reminder
+            return "林某 (debtor)" in page and "浙0522民初1234号" in page
+
+        while not debtor_shown(page := _fetch(browser)[1]):
             assert time.monotonic() < deadline, page
             time.sleep(0.1)
-        assert "林某 (debtor)" in page
         curl = re.search(r"curl -H 'Authorization: Bearer (\S+)' (\S+)", banner)
         assert curl.group(1) == token
         assert _get(curl.group(2))[0] == 401

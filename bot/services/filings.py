@@ -64,7 +64,7 @@ def notice_text(kind: str, case_number: str, obligor: Obligor, phone: str, summa
 
 async def _queue_notices(
     uow: UnitOfWork,
-    kind: str,
+    people: list[StaffMember],
     case: CaseSummary,
     obligor: Obligor,
     text: str,
@@ -73,7 +73,6 @@ async def _queue_notices(
 ) -> list[StaffMember]:
     """One outbox row per recipient and part; the key makes a second queueing of the same
     notice a no-op."""
-    people = await recipients(uow, kind, case, obligor)
     parts = pages(text, max_segments=NOTICE_SEGMENTS)
     await uow.reminders.add_many(
         [
@@ -112,7 +111,8 @@ async def follow_up_in_person(
         phone=phone,
         reason=reason,
     )
-    await _queue_notices(uow, "unreachable", case, obligor, text, f"unreachable:{obligor.id}", now)
+    people = await recipients(uow, "unreachable", case, obligor)
+    await _queue_notices(uow, people, case, obligor, text, f"unreachable:{obligor.id}", now)
 
 
 async def file(
@@ -133,13 +133,12 @@ async def file(
             case_id=case.id, obligor_id=obligor.id, kind=kind, payload=payload, at=now
         )
         ids.append(filing_id)
-        if kind == "agent":  # one call back a day, whatever the number of cases: below
-            people = await recipients(uow, kind, case, obligor)
-        else:
+        people = await recipients(uow, kind, case, obligor)
+        if case is cases[0]:
+            first = people
+        if kind != "agent":  # one call back a day, whatever the number of cases: below
             text = notice_text(kind, case.case_number, obligor, phone, summary)
-            people = await _queue_notices(
-                uow, kind, case, obligor, text, f"notice:{filing_id}", now
-            )
+            await _queue_notices(uow, people, case, obligor, text, f"notice:{filing_id}", now)
         if kind in AWAITS_DECISION and case.status == CaseStatus.OPEN:
             await uow.cases.set_status(case.id, case.status, CaseStatus.AWAITING_DECISION, now)
         await uow.events.add(
@@ -156,5 +155,5 @@ async def file(
         numbers = format_list([case.case_number for case in cases], STAFF_LOCALE)
         text = notice_text(kind, numbers, obligor, phone, summary)
         day = now.astimezone(ZoneInfo(obligor.timezone)).date()
-        await _queue_notices(uow, kind, cases[0], obligor, text, f"callback:{day}", now)
+        await _queue_notices(uow, first, cases[0], obligor, text, f"callback:{day}", now)
     return ids
