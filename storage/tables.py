@@ -21,7 +21,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain.locales import DEFAULT_LOCALE
-from bot.domain.status import CaseStatus, ContactStatus, FilingStatus
+from bot.domain.status import (
+    CaseStatus,
+    ContactStatus,
+    FilingStatus,
+    InstalmentStatus,
+    TaskStatus,
+)
 
 
 class UTCDateTime(TypeDecorator):
@@ -116,6 +122,7 @@ class Case(Base):
     effective_at: Mapped[datetime]
     performance_due: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(32), default=CaseStatus.OPEN, index=True)
+    grace_until: Mapped[date | None] = mapped_column(Date)  # the last day of a granted grace
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]  # when it left the live states (performed, closed…)
     purged_at: Mapped[datetime | None]  # when its personal data was erased (retention)
@@ -169,6 +176,50 @@ class Filing(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=FilingStatus.FILED)
     created_at: Mapped[datetime]
+
+
+class Task(Base):
+    """Something one person must act on, shown to them as `#<id>`: a judge's decision on a
+    filing, a creditor's consent, an official's verification or follow-up, or (no assignee)
+    the debtor's answer to a counter-proposal. Done once: its outcome, by whom, when."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_assignee", "assignee_id", "status"),
+        Index("ix_tasks_due", "status", "due_at"),
+        Index("ix_tasks_case", "case_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    obligor_id: Mapped[int | None] = mapped_column(ForeignKey("obligors.id"))
+    filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(24))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    area_code: Mapped[str | None] = mapped_column(String(12))  # an official's: the level it is at
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.OPEN)
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Instalment(Base):
+    """One payment of an accepted plan (`seq` 0: the down payment)."""
+
+    __tablename__ = "instalments"
+    __table_args__ = (UniqueConstraint("filing_id", "seq", name="uq_instalments_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=InstalmentStatus.DUE)
+    paid_at: Mapped[datetime | None]
 
 
 class Message(Base):

@@ -43,6 +43,19 @@ class FilingStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    ESCALATED = "escalated"  # overdue: a new task one level up replaced it
+    CANCELLED = "cancelled"  # nothing left to act on (the case ended, the filing was withdrawn)
+
+
+class InstalmentStatus(StrEnum):
+    DUE = "due"
+    PAID = "paid"  # confirmed by the judge
+    MISSED = "missed"
+
+
 class ReminderStatus(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"
