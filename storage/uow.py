@@ -27,6 +27,8 @@ class SqlUnitOfWork:
         self.messages = r.MessageRepository(session)
         self.events = r.EventRepository(session)
         self.filings = r.FilingRepository(session)
+        self.tasks = r.TaskRepository(session)
+        self.instalments = r.InstalmentRepository(session)
         self.conversations = r.ConversationRepository(session)
         self.links = r.LinkRepository(session)
         self.telegram_inbox = r.TelegramInboxRepository(session)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.conversation.flow import READBACK, Flow, Invalid, Turn
 from bot.conversation.flows import FLOWS
+from bot.conversation.staff import StaffDesk
 from bot.domain import keywords
 from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
@@ -25,10 +26,11 @@ from bot.domain.messages import Choice, InboundMessage, Reply
 from bot.domain.records import CaseSummary, ConversationState, Correspondent, NewMessage
 from bot.domain.sms import pages
 from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
+from bot.domain.tasks import Outcome
 from bot.domain.texts import render
 from bot.metrics import Metrics
 from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
-from bot.services import filings
+from bot.services import decisions, filings
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,13 @@ class ConversationEngine:
                 await uow.commit()
                 return []
             state = await uow.conversations.load(message.channel, message.address)
+            staff = None
             if correspondent.obligor is None or correspondent.contact is None:
+                staff = await uow.users.by_address(message.channel, message.address)
+            if staff is not None:
+                desk = StaffDesk(uow, staff, message.channel, now)
+                replies = [await desk.respond(message.choice or message.text)]
+            elif correspondent.obligor is None or correspondent.contact is None:
                 replies = [Reply(render("unknown_sender"))]
             else:
                 replies = await Conversation(
@@ -199,6 +207,8 @@ class Conversation:
     async def _outside_a_flow(self) -> Reply:
         if self.intent == keywords.HELP:
             return self.menu("help")
+        if answer := await self._answer_to_offer():
+            return answer
         if self.intent == "agent":
             cases = list(self.correspondent.open_cases)
             if not cases:
@@ -208,6 +218,21 @@ class Conversation:
         if self.intent in FLOWS:
             return await self._start(FLOWS[self.intent])
         return self.menu("menu")
+
+    async def _answer_to_offer(self) -> Reply | None:
+        """While the judge's counter-proposal waits, `1` accepts it and `2` refuses it (the
+        menu's numbers mean them until it is answered)."""
+        offers = await self.uow.tasks.open_offers(self.obligor.id)
+        picks = {"1": Outcome.ACCEPT, "2": Outcome.REJECT}
+        word = keywords.normalize(self.text)
+        if not offers or word not in picks:
+            return None
+        actor = decisions.Actor(obligor_id=self.obligor.id)
+        try:
+            await decisions.act(self.uow, actor, offers[-1].id, picks[word], self.now)
+        except decisions.Refused:
+            return None
+        return Reply(self.t(f"offer.{picks[word]}"))
 
     async def _start(self, flow: Flow) -> Reply:
         cases = self.correspondent.open_cases

@@ -2,14 +2,16 @@
 
 A judge sees their own cases, an official the cases with a debtor in their area (by area-code
 prefix; and, in lists, only those debtors), an admin their court's; anyone else nothing.
+Who may act on a task is the other rule here: `may_act`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.records import StaffMember
+from bot.domain.records import StaffMember, Task
 from bot.domain.status import Role
+from bot.domain.tasks import ESCALATES, TaskKind
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,23 @@ def case_scope(staff: StaffMember) -> CaseScope:
     if staff.role == Role.ADMIN and staff.court_id is not None:
         return CourtCases(staff.court_id)
     return NoCases()
+
+
+def may_act(staff: StaffMember | None, obligor_id: int | None, task: Task, court_id: int) -> bool:
+    """A task is acted on by its assignee; an official's task also by an official of a wider
+    area that holds it (a township official on a village's task); any task of the court by
+    its admins; a counter-proposal only by its debtor (no staff member may answer it)."""
+    if task.kind == TaskKind.OFFER:
+        return staff is None and obligor_id is not None and obligor_id == task.obligor_id
+    if staff is None:
+        return False
+    if task.assignee_id == staff.id:
+        return True
+    if staff.role == Role.ADMIN:
+        return staff.court_id == court_id
+    return (
+        staff.role == Role.OFFICIAL
+        and task.kind in ESCALATES
+        and bool(staff.area_code and task.area_code)
+        and task.area_code.startswith(staff.area_code)
+    )

@@ -94,9 +94,23 @@ class Reminders(StrEnum):
     CANCEL = "cancel"  # the case is over: they never go
 
 
-def debtor_reminders(status: CaseStatus) -> Reminders:
-    """Reminders run in an open case, hold in any other live one (a decision waits, a grace
-    period or a plan runs) and are cancelled once the case is over."""
-    if status == S.OPEN:
+# Steps of the debtor's outbox that are not reminders of the court's plan: a decision told to
+# the debtor (always goes), an instalment reminder (runs while the plan does), the one
+# reminder on the last day of a grace period (runs in it).
+DECISION_STEP = "decision:"
+INSTALMENT_STEP = "instalment-"
+GRACE_END_STEP = "grace-end"
+_RUN_IN = {S.PLAN: INSTALMENT_STEP, S.GRACE: GRACE_END_STEP}
+
+
+def debtor_reminders(status: CaseStatus, step_key: str = "") -> Reminders:
+    """A decision told to the debtor always goes. Reminders run in an open case; in any other
+    live one they hold (a decision waits, a grace period or a plan runs), but for the plan's
+    own instalment reminders and the reminder on a grace period's last day; once the case is
+    over they are cancelled."""
+    if step_key.startswith(DECISION_STEP) or status == S.OPEN:
         return Reminders.RUN
-    return Reminders.HOLD if status in LIVE else Reminders.CANCEL
+    if status not in LIVE:
+        return Reminders.CANCEL
+    own = _RUN_IN.get(status)
+    return Reminders.RUN if own and step_key.startswith(own) else Reminders.HOLD

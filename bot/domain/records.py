@@ -195,12 +195,91 @@ class NewMessage:
 
 @dataclass(frozen=True)
 class Correspondent:
-    """Who wrote to us: an obligor's contact, or nobody we know."""
+    """Who wrote to us: an obligor's contact, a staff member or creditor, or nobody we know."""
 
     obligor: Obligor | None
     contact: Contact | None
     open_cases: tuple[CaseSummary, ...] = ()
     phone: str = ""  # the obligor's SMS number, whichever channel they wrote on
+    staff: StaffMember | None = None
+
+
+@dataclass(frozen=True)
+class NewTask:
+    case_id: int
+    kind: str
+    reason: str
+    created_at: datetime
+    obligor_id: int | None = None
+    filing_id: int | None = None
+    assignee_id: int | None = None
+    area_code: str | None = None
+    due_at: datetime | None = None
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task as its assignee acts on it (`#<id>`), and how it ended if it has."""
+
+    id: int
+    case_id: int
+    obligor_id: int | None
+    filing_id: int | None
+    kind: str
+    reason: str
+    assignee_id: int | None
+    area_code: str | None
+    status: str
+    due_at: datetime | None
+    created_at: datetime
+    done_at: datetime | None
+    done_by: int | None
+    outcome: str | None
+    note: str | None
+    detail: dict
+
+
+@dataclass(frozen=True)
+class Done:
+    """How a task ends: the outcome, who (None: the system, or the debtor), when, a note."""
+
+    outcome: str
+    at: datetime
+    by: int | None = None
+    note: str | None = None
+    status: str = "done"
+
+
+@dataclass(frozen=True)
+class Filing:
+    id: int
+    case_id: int
+    obligor_id: int
+    kind: str
+    status: str
+    payload: dict
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewInstalment:
+    case_id: int
+    filing_id: int
+    seq: int
+    due_on: date
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Instalment:
+    id: int
+    case_id: int
+    filing_id: int
+    seq: int
+    due_on: date
+    amount_fen: int
+    status: str
 
 
 @dataclass

@@ -119,6 +119,12 @@ class EventKind(StrEnum):
     FILED_GRACE = "filed_grace"
     FILED_PAID = "filed_paid"
     FILED_AGENT = "filed_agent"
+    TASK_OPENED = "task_opened"
+    TASK_ESCALATED = "task_escalated"
+    NO_OFFICIAL = "no_official"  # nobody registered for the debtor's area: the judge acts
+    DECIDED = "decided"  # a task ended with its outcome: who, when, why
+    GRACE_ENDED = "grace_ended"
+    INSTALMENT_MISSED = "instalment_missed"
 
     @classmethod
     def filed(cls, filing_kind: str) -> EventKind:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.case_states import Reminders, debtor_reminders
 from bot.domain.channels import pick_contact, staff_address
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.menu import main_menu
 from bot.domain.messages import Choice
 from bot.domain.money import format_yuan
@@ -39,6 +40,7 @@ from bot.domain.status import (
     EventKind,
     ReminderStatus,
 )
+from bot.domain.tasks import NoticeRow, choices
 from bot.domain.texts import court_signature, format_date, render
 from bot.metrics import Metrics
 from bot.ports import (
@@ -265,7 +267,7 @@ class Dispatcher:
     async def _decide_and_send(self, job: ReminderJob) -> None:
         now = self._clock.now()
         if job.staff is None:
-            match debtor_reminders(job.case.status):
+            match debtor_reminders(job.case.status, job.step_key):
                 case Reminders.HOLD:  # a decision waits, a grace period or a plan runs
                     await self._defer(job, now + HOLD_RECHECK)
                     return
@@ -277,7 +279,7 @@ class Dispatcher:
             await self._finish(job, target.status, target.reason, event=target.event)
             return
         allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
-        if job.staff is None and job.step_key not in UNCAPPED_STEPS:
+        if job.staff is None and job.body is None and job.step_key not in UNCAPPED_STEPS:
             allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
@@ -378,14 +380,17 @@ class Dispatcher:
             raise ClaimLost(job.reminder_id, "send")
 
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
-        """A reminder offers the menu (as buttons where the channel has them)."""
-        if job.staff is not None or job.step_key == CHAT_LINK.key:
+        """A task's notice offers its options, a reminder the menu (as buttons where the
+        channel has them); other notices and messages nothing."""
+        if (row := NoticeRow.parse(job.step_key, job.template)) is not None:
+            return choices(row, STAFF_LOCALE if job.staff else job.obligor.locale)
+        if job.staff is not None or job.body is not None or job.step_key == CHAT_LINK.key:
             return ()
         return main_menu("menu", job.obligor.locale).shortcuts
 
     async def _text(self, job: ReminderJob, now: datetime) -> str:
-        if job.staff is not None:
-            return job.body or ""
+        if job.body is not None:  # a notice to staff, or a message written for this debtor
+            return job.body
         if job.step_key != CHAT_LINK.key:
             return reminder_text(job)
         async with self._uow() as uow:  # a fresh one-time code for each invitation sent

@@ -1,53 +1,79 @@
-"""Filing what a debtor declared or proposed, and telling the people who act on it.
+"""Filing what a debtor declared or proposed, and giving it to the people who act on it.
 
-Notices go through the same durable outbox as reminders: the judge of the case for assets,
-proposals and payments; the official of the debtor's area (longest matching area-code prefix)
-for hardship, call-back requests and debtors no reminder reaches (the admins are told of
-those too), or the court's admins where no official is registered.
+A proposal, a grace request or a payment report is a task for the judge of the case to
+decide; a hardship report, a call-back request or a debtor no reminder reaches is a task for
+the official of the debtor's area (longest matching area-code prefix), the judge being told
+of the hardship report and the admins of the unreachable debtor. Assets are told to the judge.
+Tasks and notices go through the same durable outbox as reminders (bot/services/tasks.py).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.case_states import AWAITS_DECISION
 from bot.domain.locales import STAFF_LOCALE
-from bot.domain.records import CaseSummary, NewReminder, Obligor, StaffMember
-from bot.domain.sms import pages
+from bot.domain.records import CaseSummary, Obligor, StaffMember
 from bot.domain.status import CaseStatus, EventKind, Role
+from bot.domain.tasks import TaskKind
 from bot.domain.texts import format_list, render
 from bot.ports import UnitOfWork
+from bot.services import tasks
 
-# A notice longer than this many SMS segments (a long asset list) goes in numbered parts.
-NOTICE_SEGMENTS = 4
-ROUTES: dict[str, tuple[str, ...]] = {
+log = logging.getLogger(__name__)
+
+# Who is told of each kind of filing, and who gets a task to act on it.
+TOLD: dict[str, tuple[str, ...]] = {
     "assets": (Role.JUDGE,),
-    "hardship": (Role.OFFICIAL, Role.JUDGE),
-    "settle": (Role.JUDGE,),
-    "grace": (Role.JUDGE,),
-    "paid": (Role.JUDGE,),
-    "agent": (Role.OFFICIAL,),
-    "unreachable": (Role.OFFICIAL, Role.ADMIN),
+    "hardship": (Role.JUDGE,),
+    "unreachable": (Role.ADMIN,),
+}
+TASKS: dict[str, tuple[TaskKind, str]] = {
+    "settle": (TaskKind.DECIDE, Role.JUDGE),
+    "grace": (TaskKind.DECIDE, Role.JUDGE),
+    "paid": (TaskKind.DECIDE, Role.JUDGE),
+    "hardship": (TaskKind.VERIFY, Role.OFFICIAL),
+    "agent": (TaskKind.FOLLOW_UP, Role.OFFICIAL),
+    "unreachable": (TaskKind.FOLLOW_UP, Role.OFFICIAL),
 }
 
 
-async def recipients(
-    uow: UnitOfWork, kind: str, case: CaseSummary, obligor: Obligor
-) -> list[StaffMember]:
+async def judge_for(uow: UnitOfWork, case: CaseSummary) -> list[StaffMember]:
+    """The judge of the case, or the court's admins where it has none."""
+    judge = await uow.users.judge_of(case.id)
+    return [judge] if judge else await uow.users.admins_of(case.court_id)
+
+
+async def assignee(
+    uow: UnitOfWork, role: str, case: CaseSummary, obligor: Obligor, now: datetime
+) -> StaffMember | None:
+    """Who acts: the judge, or the official of the debtor's area (longest area-code prefix).
+    With no official registered the judge acts, and that is logged and put on the timeline,
+    so nobody is promised a visit no one will make."""
+    if role == Role.OFFICIAL:
+        officials = await uow.users.officials_for(obligor.area_code)
+        if officials:
+            return officials[0]
+        log.warning("case %s: no official for area %s; the judge acts", case.id, obligor.area_code)
+        await uow.events.add(
+            case.id, EventKind.NO_OFFICIAL, now, area_code=obligor.area_code, obligor_id=obligor.id
+        )
+    people = await judge_for(uow, case)
+    return people[0] if people else None
+
+
+async def told(uow: UnitOfWork, kind: str, case: CaseSummary) -> list[StaffMember]:
     people: list[StaffMember] = []
-    for role in ROUTES[kind]:
-        if role == Role.JUDGE:
-            judge = await uow.users.judge_of(case.id)
-            people += [judge] if judge else await uow.users.admins_of(case.court_id)
-        elif role == Role.ADMIN:
-            people += await uow.users.admins_of(case.court_id)
-        else:
-            officials = await uow.users.officials_for(obligor.area_code)
-            people += officials or await uow.users.admins_of(case.court_id)
-    unique = {person.id: person for person in people}
-    return list(unique.values())
+    for role in TOLD.get(kind, ()):
+        people += (
+            await judge_for(uow, case)
+            if role == Role.JUDGE
+            else await uow.users.admins_of(case.court_id)
+        )
+    return people
 
 
 def notice_text(kind: str, case_number: str, obligor: Obligor, phone: str, summary: str) -> str:
@@ -62,33 +88,38 @@ def notice_text(kind: str, case_number: str, obligor: Obligor, phone: str, summa
     )
 
 
-async def _queue_notices(
+async def _route(
     uow: UnitOfWork,
-    people: list[StaffMember],
+    kind: str,
     case: CaseSummary,
     obligor: Obligor,
     text: str,
     key: str,
     now: datetime,
+    filing_id: int | None = None,
 ) -> list[StaffMember]:
-    """One outbox row per recipient and part; the key makes a second queueing of the same
-    notice a no-op."""
-    parts = pages(text, max_segments=NOTICE_SEGMENTS)
-    await uow.reminders.add_many(
-        [
-            NewReminder(
-                case.id,
-                obligor.id,
-                f"{key}:{person.id}" + (f":{n}" if n > 1 else ""),
-                "notice",
-                now,
-                user_id=person.id,
-                body=part,
+    """The task for whoever acts, the notice for whoever is told; returns them all."""
+    people = [p for p in await told(uow, kind, case)]
+    if kind in TASKS:
+        task_kind, role = TASKS[kind]
+        person = await assignee(uow, role, case, obligor, now)
+        if person is not None:
+            reason = "callback" if kind == "agent" else kind
+            await tasks.open_task(
+                uow,
+                case=case,
+                obligor=obligor,
+                kind=task_kind,
+                reason=reason,
+                assignee=person,
+                head=text,
+                now=now,
+                filing_id=filing_id,
             )
-            for person in people
-            for n, part in enumerate(parts, 1)
-        ]
-    )
+            people = [p for p in people if p.id != person.id]
+            await tasks.queue_notice(uow, people, case, obligor.id, text, key, now)
+            return [person, *people]
+    await tasks.queue_notice(uow, people, case, obligor.id, text, key, now)
     return people
 
 
@@ -101,8 +132,10 @@ async def follow_up_in_person(
     reason: str,
     now: datetime,
 ) -> None:
-    """No reminder can reach this debtor: the area's official must go in person, and the
-    court's admins are told. Once per case and debtor, however many reminders fail after."""
+    """No reminder can reach this debtor: the area's official must go in person (a task),
+    and the court's admins are told. Once per case and debtor, however many reminders fail."""
+    if await uow.tasks.exists(case.id, obligor.id, "unreachable"):
+        return
     text = render(
         "notify.unreachable",
         STAFF_LOCALE,
@@ -111,8 +144,7 @@ async def follow_up_in_person(
         phone=phone,
         reason=reason,
     )
-    people = await recipients(uow, "unreachable", case, obligor)
-    await _queue_notices(uow, people, case, obligor, text, f"unreachable:{obligor.id}", now)
+    await _route(uow, "unreachable", case, obligor, text, f"unreachable:{obligor.id}", now)
 
 
 async def file(
@@ -133,12 +165,12 @@ async def file(
             case_id=case.id, obligor_id=obligor.id, kind=kind, payload=payload, at=now
         )
         ids.append(filing_id)
-        people = await recipients(uow, kind, case, obligor)
-        if case is cases[0]:
-            first = people
+        people: list[StaffMember] = []
         if kind != "agent":  # one call back a day, whatever the number of cases: below
             text = notice_text(kind, case.case_number, obligor, phone, summary)
-            await _queue_notices(uow, people, case, obligor, text, f"notice:{filing_id}", now)
+            people = await _route(
+                uow, kind, case, obligor, text, f"notice:{filing_id}", now, filing_id
+            )
         if kind in AWAITS_DECISION and case.status == CaseStatus.OPEN:
             await uow.cases.set_status(case.id, case.status, CaseStatus.AWAITING_DECISION, now)
         await uow.events.add(
@@ -155,5 +187,6 @@ async def file(
         numbers = format_list([case.case_number for case in cases], STAFF_LOCALE)
         text = notice_text(kind, numbers, obligor, phone, summary)
         day = now.astimezone(ZoneInfo(obligor.timezone)).date()
-        await _queue_notices(uow, first, cases[0], obligor, text, f"callback:{day}", now)
+        if not await uow.tasks.exists(cases[0].id, obligor.id, "callback", open_only=True):
+            await _route(uow, kind, cases[0], obligor, text, f"callback:{day}", now)
     return ids

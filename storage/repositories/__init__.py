@@ -11,6 +11,7 @@ from storage.repositories.links import LinkRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.obligors import ObligorRepository
 from storage.repositories.reminders import ReminderRepository
+from storage.repositories.tasks import InstalmentRepository, TaskRepository
 from storage.repositories.telegram_inbox import TelegramInboxRepository
 from storage.repositories.users import UserRepository
 
@@ -21,10 +22,12 @@ __all__ = [
     "CourtRepository",
     "EventRepository",
     "FilingRepository",
+    "InstalmentRepository",
     "LinkRepository",
     "MessageRepository",
     "ObligorRepository",
     "ReminderRepository",
+    "TaskRepository",
     "TelegramInboxRepository",
     "UserRepository",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, false, select, update
 
@@ -13,7 +13,7 @@ from bot.domain.case_states import LIVE, IllegalTransition, transition
 from bot.domain.retention import ERASED, erased_address
 from bot.domain.status import CaseStatus, ContactStatus
 from storage import tables as t
-from storage.repositories._base import Repo, flush, insert_ignoring_duplicates
+from storage.repositories._base import Repo, case_record, flush, insert_ignoring_duplicates
 
 
 def visible(scope: CaseScope) -> ColumnElement[bool]:
@@ -46,6 +46,24 @@ class CaseRepository(Repo):
         self.session.add(row)
         await flush(self.session)
         return row.id
+
+    async def summary(self, case_id: int) -> records.CaseSummary | None:
+        row = await self.session.get(t.Case, case_id)
+        return case_record(row) if row else None
+
+    async def set_grace(self, case_id: int, until: date | None) -> None:
+        await self.session.execute(
+            update(t.Case).where(t.Case.id == case_id).values(grace_until=until)
+        )
+
+    async def grace_ending(self, day: date, limit: int) -> list[records.CaseSummary]:
+        """Cases in a grace period whose last day is `day` or before."""
+        rows = await self.session.scalars(
+            select(t.Case)
+            .where(t.Case.status == CaseStatus.GRACE, t.Case.grace_until <= day)
+            .limit(limit)
+        )
+        return [case_record(row) for row in rows]
 
     async def visible_id(self, scope: CaseScope, case_number: str) -> int | None:
         return await self.session.scalar(

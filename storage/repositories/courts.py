@@ -27,3 +27,6 @@ class CourtRepository(Repo):
         return await self.session.scalar(
             select(t.Court.reminder_plan).where(t.Court.id == court_id)
         )
+
+    async def name(self, court_id: int) -> str:
+        return await self.session.scalar(select(t.Court.name).where(t.Court.id == court_id)) or ""

@@ -82,6 +82,19 @@ class ObligorRepository(Repo):
         row = await self._contact_row(channel, address)
         return (obligor_record(row[1]), contact_record(row[0])) if row else None
 
+    async def get(self, obligor_id: int) -> records.Obligor | None:
+        row = await self.session.get(t.Obligor, obligor_id)
+        return obligor_record(row) if row else None
+
+    async def phone_of(self, obligor_id: int) -> str:
+        """The obligor's SMS number ("" if none)."""
+        phone = await self.session.scalar(
+            select(t.Contact.address).where(
+                t.Contact.obligor_id == obligor_id, t.Contact.channel == Channel.SMS
+            )
+        )
+        return phone or ""
+
     async def correspondent(self, channel: str, address: str) -> records.Correspondent:
         row = await self._contact_row(channel, address)
         if row is None:

@@ -166,6 +166,7 @@ class ReminderRepository(Repo):
                         t.Reminder.obligor_id == obligor.id,
                         t.Reminder.status == ReminderStatus.SENT,
                         t.Reminder.user_id.is_(None),  # reminders, not notices to staff
+                        t.Reminder.body.is_(None),  # nor what was written for this debtor
                         t.Reminder.step_key.not_in(uncapped),
                     )
                     .order_by(t.Reminder.finished_at.desc())
@@ -290,3 +291,38 @@ class ReminderRepository(Repo):
             select(t.Reminder.status, func.count()).group_by(t.Reminder.status)
         )
         return {status: count for status, count in rows.all()}
+
+    async def cancel_pending(
+        self, case_id: int, at: datetime, *, before: datetime | None = None
+    ) -> int:
+        """Cancels a case's pending reminders to its debtors (not staff notices, not messages
+        written for the debtor such as a decision), those due before `before` if given."""
+        where = [
+            t.Reminder.case_id == case_id,
+            t.Reminder.status == ReminderStatus.PENDING,
+            t.Reminder.user_id.is_(None),
+            t.Reminder.body.is_(None),
+        ]
+        if before is not None:
+            where.append(t.Reminder.due_at < before)
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(*where)
+            .values(status=ReminderStatus.CANCELLED, finished_at=at, last_error="superseded")
+        )
+        return result.rowcount
+
+    async def cancel_steps(self, case_id: int, prefix: str, at: datetime) -> int:
+        """Cancels a case's pending debtor rows whose step starts with `prefix` (a plan's
+        instalment reminders, once paid or given up)."""
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(
+                t.Reminder.case_id == case_id,
+                t.Reminder.status == ReminderStatus.PENDING,
+                t.Reminder.user_id.is_(None),
+                t.Reminder.step_key.startswith(prefix, autoescape=True),
+            )
+            .values(status=ReminderStatus.CANCELLED, finished_at=at, last_error="superseded")
+        )
+        return result.rowcount

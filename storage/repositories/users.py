@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, select, update
 
 from bot.domain import records, views
 from bot.domain.areas import prefixes
-from bot.domain.status import Role
+from bot.domain.status import Channel, Role
 from storage import tables as t
 from storage.repositories._base import Repo, flush, staff_record
 
@@ -65,6 +65,24 @@ class UserRepository(Repo):
             select(t.User).join(t.Case, t.Case.judge_id == t.User.id).where(t.Case.id == case_id)
         )
         return staff_record(user) if user else None
+
+    async def creditor_of(self, case_id: int) -> records.StaffMember | None:
+        user = await self.session.scalar(
+            select(t.User).join(t.Case, t.Case.creditor_id == t.User.id).where(t.Case.id == case_id)
+        )
+        return staff_record(user) if user else None
+
+    async def by_address(self, channel: str, address: str) -> records.StaffMember | None:
+        """The staff member or creditor behind an SMS number or a chat (staff first, when a
+        creditor is registered with the same number)."""
+        if channel == Channel.SMS:
+            users = await self._staff(t.User.phone == address)
+        elif address.lstrip("-").isdigit():
+            users = await self._staff(t.User.telegram_chat_id == int(address))
+        else:
+            users = []
+        users.sort(key=lambda u: u.role == Role.CREDITOR)
+        return users[0] if users else None
 
     async def _staff(self, *where: ColumnElement[bool]) -> list[records.StaffMember]:
         users = await self.session.scalars(select(t.User).where(*where).order_by(t.User.id))

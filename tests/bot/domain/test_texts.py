@@ -81,6 +81,18 @@ def long_values(locale: str) -> dict[str, str]:
         "phone": "+8613800138000",
         "link": "https://t.me/" + "b" * 32 + "?start=" + "x" * 22,
         "role": render("staff.role.official", locale),
+        "ref": "123456",
+        "who": LONG_NAME,
+        "official": LONG_NAME,
+        "when": "2026-12-31 23:59",
+        "outcome": render("task.option.grace", locale),
+        "note": "本人在家，确因病无力履行，已看过医院证明",
+        "seq": "60",
+        "max": "500",
+        "what": render("task.what.follow_up.unreachable", locale),
+        "terms": render(
+            "terms.instalments", locale, down=LONG_AMOUNT, count="60", amount=LONG_AMOUNT, day="28"
+        ),
         "status": max((render(f"status.{status}", locale) for status in CaseStatus), key=len),
         "summary": render(
             "settle.summary_lump",

@@ -1,0 +1,110 @@
+"""A staff member or creditor writes (SMS or chat): their open tasks, and the one grammar
+(bot/domain/staff_commands.py) that acts on them through bot/services/decisions.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain import money
+from bot.domain.dates import DateError, parse_day_of_month
+from bot.domain.filings import FilingError, parse_count
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.messages import Reply
+from bot.domain.records import StaffMember, Task
+from bot.domain.staff_commands import StaffCommand, Verb, parse
+from bot.domain.status import Channel
+from bot.domain.tasks import Outcome, options
+from bot.domain.texts import render
+from bot.ports import UnitOfWork
+from bot.services import decisions, tasks
+from bot.services.decisions import Actor, Refused
+
+MAX_LISTED = 8  # open tasks a help answer lists (the newest last)
+
+
+def t(key: str, **values: object) -> str:
+    return render(key, STAFF_LOCALE, **values)
+
+
+class StaffDesk:
+    """One message from a staff member, answered in the same unit of work as it is stored."""
+
+    def __init__(self, uow: UnitOfWork, staff: StaffMember, channel: str, now: datetime) -> None:
+        self.uow, self.staff, self.channel, self.now = uow, staff, channel, now
+        self.actor = Actor(staff=staff)
+
+    async def respond(self, text: str) -> Reply:
+        command = parse(text)
+        try:
+            if command.verb in (Verb.HELP, Verb.UNKNOWN):
+                return await self._help(command.verb == Verb.UNKNOWN)
+            task = await self._task(command)
+            outcome = self._outcome(command, task)
+            terms = self._counter(command) if command.verb == Verb.COUNTER else None
+            note = "" if terms else command.text
+            done = await decisions.act(
+                self.uow, self.actor, task.id, outcome, self.now, note=note, terms=terms
+            )
+            return Reply(done)
+        except Refused as refused:
+            return Reply(refused.text)
+
+    async def _help(self, unknown: bool) -> Reply:
+        open_tasks = await self.uow.tasks.open_for(self.staff.id)
+        head = t("staff.unknown_command") if unknown else ""
+        if not open_tasks:
+            return Reply("\n".join(filter(None, [head, t("staff.none_open")])))
+        lines = [await self._line(task) for task in open_tasks[-MAX_LISTED:]]
+        listing = t("staff.open_items", count=len(open_tasks), items="\n".join(lines))
+        return Reply("\n".join(filter(None, [head, listing, t("staff.grammar")])))
+
+    async def _line(self, task: Task) -> str:
+        case = await self.uow.cases.summary(task.case_id)
+        return t(
+            "staff.item",
+            ref=task.id,
+            case=case.case_number if case else "",
+            what=t(f"task.what.{task.kind}.{task.reason}"),
+        )
+
+    async def _task(self, command: StaffCommand) -> Task:
+        if command.ref is not None:
+            return await decisions.visible_task(self.uow, self.actor, command.ref)
+        open_tasks = await self.uow.tasks.open_for(self.staff.id)
+        if len(open_tasks) == 1:
+            return open_tasks[0]
+        if not open_tasks:
+            raise Refused(t("staff.none_open"))
+        raise Refused(t("staff.which_item", ref=open_tasks[-1].id))
+
+    def _outcome(self, command: StaffCommand, task: Task) -> Outcome:
+        allowed = options(task.kind, task.reason)
+        if command.verb == Verb.COUNTER:
+            if self.channel == Channel.SMS:
+                raise Refused(t("staff.counter_not_by_sms"))
+            return Outcome.COUNTER
+        if command.verb == Verb.OPTION:
+            if command.option is not None and 1 <= command.option <= len(allowed):
+                return allowed[command.option - 1]
+        else:
+            wanted = Outcome.ACCEPT if command.verb == Verb.ACCEPT else Outcome.REJECT
+            if wanted in allowed:
+                return wanted
+        raise Refused(
+            t("staff.not_an_option", ref=task.id, options=tasks.option_list(task.kind, task.reason))
+        )
+
+    @staticmethod
+    def _counter(command: StaffCommand) -> dict:
+        """`还价 #n <首付> <期数> <每期> <日>`: four values, money as people write it."""
+        parts = command.text.split()
+        if len(parts) != 4:
+            raise Refused(t("staff.counter_usage"))
+        try:
+            down = 0 if parts[0] in ("0", "无") else money.to_fen(money.parse_amount(parts[0]))
+            count = parse_count(parts[1])
+            amount = money.to_fen(money.parse_amount(parts[2]))
+            day = parse_day_of_month(parts[3])
+        except (money.AmountError, FilingError, DateError):
+            raise Refused(t("staff.counter_usage")) from None
+        return decisions.counter(down, count, amount, day)

@@ -1,0 +1,69 @@
+"""An accepted settlement as dated payments, and the reminders that go with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.case_states import INSTALMENT_STEP
+from bot.domain.dates import add_months
+from bot.domain.filings import FilingError, check_count, first_instalment
+
+BEFORE = timedelta(days=3)  # a reminder this long before each payment, and one on the day
+BEFORE_AT, ON_AT = time(10), time(9)
+MAX_DAY = 28  # a day every month has
+
+
+@dataclass(frozen=True)
+class Payment:
+    seq: int  # 0: the down payment
+    due_on: date
+    amount_fen: int
+
+
+def payments(terms: dict, today: date) -> list[Payment]:
+    """The payments of a settlement's terms (as the debtor filed them, or as countered),
+    accepted `today`: a down payment due today, then the instalments on their day of the
+    month from the first such day after today; a lump sum on its day, or today if that passed."""
+    if terms["kind"] == "lump":
+        return [Payment(1, max(date.fromisoformat(terms["pay_on"]), today), terms["amount_fen"])]
+    first = first_instalment(today, terms["day"])
+    down = [Payment(0, today, terms["down_fen"])] if terms["down_fen"] else []
+    return down + [
+        Payment(n, add_months(first, n - 1, terms["day"]), terms["amount_fen"])
+        for n in range(1, terms["count"] + 1)
+    ]
+
+
+def counter_terms(down_fen: int, count: int, amount_fen: int, day: int) -> dict:
+    """A judge's counter-proposal as settlement terms; FilingError if it cannot be a plan."""
+    check_count(count)
+    if amount_fen <= 0 or down_fen < 0:
+        raise FilingError("error.amount")
+    if not 1 <= day <= MAX_DAY:
+        raise FilingError("error.day_of_month")
+    return {
+        "kind": "instalments",
+        "down_fen": down_fen,
+        "count": count,
+        "amount_fen": amount_fen,
+        "day": day,
+    }
+
+
+def total_fen(terms: dict) -> int:
+    if terms["kind"] == "lump":
+        return terms["amount_fen"]
+    return terms["down_fen"] + terms["count"] * terms["amount_fen"]
+
+
+def reminder_times(payment: Payment, zone: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
+    """The step keys and times of a payment's reminders that are still ahead of `now`:
+    `instalment-3-before` three days before, `instalment-3` on the day."""
+    steps = [
+        (f"{INSTALMENT_STEP}{payment.seq}-before", payment.due_on - BEFORE, BEFORE_AT),
+        (f"{INSTALMENT_STEP}{payment.seq}", payment.due_on, ON_AT),
+    ]
+    times = [(key, datetime.combine(day, at, tzinfo=zone)) for key, day, at in steps]
+    return [(key, when) for key, when in times if when > now]

@@ -1,0 +1,535 @@
+"""Staff act on tasks: one service decides, whatever the channel (SMS, chat, web console).
+
+`act` checks everything first (the task is the actor's and open, the option exists, a
+reason or date is there when needed, the case may move as the decision says) and raises
+`Refused` with a text for the actor before anything is written. Its first write ends the task
+only if it is still open, so of two decisions on one task (two processes at once) exactly one
+is kept. Then it changes the filing and the case, opens the next task (the creditor's consent,
+the judge's decision on a verified hardship report), writes an accepted plan's instalments
+and reminders, and tells the debtor in their language and channel. Everything lands on the
+case's timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.domain import instalments
+from bot.domain.access import may_act
+from bot.domain.case_states import (
+    AWAITS_DECISION,
+    GRACE_END_STEP,
+    INSTALMENT_STEP,
+    IllegalTransition,
+    transition,
+)
+from bot.domain.dates import DateError, parse_date
+from bot.domain.filings import FilingError
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.money import format_yuan
+from bot.domain.records import (
+    Done,
+    NewInstalment,
+    NewReminder,
+    StaffMember,
+    Task,
+)
+from bot.domain.status import (
+    CaseStatus,
+    EventKind,
+    FilingStatus,
+    InstalmentStatus,
+)
+from bot.domain.tasks import MAX_NOTE, NEEDS_DATE, NEEDS_REASON, Outcome, TaskKind, options
+from bot.domain.texts import court_signature, format_date, render
+from bot.ports import UnitOfWork
+from bot.services import tasks
+from bot.services.filings import judge_for
+
+S = CaseStatus
+
+
+class Refused(Exception):
+    """Nothing was done: `text` says why, in the actor's language."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member or creditor, or (no `staff`) the debtor answering an offer."""
+
+    staff: StaffMember | None = None
+    obligor_id: int | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        return self.staff.id if self.staff else None
+
+
+def t(key: str, **values: object) -> str:
+    return render(key, STAFF_LOCALE, **values)
+
+
+def outcome_label(outcome: str) -> str:
+    return t(f"task.option.{outcome}")
+
+
+async def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> Task:
+    """The task, if this actor may act on it; one neutral refusal for a missing or foreign
+    one, so a guess learns nothing."""
+    task = await uow.tasks.get(task_id)
+    if task is not None:
+        court_id = (await uow.cases.summary(task.case_id)).court_id
+        if may_act(actor.staff, actor.obligor_id, task, court_id):
+            return task
+    raise Refused(t("staff.no_such_item", ref=task_id))
+
+
+async def already(uow: UnitOfWork, task: Task) -> Refused:
+    who = await uow.users.get(task.done_by) if task.done_by else None
+    when = task.done_at.astimezone(ZoneInfo("Asia/Shanghai")) if task.done_at else None
+    return Refused(
+        t(
+            "staff.decided_already",
+            ref=task.id,
+            who=who.name if who else t("staff.nobody"),
+            when=when.strftime("%Y-%m-%d %H:%M") if when else "",
+            outcome=outcome_label(task.outcome or "escalated"),
+        )
+    )
+
+
+class Decide:
+    """One decision on one task, in one unit of work (the caller commits)."""
+
+    def __init__(self, uow: UnitOfWork, actor: Actor, task: Task, now: datetime) -> None:
+        self.uow, self.actor, self.task, self.now = uow, actor, task, now
+
+    async def run(self, outcome: Outcome, note: str = "", terms: dict | None = None) -> str:
+        uow, task = self.uow, self.task
+        if task.status != "open":
+            raise await already(uow, task)
+        note = note.strip()
+        allowed = options(task.kind, task.reason)
+        countering = outcome == Outcome.COUNTER and task.kind == TaskKind.DECIDE
+        if outcome not in allowed and not (countering and task.reason == "settle"):
+            raise Refused(
+                t(
+                    "staff.not_an_option",
+                    ref=task.id,
+                    options=tasks.option_list(task.kind, task.reason),
+                )
+            )
+        if len(note) > MAX_NOTE:
+            raise Refused(t("staff.note_too_long", max=MAX_NOTE))
+        if outcome in NEEDS_REASON and task.kind != TaskKind.OFFER and not note:
+            raise Refused(t("staff.reason_needed", ref=task.id))
+        self.case = case = await uow.cases.summary(task.case_id)
+        self.obligor = await uow.obligors.get(task.obligor_id) if task.obligor_id else None
+        self.filing = await uow.filings.get(task.filing_id) if task.filing_id else None
+        self.court_name = await uow.courts.name(case.court_id)
+        self.zone = ZoneInfo(self.obligor.timezone if self.obligor else "Asia/Shanghai")
+        self.today = self.now.astimezone(self.zone).date()
+        self.until = self._grace_date(outcome, note)
+        target = self._target(outcome)
+        if target is not None and target != case.status:
+            try:
+                transition(case.status, target)
+            except IllegalTransition as exc:
+                raise Refused(t("staff.cannot", reason=exc.reason)) from None
+        done = Done(
+            Outcome.COUNTER if countering else outcome, self.now, self.actor.user_id, note or None
+        )
+        if not await uow.tasks.finish(task.id, done):
+            raise await already(uow, await uow.tasks.get(task.id))
+        await uow.events.add(
+            case.id,
+            EventKind.DECIDED,
+            self.now,
+            task_id=task.id,
+            kind=task.kind,
+            reason=task.reason,
+            outcome=done.outcome,
+            user_id=self.actor.user_id,
+            obligor_id=self.actor.obligor_id,
+            note=note or None,
+        )
+        await self._effects(done.outcome, note, terms)
+        return t("staff.done", ref=task.id, outcome=outcome_label(done.outcome))
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def _grace_date(self, outcome: Outcome, note: str) -> date | None:
+        """The last day of a grace period granted now: the date the staff member wrote, else
+        the one the debtor asked for."""
+        granting = outcome in NEEDS_DATE or (
+            outcome == Outcome.ACCEPT and self.task.reason == "grace"
+        )
+        if not granting:
+            return None
+        asked = self.filing.payload.get("until") if self.filing else None
+        if note:
+            try:
+                day = parse_date(note, self.today, "future")
+            except DateError:
+                raise Refused(t("staff.date_needed", ref=self.task.id)) from None
+        elif asked:
+            day = date.fromisoformat(asked)
+        else:
+            raise Refused(t("staff.date_needed", ref=self.task.id))
+        if day <= self.today:
+            raise Refused(t("staff.date_needed", ref=self.task.id))
+        return day
+
+    def _target(self, outcome: Outcome) -> CaseStatus | None:
+        """The state the case goes to, where a decision moves it at once."""
+        kind, reason = self.task.kind, self.task.reason
+        if self.until is not None:
+            return S.GRACE
+        if kind == TaskKind.DECIDE and reason == "paid" and outcome == Outcome.ACCEPT:
+            return None if self.case.status == S.PLAN else S.PERFORMED
+        if kind == TaskKind.DECIDE and reason == "hardship" and outcome == Outcome.EXIT:
+            return S.EXITED
+        if kind == TaskKind.DEFAULT:
+            return S.OPEN if outcome == Outcome.REOPEN else S.REFERRED
+        return None
+
+    # --- effects --------------------------------------------------------------------------
+
+    async def _effects(self, outcome: str, note: str, terms: dict | None) -> None:
+        kind, reason = self.task.kind, self.task.reason
+        if self.until is not None:
+            await self._grant_grace(self.until)
+        elif kind == TaskKind.DECIDE and reason == "settle":
+            await self._settle(outcome, note, terms)
+        elif kind in (TaskKind.CONSENT, TaskKind.OFFER):
+            await self._agreement(outcome, note)
+        elif kind == TaskKind.DECIDE and reason == "paid":
+            await self._payment(outcome, note)
+        elif kind == TaskKind.DECIDE:  # a verified hardship report
+            await self._hardship(outcome)
+        elif kind == TaskKind.VERIFY:
+            await self._verified(outcome, note)
+        elif kind == TaskKind.FOLLOW_UP:
+            if outcome == Outcome.BACK:
+                await self._tell_judge("notify.visit", outcome, note)
+        elif kind == TaskKind.DEFAULT:
+            await self._cancel_steps(INSTALMENT_STEP)
+            await self._end(S.OPEN if outcome == Outcome.REOPEN else S.REFERRED)
+            if outcome == Outcome.REFER:
+                await self._tell("decision.referred")
+
+    async def _settle(self, outcome: str, note: str, terms: dict | None) -> None:
+        if outcome == Outcome.REJECT:
+            await self._reject(note, "decision.settle_rejected")
+        elif outcome == Outcome.COUNTER:
+            assert terms is not None
+            await self._filing(FilingStatus.COUNTERED)
+            offer = await tasks.open_offer(
+                self.uow,
+                case=self.case,
+                obligor=self.obligor,
+                filing_id=self.task.filing_id,
+                terms=terms,
+                now=self.now,
+            )
+            text = self._render("decision.counter", **self._terms_values(terms))
+            await tasks.tell_debtor(
+                self.uow,
+                self.case,
+                self.obligor,
+                text,
+                f"offer{offer}",
+                self.now,
+                template=tasks.offer_template(),
+            )
+        else:
+            await self._accepted_terms(self.filing.payload)
+
+    async def _accepted_terms(self, terms: dict) -> None:
+        """The judge's side is done: the creditor consents where they can be asked, else the
+        plan starts."""
+        creditor = await self.uow.users.creditor_of(self.case.id)
+        if creditor is not None and (creditor.phone or creditor.telegram_chat_id):
+            await self._filing(FilingStatus.IN_REVIEW)
+            head = t(
+                "notify.consent",
+                case=self.case.case_number,
+                name=self.obligor.name,
+                terms=self._terms_text(terms, STAFF_LOCALE),
+            )
+            await tasks.open_task(
+                self.uow,
+                case=self.case,
+                obligor=self.obligor,
+                kind=TaskKind.CONSENT,
+                reason="settle",
+                assignee=creditor,
+                head=head,
+                now=self.now,
+                filing_id=self.task.filing_id,
+                detail={"terms": terms},
+            )
+            await self._tell("decision.settle_to_creditor")
+        else:
+            await self._start_plan(terms)
+
+    async def _agreement(self, outcome: str, note: str) -> None:
+        """The creditor's consent, or the debtor's answer to a counter-proposal."""
+        terms = self.task.detail["terms"]
+        if outcome == Outcome.ACCEPT:
+            if self.task.kind == TaskKind.OFFER:
+                await self._accepted_terms(terms)
+            else:
+                await self._start_plan(terms)
+            return
+        await self._filing(FilingStatus.REJECTED)
+        await self._reopen_if_idle()
+        if self.task.kind == TaskKind.CONSENT:
+            await self._tell("decision.creditor_refused", reason=note)
+        await self._tell_judge("notify.agreement_refused", outcome, note)
+
+    async def _payment(self, outcome: str, note: str) -> None:
+        if outcome == Outcome.REJECT:
+            await self._reject(note, "decision.paid_disputed")
+            return
+        await self._filing(FilingStatus.ACCEPTED)
+        if self.case.status != S.PLAN:
+            await self._performed()
+            return
+        plan = await self.uow.instalments.of_case(self.case.id)
+        due = [i for i in plan if i.status != InstalmentStatus.PAID]
+        if due:
+            await self.uow.instalments.set_status(
+                due[0].id, due[0].status, InstalmentStatus.PAID, self.now
+            )
+            await self._cancel_steps(f"{INSTALMENT_STEP}{due[0].seq}")
+        if len(due) <= 1:
+            await self._performed()
+        else:
+            await self._tell("decision.instalment_confirmed", seq=due[0].seq)
+
+    async def _hardship(self, outcome: str) -> None:
+        if outcome == Outcome.EXIT:
+            await self._filing(FilingStatus.ACCEPTED)
+            await self._end(S.EXITED)
+            await self._tell("decision.exit")
+        else:  # continue
+            await self._filing(FilingStatus.REJECTED)
+            await self._tell("decision.hardship_continue")
+
+    async def _verified(self, outcome: str, note: str) -> None:
+        if outcome == Outcome.TRUE:
+            await self._filing(FilingStatus.IN_REVIEW)
+            judges = await judge_for(self.uow, self.case)
+            if judges:
+                head = t(
+                    "notify.verified",
+                    case=self.case.case_number,
+                    name=self.obligor.name,
+                    official=self.actor.staff.name if self.actor.staff else "",
+                    note=note or "-",
+                )
+                await tasks.open_task(
+                    self.uow,
+                    case=self.case,
+                    obligor=self.obligor,
+                    kind=TaskKind.DECIDE,
+                    reason="hardship",
+                    assignee=judges[0],
+                    head=head,
+                    now=self.now,
+                    filing_id=self.task.filing_id,
+                )
+            return
+        if outcome == Outcome.FALSE:
+            await self._filing(FilingStatus.REJECTED)
+        await self._tell_judge("notify.visit", outcome, note)
+
+    # --- the case -------------------------------------------------------------------------
+
+    async def _reject(self, reason: str, key: str) -> None:
+        await self._filing(FilingStatus.REJECTED)
+        await self._reopen_if_idle()
+        await self._tell(key, reason=reason)
+
+    async def _reopen_if_idle(self) -> None:
+        """Back to `open` (reminders resume) unless another filing still waits."""
+        waiting = await self.uow.filings.waiting(
+            self.case.id, AWAITS_DECISION, but=self.task.filing_id or 0
+        )
+        if self.case.status == S.AWAITING_DECISION and not waiting:
+            await self._move(S.OPEN)
+
+    async def _move(self, target: CaseStatus) -> None:
+        if self.case.status != target:
+            await self.uow.cases.set_status(self.case.id, self.case.status, target, self.now)
+            self.case = await self.uow.cases.summary(self.case.id)
+
+    async def _end(self, target: CaseStatus) -> None:
+        """A final state (or a plan given up): nothing of the plan goes any more; a final
+        state also cancels every other open task of the case."""
+        await self._move(target)
+        await self.uow.reminders.cancel_pending(self.case.id, self.now)
+        if target != S.OPEN:
+            await self.uow.tasks.cancel_open(self.case.id, self.now)
+
+    async def _performed(self) -> None:
+        await self._end(S.PERFORMED)
+        await self._cancel_steps(INSTALMENT_STEP)
+        await self._tell("decision.performed")
+        creditor = await self.uow.users.creditor_of(self.case.id)
+        if creditor is not None and (creditor.phone or creditor.telegram_chat_id):
+            text = t("notify.performed", case=self.case.case_number, name=self.obligor.name)
+            await tasks.queue_notice(
+                self.uow,
+                [creditor],
+                self.case,
+                self.obligor.id,
+                text,
+                f"performed:{self.case.id}",
+                self.now,
+            )
+
+    async def _grant_grace(self, until: date) -> None:
+        await self._filing(FilingStatus.ACCEPTED)
+        await self._move(S.GRACE)
+        await self.uow.cases.set_grace(self.case.id, until)
+        last_day = datetime.combine(until, time(0), tzinfo=self.zone)
+        await self.uow.reminders.cancel_pending(self.case.id, self.now, before=last_day)
+        await self.uow.reminders.add_many(
+            [
+                NewReminder(
+                    self.case.id,
+                    self.obligor.id,
+                    f"{GRACE_END_STEP}-{until.isoformat()}",
+                    "reminder.grace_end",
+                    datetime.combine(until, time(9), tzinfo=self.zone),
+                )
+            ]
+        )
+        await self._tell("decision.grace_granted", date=format_date(until, self.obligor.locale))
+
+    async def _start_plan(self, terms: dict) -> None:
+        """Both sides agreed: the plan runs, with its payments and their reminders."""
+        await self._filing(FilingStatus.ACCEPTED)
+        await self._move(S.PLAN)
+        await self.uow.cases.set_grace(self.case.id, None)
+        await self.uow.reminders.cancel_pending(self.case.id, self.now)
+        payments = instalments.payments(terms, self.today)
+        await self.uow.instalments.add_many(
+            [
+                NewInstalment(self.case.id, self.task.filing_id, p.seq, p.due_on, p.amount_fen)
+                for p in payments
+            ]
+        )
+        locale = self.obligor.locale
+        await self.uow.reminders.add_many(
+            [
+                NewReminder(
+                    self.case.id,
+                    self.obligor.id,
+                    key,
+                    "reminder.instalment",
+                    when,
+                    body=self._render(
+                        "reminder.instalment",
+                        seq=p.seq,
+                        amount=format_yuan(p.amount_fen),
+                        date=format_date(p.due_on, locale),
+                    ),
+                )
+                for p in payments
+                for key, when in instalments.reminder_times(p, self.zone, self.now)
+            ]
+        )
+        first = payments[0]
+        await self._tell(
+            "decision.plan_started",
+            amount=format_yuan(first.amount_fen),
+            date=format_date(first.due_on, locale),
+        )
+
+    async def _cancel_steps(self, prefix: str) -> None:
+        await self.uow.reminders.cancel_steps(self.case.id, prefix, self.now)
+
+    async def _filing(self, status: FilingStatus) -> None:
+        if self.task.filing_id is not None:
+            await self.uow.filings.set_status(self.task.filing_id, status)
+
+    # --- telling --------------------------------------------------------------------------
+
+    def _render(self, key: str, **values: object) -> str:
+        return render(
+            key,
+            self.obligor.locale,
+            sig=court_signature(self.court_name),
+            name=self.obligor.name,
+            case=self.case.case_number,
+            **values,
+        )
+
+    async def _tell(self, key: str, **values: object) -> None:
+        text = self._render(key, **values)
+        step = f"{self.task.id}:{key.removeprefix('decision.')}"
+        await tasks.tell_debtor(self.uow, self.case, self.obligor, text, step, self.now)
+
+    async def _tell_judge(self, key: str, outcome: str, note: str) -> None:
+        judges = await judge_for(self.uow, self.case)
+        by = self.actor.staff.name if self.actor.staff else self.obligor.name
+        text = t(
+            key,
+            case=self.case.case_number,
+            name=self.obligor.name,
+            who=by,
+            outcome=outcome_label(outcome),
+            note=note or "-",
+        )
+        await tasks.queue_notice(
+            self.uow, judges, self.case, self.obligor.id, text, f"told:{self.task.id}", self.now
+        )
+
+    def _terms_values(self, terms: dict) -> dict[str, object]:
+        return {
+            "down": format_yuan(terms["down_fen"]),
+            "count": terms["count"],
+            "amount": format_yuan(terms["amount_fen"]),
+            "day": terms["day"],
+        }
+
+    def _terms_text(self, terms: dict, locale: str) -> str:
+        if terms["kind"] == "lump":
+            return render(
+                "terms.lump",
+                locale,
+                amount=format_yuan(terms["amount_fen"]),
+                date=format_date(date.fromisoformat(terms["pay_on"]), locale),
+            )
+        return render("terms.instalments", locale, **self._terms_values(terms))
+
+
+async def act(
+    uow: UnitOfWork,
+    actor: Actor,
+    task_id: int,
+    outcome: Outcome,
+    now: datetime,
+    note: str = "",
+    terms: dict | None = None,
+) -> str:
+    """Decides `task_id` as `actor`; the confirmation text, or `Refused`."""
+    task = await visible_task(uow, actor, task_id)
+    return await Decide(uow, actor, task, now).run(outcome, note, terms)
+
+
+def counter(down_fen: int, count: int, amount_fen: int, day: int) -> dict:
+    """A counter-proposal's terms; `Refused` with the reason when they cannot be a plan."""
+    try:
+        return instalments.counter_terms(down_fen, count, amount_fen, day)
+    except FilingError as exc:
+        raise Refused(t(exc.key)) from None

@@ -1,0 +1,186 @@
+"""Opening tasks for the people who act, and telling them and the debtor, through the outbox.
+
+A task's notice names the task's reference `#<id>` and says how to answer; the dispatcher
+offers the task's options as buttons in chat (bot/domain/tasks.py, NoticeRow). What is told to
+the debtor about a decision goes through the same outbox, written in the debtor's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.domain.case_states import DECISION_STEP
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.records import CaseSummary, NewReminder, NewTask, Obligor, StaffMember
+from bot.domain.sms import pages
+from bot.domain.status import EventKind
+from bot.domain.tasks import NoticeRow, TaskKind, options
+from bot.domain.texts import render
+from bot.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+NOTICE_SEGMENTS = 4  # a notice longer than this (a long asset list) goes in numbered parts
+
+
+def option_list(kind: str, reason: str, locale: str = STAFF_LOCALE) -> str:
+    """`1 同意 2 拒绝`: a task's numbered options."""
+    return " ".join(
+        f"{n} {render(f'task.option.{o}', locale)}" for n, o in enumerate(options(kind, reason), 1)
+    )
+
+
+def how_to_answer(task_id: int, kind: str, reason: str) -> str:
+    if kind in (TaskKind.DECIDE, TaskKind.CONSENT) and reason != "hardship":
+        return render("task.how.accept_reject", STAFF_LOCALE, ref=task_id)
+    return render("task.how.options", STAFF_LOCALE, ref=task_id, options=option_list(kind, reason))
+
+
+async def queue_notice(
+    uow: UnitOfWork,
+    people: list[StaffMember],
+    case: CaseSummary,
+    obligor_id: int,
+    text: str,
+    key: str,
+    now: datetime,
+    template: str = "notice",
+) -> None:
+    """One outbox row per recipient and part; the key makes a second queueing of the same
+    notice a no-op."""
+    parts = pages(text, max_segments=NOTICE_SEGMENTS)
+    await uow.reminders.add_many(
+        [
+            NewReminder(
+                case.id,
+                obligor_id,
+                f"{key}:{person.id}" + (f":{n}" if n > 1 else ""),
+                template,
+                now,
+                user_id=person.id,
+                body=part,
+            )
+            for person in people
+            for n, part in enumerate(parts, 1)
+        ]
+    )
+
+
+async def open_task(
+    uow: UnitOfWork,
+    *,
+    case: CaseSummary,
+    obligor: Obligor,
+    kind: TaskKind,
+    reason: str,
+    assignee: StaffMember,
+    head: str,
+    now: datetime,
+    filing_id: int | None = None,
+    due_at: datetime | None = None,
+    detail: dict | None = None,
+) -> int:
+    """Stores the task and queues its notice: `head` (what happened) and how to answer."""
+    task_id = await uow.tasks.add(
+        NewTask(
+            case.id,
+            kind,
+            reason,
+            now,
+            obligor_id=obligor.id,
+            filing_id=filing_id,
+            assignee_id=assignee.id,
+            area_code=assignee.area_code if kind in (TaskKind.VERIFY, TaskKind.FOLLOW_UP) else None,
+            due_at=due_at,
+            detail=detail or {},
+        )
+    )
+    row = NoticeRow(task_id, kind, reason)
+    text = f"{head}\n{how_to_answer(task_id, kind, reason)}"
+    parts = pages(text, max_segments=NOTICE_SEGMENTS)
+    await uow.reminders.add_many(
+        [
+            NewReminder(
+                case.id,
+                obligor.id,
+                row.step_key(assignee.id) + (f":{n}" if n > 1 else ""),
+                row.template,
+                now,
+                user_id=assignee.id,
+                body=part,
+            )
+            for n, part in enumerate(parts, 1)
+        ]
+    )
+    await uow.events.add(
+        case.id,
+        EventKind.TASK_OPENED,
+        now,
+        task_id=task_id,
+        kind=kind,
+        reason=reason,
+        user_id=assignee.id,
+        role=assignee.role,
+        filing_id=filing_id,
+    )
+    return task_id
+
+
+async def tell_debtor(
+    uow: UnitOfWork,
+    case: CaseSummary,
+    obligor: Obligor,
+    text: str,
+    key: str,
+    now: datetime,
+    template: str = "decision",
+) -> None:
+    """A message written for this debtor (a decision, a counter-proposal), in parts of two
+    segments; it goes whatever the case's state (bot/domain/case_states.py)."""
+    parts = pages(text)
+    await uow.reminders.add_many(
+        [
+            NewReminder(
+                case.id,
+                obligor.id,
+                f"{DECISION_STEP}{key}" + (f":{n}" if n > 1 else ""),
+                template,
+                now,
+                body=part,
+            )
+            for n, part in enumerate(parts, 1)
+        ]
+    )
+
+
+async def open_offer(
+    uow: UnitOfWork,
+    *,
+    case: CaseSummary,
+    obligor: Obligor,
+    filing_id: int | None,
+    terms: dict,
+    now: datetime,
+) -> int:
+    """A counter-proposal waiting for the debtor's answer (1 accept, 2 refuse)."""
+    task_id = await uow.tasks.add(
+        NewTask(
+            case.id,
+            TaskKind.OFFER,
+            "settle",
+            now,
+            obligor_id=obligor.id,
+            filing_id=filing_id,
+            detail={"terms": terms},
+        )
+    )
+    await uow.events.add(
+        case.id, EventKind.TASK_OPENED, now, task_id=task_id, kind=TaskKind.OFFER, reason="settle"
+    )
+    return task_id
+
+
+def offer_template() -> str:
+    """The template of the message that carries a counter-proposal: its answers as buttons."""
+    return NoticeRow(0, TaskKind.OFFER, "settle").template

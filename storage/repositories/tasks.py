@@ -1,0 +1,161 @@
+"""Tasks staff act on, and the instalments of accepted plans."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+
+from bot.domain import records
+from bot.domain.status import InstalmentStatus, TaskStatus
+from storage import tables as t
+from storage.repositories._base import Repo, flush
+
+
+def _task(row: t.Task) -> records.Task:
+    return records.Task(
+        row.id,
+        row.case_id,
+        row.obligor_id,
+        row.filing_id,
+        row.kind,
+        row.reason,
+        row.assignee_id,
+        row.area_code,
+        row.status,
+        row.due_at,
+        row.created_at,
+        row.done_at,
+        row.done_by,
+        row.outcome,
+        row.note,
+        dict(row.detail or {}),
+    )
+
+
+class TaskRepository(Repo):
+    async def add(self, task: records.NewTask) -> int:
+        row = t.Task(**asdict(task), status=TaskStatus.OPEN)
+        self.session.add(row)
+        await flush(self.session)
+        return row.id
+
+    async def get(self, task_id: int) -> records.Task | None:
+        row = await self.session.get(t.Task, task_id)
+        return _task(row) if row else None
+
+    async def _where(self, *where) -> list[records.Task]:
+        rows = await self.session.scalars(select(t.Task).where(*where).order_by(t.Task.id))
+        return [_task(row) for row in rows]
+
+    async def open_for(self, user_id: int) -> list[records.Task]:
+        return await self._where(t.Task.assignee_id == user_id, t.Task.status == TaskStatus.OPEN)
+
+    async def open_offers(self, obligor_id: int) -> list[records.Task]:
+        """Counter-proposals waiting for this debtor's answer."""
+        return await self._where(
+            t.Task.obligor_id == obligor_id,
+            t.Task.assignee_id.is_(None),
+            t.Task.status == TaskStatus.OPEN,
+        )
+
+    async def of_case(self, case_id: int) -> list[records.Task]:
+        return await self._where(t.Task.case_id == case_id)
+
+    async def overdue(self, now: datetime, kinds: frozenset[str], limit: int) -> list[records.Task]:
+        rows = await self.session.scalars(
+            select(t.Task)
+            .where(
+                t.Task.status == TaskStatus.OPEN,
+                t.Task.due_at < now,
+                t.Task.kind.in_(kinds),
+            )
+            .order_by(t.Task.due_at)
+            .limit(limit)
+        )
+        return [_task(row) for row in rows]
+
+    async def finish(self, task_id: int, done: records.Done) -> bool:
+        """Ends an open task; False (nothing written) when it is not open any more: whoever
+        ended it first, in any process, is the one decision kept."""
+        result = await self.session.execute(
+            update(t.Task)
+            .where(t.Task.id == task_id, t.Task.status == TaskStatus.OPEN)
+            .values(
+                status=done.status,
+                outcome=done.outcome,
+                done_at=done.at,
+                done_by=done.by,
+                note=done.note,
+            )
+        )
+        return result.rowcount == 1
+
+    async def cancel_open(self, case_id: int, at: datetime, *, filing_id: int | None = None) -> int:
+        """Cancels the open tasks of a case (or of one filing of it); how many."""
+        where = [t.Task.case_id == case_id, t.Task.status == TaskStatus.OPEN]
+        if filing_id is not None:
+            where.append(t.Task.filing_id == filing_id)
+        result = await self.session.execute(
+            update(t.Task).where(*where).values(status=TaskStatus.CANCELLED, done_at=at)
+        )
+        return result.rowcount
+
+    async def exists(
+        self, case_id: int, obligor_id: int, reason: str, *, open_only: bool = False
+    ) -> bool:
+        """Whether this debtor has had (`open_only`: has now) a task for this reason."""
+        where = [
+            t.Task.case_id == case_id,
+            t.Task.obligor_id == obligor_id,
+            t.Task.reason == reason,
+        ]
+        if open_only:
+            where.append(t.Task.status == TaskStatus.OPEN)
+        return await self.session.scalar(select(t.Task.id).where(*where).limit(1)) is not None
+
+
+def _instalment(row: t.Instalment) -> records.Instalment:
+    return records.Instalment(
+        row.id, row.case_id, row.filing_id, row.seq, row.due_on, row.amount_fen, row.status
+    )
+
+
+class InstalmentRepository(Repo):
+    async def add_many(self, instalments: list[records.NewInstalment]) -> None:
+        self.session.add_all(t.Instalment(**asdict(i)) for i in instalments)
+        await flush(self.session)
+
+    async def of_case(self, case_id: int) -> list[records.Instalment]:
+        rows = await self.session.scalars(
+            select(t.Instalment)
+            .where(t.Instalment.case_id == case_id)
+            .order_by(t.Instalment.filing_id, t.Instalment.seq)
+        )
+        return [_instalment(row) for row in rows]
+
+    async def set_status(
+        self, instalment_id: int, current: str, target: str, at: datetime | None = None
+    ) -> bool:
+        result = await self.session.execute(
+            update(t.Instalment)
+            .where(t.Instalment.id == instalment_id, t.Instalment.status == current)
+            .values(status=target, paid_at=at if target == InstalmentStatus.PAID else None)
+        )
+        return result.rowcount == 1
+
+    async def missed_by(self, day: date, limit: int) -> list[records.Instalment]:
+        """Instalments still due whose day was before `day`, of cases with a running plan."""
+        rows = await self.session.scalars(
+            select(t.Instalment)
+            .join(t.Case, t.Case.id == t.Instalment.case_id)
+            .where(
+                t.Instalment.status == InstalmentStatus.DUE,
+                t.Instalment.due_on < day,
+                t.Case.status == "plan",
+            )
+            .order_by(t.Instalment.due_on)
+            .limit(limit)
+        )
+        return [_instalment(row) for row in rows]
