@@ -9,8 +9,10 @@ from bot.conversation.engine import ConversationEngine
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender
 from bot.services.cases import CaseQueries
+from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
+from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
@@ -33,3 +35,5 @@ class Services:
     retention: RetentionService
     links: LinkService
     inbox: UpdateInbox
+    followups: FollowUps
+    decisions: DecisionService

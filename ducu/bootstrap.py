@@ -26,8 +26,10 @@ from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender, UnitOfWorkFactory
 from bot.services.cases import CaseQueries
+from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
+from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
@@ -172,6 +174,8 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         retention=RetentionService(uow, clock, settings.retention_days),
         links=LinkService(uow, clock),
         inbox=UpdateInbox(uow, clock),
+        followups=FollowUps(uow, clock, settings.zone),
+        decisions=DecisionService(uow, clock),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

@@ -28,6 +28,7 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         seconds=settings.dispatch_interval,
         misfire_grace_time=None,
     )
+    _every(scheduler, services.followups.run_once, "follow_ups", minutes=1)
     if settings.retention_days > 0:
         _every(scheduler, services.retention.purge, "purge_personal_data", hours=1)
     if settings.telegram_configured:

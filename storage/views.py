@@ -9,7 +9,7 @@ from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
 from bot.domain.case_states import LIVE
 from bot.domain.money import from_fen
-from bot.domain.status import Direction, ReminderStatus
+from bot.domain.status import Direction, ReminderStatus, TaskStatus
 from storage import tables as t
 from storage.repositories._base import Repo
 from storage.repositories.cases import in_area, visible
@@ -65,6 +65,31 @@ class ViewQueries(Repo):
                 .order_by(t.Filing.created_at, t.Filing.id)
             )
         ).all()
+        decided = (
+            await self.session.execute(
+                select(t.Task, t.User.name)
+                .outerjoin(t.User, t.User.id == t.Task.done_by)
+                .where(
+                    t.Task.case_id == case_id,
+                    t.Task.filing_id.is_not(None),
+                    t.Task.status == TaskStatus.DONE,
+                )
+                .order_by(t.Task.done_at, t.Task.id)
+            )
+        ).all()
+        decisions: dict[int, list[views.DecisionView]] = {}
+        for task, name in decided:
+            decisions.setdefault(task.filing_id, []).append(
+                views.DecisionView(
+                    task_id=task.id,
+                    task=task.kind,
+                    user_id=task.done_by,
+                    by=name,
+                    outcome=task.outcome,
+                    at=task.done_at,
+                    reason=task.note,
+                )
+            )
         contacts: dict[int, list[views.ContactView]] = {}
         for obligor, contact in obligors:
             found = contacts.setdefault(obligor.id, [])
@@ -107,7 +132,12 @@ class ViewQueries(Repo):
                 )
                 for r in reminders
             ],
-            filings=list(map(views.FilingView.model_validate, filings)),
+            filings=[
+                views.FilingView.model_validate(f).model_copy(
+                    update={"decisions": decisions.get(f.id, [])}
+                )
+                for f in filings
+            ],
             timeline=sorted(timeline, key=lambda item: item.at),
         )
 

@@ -8,6 +8,7 @@ below, so `#12 2` means the second option of task 12 whatever the channel; `åŒæ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 from bot.domain.messages import Choice
@@ -81,6 +82,10 @@ ACTOR: dict[TaskKind, str | None] = {
 
 # Officials' tasks run out and go one level up the area code when nobody acted in time.
 ESCALATES = frozenset({TaskKind.VERIFY, TaskKind.FOLLOW_UP})
+# The delays (defaults; per-court schedules are the administration's to set).
+FOLLOW_UP_DUE = timedelta(days=3)  # an official's task is due this long after it opens
+SILENT_AFTER = timedelta(days=7)  # a debtor silent this long after day 0 gets a visit
+MISSED_AFTER = timedelta(days=3)  # an instalment unpaid this long after its day is missed
 
 
 def parent_area(code: str) -> str | None:

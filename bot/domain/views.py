@@ -20,7 +20,6 @@ from bot.domain.status import (
     Direction,
     FilingStatus,
     ReminderStatus,
-    Role,
 )
 
 # In JSON, an instant keeps its offset as `isoformat` writes it (`+00:00`, not pydantic's `Z`).
@@ -70,11 +69,14 @@ class ReminderView(_View):
 
 
 class DecisionView(_View):
-    """A staff member's decision on a filing: who, what, when, why."""
+    """A decision on a filing: the task it ended, who (None: the debtor answering an offer),
+    what, when, why."""
 
-    user_id: int
-    role: Role
-    outcome: FilingStatus
+    task_id: int
+    task: str  # the task's kind: decide, consent, verify, offer…
+    user_id: int | None
+    by: str | None
+    outcome: str
     at: Instant
     reason: str | None
 
@@ -85,7 +87,6 @@ class FilingView(_View):
     status: FilingStatus
     payload: dict[str, Any]
     created_at: Instant
-    # In the contract (DESIGN.md, "Staff actions"); none yet: staff decide in a later step.
     decisions: list[DecisionView] = []
 
 

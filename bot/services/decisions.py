@@ -44,7 +44,7 @@ from bot.domain.status import (
 )
 from bot.domain.tasks import MAX_NOTE, NEEDS_DATE, NEEDS_REASON, Outcome, TaskKind, options
 from bot.domain.texts import court_signature, format_date, render
-from bot.ports import UnitOfWork
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
 from bot.services.filings import judge_for
 
@@ -152,7 +152,7 @@ class Decide:
             EventKind.DECIDED,
             self.now,
             task_id=task.id,
-            kind=task.kind,
+            task=task.kind,
             reason=task.reason,
             outcome=done.outcome,
             user_id=self.actor.user_id,
@@ -209,6 +209,8 @@ class Decide:
             await self._settle(outcome, note, terms)
         elif kind in (TaskKind.CONSENT, TaskKind.OFFER):
             await self._agreement(outcome, note)
+        elif kind == TaskKind.DECIDE and reason == "grace":  # granting is above
+            await self._reject(note, "decision.grace_rejected")
         elif kind == TaskKind.DECIDE and reason == "paid":
             await self._payment(outcome, note)
         elif kind == TaskKind.DECIDE:  # a verified hardship report
@@ -525,6 +527,27 @@ async def act(
     """Decides `task_id` as `actor`; the confirmation text, or `Refused`."""
     task = await visible_task(uow, actor, task_id)
     return await Decide(uow, actor, task, now).run(outcome, note, terms)
+
+
+class DecisionService:
+    """`act` in a unit of work of its own, committed: for a caller outside a conversation
+    (the web console, scripts)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def act(
+        self,
+        actor: Actor,
+        task_id: int,
+        outcome: Outcome,
+        note: str = "",
+        terms: dict | None = None,
+    ) -> str:
+        async with self._uow() as uow:
+            text = await act(uow, actor, task_id, outcome, self._clock.now(), note, terms)
+            await uow.commit()
+            return text
 
 
 def counter(down_fen: int, count: int, amount_fen: int, day: int) -> dict:

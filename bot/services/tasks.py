@@ -15,7 +15,7 @@ from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import CaseSummary, NewReminder, NewTask, Obligor, StaffMember
 from bot.domain.sms import pages
 from bot.domain.status import EventKind
-from bot.domain.tasks import NoticeRow, TaskKind, options
+from bot.domain.tasks import ESCALATES, FOLLOW_UP_DUE, NoticeRow, TaskKind, options
 from bot.domain.texts import render
 from bot.ports import UnitOfWork
 
@@ -91,8 +91,8 @@ async def open_task(
             obligor_id=obligor.id,
             filing_id=filing_id,
             assignee_id=assignee.id,
-            area_code=assignee.area_code if kind in (TaskKind.VERIFY, TaskKind.FOLLOW_UP) else None,
-            due_at=due_at,
+            area_code=assignee.area_code if kind in ESCALATES else None,
+            due_at=due_at or (now + FOLLOW_UP_DUE if kind in ESCALATES else None),
             detail=detail or {},
         )
     )
@@ -118,7 +118,7 @@ async def open_task(
         EventKind.TASK_OPENED,
         now,
         task_id=task_id,
-        kind=kind,
+        task=kind,
         reason=reason,
         user_id=assignee.id,
         role=assignee.role,
@@ -176,7 +176,7 @@ async def open_offer(
         )
     )
     await uow.events.add(
-        case.id, EventKind.TASK_OPENED, now, task_id=task_id, kind=TaskKind.OFFER, reason="settle"
+        case.id, EventKind.TASK_OPENED, now, task_id=task_id, task=TaskKind.OFFER, reason="settle"
     )
     return task_id
 

@@ -102,6 +102,31 @@ class TaskRepository(Repo):
         )
         return result.rowcount
 
+    async def silent_debtors(self, before: datetime, limit: int) -> list[tuple[int, int]]:
+        """(case, obligor) of open cases effective before `before` whose debtor never wrote
+        and has had no visit for it."""
+        wrote = select(t.Message.id).where(
+            t.Message.obligor_id == t.CaseObligor.obligor_id, t.Message.direction == "in"
+        )
+        visited = select(t.Task.id).where(
+            t.Task.case_id == t.Case.id,
+            t.Task.obligor_id == t.CaseObligor.obligor_id,
+            t.Task.reason == "silent",
+        )
+        rows = await self.session.execute(
+            select(t.Case.id, t.CaseObligor.obligor_id)
+            .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
+            .where(
+                t.Case.status == "open",
+                t.Case.effective_at < before,
+                ~wrote.exists(),
+                ~visited.exists(),
+            )
+            .order_by(t.Case.id)
+            .limit(limit)
+        )
+        return [(case_id, obligor_id) for case_id, obligor_id in rows.all()]
+
     async def exists(
         self, case_id: int, obligor_id: int, reason: str, *, open_only: bool = False
     ) -> bool:

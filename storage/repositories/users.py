@@ -94,5 +94,9 @@ class UserRepository(Repo):
                 return users
         return []
 
+    async def officials_at(self, area_code: str) -> list[records.StaffMember]:
+        """The officials registered for exactly this area."""
+        return await self._staff(t.User.role == Role.OFFICIAL, t.User.area_code == area_code)
+
     async def admins_of(self, court_id: int) -> list[records.StaffMember]:
         return await self._staff(t.User.role == Role.ADMIN, t.User.court_id == court_id)

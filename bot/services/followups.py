@@ -1,0 +1,177 @@
+"""What happens with time, not with a message: grace periods end, missed instalments are
+noticed, officials' overdue tasks go one level up, silent debtors get a visit. Run every
+minute by the scheduler; each pass commits what it did, so a crash loses nothing done."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.case_states import INSTALMENT_STEP
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.money import format_yuan
+from bot.domain.records import Done
+from bot.domain.status import CaseStatus, EventKind, InstalmentStatus, TaskStatus
+from bot.domain.tasks import (
+    ESCALATES,
+    FOLLOW_UP_DUE,
+    MISSED_AFTER,
+    SILENT_AFTER,
+    Outcome,
+    TaskKind,
+    parent_area,
+)
+from bot.domain.texts import format_date, render
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.services import tasks
+from bot.services.filings import judge_for
+
+log = logging.getLogger(__name__)
+BATCH = 200  # rows of each kind one pass handles; the next pass takes the rest
+
+
+def t(key: str, **values: object) -> str:
+    return render(key, STAFF_LOCALE, **values)
+
+
+class FollowUps:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, zone: ZoneInfo) -> None:
+        self._uow, self._clock, self._zone = uow, clock, zone
+
+    async def run_once(self) -> int:
+        """One pass; how many things it moved."""
+        now = self._clock.now()
+        done = 0
+        for step in (self._end_graces, self._missed, self._escalate, self._silent):
+            async with self._uow() as uow:
+                done += await step(uow, now)
+                await uow.commit()
+        return done
+
+    async def _end_graces(self, uow: UnitOfWork, now: datetime) -> int:
+        """On its last day a grace period ends: the case is open again (the one reminder of
+        that day was planned when it was granted)."""
+        cases = await uow.cases.grace_ending(now.astimezone(self._zone).date(), BATCH)
+        for case in cases:
+            await uow.cases.set_status(case.id, CaseStatus.GRACE, CaseStatus.OPEN, now)
+            await uow.cases.set_grace(case.id, None)
+            await uow.events.add(case.id, EventKind.GRACE_ENDED, now)
+        return len(cases)
+
+    async def _missed(self, uow: UnitOfWork, now: datetime) -> int:
+        """An instalment still unpaid `MISSED_AFTER` its day: the plan is in default; the
+        judge decides (back to open, or referred) and the official is told."""
+        today = now.astimezone(self._zone).date()
+        missed = await uow.instalments.missed_by(today - MISSED_AFTER, BATCH)
+        for instalment in missed:
+            await uow.instalments.set_status(
+                instalment.id, InstalmentStatus.DUE, InstalmentStatus.MISSED
+            )
+            case = await uow.cases.summary(instalment.case_id)
+            filing = await uow.filings.get(instalment.filing_id)
+            obligor = await uow.obligors.get(filing.obligor_id)
+            await uow.reminders.cancel_steps(case.id, f"{INSTALMENT_STEP}{instalment.seq}", now)
+            head = t(
+                "notify.missed",
+                case=case.case_number,
+                name=obligor.name,
+                seq=instalment.seq,
+                amount=format_yuan(instalment.amount_fen),
+                date=format_date(instalment.due_on, STAFF_LOCALE),
+            )
+            await uow.events.add(case.id, EventKind.INSTALMENT_MISSED, now, seq=instalment.seq)
+            judges = await judge_for(uow, case)
+            if judges:
+                await tasks.open_task(
+                    uow,
+                    case=case,
+                    obligor=obligor,
+                    kind=TaskKind.DEFAULT,
+                    reason="instalment",
+                    assignee=judges[0],
+                    head=head,
+                    now=now,
+                    filing_id=filing.id,
+                    detail={"seq": instalment.seq},
+                )
+            officials = await uow.users.officials_for(obligor.area_code)
+            await tasks.queue_notice(
+                uow, officials, case, obligor.id, head, f"missed:{instalment.id}", now
+            )
+        return len(missed)
+
+    async def _escalate(self, uow: UnitOfWork, now: datetime) -> int:
+        """An official's task nobody acted on in time goes one level up the area code
+        (village → township → county → the court's admins), and says so on the timeline."""
+        overdue = await uow.tasks.overdue(now, ESCALATES, BATCH)
+        for task in overdue:
+            if not await uow.tasks.finish(
+                task.id, Done(Outcome.ESCALATED, now, status=TaskStatus.ESCALATED)
+            ):
+                continue
+            case = await uow.cases.summary(task.case_id)
+            obligor = await uow.obligors.get(task.obligor_id)
+            up = parent_area(task.area_code or "")
+            people = await uow.users.officials_at(up) if up else []
+            people = people or await uow.users.admins_of(case.court_id)
+            if not people:
+                people = await judge_for(uow, case)
+            if not people:
+                log.warning("task %s: nobody above to escalate to", task.id)
+                continue
+            head = t(
+                "notify.escalated",
+                ref=task.id,
+                case=case.case_number,
+                name=obligor.name,
+                what=t(f"task.what.{task.kind}.{task.reason}"),
+            )
+            new_id = await tasks.open_task(
+                uow,
+                case=case,
+                obligor=obligor,
+                kind=TaskKind(task.kind),
+                reason=task.reason,
+                assignee=people[0],
+                head=head,
+                now=now,
+                filing_id=task.filing_id,
+                due_at=now + FOLLOW_UP_DUE,
+                detail=task.detail,
+            )
+            await uow.events.add(
+                case.id,
+                EventKind.TASK_ESCALATED,
+                now,
+                task_id=task.id,
+                to_task=new_id,
+                user_id=people[0].id,
+                area_code=people[0].area_code,
+            )
+        return len(overdue)
+
+    async def _silent(self, uow: UnitOfWork, now: datetime) -> int:
+        """A debtor who has not answered `SILENT_AFTER` the judgment took effect: the
+        official of the area calls or visits (once per case and debtor)."""
+        found = await uow.tasks.silent_debtors(now - SILENT_AFTER, BATCH)
+        for case_id, obligor_id in found:
+            case = await uow.cases.summary(case_id)
+            obligor = await uow.obligors.get(obligor_id)
+            phone = await uow.obligors.phone_of(obligor_id)
+            head = t("notify.silent", case=case.case_number, name=obligor.name, phone=phone)
+            officials = await uow.users.officials_for(obligor.area_code)
+            people = officials or await judge_for(uow, case)
+            if people:
+                await tasks.open_task(
+                    uow,
+                    case=case,
+                    obligor=obligor,
+                    kind=TaskKind.FOLLOW_UP,
+                    reason="silent",
+                    assignee=people[0],
+                    head=head,
+                    now=now,
+                    due_at=now + FOLLOW_UP_DUE,
+                )
+        return len(found)

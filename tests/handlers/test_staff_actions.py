@@ -1,0 +1,311 @@
+"""Staff act on what debtors file, by SMS, end to end: the debtor's signed SMS, the notice at
+the fake Twilio with its `#<ref>`, the judge's, creditor's or official's signed answer, and the
+case's state, filings, reminders and timeline over the API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+from xml.etree import ElementTree
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.domain.records import StaffMember
+from bot.domain.tasks import Outcome
+from bot.services import decisions
+from ducu.bootstrap import Runtime
+from tests.fakes.clock import FakeClock
+from tests.fakes.twilio import FakeTwilio
+from tests.helpers import (
+    DEBTOR,
+    JUDGMENT,
+    SHANGHAI,
+    case_events,
+    get_case,
+    inbound_form,
+    new_case,
+    post_signed,
+)
+
+JUDGE = "+8613900000001"
+CREDITOR = "+8613900000002"
+VILLAGE = "+8613900000003"
+TOWNSHIP = "+8613900000005"
+OTHER_JUDGE = "+8613900000007"
+COURT = {"court_code": "浙0522", "court_name": "长兴县人民法院"}
+
+
+class Phone:
+    """Someone's phone: signed SMS to the webhook, with fresh MessageSids; returns our answer."""
+
+    sent = 0
+
+    def __init__(self, client: TestClient, clock: FakeClock, number: str) -> None:
+        self.client, self.clock, self.number = client, clock, number
+
+    async def say(self, text: str) -> str:
+        Phone.sent += 1
+        self.clock.advance(seconds=20)
+        form = inbound_form(text, f"SM{Phone.sent:032x}", sender=self.number)
+        response = await post_signed(self.client, "/twilio/sms", form)
+        assert response.status == 200
+        root = ElementTree.fromstring(await response.text())
+        return "\n".join(m.text or "" for m in root.iter("Message"))
+
+
+def ref_in(body: str) -> int:
+    return int(re.search(r"#(\d+)", body).group(1))
+
+
+async def notices(runtime: Runtime, fake: FakeTwilio, number: str) -> list[str]:
+    """Sends what is due, and returns the bodies `number` has got so far."""
+    await runtime.services.dispatcher.run_once()
+    return [m["Body"] for m in fake.to(number)]
+
+
+async def officials(runtime: Runtime) -> None:
+    staff = runtime.services.staff
+    await staff.add_user(
+        role="official", name="王书记", phone=VILLAGE, area_code="330522102201", **COURT
+    )
+    await staff.add_user(
+        role="official", name="赵镇长", phone=TOWNSHIP, area_code="330522102", **COURT
+    )
+
+
+async def grace_asked(client: TestClient, clock: FakeClock, until: str) -> Phone:
+    debtor = Phone(client, clock, DEBTOR)
+    for text in ("4", until, "等工资发下来就还", "1"):
+        answer = await debtor.say(text)
+    assert "已收到" in answer or "提交" in answer or "#" not in answer
+    return debtor
+
+
+SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@SQLITE
+async def test_grace_asked_granted_pauses_reminders_and_resumes_on_the_date(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()  # day 0
+    await grace_asked(client, clock, "12月20日")
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    assert "申请宽限" in notice and "同意 #" in notice  # says how to answer
+
+    judge = Phone(client, clock, JUDGE)
+    answer = await judge.say("同意")  # the one open item: no reference needed
+    assert answer == f"已办理：#{ref_in(notice)} 同意。"
+
+    case = await get_case(client, case_id)
+    assert case["status"] == "grace"
+    [filing] = case["filings"]
+    assert filing["status"] == "accepted"
+    [decision] = filing["decisions"]
+    assert decision["outcome"] == "accept" and decision["by"] == "李法官"
+    steps = {r["step"]: r["status"] for r in case["reminders"]}
+    assert steps["middle"] == steps["warning"] == steps["deadline"] == "cancelled"
+    assert steps["grace-end-2026-12-20"] == "pending"
+    told = await notices(runtime, fake_twilio, DEBTOR)
+    assert "宽限至2026年12月20日" in told[-1]
+
+    clock.set(datetime(2026, 12, 20, 8, 0, tzinfo=SHANGHAI))
+    assert await runtime.services.followups.run_once() >= 1
+    assert (await get_case(client, case_id))["status"] == "open"
+    clock.set(datetime(2026, 12, 20, 9, 1, tzinfo=SHANGHAI))
+    told = await notices(runtime, fake_twilio, DEBTOR)
+    assert "宽限期今日届满" in told[-1]
+    case = await get_case(client, case_id)
+    assert [e["detail"]["outcome"] for e in case_events(case, "decided")] == ["accept"]
+    assert case_events(case, "grace_ended")
+
+
+@SQLITE
+async def test_settlement_accepted_consented_instalments_paid_and_missed(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    await officials(runtime)
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor = Phone(client, clock, DEBTOR)
+    for text in ("3", "1", "2万", "10", "1.1万", "每月15号", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    assert "提出和解" in notice
+
+    judge = Phone(client, clock, JUDGE)
+    assert (await judge.say(f"同意 ＃{ref_in(notice)}")).startswith("已办理")
+    [consent] = await notices(runtime, fake_twilio, CREDITOR)
+    assert "请您确认" in consent and "首付20,000元" in consent
+    assert "征求申请人意见" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    creditor = Phone(client, clock, CREDITOR)
+    assert (await creditor.say(f"同意 #{ref_in(consent)}")).startswith("已办理")
+
+    case = await get_case(client, case_id)
+    assert case["status"] == "plan"
+    steps = [r["step"] for r in case["reminders"] if r["step"].startswith("instalment-")]
+    assert "instalment-1-before" in steps and "instalment-10" in steps
+    assert "首笔20,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+
+    # The down payment is reported and confirmed.
+    for text in ("5", "20000", "今天", "1", "", "1"):
+        answer = await debtor.say(text or "跳过")
+    [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
+    assert "报告已履行" in paid, answer
+    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    assert "第0期付款已确认" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert (await get_case(client, case_id))["status"] == "plan"
+
+    # The first instalment (15 December) is not paid: after three days the plan defaults.
+    clock.set(datetime(2026, 12, 19, 10, 0, tzinfo=SHANGHAI))
+    await runtime.services.followups.run_once()
+    [*_, missed] = await notices(runtime, fake_twilio, JUDGE)
+    assert "未按期支付第1期" in missed and "1 恢复督促 2 移送执行" in missed
+    assert "未按期支付第1期" in (await notices(runtime, fake_twilio, VILLAGE))[-1]
+    assert (await judge.say(f"#{ref_in(missed)} 2")).startswith("已办理")
+    assert "移送强制执行" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    case = await get_case(client, case_id)
+    assert case["status"] == "referred"
+    assert not [r for r in case["reminders"] if r["status"] == "pending"]
+
+
+@SQLITE
+async def test_payment_reported_confirmed_performed_nothing_pending(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor = Phone(client, clock, DEBTOR)
+    for text in ("5", "13万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await Phone(client, clock, JUDGE).say(f"accept #{ref_in(notice)}")).startswith("已办理")
+    case = await get_case(client, case_id)
+    assert case["status"] == "performed"
+    assert not [
+        r
+        for r in case["reminders"]
+        if r["status"] == "pending"
+        and "notice" not in r["step"]
+        and not r["step"].startswith(("decision:", "performed:"))
+    ]
+    assert "履行已确认" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "已履行" in (await notices(runtime, fake_twilio, CREDITOR))[-1]
+
+
+@SQLITE
+async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    await officials(runtime)
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor = Phone(client, clock, DEBTOR)
+    for text in ("2", "3", "年过八十，无劳动能力", "1"):
+        await debtor.say(text)
+    [task] = await notices(runtime, fake_twilio, VILLAGE)
+    assert "1 属实 2 不属实" in task
+    official = Phone(client, clock, VILLAGE)
+    assert (await official.say(f"#{ref_in(task)} 1 已上门核实，独居")).startswith("已办理")
+    *_, verified = await notices(runtime, fake_twilio, JUDGE)
+    assert "核实属实" in verified and "独居" in verified
+    judge = Phone(client, clock, JUDGE)
+    assert (await judge.say(f"#{ref_in(verified)} 2")).startswith("已办理")
+    case = await get_case(client, case_id)
+    assert case["status"] == "exited"
+    assert "退出执行前督促程序" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+
+
+@SQLITE
+async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    await officials(runtime)
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    clock.advance(days=8)
+    await runtime.services.followups.run_once()
+    [task] = await notices(runtime, fake_twilio, VILLAGE)
+    assert "一直未回应" in task
+    clock.advance(days=4)  # nobody acted in three days
+    await runtime.services.followups.run_once()
+    [up] = await notices(runtime, fake_twilio, TOWNSHIP)
+    assert f"#{ref_in(task)}" in up and "转由您处理" in up
+    # The village official's answer to the old reference changes nothing.
+    answer = await Phone(client, clock, VILLAGE).say(f"#{ref_in(task)} 1")
+    assert "没有编号为" in answer or "已由" in answer
+    township = Phone(client, clock, TOWNSHIP)
+    new_ref = ref_in(up.split("\n")[-1])
+    assert (await township.say(f"#{new_ref} 5 人已回村")).startswith("已办理")
+    *_, alert = await notices(runtime, fake_twilio, JUDGE)
+    assert "已返村" in alert
+    case = await get_case(client, case_id)
+    assert case_events(case, "task_escalated")
+
+
+@SQLITE
+async def test_staff_commands_that_are_wrong_change_nothing(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    other = await runtime.services.staff.add_user(
+        role="judge", name="周法官", phone=OTHER_JUDGE, **COURT
+    )
+    assert other
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    await grace_asked(client, clock, "12月20日")
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    ref = ref_in(notice)
+    judge, stranger = Phone(client, clock, JUDGE), Phone(client, clock, OTHER_JUDGE)
+
+    neutral = f"没有编号为#{ref}的待您处理事项。回复“帮助”查看您的待办。"
+    assert await stranger.say(f"同意 #{ref}") == neutral  # another judge's item
+    missing = await judge.say("同意 #999999")
+    assert missing == neutral.replace(str(ref), "999999")
+    assert "请附上理由" in await judge.say(f"拒绝 #{ref}")
+    assert "过长" in await judge.say(f"拒绝 #{ref} " + "太" * 2000)
+    assert "可选" in await judge.say(f"#{ref} 7")
+    assert "还价请在聊天" in await judge.say(f"还价 #{ref} 0 10 10000 15")
+    assert "您有1项待办" in await judge.say("帮助")
+    assert "未能识别" in await judge.say("好的👍")
+    assert (await get_case(client, case_id))["status"] == "awaiting_decision"
+
+    reason = "材料不全😀，请补充工资证明"
+    assert (await judge.say(f"拒绝 ＃{ref}　{reason}")).startswith("已办理")
+    again = await judge.say(f"同意 #{ref}")
+    assert again.startswith(f"#{ref}已由李法官于") and "拒绝" in again
+    case = await get_case(client, case_id)
+    assert case["status"] == "open"
+    [filing] = case["filings"]
+    assert filing["status"] == "rejected" and len(filing["decisions"]) == 1
+    assert reason in (await notices(runtime, fake_twilio, DEBTOR))[-1]  # verbatim
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_two_decisions_at_once_keep_exactly_one(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    await grace_asked(client, clock, "12月20日")
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    case = await get_case(client, case_id)
+    judge = StaffMember(case["judge"]["id"], "judge", "李法官", JUDGE, None)
+    service = runtime.services.decisions
+
+    async def decide(outcome: Outcome, note: str) -> str:
+        try:
+            return await service.act(decisions.Actor(staff=judge), ref_in(notice), outcome, note)
+        except decisions.Refused as refused:
+            return refused.text
+
+    answers = await asyncio.gather(decide(Outcome.ACCEPT, ""), decide(Outcome.REJECT, "不行"))
+    assert sum(a.startswith("已办理") for a in answers) == 1, answers
+    [filing] = (await get_case(client, case_id))["filings"]
+    assert len(filing["decisions"]) == 1
+    assert JUDGMENT  # the example judgment the cases come from
