@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.case_states import AWAITS_DECISION
 from bot.domain.locales import STAFF_LOCALE
@@ -147,6 +146,18 @@ async def follow_up_in_person(
     await _route(uow, "unreachable", case, obligor, text, f"unreachable:{obligor.id}", now)
 
 
+async def _call_back(
+    uow: UnitOfWork, cases: list[CaseSummary], obligor: Obligor, phone: str, summary: str, now
+) -> list[StaffMember]:
+    """One call-back task naming every case, on the first: asked again while it is open, the
+    request is recorded and not passed on again."""
+    if await uow.tasks.exists(cases[0].id, obligor.id, "callback", open_only=True):
+        return []
+    numbers = format_list([case.case_number for case in cases], STAFF_LOCALE)
+    text = notice_text("agent", numbers, obligor, phone, summary)
+    return await _route(uow, "agent", cases[0], obligor, text, "callback", now)
+
+
 async def file(
     uow: UnitOfWork,
     *,
@@ -158,15 +169,16 @@ async def file(
     summary: str,
     now: datetime,
 ) -> list[int]:
-    """Files `payload` on each case, queues the notices and returns the filing ids."""
+    """Files `payload` on each case, routes it and returns the filing ids."""
     ids = []
+    called = await _call_back(uow, cases, obligor, phone, summary, now) if kind == "agent" else []
     for case in cases:
         filing_id = await uow.filings.add(
             case_id=case.id, obligor_id=obligor.id, kind=kind, payload=payload, at=now
         )
         ids.append(filing_id)
-        people: list[StaffMember] = []
-        if kind != "agent":  # one call back a day, whatever the number of cases: below
+        people = called
+        if kind != "agent":
             text = notice_text(kind, case.case_number, obligor, phone, summary)
             people = await _route(
                 uow, kind, case, obligor, text, f"notice:{filing_id}", now, filing_id
@@ -181,12 +193,4 @@ async def file(
             obligor_id=obligor.id,
             notified=[{"role": p.role, "user_id": p.id} for p in people],
         )
-    if kind == "agent" and cases:
-        # Asked again the same day (the debtor's day): recorded above, passed on once. The
-        # notice names every case and is queued on the first, so its key stays the same.
-        numbers = format_list([case.case_number for case in cases], STAFF_LOCALE)
-        text = notice_text(kind, numbers, obligor, phone, summary)
-        day = now.astimezone(ZoneInfo(obligor.timezone)).date()
-        if not await uow.tasks.exists(cases[0].id, obligor.id, "callback", open_only=True):
-            await _route(uow, kind, cases[0], obligor, text, f"callback:{day}", now)
     return ids

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.areas import is_area_code
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
-from bot.domain.records import NewUser
+from bot.domain.records import NewUser, StaffMember
 from bot.domain.status import Channel, Role
 from bot.domain.views import UserRow
 from bot.ports import UnitOfWorkFactory
@@ -79,6 +79,10 @@ class StaffService:
             if not await uow.courts.set_channel_order(court_code, channels):
                 raise StaffError(f"there is no court {court_code!r}")
             await uow.commit()
+
+    async def member(self, user_id: int) -> StaffMember | None:
+        async with self._uow() as uow:
+            return await uow.users.get(user_id)
 
     async def users(self, role: str | None = None) -> list[UserRow]:
         async with self._uow() as uow:

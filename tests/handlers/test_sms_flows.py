@@ -11,6 +11,7 @@ area the court's admins get the hardship notice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -337,7 +338,10 @@ def notice_lead(kind: str) -> str:
 
 
 def check_notice(body: str, script: Script, debtor: str) -> None:
-    """A staff notice: in Chinese, the case, the debtor's name and phone, the figures."""
+    """A staff notice: in Chinese, the case, the debtor's name and phone, the figures; and for
+    whoever must act, the task's reference and how to answer, on a line of its own."""
+    body, _, how = body.partition("\n回复“")
+    assert not how or re.match(r"(同意 |)#\d+", how), how
     assert body.startswith(notice_lead(script.kind)), body
     for part in (CASE_NUMBER, NAME, DEBTOR):
         assert part in body
@@ -445,31 +449,28 @@ async def test_payment_report_holds_reminders(
     ]
     [later] = [r for r in case["reminders"] if r["step"] == "middle"]
     assert datetime.fromisoformat(later["due_at"]) > clock.now()  # asked again later
-    [notice] = [s for s in steps if s.startswith("notice:")]
-    assert steps[notice] == "sent"  # staff notices still go
+    [notice] = [s for s in steps if s.startswith("task:")]
+    assert steps[notice] == "sent"  # the judge's task still goes
     assert [e for e in case_events(case, "reminder_sent") if e["detail"]["step"] != "day0"] == []
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-async def test_hardship_without_an_official_goes_to_the_court_admins(
+async def test_hardship_without_an_official_is_the_judges_to_verify(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
+    """No official covers the debtor's area: the judge gets the task to verify (one notice,
+    with its reference), the admins are not bothered, and the timeline says why."""
     case_id = await open_case(client, clock, "zh-CN")
-    admin_id = await runtime.services.staff.add_user(
-        role="admin", name="张管理员", phone=ADMIN, **COURT
-    )
+    await runtime.services.staff.add_user(role="admin", name="张管理员", phone=ADMIN, **COURT)
     await converse(Debtor(client, clock), HARDSHIP, "zh-CN")
 
     await runtime.services.dispatcher.run_once()
-    [to_admin] = fake_twilio.to(ADMIN)
+    assert fake_twilio.to(ADMIN) == fake_twilio.to(OFFICIAL) == []
     [to_judge] = fake_twilio.to(JUDGE)
-    assert fake_twilio.to(OFFICIAL) == []
-    for notice in (to_admin, to_judge):
-        check_notice(notice["Body"], HARDSHIP, "zh-CN")
+    check_notice(to_judge["Body"], HARDSHIP, "zh-CN")
+    assert "1 属实 2 不属实" in to_judge["Body"]
     case = await get_case(client, case_id)
     [filed] = case_events(case, "filed_hardship")
-    assert {(n["role"], n["user_id"]) for n in filed["detail"]["notified"]} == {
-        ("admin", admin_id),
-        ("judge", case["judge"]["id"]),
-    }
-    assert len(case_events(case, "staff_notified")) == 2
+    assert filed["detail"]["notified"] == [{"role": "judge", "user_id": case["judge"]["id"]}]
+    assert len(case_events(case, "staff_notified")) == 1
+    assert case_events(case, "no_official")[0]["detail"]["area_code"] == "330522102201"

@@ -20,6 +20,7 @@ from tests.helpers import DEBTOR, case_events, day0_reminder, get_case, new_case
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # The longest first backoff is 5 s × 1.5 jitter; the second 10 s × 1.5.
+JUDGE = "+8613900000001"
 PAST_BACKOFF = 60
 
 MakeClient = Callable[..., Awaitable[tuple[Runtime, TestClient]]]
@@ -269,10 +270,14 @@ async def test_opted_out_at_twilio_is_one_attempt_and_ends_the_sms_plan(
     }
 
     clock.advance(days=11)  # past every later step of the plan
-    assert await dispatcher.run_once() == 3
-    assert fake_twilio.attempts == 1 and fake_twilio.messages == []
+    # The three later steps, and the judge's task to have the debtor visited (no official
+    # is registered for the area: the judge acts, nobody is left out).
+    assert await dispatcher.run_once() == 4
+    [to_judge] = fake_twilio.messages
+    assert to_judge["To"] == JUDGE and "短信无法送达" in to_judge["Body"]
     case = await get_case(client, case_id)
-    assert [r["status"] for r in case["reminders"]] == ["failed"] * 4
+    plan = [r for r in case["reminders"] if r["step"] in ("day0", "middle", "warning", "deadline")]
+    assert [r["status"] for r in plan] == ["failed"] * 4
     assert sorted(e["detail"]["step"] for e in case_events(case, "unreachable")) == [
         "day0",
         "deadline",
@@ -290,9 +295,9 @@ async def test_invalid_number_is_one_attempt_and_marks_the_contact(
 
     assert await runtime.services.dispatcher.run_once() == 1
     clock.advance(seconds=PAST_BACKOFF)
-    assert await runtime.services.dispatcher.run_once() == 0
+    assert await runtime.services.dispatcher.run_once() == 1  # the judge's follow-up task
 
-    assert fake_twilio.attempts == 1 and fake_twilio.messages == []
+    assert fake_twilio.attempts == 2 and [m["To"] for m in fake_twilio.messages] == [JUDGE]
     case = await get_case(client, case_id)
     assert sms_status(case) == "invalid"
     day0 = day0_reminder(case)

@@ -17,7 +17,9 @@ import pytest
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import InboundMessage
 from bot.domain.sms import fits
+from bot.domain.tasks import Outcome
 from bot.domain.texts import format_date, render, resolve, translations
+from bot.services.decisions import Actor
 from bot.services.dispatch import HOLD_RECHECK
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
@@ -496,8 +498,10 @@ async def check_filed(
     if path.kind != "agent":
         values["summary"] = path.summary  # in the staff's language, whatever the debtor's
     expected = catalog_regex(f"notify.{path.kind}", STAFF_LOCALE, values)
+    # Whoever must act gets the task's reference and how to answer after it.
+    how = r"(\n回复“(同意 #\d+”或“拒绝 #\d+ 理由”。|#\d+ 数字 备注”：.*))?"
     for notice in notices:
-        assert re.fullmatch(expected, notice["Body"], re.DOTALL), notice["Body"]
+        assert re.fullmatch(expected + how, notice["Body"], re.DOTALL), notice["Body"]
         for figure in path.also:
             assert figure in notice["Body"]
 
@@ -539,14 +543,15 @@ async def test_agent_call_back_notifies_the_official(
     await check_filed(runtime, fake_twilio, case_id, AGENT[locale], staff)
 
 
-async def test_a_call_back_for_several_cases_is_one_notice_a_day(
+async def test_a_call_back_for_several_cases_is_one_task_until_it_is_done(
     chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
 ) -> None:
-    """A debtor with three cases asks for a call back: the official gets one notice naming the
-    three, not three notices; asked again that day, nothing more; the next day, one more."""
+    """A debtor with three cases asks for a call back: the official gets one task naming the
+    three, not three; asked again while it is open, nothing more; once the official has
+    recorded the call, a new request is a new task."""
     numbers = [CASE, CASE_2, "（2024）浙0522民初1236号"]
     ids = [await open_case(runtime, clock, case_number=number) for number in numbers]
-    await add_staff(runtime)
+    staff = await add_staff(runtime)
     for _ in range(2):
         Text("intent.agent").check(await chat.say("6"), "zh-CN")
     await runtime.services.dispatcher.run_once()
@@ -556,6 +561,13 @@ async def test_a_call_back_for_several_cases_is_one_notice_a_day(
         assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_agent"] * 2
 
     clock.advance(days=1)
+    Text("intent.agent").check(await chat.say("6"), "zh-CN")
+    await runtime.services.dispatcher.run_once()
+    assert len(fake_twilio.to(TOWN_OFFICIAL)) == 1  # the first call back is still to make
+
+    ref = int(re.search(r"#(\d+)", notice["Body"]).group(1))
+    official = await runtime.services.staff.member(staff[TOWN_OFFICIAL])
+    await runtime.services.decisions.act(Actor(staff=official), ref, Outcome.REACHED)
     Text("intent.agent").check(await chat.say("6"), "zh-CN")
     await runtime.services.dispatcher.run_once()
     assert len(fake_twilio.to(TOWN_OFFICIAL)) == 2
@@ -569,20 +581,22 @@ async def test_a_call_back_for_several_cases_is_one_notice_a_day(
     ],
     ids=["hardship", "agent"],
 )
-async def test_without_an_official_the_court_admins_are_told(
+async def test_without_an_official_the_judge_acts(
     path: Path, chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
 ) -> None:
-    """No official covers the debtor's area: the court's admins get what an official would."""
+    """No official covers the debtor's area: the judge gets the task an official would, and
+    the timeline says so; nobody is promised a call that no one will make."""
     case_id = await open_case(runtime, clock)
     staff = await add_staff(runtime, officials=False)
     await runtime.services.staff.add_user(  # another county's official: not the debtor's
         role="official", name="邻县网格员", phone="+8613900000019", area_code="330523"
     )
     await chat.walk(path.steps, "zh-CN")
-    notified = (ADMIN, JUDGE) if path.kind == "hardship" else (ADMIN,)
     await check_filed(
-        runtime, fake_twilio, case_id, Path(path.kind, "zh-CN", path.steps, notified), staff
+        runtime, fake_twilio, case_id, Path(path.kind, "zh-CN", path.steps, (JUDGE,)), staff
     )
+    [nobody] = await events(runtime, case_id, "no_official")
+    assert nobody["detail"]["area_code"] == "330522102201"
 
 
 async def test_payment_report_holds_debtor_reminders_but_not_the_judges_notice(
