@@ -12,13 +12,15 @@ from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
 
 @dataclass(frozen=True)
 class PlanStep:
-    """One reminder: `days` after the anchor day at local time `at` (None: the anchor instant)."""
+    """One reminder: `days` after the anchor day at local time `at` (None: the anchor instant).
+    `follow_up`: it also opens a task for the official of the debtor's area to call them."""
 
     key: str
     anchor: Literal["effective", "due"]
     days: int
     at: str | None
     template: str
+    follow_up: bool = False
 
     def when(self, effective_at: datetime, due: date, zone: ZoneInfo) -> datetime:
         if self.anchor == "effective" and self.at is None:
@@ -30,7 +32,9 @@ class PlanStep:
 
 
 DEFAULT_PLAN: tuple[PlanStep, ...] = (
-    PlanStep("day0", "effective", 0, None, "reminder.day0"),
+    # The seed's first call: minutes after the day-0 SMS the village secretary calls the debtor
+    # to ask whether there is any difficulty in performing.
+    PlanStep("day0", "effective", 0, None, "reminder.day0", follow_up=True),
     PlanStep("middle", "effective", 3, "10:00", "reminder.middle"),
     PlanStep("warning", "due", -2, "10:00", "reminder.warning"),
     PlanStep("deadline", "due", 0, "09:00", "reminder.deadline"),
@@ -40,6 +44,7 @@ DEFAULT_PLAN: tuple[PlanStep, ...] = (
 # the debtor to chat by a one-time deep link. It does not count against the weekly cap.
 CHAT_LINK = PlanStep("chat_link", "effective", 0, None, "chat.invite")
 CHAT_LINK_DELAY = timedelta(minutes=1)  # after the first reminder, never before it
+FIRST_CALL_DUE = timedelta(hours=1)  # the official's call after a `follow_up` step is due in
 
 
 def plan_to_json(plan: tuple[PlanStep, ...]) -> list[dict]:

@@ -22,6 +22,7 @@ from bot.domain.status import EventKind, Role
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, Conflict, UnitOfWorkFactory
+from bot.services import tasks
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,9 @@ class JudgmentService:
                     NewReminder(case_id, obligor_id, step.key, step.template, due_at)
                     for step, due_at in steps
                 ]
+                for step, due_at in steps:
+                    if step.follow_up:
+                        await tasks.first_call(uow, case_id, obligor_id, due_at)
             await uow.reminders.add_many(reminders)
             await uow.events.add(
                 case_id,

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from bot.domain.case_states import DECISION_STEP
 from bot.domain.locales import STAFF_LOCALE
+from bot.domain.money import format_yuan
+from bot.domain.plan import CHAT_LINK_DELAY, FIRST_CALL_DUE
 from bot.domain.records import CaseSummary, NewReminder, NewTask, Obligor, StaffMember
 from bot.domain.sms import pages
 from bot.domain.status import EventKind
@@ -80,8 +82,10 @@ async def open_task(
     filing_id: int | None = None,
     due_at: datetime | None = None,
     detail: dict | None = None,
+    notify_at: datetime | None = None,
 ) -> int:
-    """Stores the task and queues its notice: `head` (what happened) and how to answer."""
+    """Stores the task and queues its notice (at once, or at `notify_at`): `head` (what
+    happened) and how to answer."""
     task_id = await uow.tasks.add(
         NewTask(
             case.id,
@@ -106,7 +110,7 @@ async def open_task(
                 obligor.id,
                 row.step_key(assignee.id) + (f":{n}" if n > 1 else ""),
                 row.template,
-                now,
+                notify_at or now,
                 user_id=assignee.id,
                 body=part,
             )
@@ -184,3 +188,34 @@ async def open_offer(
 def offer_template() -> str:
     """The template of the message that carries a counter-proposal: its answers as buttons."""
     return NoticeRow(0, TaskKind.OFFER, "settle").template
+
+
+async def first_call(uow: UnitOfWork, case_id: int, obligor_id: int, sent_at: datetime) -> None:
+    """The official of the debtor's area calls them minutes after the reminder sent at
+    `sent_at`, to ask whether there is any difficulty. Only an official: where none covers
+    the area there is no first call (the judge's is the decision, not the call)."""
+    obligor = await uow.obligors.get(obligor_id)
+    officials = await uow.users.officials_for(obligor.area_code)
+    if not officials:
+        return
+    case = await uow.cases.summary(case_id)
+    head = render(
+        "notify.first_call",
+        STAFF_LOCALE,
+        case=case.case_number,
+        name=obligor.name,
+        phone=await uow.obligors.phone_of(obligor_id),
+        amount=format_yuan(case.amount_due_fen),
+    )
+    await open_task(
+        uow,
+        case=case,
+        obligor=obligor,
+        kind=TaskKind.FOLLOW_UP,
+        reason="first_call",
+        assignee=officials[0],
+        head=head,
+        now=sent_at,
+        due_at=sent_at + FIRST_CALL_DUE,
+        notify_at=sent_at + CHAT_LINK_DELAY,
+    )

@@ -206,8 +206,8 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
     debtor = Phone(client, clock, DEBTOR)
     for text in ("2", "3", "年过八十，无劳动能力", "1"):
         await debtor.say(text)
-    [task] = await notices(runtime, fake_twilio, VILLAGE)
-    assert "1 属实 2 不属实" in task
+    first_call, task = await notices(runtime, fake_twilio, VILLAGE)
+    assert "一小时内致电" in first_call and "1 属实 2 不属实" in task
     official = Phone(client, clock, VILLAGE)
     assert (await official.say(f"#{ref_in(task)} 1 已上门核实，独居")).startswith("已办理")
     *_, verified = await notices(runtime, fake_twilio, JUDGE)
@@ -225,17 +225,22 @@ async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
 ) -> None:
     await officials(runtime)
     case_id = await new_case(client, clock)
-    await runtime.services.dispatcher.run_once()
+    await runtime.services.dispatcher.run_once()  # day 0
+    clock.advance(minutes=2)
+    [first_call] = await notices(runtime, fake_twilio, VILLAGE)
+    assert "一小时内致电" in first_call  # the seed's call, minutes after the SMS
+    village = Phone(client, clock, VILLAGE)
+    assert (await village.say(f"#{ref_in(first_call)} 3 电话无人接")).startswith("已办理")
     clock.advance(days=8)
     await runtime.services.followups.run_once()
-    [task] = await notices(runtime, fake_twilio, VILLAGE)
+    _, task = await notices(runtime, fake_twilio, VILLAGE)
     assert "一直未回应" in task
     clock.advance(days=4)  # nobody acted in three days
     await runtime.services.followups.run_once()
     [up] = await notices(runtime, fake_twilio, TOWNSHIP)
     assert f"#{ref_in(task)}" in up and "转由您处理" in up
     # The village official's answer to the old reference changes nothing.
-    answer = await Phone(client, clock, VILLAGE).say(f"#{ref_in(task)} 1")
+    answer = await village.say(f"#{ref_in(task)} 1")
     assert "没有编号为" in answer or "已由" in answer
     township = Phone(client, clock, TOWNSHIP)
     new_ref = ref_in(up.split("\n")[-1])

@@ -25,6 +25,7 @@ from tests.helpers import (
     twilio_signature,
 )
 
+JUDGE = "+8613900000001"
 STATUS = "/twilio/status"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -117,7 +118,9 @@ async def test_undelivered_unknown_handset_marks_the_contact_invalid(
 
     clock.advance(days=3)  # the middle step is due
     await runtime.services.dispatcher.run_once()
-    assert fake_twilio.attempts == 1
+    assert len(fake_twilio.to(DEBTOR)) == 1
+    [visit] = fake_twilio.to(JUDGE)  # no official for the area: the judge has the debtor visited
+    assert "请上门督促" in visit["Body"]
     case = await get_case(client, case_id)
     plan = [r["status"] for r in case["reminders"] if r["step"] in PLAN]
     assert plan == ["failed", "failed", "pending", "pending"]
@@ -211,10 +214,11 @@ async def _undeliverable(
     through signed callbacks to the app; returns the case id once they were answered."""
     fake_twilio.undeliverable[DEBTOR] = code
     fake_twilio.callback_base = str(client.make_url("")).rstrip("/")
+    case_id, _ = await _sent_reminder(client, runtime, fake_twilio, clock)
+    # registered after the judgment, so that no first call of day 0 is planned for them
     await runtime.services.staff.add_user(
         role="official", name="王专干", phone=OFFICIAL, area_code="330522102", **COURT
     )
-    case_id, _ = await _sent_reminder(client, runtime, fake_twilio, clock)
     await fake_twilio.reported()
     assert fake_twilio.callbacks == [("sent", 204), ("undelivered", 204)]
     return case_id

@@ -354,17 +354,20 @@ async def test_a_permanent_refusal_is_one_attempt_and_one_notice_to_the_official
     )
     for number in (OFFICIAL, ADMIN):
         [notice] = fake_twilio.to(number)
-        assert notice["Body"] == expected
-        assert JUDGMENT["case_number"] in notice["Body"] and "林某" in notice["Body"]
+        head, _, how = notice["Body"].partition("\n")
+        assert head == expected
+        # the official has a task to visit, with its reference and outcomes; the admin is told
+        assert how.startswith("回复“#") if number == OFFICIAL else how == ""
     assert fake_twilio.to(JUDGE) == []
 
     clock.advance(days=11)  # past every later step: each fails without reaching Twilio
-    assert await dispatcher.run_once() == 3
+    # ... and the official's first call of day 0 (planned with the judgment) goes too
+    assert await dispatcher.run_once() == 4
     assert await dispatcher.run_once() == 0  # and queues no second notice
     [view] = await views(runtime, [case_id])
     assert len(case_events(view, "unreachable")) == 4
     plan = [r["status"] for r in view["reminders"] if r["step"] in PLAN_STEPS]
     assert plan == ["failed"] * len(PLAN_STEPS)
-    assert fake_twilio.attempts == 3  # the one refused attempt and the two notices
-    assert len(fake_twilio.to(OFFICIAL)) == 1 and len(fake_twilio.to(ADMIN)) == 1
+    assert fake_twilio.attempts == 4  # the one refused attempt, the two notices, the call
+    assert len(fake_twilio.to(OFFICIAL)) == 2 and len(fake_twilio.to(ADMIN)) == 1
     assert fake_twilio.to(DEBTOR) == []

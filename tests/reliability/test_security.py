@@ -108,6 +108,11 @@ async def two_courts(runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
     )
     assert await runtime.services.dispatcher.run_once() == 3
     assert sorted(m["To"] for m in fake_twilio.messages) == [DEBTOR_X, DEBTOR_Y, DEBTOR_Y]
+    # A minute later each area's official is asked to call their debtor about each case.
+    clock.advance(minutes=1)
+    assert await runtime.services.dispatcher.run_once() == 3
+    first_calls = sorted(m["To"] for m in fake_twilio.messages[3:])
+    assert first_calls == [OFFICIAL_X, OFFICIAL_Y, OFFICIAL_Y]
     return world
 
 
@@ -209,8 +214,9 @@ async def test_nobody_reaches_a_case_that_is_not_theirs(
     for text in replies + [notice["Body"] for notice in notices]:
         assert leaked(text) == [], text
     assert await get_case(client, world.case_1) == before[world.case_1]
-    if sender != DEBTOR_Y:  # staff have no SMS commands: unknown senders, told nothing
-        assert set(replies) == {render("unknown_sender")}
+    if sender != DEBTOR_Y:  # staff act on their own tasks only; a stranger is told nothing
+        if sender == STRANGER:
+            assert set(replies) == {render("unknown_sender")}
         assert notices == []
         for case_id in world.cases:
             assert await get_case(client, case_id) == before[case_id]
@@ -461,39 +467,42 @@ async def test_confirmations_sent_at_once_file_once(
     assert [n["To"] for n in fake_twilio.messages[already_sent:]] == [JUDGE_A]
 
 
-async def test_a_flood_of_call_back_requests_reaches_the_official_once_a_day(
+async def test_a_flood_of_call_back_requests_reaches_the_official_once(
     limited: tuple[Runtime, TestClient], fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     """Pressing 6 over and over, before and after 08:00 (when the UTC date changes in
-    Shanghai), tells official X once that day, and once more the next day."""
+    Shanghai) and the next day, gives official X one call-back task while it is open; once
+    the call is recorded, the next request is a new task."""
     runtime, client = limited
     clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI))
     world = await two_courts(runtime, clock, fake_twilio)
     clock.set(datetime(2026, 11, 26, 7, 30, tzinfo=SHANGHAI))
     x = Phone(client, DEBTOR_X)
+    notice = render("notify.agent", "zh-CN", case=CASE_1, name="林某", phone=DEBTOR_X)
 
-    async def flood() -> None:
+    async def flood() -> list[str]:
         for _ in range(3 * PER_MINUTE):
             await x.post("6")
             clock.advance(seconds=4)  # 15 a minute: 5 answered, 10 throttled
+        await runtime.services.dispatcher.run_once()
+        return [n["Body"] for n in fake_twilio.to(OFFICIAL_X) if n["Body"].startswith(notice)]
 
     await flood()  # 07:30
     clock.set(datetime(2026, 11, 26, 8, 30, tzinfo=SHANGHAI))
-    await flood()  # 08:30, the same day in Shanghai, the next in UTC
-    await runtime.services.dispatcher.run_once()
-    assert len(fake_twilio.to(OFFICIAL_X)) == 1
+    assert len(await flood()) == 1  # 08:30, the same day in Shanghai, the next in UTC
     clock.set(datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI))
-    await flood()
-    await runtime.services.dispatcher.run_once()
+    [call_back] = await flood()  # the next day, the call still to make
+    official = Phone(client, OFFICIAL_X)
+    ref = call_back.split("#")[1].split(" ")[0]
+    assert (await official.say(f"#{ref} 1 已回电"))[0].startswith("已办理")
+    clock.advance(minutes=5)
+    assert len(await flood()) == 2
 
-    call_backs = fake_twilio.to(OFFICIAL_X)
-    assert len(call_backs) == 2
-    notice = render("notify.agent", "zh-CN", case=CASE_1, name="林某", phone=DEBTOR_X)
-    assert [n["Body"] for n in call_backs] == [notice, notice]
-    assert fake_twilio.to(JUDGE_A) == fake_twilio.to(OFFICIAL_Y) == []
+    assert fake_twilio.to(JUDGE_A) == []
+    assert [n for n in fake_twilio.to(OFFICIAL_Y) if CASE_1 in n["Body"]] == []
     case_1 = await get_case(client, world.case_1)
-    assert len(events(case_1, "filed_agent")) == 3 * PER_MINUTE  # every answered 6 is on record
-    assert sum(m["status"] == "throttled" for m in inbound(case_1)) == 3 * 2 * PER_MINUTE
+    assert len(events(case_1, "filed_agent")) == 4 * PER_MINUTE  # every answered 6 is on record
+    assert sum(m["status"] == "throttled" for m in inbound(case_1)) == 4 * 2 * PER_MINUTE
 
 
 # --- body size -------------------------------------------------------------------------------

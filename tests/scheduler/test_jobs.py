@@ -35,11 +35,15 @@ async def live_runtime(sqlite_url: str, fake_twilio: FakeTwilio) -> AsyncIterato
 
 async def test_scheduler_job_is_one_coalesced_interval_job(live_runtime: Runtime) -> None:
     scheduler = live_runtime.scheduler()
-    [job] = scheduler.get_jobs()
-    assert job.id == "dispatch_reminders"
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {"dispatch_reminders", "follow_ups"}
+    job = jobs["dispatch_reminders"]
     assert job.max_instances == 1 and job.coalesce is True
     assert isinstance(job.trigger, IntervalTrigger)
     assert job.trigger.interval.total_seconds() == 0.2
+    follow_ups = jobs["follow_ups"]  # grace ends, missed instalments, escalation, silence
+    assert follow_ups.max_instances == 1 and follow_ups.coalesce is True
+    assert follow_ups.trigger.interval.total_seconds() == 60
 
 
 async def test_day0_sms_leaves_within_five_seconds_under_the_real_scheduler(

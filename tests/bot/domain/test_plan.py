@@ -150,8 +150,12 @@ def test_default_plan_json_round_trip_and_fallbacks() -> None:
         "days": 0,
         "at": None,
         "template": "reminder.day0",
+        "follow_up": True,  # the official's first call
     }
     assert plan_from_json(json.loads(json.dumps(raw))) == DEFAULT_PLAN
+    # a plan stored before steps could open a follow-up reads as opening none
+    stored = [{k: v for k, v in step.items() if k != "follow_up"} for step in raw]
+    assert not any(step.follow_up for step in plan_from_json(stored))
     assert plan_from_json(None) == DEFAULT_PLAN
     assert plan_from_json([]) == DEFAULT_PLAN
 
