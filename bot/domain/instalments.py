@@ -11,6 +11,7 @@ from bot.domain.dates import add_months
 from bot.domain.filings import FilingError, check_count, first_instalment
 
 BEFORE = timedelta(days=3)  # a reminder this long before each payment, and one on the day
+TO_PAY_NOW = timedelta(days=7)  # a down payment, or a lump sum whose day has passed, is due in
 BEFORE_AT, ON_AT = time(10), time(9)
 MAX_DAY = 28  # a day every month has
 
@@ -24,12 +25,15 @@ class Payment:
 
 def payments(terms: dict, today: date) -> list[Payment]:
     """The payments of a settlement's terms (as the debtor filed them, or as countered),
-    accepted `today`: a down payment due today, then the instalments on their day of the
-    month from the first such day after today; a lump sum on its day, or today if that passed."""
+    accepted `today`: a down payment due a week later (a plan accepted at night is not due
+    that night), then the instalments on their day of the month from the first such day after
+    today; a lump sum on its day, or a week later if that day has passed."""
+    soon = today + TO_PAY_NOW
     if terms["kind"] == "lump":
-        return [Payment(1, max(date.fromisoformat(terms["pay_on"]), today), terms["amount_fen"])]
+        pay_on = date.fromisoformat(terms["pay_on"])
+        return [Payment(1, pay_on if pay_on > today else soon, terms["amount_fen"])]
     first = first_instalment(today, terms["day"])
-    down = [Payment(0, today, terms["down_fen"])] if terms["down_fen"] else []
+    down = [Payment(0, soon, terms["down_fen"])] if terms["down_fen"] else []
     return down + [
         Payment(n, add_months(first, n - 1, terms["day"]), terms["amount_fen"])
         for n in range(1, terms["count"] + 1)

@@ -39,22 +39,33 @@ class StaffCommand:
 
 _REF = r"#\s*(\d{1,9})(?!\d)"
 _OPTION = re.compile(rf"^(?:{_REF}\s*)?(\d{{1,2}})(?!\d)(?:\s+(.*))?$", re.S)
-_WORD_THEN = re.compile(rf"^([^\s#\d]+)\s*(?:{_REF})?(?:\s+(.*))?$", re.S)
-_REF_THEN = re.compile(rf"^{_REF}\s*([^\s#\d]+)(?:\s+(.*))?$", re.S)
+_REF_FIRST = re.compile(rf"^{_REF}\s*", re.S)
+_AFTER_VERB = re.compile(rf"[\s,.:;，。：；、]*(?:{_REF})?[\s,.:;，。：；、]*", re.S)
+_VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_counter": Verb.COUNTER}
+# Words people put before the verb ("好的，同意", "OK, accept"): at most this many characters.
+_LEAD = 4
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_counter": Verb.COUNTER}
 
 
-def _verb(word: str) -> Verb | None:
-    normal = keywords.normalize(word)
-    if normal in keywords.words(keywords.HELP) or normal in ("0", "?"):
-        return Verb.HELP
+def _verb_at(folded: str) -> tuple[Verb, int] | None:
+    """The verb near the start of `folded` and where it ends: the earliest keyword found, the
+    longest where two start together (`不同意` is not `同意`); English words whole."""
+    upper = folded.upper()
+    found: list[tuple[int, int, Verb]] = []
     for name, verb in _VERBS.items():
-        if normal in keywords.words(name):
-            return verb
-    return None
+        for word in keywords.words(name):
+            pattern = rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word)
+            if hit := re.search(pattern, upper[: _LEAD + len(word) + 2]):
+                found.append((hit.start(), -len(word), verb))
+    if not found:
+        return None
+    start, minus_length, verb = min(found)
+    lead = folded[:start]
+    if "#" in lead or any(ch.isdigit() for ch in lead) or len(lead.strip(" ,，。.")) > _LEAD:
+        return None
+    return verb, start - minus_length
 
 
 def parse(text: str) -> StaffCommand:
@@ -63,21 +74,21 @@ def parse(text: str) -> StaffCommand:
     folded = original.translate(_FOLD)
     if not folded:
         return StaffCommand(Verb.UNKNOWN)
-
-    def rest(found: re.Match[str]) -> str:
-        return original[found.start(3) :].strip() if found.group(3) else ""
-
     if found := _OPTION.match(folded):
         ref = found.group(1)
         if not ref and found.group(2) == "0":  # as for debtors: 0 asks for help
             return StaffCommand(Verb.HELP)
-        return StaffCommand(
-            Verb.OPTION, int(ref) if ref else None, int(found.group(2)), rest(found)
-        )
-    for pattern, word_at, ref_at in ((_REF_THEN, 2, 1), (_WORD_THEN, 1, 2)):
-        found = pattern.match(folded)
-        if found is None or (verb := _verb(found.group(word_at))) is None:
-            continue
-        ref = found.group(ref_at)
-        return StaffCommand(verb, int(ref) if ref else None, text=rest(found))
-    return StaffCommand(Verb.UNKNOWN, text=original)
+        rest = original[found.start(3) :].strip() if found.group(3) else ""
+        return StaffCommand(Verb.OPTION, int(ref) if ref else None, int(found.group(2)), rest)
+    if keywords.normalize(folded) in (*keywords.words(keywords.HELP), "?"):
+        return StaffCommand(Verb.HELP)
+    ref, at = None, 0
+    if first := _REF_FIRST.match(folded):
+        ref, at = int(first.group(1)), first.end()
+    if (hit := _verb_at(folded[at:])) is None:
+        return StaffCommand(Verb.UNKNOWN, text=original)
+    verb, end = hit
+    after = _AFTER_VERB.match(folded, at + end)
+    if after.group(1):
+        ref = ref if ref is not None else int(after.group(1))
+    return StaffCommand(verb, ref, text=original[after.end() :].strip())

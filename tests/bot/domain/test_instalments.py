@@ -1,0 +1,73 @@
+"""An accepted settlement as dated payments, and their reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.filings import FilingError
+from bot.domain.instalments import Payment, counter_terms, payments, reminder_times, total_fen
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PLAN = {
+    "kind": "instalments",
+    "down_fen": 2_000_000,
+    "count": 3,
+    "amount_fen": 1_100_000,
+    "day": 15,
+}
+
+
+def test_a_down_payment_has_a_week_and_the_instalments_their_day() -> None:
+    # accepted on a Monday evening: the down payment is due a week later, not that night
+    assert payments(PLAN, date(2026, 11, 30)) == [
+        Payment(0, date(2026, 12, 7), 2_000_000),
+        Payment(1, date(2026, 12, 15), 1_100_000),
+        Payment(2, date(2027, 1, 15), 1_100_000),
+        Payment(3, date(2027, 2, 15), 1_100_000),
+    ]
+
+
+def test_the_first_instalment_day_is_after_the_acceptance() -> None:
+    # the debtor proposed the 15th on 1 December; the judge accepted on the 20th
+    assert payments({**PLAN, "down_fen": 0}, date(2026, 12, 20))[0] == Payment(
+        1, date(2027, 1, 15), 1_100_000
+    )
+
+
+def test_a_lump_sum_whose_day_passed_is_due_in_a_week() -> None:
+    lump = {"kind": "lump", "amount_fen": 10_000_000, "pay_on": "2026-12-01"}
+    assert payments(lump, date(2026, 12, 20)) == [Payment(1, date(2026, 12, 27), 10_000_000)]
+    assert payments(lump, date(2026, 11, 20)) == [Payment(1, date(2026, 12, 1), 10_000_000)]
+    assert total_fen(lump) == 10_000_000 and total_fen(PLAN) == 5_300_000
+
+
+def test_reminders_before_and_on_the_day_that_are_still_ahead() -> None:
+    due = Payment(2, date(2027, 1, 15), 1)
+    assert reminder_times(due, SHANGHAI, datetime(2027, 1, 13, tzinfo=UTC)) == [
+        ("instalment-2", datetime(2027, 1, 15, 9, tzinfo=SHANGHAI))
+    ]
+    assert [key for key, _ in reminder_times(due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC))] == [
+        "instalment-2-before",
+        "instalment-2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("down", "count", "amount", "day", "error"),
+    [
+        (0, 0, 100, 15, "error.instalment_count"),
+        (0, 61, 100, 15, "error.instalment_count"),
+        (0, 12, 0, 15, "error.amount"),
+        (-1, 12, 100, 15, "error.amount"),
+        (0, 12, 100, 31, "error.day_of_month"),
+    ],
+)
+def test_a_counter_proposal_that_cannot_be_a_plan_is_refused(
+    down: int, count: int, amount: int, day: int, error: str
+) -> None:
+    with pytest.raises(FilingError) as refused:
+        counter_terms(down, count, amount, day)
+    assert refused.value.key == error

@@ -1,0 +1,49 @@
+"""The staff grammar: what staff really type, by SMS or in chat, and what it means."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.staff_commands import StaffCommand, Verb, parse
+
+A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.HELP, Verb.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("同意 #12", StaffCommand(A, 12)),
+        ("同意#12", StaffCommand(A, 12)),
+        ("同意＃１２", StaffCommand(A, 12)),  # full-width sign and digits
+        ("#12 同意", StaffCommand(A, 12)),  # the reference first
+        ("#12\u3000同意", StaffCommand(A, 12)),  # an ideographic space
+        ("Accept  # 9", StaffCommand(A, 9)),
+        ("同意", StaffCommand(A)),  # one open item: no reference needed
+        ("同意。", StaffCommand(A)),
+        ("好的，同意", StaffCommand(A)),  # what people say before the word
+        ("可以，同意 #5", StaffCommand(A, 5)),
+        ("同意 #12 2027-03-01", StaffCommand(A, 12, text="2027-03-01")),  # another grace date
+        ("拒绝 #12 金额太少，请重新提出", StaffCommand(R, 12, text="金额太少，请重新提出")),
+        ("拒绝#3", StaffCommand(R, 3)),
+        ("不同意 #4 材料不全", StaffCommand(R, 4, text="材料不全")),  # not 同意
+        ("我不同意，理由见卷宗", StaffCommand(R, text="理由见卷宗")),
+        ("拒绝 #3\n第二行 😀", StaffCommand(R, 3, text="第二行 😀")),  # kept as written
+        ("reject#7 no", StaffCommand(R, 7, text="no")),
+        ("#5 2 已上门，本人不在", StaffCommand(PICK, 5, 2, "已上门，本人不在")),
+        ("＃５　３", StaffCommand(PICK, 5, 3)),
+        ("1", StaffCommand(PICK, None, 1)),
+        ("2 备注", StaffCommand(PICK, None, 2, "备注")),
+        ("还价 #4 5000 12 10000 15", StaffCommand(C, 4, text="5000 12 10000 15")),
+        ("帮助", StaffCommand(H)),
+        ("help", StaffCommand(H)),
+        ("0", StaffCommand(H)),
+        ("０", StaffCommand(H)),
+        ("?", StaffCommand(H)),
+        ("你好", StaffCommand(U, text="你好")),
+        ("#122", StaffCommand(U, text="#122")),  # a reference with no word
+        ("12345", StaffCommand(U, text="12345")),
+        ("", StaffCommand(U)),
+    ],
+)
+def test_what_staff_type(text: str, command: StaffCommand) -> None:
+    assert parse(text) == command
