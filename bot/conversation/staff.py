@@ -12,7 +12,7 @@ from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import Reply
 from bot.domain.records import StaffMember, Task
 from bot.domain.staff_commands import StaffCommand, Verb, parse
-from bot.domain.status import Channel
+from bot.domain.status import Channel, TaskStatus
 from bot.domain.tasks import Outcome, options
 from bot.domain.texts import render
 from bot.ports import UnitOfWork
@@ -39,6 +39,8 @@ class StaffDesk:
             if command.verb in (Verb.HELP, Verb.UNKNOWN):
                 return await self._help(command.verb == Verb.UNKNOWN)
             task = await self._task(command)
+            if task.status != TaskStatus.OPEN:  # whatever the answer, it is too late
+                raise await decisions.already(self.uow, task)
             outcome = self._outcome(command, task)
             terms = self._counter(command) if command.verb == Verb.COUNTER else None
             note = "" if terms else command.text

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.case_states import INSTALMENT_STEP
 from bot.domain.dates import add_months
 from bot.domain.filings import FilingError, check_count, first_instalment
+from bot.domain.texts import render
 
 BEFORE = timedelta(days=3)  # a reminder this long before each payment, and one on the day
 TO_PAY_NOW = timedelta(days=7)  # a down payment, or a lump sum whose day has passed, is due in
@@ -38,6 +39,11 @@ def payments(terms: dict, today: date) -> list[Payment]:
         Payment(n, add_months(first, n - 1, terms["day"]), terms["amount_fen"])
         for n in range(1, terms["count"] + 1)
     ]
+
+
+def payment_name(seq: int, locale: str) -> str:
+    """`首付款` for the down payment, `第3期` for an instalment."""
+    return render("payment.down", locale) if seq == 0 else render("payment.nth", locale, seq=seq)
 
 
 def counter_terms(down_fen: int, count: int, amount_fen: int, day: int) -> dict:

@@ -314,7 +314,8 @@ class Decide:
         if len(due) <= 1:
             await self._performed()
         else:
-            await self._tell("decision.instalment_confirmed", seq=due[0].seq)
+            payment = instalments.payment_name(due[0].seq, self.obligor.locale)
+            await self._tell("decision.instalment_confirmed", payment=payment)
 
     async def _hardship(self, outcome: str) -> None:
         if outcome == Outcome.EXIT:
@@ -441,7 +442,7 @@ class Decide:
                     when,
                     body=self._render(
                         "reminder.instalment",
-                        seq=p.seq,
+                        payment=instalments.payment_name(p.seq, locale),
                         amount=format_yuan(p.amount_fen),
                         date=format_date(p.due_on, locale),
                     ),

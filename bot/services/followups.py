@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.case_states import INSTALMENT_STEP
+from bot.domain.instalments import payment_name
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.records import Done
@@ -76,7 +77,7 @@ class FollowUps:
                 "notify.missed",
                 case=case.case_number,
                 name=obligor.name,
-                seq=instalment.seq,
+                payment=payment_name(instalment.seq, STAFF_LOCALE),
                 amount=format_yuan(instalment.amount_fen),
                 date=format_date(instalment.due_on, STAFF_LOCALE),
             )

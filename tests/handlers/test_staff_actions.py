@@ -156,7 +156,7 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
     assert "报告已履行" in paid, answer
     assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
-    assert "第0期付款已确认" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "首付款已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     assert (await get_case(client, case_id))["status"] == "plan"
 
     # The first instalment (15 December) is not paid: after three days the plan defaults.
@@ -231,6 +231,9 @@ async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
     assert "一小时内致电" in first_call  # the seed's call, minutes after the SMS
     village = Phone(client, clock, VILLAGE)
     assert (await village.say(f"#{ref_in(first_call)} 3 电话无人接")).startswith("已办理")
+    # an answer to that old notice says who did it, whatever word it uses
+    again = await village.say(f"同意 #{ref_in(first_call)}")
+    assert again.startswith(f"#{ref_in(first_call)}已由王书记于"), again
     clock.advance(days=8)
     await runtime.services.followups.run_once()
     _, task = await notices(runtime, fake_twilio, VILLAGE)
@@ -282,6 +285,7 @@ async def test_staff_commands_that_are_wrong_change_nothing(
     assert (await judge.say(f"拒绝 ＃{ref}　{reason}")).startswith("已办理")
     again = await judge.say(f"同意 #{ref}")
     assert again.startswith(f"#{ref}已由李法官于") and "拒绝" in again
+    assert (await judge.say(f"#{ref} 1")).startswith(f"#{ref}已由李法官于")  # an old message
     case = await get_case(client, case_id)
     assert case["status"] == "open"
     [filing] = case["filings"]

@@ -88,6 +88,7 @@ def long_values(locale: str) -> dict[str, str]:
         "outcome": render("task.option.grace", locale),
         "note": "本人在家，确因病无力履行，已看过医院证明",
         "seq": "60",
+        "payment": render("payment.nth", locale, seq=60),
         "max": "500",
         "what": render("task.what.follow_up.unreachable", locale),
         "terms": render(
