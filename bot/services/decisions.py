@@ -92,7 +92,9 @@ async def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> Task:
 
 async def already(uow: UnitOfWork, task: Task) -> Refused:
     who = await uow.users.get(task.done_by) if task.done_by else None
-    when = task.done_at.astimezone(ZoneInfo("Asia/Shanghai")) if task.done_at else None
+    obligor = await uow.obligors.get(task.obligor_id) if task.obligor_id else None
+    zone = ZoneInfo(obligor.timezone if obligor else "Asia/Shanghai")
+    when = task.done_at.astimezone(zone) if task.done_at else None
     return Refused(
         t(
             "staff.decided_already",
@@ -160,6 +162,9 @@ class Decide:
             note=note or None,
         )
         await self._effects(done.outcome, note, terms)
+        if self.until is not None:
+            until = format_date(self.until, STAFF_LOCALE)
+            return t("staff.done_until", ref=task.id, date=until)
         return t("staff.done", ref=task.id, outcome=outcome_label(done.outcome))
 
     # --- checks ---------------------------------------------------------------------------
@@ -177,13 +182,11 @@ class Decide:
             try:
                 day = parse_date(note, self.today, "future")
             except DateError:
-                raise Refused(t("staff.date_needed", ref=self.task.id)) from None
-        elif asked:
-            day = date.fromisoformat(asked)
+                day = None
         else:
-            raise Refused(t("staff.date_needed", ref=self.task.id))
-        if day <= self.today:
-            raise Refused(t("staff.date_needed", ref=self.task.id))
+            day = date.fromisoformat(asked) if asked else None
+        if day is None or day <= self.today:
+            raise Refused(t("staff.date_needed"))
         return day
 
     def _target(self, outcome: Outcome) -> CaseStatus | None:

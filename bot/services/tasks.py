@@ -17,7 +17,7 @@ from bot.domain.plan import CHAT_LINK_DELAY, FIRST_CALL_DUE
 from bot.domain.records import CaseSummary, NewReminder, NewTask, Obligor, StaffMember
 from bot.domain.sms import pages
 from bot.domain.status import EventKind
-from bot.domain.tasks import ESCALATES, FOLLOW_UP_DUE, NoticeRow, TaskKind, options
+from bot.domain.tasks import ESCALATES, FOLLOW_UP_DUE, NoticeRow, Outcome, TaskKind, options
 from bot.domain.texts import render
 from bot.ports import UnitOfWork
 
@@ -36,7 +36,10 @@ def option_list(kind: str, reason: str, locale: str = STAFF_LOCALE) -> str:
 def how_to_answer(task_id: int, kind: str, reason: str) -> str:
     if kind in (TaskKind.DECIDE, TaskKind.CONSENT) and reason != "hardship":
         return render("task.how.accept_reject", STAFF_LOCALE, ref=task_id)
-    return render("task.how.options", STAFF_LOCALE, ref=task_id, options=option_list(kind, reason))
+    how = render("task.how.options", STAFF_LOCALE, ref=task_id, options=option_list(kind, reason))
+    if Outcome.GRACE in options(kind, reason):  # a grace period needs its last day
+        how += render("task.how.grace", STAFF_LOCALE, ref=task_id)
+    return how
 
 
 async def queue_notice(

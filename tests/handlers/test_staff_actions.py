@@ -98,7 +98,7 @@ async def test_grace_asked_granted_pauses_reminders_and_resumes_on_the_date(
 
     judge = Phone(client, clock, JUDGE)
     answer = await judge.say("同意")  # the one open item: no reference needed
-    assert answer == f"已办理：#{ref_in(notice)} 同意。"
+    assert answer == f"已办理：#{ref_in(notice)} 宽限至2026年12月20日。"
 
     case = await get_case(client, case_id)
     assert case["status"] == "grace"
@@ -212,7 +212,10 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
     assert (await official.say(f"#{ref_in(task)} 1 已上门核实，独居")).startswith("已办理")
     *_, verified = await notices(runtime, fake_twilio, JUDGE)
     assert "核实属实" in verified and "独居" in verified
+    assert "宽限请写明日期" in verified  # option 1 needs the grace period's last day
     judge = Phone(client, clock, JUDGE)
+    assert "请写明宽限的最后一天" in await judge.say(f"#{ref_in(verified)} 1")
+    assert "请写明宽限的最后一天" in await judge.say(f"#{ref_in(verified)} 1 上个月5号")  # past
     assert (await judge.say(f"#{ref_in(verified)} 2")).startswith("已办理")
     case = await get_case(client, case_id)
     assert case["status"] == "exited"
