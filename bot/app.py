@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.conversation.engine import ConversationEngine
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender
+from bot.services.accounts import AccountService
 from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
@@ -33,3 +34,4 @@ class Services:
     retention: RetentionService
     links: LinkService
     inbox: UpdateInbox
+    accounts: AccountService

@@ -35,7 +35,14 @@ from bot.domain.status import (
     InboxClaim,
     MessageStatus,
 )
-from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, UserRow
+from bot.domain.views import (
+    AddressRow,
+    CaseLine,
+    CaseSearch,
+    CaseView,
+    ThreadMessage,
+    UserRow,
+)
 
 
 class Clock(Protocol):
@@ -134,6 +141,11 @@ class UserRepository(Protocol):
         ...
 
     async def admins_of(self, court_id: int) -> list[StaffMember]: ...
+    async def login(self, phone: str) -> tuple[StaffMember, str] | None:
+        """A staff member who may sign in with this phone, and their password hash."""
+        ...
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
 
 
 class AreaRepository(Protocol):
@@ -225,8 +237,14 @@ class ViewQueries(Protocol):
     """The read models, built by storage in one place."""
 
     async def case(self, case_id: int) -> CaseView | None: ...
+    async def case_for(self, scope: CaseScope, case_id: int) -> CaseView | None: ...
     async def case_lines(
-        self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
+        self,
+        scope: CaseScope,
+        *,
+        silent_only: bool = False,
+        search: CaseSearch | None = None,
+        limit: int = 30,
     ) -> list[CaseLine]: ...
     async def thread(
         self, address: str, *, limit: int, before: int | None = None, after: int | None = None

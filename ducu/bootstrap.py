@@ -25,6 +25,7 @@ from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender, UnitOfWorkFactory
+from bot.services.accounts import AccountService, LoginThrottle
 from bot.services.cases import CaseQueries
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
@@ -172,6 +173,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         retention=RetentionService(uow, clock, settings.retention_days),
         links=LinkService(uow, clock),
         inbox=UpdateInbox(uow, clock),
+        accounts=AccountService(uow, clock, LoginThrottle()),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

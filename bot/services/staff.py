@@ -6,7 +6,7 @@ from bot.domain.areas import is_area_code
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
 from bot.domain.records import NewUser
-from bot.domain.status import Channel, Role
+from bot.domain.status import STAFF_ROLES, Channel, Role
 from bot.domain.views import UserRow
 from bot.ports import UnitOfWorkFactory
 
@@ -30,7 +30,7 @@ class StaffService:
         court_name: str | None = None,
         telegram_chat_id: int | None = None,
     ) -> int:
-        if role not in {Role.ADMIN, Role.JUDGE, Role.OFFICIAL}:
+        if role not in STAFF_ROLES:
             raise StaffError("role must be one of: admin, judge, official")
         try:
             phone = normalize_phone(phone)
