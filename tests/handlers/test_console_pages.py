@@ -1,4 +1,5 @@
-"""The console's pages over real HTTP against a real SQLite file: my cases (search, status
+"""The console's pages over real HTTP against a real database (SQLite, and PostgreSQL where
+one is configured): my cases (search, status
 filter, only one's own), a case in full (parties, filings, reminders, timeline in the court's
 zone), another judge's case answering 404 exactly as a missing one, markup shown as text."""
 
@@ -30,9 +31,9 @@ OTHER_CASE = "（2024）浙0522民初2000号"
 
 
 @pytest.fixture
-async def console(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
+async def console(db_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
     """Two judges and an official with passwords; the example case is the first judge's."""
-    runtime = await build(make_settings(sqlite_url, None, DUCU_PUBLIC_URL=""), clock=clock)
+    runtime = await build(make_settings(db_url, None, DUCU_PUBLIC_URL=""), clock=clock)
     await add_staff(runtime, "judge", "李法官", JUDGE_PHONE)
     await add_staff(runtime, "judge", "赵法官", OTHER_JUDGE_PHONE)
     await add_staff(runtime, "official", "王书记", OFFICIAL_PHONE, area_code="330522102201")
@@ -103,13 +104,13 @@ async def test_search_by_case_number_party_or_phone(
 
 
 async def test_the_status_filter_and_decisions_first(
-    client, console: Runtime, clock: FakeClock, sqlite_url: str
+    client, console: Runtime, clock: FakeClock, db_url: str
 ) -> None:
     first = await register(console, judgment(clock.now(), due_in_days=5))
     waiting = await register(
         console, judgment(clock.now(), case_number="（2024）浙0522民初1300号", due_in_days=20)
     )
-    await move(sqlite_url, waiting, "open", "awaiting_decision", at=clock.now())
+    await move(db_url, waiting, "open", "awaiting_decision", at=clock.now())
     ordered = rows(await (await client.get("/console/cases")).text())
     assert [row.split()[0] for row in ordered] == [
         "（2024）浙0522民初1300号",
@@ -117,7 +118,7 @@ async def test_the_status_filter_and_decisions_first(
     ]
     only = await client.get("/console/cases", params={"status": "awaiting_decision"})
     assert [row.split()[0] for row in rows(await only.text())] == ["（2024）浙0522民初1300号"]
-    await move(sqlite_url, first, "open", "closed", at=clock.now())
+    await move(db_url, first, "open", "closed", at=clock.now())
     closed = await client.get("/console/cases", params={"status": "closed"})
     assert [row.split()[0] for row in rows(await closed.text())] == ["（2024）浙0522民初1234号"]
     bogus = await client.get("/console/cases", params={"status": "<nope>"})
@@ -125,14 +126,14 @@ async def test_the_status_filter_and_decisions_first(
 
 
 async def test_the_case_page_shows_parties_filings_reminders_and_timeline(
-    client, console: Runtime, clock: FakeClock, sqlite_url: str
+    client, console: Runtime, clock: FakeClock, db_url: str
 ) -> None:
     case_id = await register(console, judgment(clock.now()))
     await console.services.dispatcher.run_once()  # the day-0 reminder goes out
-    await add_filing(sqlite_url, case_id, "settle", SETTLEMENT, clock.now())
-    await add_filing(sqlite_url, case_id, "assets", ASSETS, clock.now())
+    await add_filing(db_url, case_id, "settle", SETTLEMENT, clock.now())
+    await add_filing(db_url, case_id, "assets", ASSETS, clock.now())
     await add_filing(
-        sqlite_url,
+        db_url,
         case_id,
         "hardship",
         {"reason": "illness", "details": "家中老人长期住院，\n本人失业"},
@@ -198,7 +199,7 @@ async def test_an_official_sees_the_cases_of_their_area(
 
 
 async def test_markup_in_a_debtors_name_and_a_filing_is_shown_as_text(
-    client, console: Runtime, clock: FakeClock, sqlite_url: str
+    client, console: Runtime, clock: FakeClock, db_url: str
 ) -> None:
     body = judgment(clock.now())
     name = "<script>window.x=1</script><b>林</b>"
@@ -206,7 +207,7 @@ async def test_markup_in_a_debtors_name_and_a_filing_is_shown_as_text(
     case_id = await register(console, body)
     details = '"><img src=x onerror=alert(1)>'
     await add_filing(
-        sqlite_url, case_id, "hardship", {"reason": "other", "details": details}, clock.now()
+        db_url, case_id, "hardship", {"reason": "other", "details": details}, clock.now()
     )
     for path in ("/console/cases", f"/console/cases/{case_id}"):
         html = await (await client.get(path)).text()
