@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.conversation.engine import ConversationEngine
 from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender
+from bot.services.accounts import AccountService
 from bot.services.cases import CaseQueries
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
@@ -37,3 +38,4 @@ class Services:
     inbox: UpdateInbox
     followups: FollowUps
     decisions: DecisionService
+    accounts: AccountService

@@ -28,13 +28,18 @@ class PersonalDataKey:
                 'DUCU_DATA_KEY must be a Fernet key: python -c "from cryptography.fernet '
                 'import Fernet; print(Fernet.generate_key().decode())"'
             ) from exc
-        self._mac_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"ducu id-number lookup"
-        ).derive(raw)
+        self._raw = raw
+        self._mac_key = self.subkey("id-number lookup")
 
     @staticmethod
     def generate() -> str:
         return Fernet.generate_key().decode()
+
+    def subkey(self, purpose: str) -> bytes:
+        """A 32-byte key of its own for `purpose` (HKDF): knowing it tells nothing of this one."""
+        return HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=f"ducu {purpose}".encode()
+        ).derive(self._raw)
 
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode()).decode()

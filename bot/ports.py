@@ -42,7 +42,14 @@ from bot.domain.status import (
     InboxClaim,
     MessageStatus,
 )
-from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, UserRow
+from bot.domain.views import (
+    AddressRow,
+    CaseLine,
+    CaseSearch,
+    CaseView,
+    ThreadMessage,
+    UserRow,
+)
 
 
 class Clock(Protocol):
@@ -145,6 +152,11 @@ class UserRepository(Protocol):
     async def officials_at(self, area_code: str) -> list[StaffMember]: ...
     async def creditor_of(self, case_id: int) -> StaffMember | None: ...
     async def by_address(self, channel: str, address: str) -> StaffMember | None: ...
+    async def login(self, phone: str) -> tuple[StaffMember, str] | None:
+        """A staff member who may sign in with this phone, and their password hash."""
+        ...
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
 
 
 class AreaRepository(Protocol):
@@ -274,8 +286,14 @@ class ViewQueries(Protocol):
     """The read models, built by storage in one place."""
 
     async def case(self, case_id: int) -> CaseView | None: ...
+    async def case_for(self, scope: CaseScope, case_id: int) -> CaseView | None: ...
     async def case_lines(
-        self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
+        self,
+        scope: CaseScope,
+        *,
+        silent_only: bool = False,
+        search: CaseSearch | None = None,
+        limit: int = 30,
     ) -> list[CaseLine]: ...
     async def thread(
         self, address: str, *, limit: int, before: int | None = None, after: int | None = None

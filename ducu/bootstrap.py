@@ -25,6 +25,7 @@ from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender, UnitOfWorkFactory
+from bot.services.accounts import AccountService, LoginThrottle
 from bot.services.cases import CaseQueries
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
@@ -176,6 +177,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         inbox=UpdateInbox(uow, clock),
         followups=FollowUps(uow, clock, settings.zone),
         decisions=DecisionService(uow, clock),
+        accounts=AccountService(uow, clock, LoginThrottle()),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

@@ -45,6 +45,11 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--court", help="court code, e.g. 浙0522")
     add.add_argument("--court-name", help="court name, when the court is new")
     add.add_argument("--telegram-chat-id", type=int)
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read a console password from the first line of stdin (10 characters at least)",
+    )
     add.set_defaults(command="user_add")
     lst = user.add_parser("list", help="list staff")
     lst.add_argument("--role", choices=["judge", "official", "admin", "creditor"])
@@ -52,6 +57,11 @@ def parser() -> argparse.ArgumentParser:
     invite = user.add_parser("invite", help="a one-time code that links a staff chat in Telegram")
     invite.add_argument("user_id", type=int, help="the user's id (see `ducu user list`)")
     invite.set_defaults(command="user_invite")
+    password = user.add_parser(
+        "password", help="set a staff member's console password, read from the first line of stdin"
+    )
+    password.add_argument("user_id", type=int, help="the user's id (see `ducu user list`)")
+    password.set_defaults(command="user_password")
 
     court = verbs.add_parser("court", help="courts").add_subparsers(
         dest="court_verb", required=True

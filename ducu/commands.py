@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import secrets
 import signal
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +26,7 @@ from bot.config import Settings
 from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.services import demo as demo_data
+from bot.services.accounts import AccountError, AccountService, LoginThrottle, check_password
 from bot.services.demo import seed_demo
 from bot.services.importer import ImportFileError, import_file
 from bot.services.linking import INVITE_DAYS, LinkService
@@ -76,7 +79,9 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
     runner = None
     try:
         if demo:
-            case_id = await seed_demo(services.staff, services.judgments, services.clock)
+            demo_seed = await seed_demo(
+                services.staff, services.judgments, services.accounts, services.clock
+            )
         if web_server:
             runner = web.AppRunner(runtime.web_app(), access_log=None)
             await runner.setup()
@@ -113,9 +118,14 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
             console.print(f"  the demo debtor in the sandbox: {debtor}")
             console.print(
                 f"  the demo case (API): curl -H 'Authorization: Bearer {token}' "
-                f"{base}/api/v1/cases/{case_id}"
+                f"{base}/api/v1/cases/{demo_seed.case_id}"
             )
             console.print(f"  API token: {token}")
+            console.print(f"  console: {base}/login (passwords made at this start)")
+            for login in demo_seed.logins:
+                console.print(
+                    f"    {login.role} {login.name}: phone {login.phone}  password {login.password}"
+                )
             if settings.quiet and settings.quiet.contains(
                 services.clock.now().astimezone(settings.zone).time()
             ):
@@ -168,7 +178,7 @@ def _run(call) -> int:
         async with bootstrap.store(settings) as uow:
             try:
                 return await call(uow)
-            except StaffError as exc:
+            except (StaffError, AccountError) as exc:
                 console.print(f"[red]{exc}[/red]")
                 return 2
 
@@ -214,7 +224,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return _run(call)
 
 
+def _password_from_stdin() -> str:
+    """The first line of stdin, its line break dropped; a bad one ends the verb."""
+    try:
+        if sys.stdin.isatty():
+            return check_password(getpass.getpass("password: "))
+        return check_password(sys.stdin.readline().removesuffix("\n").removesuffix("\r"))
+    except AccountError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise SystemExit(2) from None
+
+
+def _accounts(uow) -> AccountService:
+    return AccountService(uow, SystemClock(), LoginThrottle())
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
+    password = _password_from_stdin() if args.password_stdin else None
+
     async def call(uow) -> int:
         name = args.name or f"{args.role} {args.phone[-4:]}"
         user_id = await StaffService(uow).add_user(
@@ -227,6 +254,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             telegram_chat_id=args.telegram_chat_id,
         )
         console.print(f"{args.role} {name} saved (user {user_id})")
+        if password is not None:
+            await _accounts(uow).set_password(user_id, password)
+            console.print("password set: they can sign in to the console at /login")
         return 0
 
     return _run(call)
@@ -261,6 +291,17 @@ def cmd_user_invite(args: argparse.Namespace) -> int:
         else:
             console.print(f"send this to the bot in Telegram: /start {code}")
         console.print(f"(valid {INVITE_DAYS} days, once)")
+        return 0
+
+    return _run(call)
+
+
+def cmd_user_password(args: argparse.Namespace) -> int:
+    password = _password_from_stdin()
+
+    async def call(uow) -> int:
+        user = await _accounts(uow).set_password(args.user_id, password)
+        console.print(f"password set for {user.role} {user.name} (user {user.id})")
         return 0
 
     return _run(call)

@@ -10,6 +10,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.app import Services
 from handlers.api.auth import require_token
 from handlers.api.routes import routes as api_routes
+from handlers.console.auth import routes as sign_in_routes
+from handlers.console.auth import setup_sessions
+from handlers.console.pages import routes as console_routes
 from handlers.home import routes as home_routes
 from handlers.keys import SERVICES
 from handlers.sandbox.page import routes as sandbox_routes
@@ -35,14 +38,18 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def create_app(services: Services, telegram: TelegramChannel | None = None) -> web.Application:
-    """Twilio's webhooks are mounted when Twilio is configured, the sandbox when it is on
-    (`--demo` or DUCU_SANDBOX), Telegram's webhook when a bot token is set."""
+    """The console is always mounted; Twilio's webhooks when Twilio is configured, the
+    sandbox when it is on (`--demo` or DUCU_SANDBOX), Telegram's webhook when a bot token is
+    set."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[require_token])
     app[SERVICES] = services
     setup_templates(app, services.settings.zone)
+    setup_sessions(app, services.settings)
     app.add_routes(routes)
     app.add_routes(home_routes)
     app.add_routes(api_routes)
+    app.add_routes(sign_in_routes)
+    app.add_routes(console_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)
     if services.settings.sandbox:

@@ -13,7 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, StrictUndefined
 
-PACKAGES = ("sandbox",)
+PACKAGES = ("sandbox", "console")
 
 
 def setup_templates(app: web.Application, zone: ZoneInfo) -> None:

@@ -82,6 +82,8 @@ class User(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"))
     area_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    # An argon2 hash (bot/services/accounts.py); None: this user cannot sign in to the console.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
 
 
 class Obligor(Base):

@@ -3,18 +3,36 @@ of a staff member's lists, the latest messages."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import case as when
 
 from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
 from bot.domain.case_states import LIVE
 from bot.domain.money import from_fen
-from bot.domain.status import Direction, ReminderStatus, TaskStatus
+from bot.domain.status import CaseStatus, Direction, ReminderStatus, TaskStatus
 from storage import tables as t
 from storage.repositories._base import Repo
 from storage.repositories.cases import in_area, visible
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+
+
+def _matching(search: views.CaseSearch) -> ColumnElement[bool]:
+    """A case line whose number, debtor, creditor or debtor's phone contains the text."""
+    creditor = select(t.User.id).where(
+        t.User.id == t.Case.creditor_id, t.User.name.contains(search.text, autoescape=True)
+    )
+    phone = select(t.Contact.id).where(
+        t.Contact.obligor_id == t.Obligor.id,
+        t.Contact.address.contains(search.phone or search.text, autoescape=True),
+    )
+    return or_(
+        t.Case.case_number.contains(search.text, autoescape=True),
+        t.Obligor.name.contains(search.text, autoescape=True),
+        creditor.exists(),
+        phone.exists(),
+    )
 
 
 class ViewQueries(Repo):
@@ -26,6 +44,7 @@ class ViewQueries(Repo):
             return None
         court = await self.session.get(t.Court, case.court_id)
         judge = await self.session.get(t.User, case.judge_id)
+        creditor = await self.session.get(t.User, case.creditor_id) if case.creditor_id else None
         obligors = (
             await self.session.execute(
                 select(t.Obligor, t.Contact)
@@ -115,6 +134,7 @@ class ViewQueries(Repo):
             status=case.status,
             court=views.CourtRef.model_validate(court),
             judge=views.JudgeRef.model_validate(judge),
+            creditor=views.PartyRef.model_validate(creditor) if creditor else None,
             amount_due=from_fen(case.amount_due_fen),
             currency=case.currency,
             obligations=case.obligations,
@@ -141,25 +161,54 @@ class ViewQueries(Repo):
             timeline=sorted(timeline, key=lambda item: item.at),
         )
 
+    async def case_for(self, scope: CaseScope, case_id: int) -> views.CaseView | None:
+        """The case, if `scope` lets one see it: None for a foreign case as for a missing one."""
+        if not 0 < case_id <= MAX_ID:
+            return None
+        seen = await self.session.scalar(
+            select(t.Case.id).where(t.Case.id == case_id, visible(scope))
+        )
+        return await self.case(case_id) if seen is not None else None
+
     async def case_lines(
-        self, scope: CaseScope, *, silent_only: bool = False, limit: int = 30
+        self,
+        scope: CaseScope,
+        *,
+        silent_only: bool = False,
+        search: views.CaseSearch | None = None,
+        limit: int = 30,
     ) -> list[views.CaseLine]:
-        """Live cases (bot/domain/case_states.py) in `scope`, one line per debtor, oldest due
-        first (an area's scope: only the debtors of that area). `silent_only`: those whose
-        debtor was reminded and has never written back."""
+        """Cases in `scope`, one line per debtor (an area's scope: only the debtors of that
+        area), those awaiting a decision first, then oldest due first. `search` picks by text
+        and status (default: the live states, bot/domain/case_states.py). `silent_only`: those
+        whose debtor was reminded and has never written back."""
+        search = search or views.CaseSearch()
+        statuses = LIVE if search.status is None else (search.status,)
+        answered = (
+            select(t.Message.id)
+            .where(t.Message.obligor_id == t.Obligor.id, t.Message.direction == Direction.IN)
+            .exists()
+        )
         query = (
-            select(t.Case, t.Obligor)
+            select(t.Case, t.Obligor, answered.label("answered"))
             .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
             .join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id)
             .where(
                 visible(scope),
-                t.Case.status.in_(LIVE),
+                t.Case.status.in_(statuses),
             )
-            .order_by(t.Case.performance_due, t.Case.id, t.Obligor.id)
+            .order_by(
+                when((t.Case.status == CaseStatus.AWAITING_DECISION, 0), else_=1),
+                t.Case.performance_due,
+                t.Case.id,
+                t.Obligor.id,
+            )
             .limit(limit)
         )
         if isinstance(scope, AreaCases):
             query = query.where(in_area(scope.area_prefix))
+        if search.text:
+            query = query.where(_matching(search))
         if silent_only:
             reminded = select(t.Reminder.id).where(
                 t.Reminder.obligor_id == t.Obligor.id,
@@ -167,20 +216,19 @@ class ViewQueries(Repo):
                 t.Reminder.status == ReminderStatus.SENT,
                 t.Reminder.user_id.is_(None),
             )
-            answered = select(t.Message.id).where(
-                t.Message.obligor_id == t.Obligor.id, t.Message.direction == Direction.IN
-            )
-            query = query.where(reminded.exists(), ~answered.exists())
+            query = query.where(reminded.exists(), ~answered)
         return [
             views.CaseLine(
+                case_id=case.id,
                 case_number=case.case_number,
                 status=case.status,
                 amount_due=from_fen(case.amount_due_fen),
                 performance_due=case.performance_due,
                 obligor=obligor.name,
                 area_code=obligor.area_code,
+                answered=has_answered,
             )
-            for case, obligor in (await self.session.execute(query)).all()
+            for case, obligor, has_answered in (await self.session.execute(query)).all()
         ]
 
     async def thread(

@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,8 +19,10 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from argon2 import PasswordHasher
 
 from bot.logging_setup import MaskingFilter
 
@@ -48,6 +51,20 @@ class Ducu:
     def __call__(self, *args: str) -> Run:
         [run] = self.concurrently(args)
         return run
+
+    def fed(self, text: str, *args: str) -> Run:
+        """Runs one command with `text` on its stdin."""
+        process = subprocess.run(
+            [str(DUCU), *args],
+            cwd=self.cwd,
+            env=self.env,
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        self.outputs.append(process.stderr)
+        return Run(process.returncode, process.stdout, process.stderr)
 
     def concurrently(self, *commands: tuple[str, ...], timeout: float = 30) -> list[Run]:
         """Runs independent commands side by side (each one pays ~1 s of start-up)."""
@@ -132,6 +149,33 @@ def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
     assert set_sms.code == 0 and "reached by sms" in set_sms.out, set_sms.out + set_sms.err
     assert bad_channel.code == 2 and "channels must be some of" in bad_channel.out
     assert no_court.code == 2 and "there is no court" in no_court.out
+
+
+def test_console_passwords_are_read_from_stdin_and_stored_hashed(ducu: Ducu) -> None:
+    judge = ("user", "add", "--role", "judge", "--name", "李法官", "--court", "浙0522")
+    added = ducu.fed("a long password\n", *judge, "--phone", "13900000001", "--password-stdin")
+    assert added.code == 0, added.out + added.err
+    assert "password set" in added.out
+    short = ducu.fed("short\n", *judge, "--phone", "13900000005", "--password-stdin")
+    assert short.code == 2 and "the password is too short: 10 characters" in short.out
+    assert "13900000005" not in ducu("user", "list").out  # nobody added without it
+
+    empty, unknown = (
+        ducu.fed("", "user", "password", "1"),
+        ducu.fed("0123456789", "user", "password", "99"),
+    )
+    assert empty.code == 2 and "the password is empty" in empty.out
+    assert unknown.code == 2 and "there is no staff member 99" in unknown.out
+    changed = ducu.fed("another long one\n", "user", "password", "1")
+    assert changed.code == 0 and "password set for judge 李法官 (user 1)" in changed.out, (
+        changed.out
+    )
+
+    database = ducu.env["DUCU_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(database) as db:
+        [(stored,)] = db.execute("SELECT password_hash FROM users WHERE id = 1").fetchall()
+    assert stored.startswith("$argon2id$")
+    assert PasswordHasher().verify(stored, "another long one")
 
 
 _MODULES_AFTER = """
@@ -234,7 +278,7 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
                 pass
             time.sleep(0.1)
         # the banner is printed once the site is up; give the pipe a moment to flush
-        while "API token:" not in out_path.read_text() and time.monotonic() < deadline:
+        while "Press Ctrl+C" not in out_path.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
         banner = out_path.read_text()
         token = re.search(r"API token: (\S+)", banner).group(1)
@@ -256,6 +300,15 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
         assert [o["name"] for o in case["obligors"]] == ["林某"]
         status, page = _fetch(f"{base}/sandbox")  # no Twilio credentials: the sandbox is on
         assert status == 200 and "李法官 (judge)" in page
+        # the printed console login works, in a browser-like client that keeps the cookie
+        phone, password = re.search(r"judge 李法官: phone (\S+)\s+password (\S+)", banner).groups()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        form = browser.open(f"{base}/login", timeout=2).read().decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        fields = {"csrf": csrf, "phone": phone, "password": password}
+        with browser.open(f"{base}/login", data=urlencode(fields).encode(), timeout=5) as cases:
+            assert cases.url == f"{base}/console/cases"
+            assert "浙0522民初1234号" in cases.read().decode()
     finally:
         process.send_signal(signal.SIGTERM)
         try:

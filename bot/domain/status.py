@@ -12,6 +12,9 @@ class Role(StrEnum):
     CREDITOR = "creditor"
 
 
+STAFF_ROLES = (Role.JUDGE, Role.OFFICIAL, Role.ADMIN)  # who works cases (a creditor does not)
+
+
 class Channel(StrEnum):
     SMS = "sms"
     TELEGRAM = "telegram"

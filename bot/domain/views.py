@@ -45,6 +45,11 @@ class JudgeRef(_View):
     name: str
 
 
+class PartyRef(_View):
+    name: str
+    phone: str | None
+
+
 class ContactView(_View):
     channel: str
     address: str
@@ -119,6 +124,7 @@ class CaseView(_View):
     status: CaseStatus
     court: CourtRef
     judge: JudgeRef
+    creditor: PartyRef | None = None
     amount_due: Yuan
     currency: str
     obligations: str
@@ -131,14 +137,26 @@ class CaseView(_View):
 
 
 class CaseLine(_View):
-    """One debtor of a live case, as a staff member's list shows it."""
+    """One debtor of a case, as a staff member's list shows it (`answered`: the debtor has
+    written to us)."""
 
+    case_id: int
     case_number: str
     status: CaseStatus
     amount_due: Yuan
     performance_due: date
     obligor: str
     area_code: str
+    answered: bool
+
+
+class CaseSearch(_View):
+    """Which cases a list shows: those whose number, debtor's or creditor's name, or debtor's
+    phone contains `text` (all when empty), in `status` (None: the live states)."""
+
+    text: str = ""
+    phone: str | None = None  # `text` as a phone number in E.164, when it is one
+    status: CaseStatus | None = None
 
 
 class ThreadMessage(_View):

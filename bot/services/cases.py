@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from bot.domain.access import case_scope
 from bot.domain.case_number import normalize_case_number
+from bot.domain.phones import PhoneError, normalize_phone
 from bot.domain.records import StaffMember
-from bot.domain.views import AddressRow, CaseLine, CaseView, ThreadMessage, ThreadPage
+from bot.domain.status import CaseStatus
+from bot.domain.views import (
+    AddressRow,
+    CaseLine,
+    CaseSearch,
+    CaseView,
+    ThreadMessage,
+    ThreadPage,
+)
 from bot.ports import UnitOfWorkFactory
 
 
@@ -21,6 +30,26 @@ class CaseQueries:
         """The open cases a staff member may see (`silent_only`: whose debtor never answered)."""
         async with self._uow() as uow:
             return await uow.views.case_lines(case_scope(staff), silent_only=silent_only)
+
+    async def find_for(
+        self, staff: StaffMember, text: str = "", status: CaseStatus | None = None, *, limit: int
+    ) -> list[CaseLine]:
+        """The cases a staff member may see whose number, party's name or debtor's phone
+        contains `text`, in `status` (None: the live ones)."""
+        text = text.strip()[:100]
+        try:
+            phone = normalize_phone(text) if text else None
+        except PhoneError:
+            phone = None
+        search = CaseSearch(text=text, phone=phone, status=status)
+        async with self._uow() as uow:
+            return await uow.views.case_lines(case_scope(staff), search=search, limit=limit)
+
+    async def case_for(self, staff: StaffMember, case_id: int) -> CaseView | None:
+        """A case by its id, if this staff member may see it; None for a foreign case as for
+        a missing one."""
+        async with self._uow() as uow:
+            return await uow.views.case_for(case_scope(staff), case_id)
 
     async def view_for(self, staff: StaffMember, case_number: str) -> CaseView | None:
         """A case by its number, if this staff member may see it; None either way otherwise,

@@ -1,10 +1,20 @@
-"""`ducu serve --demo`: a court, its staff, areas and one case effective now."""
+"""`ducu serve --demo`: a court, its staff (with console passwords), areas and one case
+effective now.
+
+The staff's passwords are made afresh at each start and printed with the rest of the demo's
+banner: the demo's database outlives the process (./ducu.db), and a password everyone knows
+would let anyone who copies the file, or reaches the port, in. The demo serves only on a
+loopback host (the sandbox's rule in bot/config.py).
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.ports import Clock
+from bot.services.accounts import AccountService
 from bot.services.judgments import JudgmentService
 from bot.services.staff import StaffService
 
@@ -18,17 +28,38 @@ JUDGE = {"name": "李法官", "phone": "+8613900000001"}
 OFFICIAL = {"name": "王书记", "phone": "+8613900000003", "area_code": "330522102201"}
 ADMIN = {"name": "陈管理员", "phone": "+8613900000004"}
 OBLIGOR = {"name": "林某", "phone": "+8613800138000", "area_code": "330522102201"}
+STAFF = (("judge", JUDGE), ("official", OFFICIAL), ("admin", ADMIN))
 
 
-async def seed_demo(staff: StaffService, judgments: JudgmentService, clock: Clock) -> int:
-    """Seeds the demo data (harmless to repeat) and returns the demo case's id."""
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    name: str
+    phone: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    case_id: int
+    logins: tuple[DemoLogin, ...]
+
+
+async def seed_demo(
+    staff: StaffService, judgments: JudgmentService, accounts: AccountService, clock: Clock
+) -> Demo:
+    """Seeds the demo data (harmless to repeat), gives each staff member a new password, and
+    returns the demo case's id and the logins."""
     for code, name in AREAS.items():
         await staff.add_area(code, name)
-    await staff.add_user(role="judge", court_code=COURT["code"], court_name=COURT["name"], **JUDGE)
-    await staff.add_user(
-        role="official", court_code=COURT["code"], court_name=COURT["name"], **OFFICIAL
-    )
-    await staff.add_user(role="admin", court_code=COURT["code"], court_name=COURT["name"], **ADMIN)
+    logins = []
+    for role, person in STAFF:
+        user_id = await staff.add_user(
+            role=role, court_code=COURT["code"], court_name=COURT["name"], **person
+        )
+        password = secrets.token_urlsafe(9)  # 12 characters
+        await accounts.set_password(user_id, password)
+        logins.append(DemoLogin(role, person["name"], person["phone"], password))
     now = clock.now()
     result = await judgments.register(
         judgments.parse(
@@ -45,4 +76,4 @@ async def seed_demo(staff: StaffService, judgments: JudgmentService, clock: Cloc
             }
         )
     )
-    return result.case_id
+    return Demo(result.case_id, tuple(logins))

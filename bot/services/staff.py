@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.domain.areas import is_area_code
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
-from bot.domain.records import NewUser, StaffMember
-from bot.domain.status import Channel, Role
+from bot.domain.records import NewUser
+from bot.domain.status import STAFF_ROLES, Channel, Role
 from bot.domain.views import UserRow
 from bot.ports import UnitOfWorkFactory
 
@@ -30,7 +30,7 @@ class StaffService:
         court_name: str | None = None,
         telegram_chat_id: int | None = None,
     ) -> int:
-        if role not in {Role.ADMIN, Role.JUDGE, Role.OFFICIAL}:
+        if role not in STAFF_ROLES:
             raise StaffError("role must be one of: admin, judge, official")
         try:
             phone = normalize_phone(phone)
@@ -79,10 +79,6 @@ class StaffService:
             if not await uow.courts.set_channel_order(court_code, channels):
                 raise StaffError(f"there is no court {court_code!r}")
             await uow.commit()
-
-    async def member(self, user_id: int) -> StaffMember | None:
-        async with self._uow() as uow:
-            return await uow.users.get(user_id)
 
     async def users(self, role: str | None = None) -> list[UserRow]:
         async with self._uow() as uow:

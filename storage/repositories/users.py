@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, select, update
 
 from bot.domain import records, views
 from bot.domain.areas import prefixes
-from bot.domain.status import Channel, Role
+from bot.domain.status import STAFF_ROLES, Channel, Role
 from storage import tables as t
 from storage.repositories._base import Repo, flush, staff_record
 
@@ -39,7 +39,7 @@ class UserRepository(Repo):
         user = await self.session.scalar(
             select(t.User).where(
                 t.User.telegram_chat_id == chat_id,
-                t.User.role.in_([Role.JUDGE, Role.OFFICIAL, Role.ADMIN]),
+                t.User.role.in_(STAFF_ROLES),
             )
         )
         return staff_record(user) if user else None
@@ -100,3 +100,23 @@ class UserRepository(Repo):
 
     async def admins_of(self, court_id: int) -> list[records.StaffMember]:
         return await self._staff(t.User.role == Role.ADMIN, t.User.court_id == court_id)
+
+    async def login(self, phone: str) -> tuple[records.StaffMember, str] | None:
+        """The staff member who signs in with this phone (the first with a password, should
+        the phone hold several roles) and their password hash."""
+        user = await self.session.scalar(
+            select(t.User)
+            .where(
+                t.User.phone == phone,
+                t.User.role.in_(STAFF_ROLES),
+                t.User.password_hash.is_not(None),
+            )
+            .order_by(t.User.id)
+            .limit(1)
+        )
+        return (staff_record(user), user.password_hash) if user else None
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        await self.session.execute(
+            update(t.User).where(t.User.id == user_id).values(password_hash=password_hash)
+        )

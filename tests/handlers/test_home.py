@@ -1,4 +1,4 @@
-"""`/`: a page that links what this server offers, and only that."""
+"""`/`: a page that links what this server offers, and only that (the console always)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ async def test_the_home_page_links_the_sandbox_and_the_api_document(
         home = await client.get("/")
         assert home.status == 200 and home.content_type == "text/html"
         html = await home.text()
-        assert links(html) == ["/sandbox", "/api/v1/openapi.json"]  # no console yet: no /login
+        assert links(html) == ["/sandbox", "/api/v1/openapi.json", "/login"]
         for path in links(html):
             assert (await client.get(path)).status == 200
     finally:
@@ -38,6 +38,6 @@ async def test_without_the_sandbox_the_home_page_does_not_link_it(
     runtime = await build(make_settings(sqlite_url, fake_twilio), clock=clock)
     try:
         client = await aiohttp_client(runtime.web_app())
-        assert links(await (await client.get("/")).text()) == ["/api/v1/openapi.json"]
+        assert links(await (await client.get("/")).text()) == ["/api/v1/openapi.json", "/login"]
     finally:
         await runtime.close()

@@ -566,7 +566,7 @@ async def test_a_call_back_for_several_cases_is_one_task_until_it_is_done(
     assert len(fake_twilio.to(TOWN_OFFICIAL)) == 1  # the first call back is still to make
 
     ref = int(re.search(r"#(\d+)", notice["Body"]).group(1))
-    official = await runtime.services.staff.member(staff[TOWN_OFFICIAL])
+    official = await runtime.services.accounts.member(staff[TOWN_OFFICIAL])
     await runtime.services.decisions.act(Actor(staff=official), ref, Outcome.REACHED)
     Text("intent.agent").check(await chat.say("6"), "zh-CN")
     await runtime.services.dispatcher.run_once()

@@ -28,7 +28,7 @@ from bot.domain.locales import (
 from bot.domain.money import format_yuan
 from bot.domain.plan import DEFAULT_PLAN
 from bot.domain.sms import fits, segments
-from bot.domain.status import CaseStatus
+from bot.domain.status import CaseStatus, EventKind, FilingStatus, ReminderStatus
 from bot.domain.texts import catalog, format_date, keys, render, translations
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -291,6 +291,16 @@ def test_every_key_the_code_uses_is_in_the_catalogs() -> None:
 def test_every_case_status_and_no_other_has_a_label() -> None:
     """Staff lists show a case's status by its `status.<name>` text."""
     assert {key for key in KEYS if key.startswith("status.")} == {f"status.{s}" for s in CaseStatus}
+
+
+def test_every_state_and_event_the_console_shows_has_a_label() -> None:
+    """The console names them by `console.<what>.<name>`: a new one needs its words."""
+    for prefix, names in (
+        ("console.event.", EventKind),
+        ("console.filing_status.", FilingStatus),
+        ("console.reminder_status.", ReminderStatus),
+    ):
+        assert {key for key in KEYS if key.startswith(prefix)} == {prefix + n for n in names}
 
 
 def test_every_reminder_template_of_the_default_plan_is_in_the_catalogs() -> None:
