@@ -47,6 +47,7 @@ from bot.domain.views import (
     CaseLine,
     CaseSearch,
     CaseView,
+    TaskLine,
     ThreadMessage,
     UserRow,
 )
@@ -286,6 +287,9 @@ class ViewQueries(Protocol):
     """The read models, built by storage in one place."""
 
     async def case(self, case_id: int) -> CaseView | None: ...
+    async def open_tasks(
+        self, *, assignee_id: int | None = None, case_id: int | None = None, limit: int = 200
+    ) -> list[TaskLine]: ...
     async def case_for(self, scope: CaseScope, case_id: int) -> CaseView | None: ...
     async def case_lines(
         self,

@@ -12,6 +12,7 @@ from handlers.api.auth import require_token
 from handlers.api.routes import routes as api_routes
 from handlers.console.auth import routes as sign_in_routes
 from handlers.console.auth import setup_sessions
+from handlers.console.decisions import routes as decision_routes
 from handlers.console.pages import routes as console_routes
 from handlers.home import routes as home_routes
 from handlers.keys import SERVICES
@@ -50,6 +51,7 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     app.add_routes(api_routes)
     app.add_routes(sign_in_routes)
     app.add_routes(console_routes)
+    app.add_routes(decision_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)
     if services.settings.sandbox:

@@ -10,7 +10,8 @@ from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
 from bot.domain.case_states import LIVE
 from bot.domain.money import from_fen
-from bot.domain.status import CaseStatus, Direction, ReminderStatus, TaskStatus
+from bot.domain.status import CaseStatus, Channel, Direction, ReminderStatus, TaskStatus
+from bot.domain.tasks import options
 from storage import tables as t
 from storage.repositories._base import Repo
 from storage.repositories.cases import in_area, visible
@@ -169,6 +170,54 @@ class ViewQueries(Repo):
             select(t.Case.id).where(t.Case.id == case_id, visible(scope))
         )
         return await self.case(case_id) if seen is not None else None
+
+    async def open_tasks(
+        self, *, assignee_id: int | None = None, case_id: int | None = None, limit: int = 200
+    ) -> list[views.TaskLine]:
+        """Open staff tasks (not debtors' offers), of one assignee or of one case, due and
+        overdue first; who may act on which is the caller's to judge (`may_act`)."""
+        phone = (
+            select(t.Contact.address)
+            .where(t.Contact.obligor_id == t.Task.obligor_id, t.Contact.channel == Channel.SMS)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(t.Task, t.Case.case_number, t.Case.court_id, t.User.name, t.Obligor.name, phone)
+            .join(t.Case, t.Case.id == t.Task.case_id)
+            .outerjoin(t.User, t.User.id == t.Task.assignee_id)
+            .outerjoin(t.Obligor, t.Obligor.id == t.Task.obligor_id)
+            .where(t.Task.status == TaskStatus.OPEN, t.Task.assignee_id.is_not(None))
+            .order_by(t.Task.due_at.is_(None), t.Task.due_at, t.Task.id)
+            .limit(limit)
+        )
+        if assignee_id is not None:
+            query = query.where(t.Task.assignee_id == assignee_id)
+        if case_id is not None:
+            query = query.where(t.Task.case_id == case_id)
+        rows = (await self.session.execute(query)).all()
+        return [
+            views.TaskLine(
+                id=task.id,
+                case_id=task.case_id,
+                case_number=number,
+                court_id=court_id,
+                kind=task.kind,
+                reason=task.reason,
+                filing_id=task.filing_id,
+                obligor_id=task.obligor_id,
+                assignee_id=task.assignee_id,
+                assignee=assignee,
+                obligor=obligor,
+                obligor_phone=sms,
+                area_code=task.area_code,
+                due_at=task.due_at,
+                created_at=task.created_at,
+                options=list(options(task.kind, task.reason)),
+                detail=dict(task.detail or {}),
+            )
+            for task, number, court_id, assignee, obligor, sms in rows
+        ]
 
     async def case_lines(
         self,

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain import money
-from bot.domain.dates import DateError, parse_day_of_month
-from bot.domain.filings import FilingError, parse_count
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import Reply
 from bot.domain.records import StaffMember, Task
@@ -98,15 +95,8 @@ class StaffDesk:
 
     @staticmethod
     def _counter(command: StaffCommand) -> dict:
-        """`还价 #n <首付> <期数> <每期> <日>`: four values, money as people write it."""
+        """`还价 #n <首付> <期数> <每期> <日>`: four values, as people write them."""
         parts = command.text.split()
         if len(parts) != 4:
             raise Refused(t("staff.counter_usage"))
-        try:
-            down = 0 if parts[0] in ("0", "无") else money.to_fen(money.parse_amount(parts[0]))
-            count = parse_count(parts[1])
-            amount = money.to_fen(money.parse_amount(parts[2]))
-            day = parse_day_of_month(parts[3])
-        except (money.AmountError, FilingError, DateError):
-            raise Refused(t("staff.counter_usage")) from None
-        return decisions.counter(down, count, amount, day)
+        return decisions.counter(*parts)

@@ -136,6 +136,29 @@ class CaseView(_View):
     timeline: list[TimelineEntry]
 
 
+class TaskLine(_View):
+    """An open task as its assignee's lists show it: the case, the debtor, what to do, by
+    when, and the numbered options (`Outcome` values) a form offers."""
+
+    id: int
+    case_id: int
+    case_number: str
+    court_id: int
+    kind: str
+    reason: str
+    filing_id: int | None
+    obligor_id: int | None
+    assignee_id: int | None
+    assignee: str | None
+    obligor: str | None
+    obligor_phone: str | None
+    area_code: str | None
+    due_at: Instant | None
+    created_at: Instant
+    options: list[str]
+    detail: dict[str, Any]
+
+
 class CaseLine(_View):
     """One debtor of a case, as a staff member's list shows it (`answered`: the debtor has
     written to us)."""

@@ -25,10 +25,10 @@ from bot.domain.case_states import (
     IllegalTransition,
     transition,
 )
-from bot.domain.dates import DateError, parse_date
-from bot.domain.filings import FilingError
+from bot.domain.dates import DateError, parse_date, parse_day_of_month
+from bot.domain.filings import FilingError, parse_count
 from bot.domain.locales import STAFF_LOCALE
-from bot.domain.money import format_yuan
+from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
     Done,
     NewInstalment,
@@ -44,6 +44,7 @@ from bot.domain.status import (
 )
 from bot.domain.tasks import MAX_NOTE, NEEDS_DATE, NEEDS_REASON, Outcome, TaskKind, options
 from bot.domain.texts import court_signature, format_date, render
+from bot.domain.views import TaskLine
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
 from bot.services.filings import judge_for
@@ -553,10 +554,32 @@ class DecisionService:
             await uow.commit()
             return text
 
+    async def mine(self, staff: StaffMember) -> list[TaskLine]:
+        """The open tasks assigned to this staff member, due and overdue first."""
+        async with self._uow() as uow:
+            return await uow.views.open_tasks(assignee_id=staff.id)
 
-def counter(down_fen: int, count: int, amount_fen: int, day: int) -> dict:
-    """A counter-proposal's terms; `Refused` with the reason when they cannot be a plan."""
+    async def on_case(self, staff: StaffMember, case_id: int) -> list[TaskLine]:
+        """The open tasks of a case this staff member may act on."""
+        async with self._uow() as uow:
+            found = await uow.views.open_tasks(case_id=case_id)
+        return [task for task in found if may_act(staff, None, task, task.court_id)]
+
+
+def counter(down: str, count: str, amount: str, day: str, total: str = "") -> dict:
+    """A counter-proposal's terms from what the judge wrote (`5千`, `十二期`, `15号`; no down
+    payment: `0` or nothing); `Refused` with the reason when a value does not read, when they
+    cannot be a plan, or when the total the judge stated is not what the payments add up to."""
     try:
-        return instalments.counter_terms(down_fen, count, amount_fen, day)
+        down_fen = to_fen(parse_amount(down)) if down.strip() not in ("", "0", "无") else 0
+        terms = instalments.counter_terms(
+            down_fen, parse_count(count), to_fen(parse_amount(amount)), parse_day_of_month(day)
+        )
+        total_fen = to_fen(parse_amount(total)) if total.strip() else None
     except FilingError as exc:
         raise Refused(t(exc.key)) from None
+    except (AmountError, DateError):
+        raise Refused(t("staff.counter_usage")) from None
+    if total_fen is not None and total_fen != instalments.total_fen(terms):
+        raise Refused(t("staff.counter_sum", total=format_yuan(instalments.total_fen(terms))))
+    return terms

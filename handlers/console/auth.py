@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 COOKIE = "ducu_console"
 HOME = "/console/cases"
 GUARDED = "/console"  # pages behind the sign-in
+FLASH = "flash"
 FORMS = ("/login", "/logout", "/locale")  # console forms open to anyone (CSRF still checked)
 STAFF = web.RequestKey("staff", StaffMember)
 
@@ -132,6 +133,7 @@ async def page(
         "csrf": session["csrf"],
         "here": request.path_qs,
         "staff": request.get(STAFF),
+        "flash": session.pop(FLASH, None),  # what the last form did (decisions.py)
     }
     return aiohttp_jinja2.render_template(template, request, common | context, status=status)
 

@@ -1,8 +1,10 @@
-"""The console's pages for staff: my cases (searched, filtered), a case in full, my tasks.
+"""The console's pages for staff: my cases (searched, filtered), a case in full with the
+forms of its tasks I may act on, my tasks.
 
-Read-only: each page reads the core's read models through `CaseQueries`, which applies the
-one rule of who sees which case (bot/domain/access.py); a case one may not see answers 404
-exactly as a missing one does.
+Each page reads the core's read models through `CaseQueries` and `DecisionService`, which
+apply the one rule of who sees which case and who acts on which task
+(bot/domain/access.py); a case one may not see answers 404 exactly as a missing one does.
+The forms post to handlers/console/decisions.py.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from typing import Any
 from aiohttp import web
 
 from bot.domain.filings import Instalments, assets_total, is_reduction
+from bot.domain.instalments import Payment, payment_name, payments
 from bot.domain.money import format_yuan, to_fen
 from bot.domain.status import CaseStatus
+from bot.services.decisions import Refused, counter
 from handlers.console.auth import HOME, STAFF, page
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
 
 LIST_LIMIT = 200  # lines a case list shows
+COUNTER_FIELDS = ("down", "count", "amount", "day", "total")
 
 
 def _today(request: web.Request) -> date:
@@ -63,13 +68,28 @@ def _plan(payload: dict[str, Any]) -> Instalments:
     )
 
 
+def _preview(request: web.Request) -> tuple[dict[str, str], list[Payment] | str | None]:
+    """A counter-proposal's payments as they would run if accepted today (the form's GET
+    preview: nothing is stored), or why it cannot be a plan."""
+    fields = {name: request.query.get(name, "") for name in COUNTER_FIELDS}
+    if not any(fields.values()):
+        return fields, None
+    try:
+        terms = counter(*fields.values())
+    except Refused as refused:
+        return fields, refused.text
+    return fields, payments(terms, _today(request))
+
+
 @routes.get(r"/console/cases/{case_id:\d{1,12}}")
 async def case(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    view = await services.cases.case_for(request[STAFF], int(request.match_info["case_id"]))
+    staff = request[STAFF]
+    view = await services.cases.case_for(staff, int(request.match_info["case_id"]))
     if view is None:
         raise web.HTTPNotFound()
     owed = to_fen(view.amount_due)
+    counter_fields, preview = _preview(request)
     context = {
         "case": view,
         "names": {o.id: o.name for o in view.obligors},
@@ -78,11 +98,23 @@ async def case(request: web.Request) -> web.Response:
         "assets_total": assets_total,
         "plan": _plan,
         "reduced": lambda total_fen: is_reduction(total_fen, owed),
+        "tasks": await services.decisions.on_case(staff, view.id),
+        "counter": counter_fields,
+        "preview": preview,
+        "payment_name": payment_name,
     }
     return await page(request, "console/case.html", context)
 
 
 @routes.get("/console/tasks")
 async def tasks(request: web.Request) -> web.Response:
-    """An official's tasks: none listed yet (the staff-actions service will give them)."""
-    return await page(request, "console/tasks.html", {})
+    """My open tasks, due and overdue first, each with its form; for an official, also the
+    silent debtors of their area."""
+    services = request.app[SERVICES]
+    staff = request[STAFF]
+    context = {
+        "tasks": await services.decisions.mine(staff),
+        "silent": await services.cases.live_for(staff, silent_only=True),
+        "now": services.clock.now(),
+    }
+    return await page(request, "console/tasks.html", context)

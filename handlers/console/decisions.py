@@ -1,0 +1,40 @@
+"""The console's decision forms: one POST per task, through the same service as SMS and chat.
+
+Every outcome comes back as a message on the next page (a redirect after the POST, so a
+reload sends nothing twice; a form sent twice gets "already decided by … at …" the second
+time, from the service, and nothing changes).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.domain.tasks import Outcome
+from bot.services.decisions import Actor, Refused, counter
+from handlers.console.auth import FLASH, STAFF, local_path
+from handlers.keys import SERVICES
+
+routes = web.RouteTableDef()
+
+
+@routes.post(r"/console/tasks/{task_id:\d{1,12}}")
+async def decide(request: web.Request) -> web.Response:
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    back = local_path(form.get("next"))
+    services = request.app[SERVICES]
+    actor = Actor(staff=request[STAFF])
+    fields = [form.get(name, "") for name in ("down", "count", "amount", "day", "total")]
+    try:
+        outcome = Outcome(form.get("outcome", ""))
+    except ValueError:
+        raise web.HTTPBadRequest(text="no such outcome") from None
+    try:
+        terms = counter(*fields) if outcome == Outcome.COUNTER else None
+        note = "" if terms else form.get("note", "")
+        task_id = int(request.match_info["task_id"])
+        text, ok = await services.decisions.act(actor, task_id, outcome, note, terms), True
+    except Refused as refused:
+        text, ok = refused.text, False
+    (await get_session(request))[FLASH] = {"text": text, "ok": ok}
+    raise web.HTTPSeeOther(back)

@@ -1,0 +1,171 @@
+"""Deciding on the console, over real HTTP: the forms of a case's open tasks and of my tasks
+post to the same service as SMS and chat; a refusal changes nothing and says why; a form sent
+twice decides once; a counter-proposal is previewed, checked and reaches the debtor."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections.abc import AsyncIterator
+from itertools import count
+
+import pytest
+from pytest_aiohttp import AiohttpClient
+
+from bot.domain.messages import InboundMessage
+from bot.domain.status import Channel
+from ducu.bootstrap import Runtime, build
+from tests.conftest import make_settings
+from tests.fakes.clock import FakeClock
+from tests.handlers.console_site import (
+    CSRF,
+    JUDGE_PHONE,
+    OFFICIAL_PHONE,
+    OTHER_JUDGE_PHONE,
+    add_staff,
+    sign_in,
+)
+from tests.helpers import DEBTOR, judgment, register
+
+SIDS = count(1)
+
+
+@pytest.fixture
+async def console(db_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
+    """The example case (judge 李法官), its official, another judge; the debtor in the sandbox."""
+    runtime = await build(make_settings(db_url, None, DUCU_PUBLIC_URL=""), clock=clock)
+    await add_staff(runtime, "official", "王书记", OFFICIAL_PHONE, area_code="330522102201")
+    await add_staff(runtime, "judge", "赵法官", OTHER_JUDGE_PHONE)
+    await register(runtime, judgment(clock.now()))
+    await add_staff(runtime, "judge", "李法官", JUDGE_PHONE)  # the judgment's judge: a password
+    await runtime.services.dispatcher.run_once()  # day 0
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
+async def judge(console: Runtime, aiohttp_client: AiohttpClient):
+    client = await aiohttp_client(console.web_app())
+    assert (await sign_in(client)).status == 302
+    return client
+
+
+async def debtor_says(runtime: Runtime, *texts: str) -> None:
+    for text in texts:
+        await runtime.services.engine.handle(
+            InboundMessage(Channel.SMS, DEBTOR, text, provider_id=f"SBIN{next(SIDS)}")
+        )
+
+
+async def settlement_filed(runtime: Runtime) -> None:
+    await debtor_says(runtime, "3", "1", "2万", "10", "1.1万", "15号", "1")
+
+
+async def post(client, path: str, page: str, **form: str) -> str:
+    """Submits a form of `page` (its CSRF token) and returns the page it leads to."""
+    token = CSRF.search(await (await client.get(page)).text()).group(1)
+    response = await client.post(path, data={"csrf": token, "next": page, **form})
+    assert response.status == 200, response.status
+    return htmllib.unescape(await response.text())
+
+
+def task_ids(html: str) -> list[int]:
+    return [int(found) for found in re.findall(r' action="/console/tasks/(\d+)"', html)]
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_reject_needs_a_reason_and_a_second_send_changes_nothing(
+    console: Runtime, judge
+) -> None:
+    await settlement_filed(console)
+    page = await (await judge.get("/console/cases/1")).text()
+    [task] = task_ids(page)
+    assert "和解方案待决定" in page and "1 同意" in page and "2 拒绝" in page
+
+    refused = await post(judge, f"/console/tasks/{task}", "/console/cases/1", outcome="reject")
+    assert "请附上理由" in refused
+    assert task_ids(refused) == [task]  # still open
+
+    reason = "<script>alert(1)</script> 首付太少"
+    done = await post(
+        judge, f"/console/tasks/{task}", "/console/cases/1", outcome="reject", note=reason
+    )
+    assert f"已办理：#{task} 拒绝。" in done
+    assert "<script>alert(1)</script>" not in await (await judge.get("/console/cases/1")).text()
+    assert reason in done  # shown as text in the filing's decisions
+    assert task_ids(done) == []
+    again = await post(
+        judge, f"/console/tasks/{task}", "/console/cases/1", outcome="accept", note=""
+    )
+    assert f"#{task}已由李法官于" in again
+    view = await console.services.cases.view(1)
+    assert view.status == "open" and len(view.filings[0].decisions) == 1
+
+
+async def test_a_counter_proposal_is_previewed_checked_and_reaches_the_debtor(
+    console: Runtime, judge
+) -> None:
+    await settlement_filed(console)
+    [task] = task_ids(await (await judge.get("/console/cases/1")).text())
+
+    preview = await (
+        await judge.get("/console/cases/1?down=5千&count=十二&amount=1万&day=15号&total=")
+    ).text()
+    rows = re.findall(r"<tr><td>(首付款|第\d+期)</td><td>([\d-]+)</td>", preview)
+    assert len(rows) == 13 and rows[0] == ("首付款", "2026-12-03") and rows[1][1] == "2026-12-15"
+    assert "125,000" in preview  # the total
+
+    wrong = await post(
+        judge, f"/console/tasks/{task}", "/console/cases/1",
+        outcome="counter", down="5000", count="12", amount="10000", day="15", total="130000",
+    )  # fmt: skip
+    assert "合计与首付加各期之和不符" in wrong and "125,000" in wrong
+    assert task_ids(wrong) == [task]  # nothing stored
+    done = await post(
+        judge, f"/console/tasks/{task}", "/console/cases/1",
+        outcome="counter", down="5000", count="12", amount="10000", day="15", total="125000",
+    )  # fmt: skip
+    assert f"已办理：#{task} 还价。" in done
+
+    await console.services.dispatcher.run_once()
+    thread = await console.services.cases.thread(DEBTOR, limit=5)
+    offer = thread.messages[-1].text
+    assert "法官对" in offer and "首付5,000元" in offer and "回复1接受" in offer
+    await debtor_says(console, "1")  # the debtor accepts; the creditor is asked next
+    view = await console.services.cases.view(1)
+    [filing] = view.filings
+    assert filing.status == "in_review"
+    assert [d.outcome for d in filing.decisions] == ["counter", "accept"]
+
+
+async def test_an_official_records_a_call_on_the_tasks_page(
+    console: Runtime, aiohttp_client: AiohttpClient
+) -> None:
+    official = await aiohttp_client(console.web_app())
+    assert (await sign_in(official, OFFICIAL_PHONE)).status == 302
+    page = await (await official.get("/console/tasks")).text()
+    [first_call] = task_ids(page)
+    assert "督促后首次电话" in page and "+8613800138000" in page and "330522102201" in page
+    done = await post(
+        official, f"/console/tasks/{first_call}", "/console/tasks",
+        outcome="reached", note="已电联，称月底前付清",
+    )  # fmt: skip
+    assert f"已办理：#{first_call} 已联系。" in done and task_ids(done) == []
+    assert "本辖区没有未回应的被执行人" not in done  # the debtor has not written: silent
+
+
+async def test_another_judges_task_is_no_such_item(
+    console: Runtime, judge, aiohttp_client: AiohttpClient
+) -> None:
+    await settlement_filed(console)
+    [task] = task_ids(await (await judge.get("/console/cases/1")).text())
+    other = await aiohttp_client(console.web_app())
+    assert (await sign_in(other, OTHER_JUDGE_PHONE)).status == 302
+    refused = await post(other, f"/console/tasks/{task}", "/console/tasks", outcome="accept")
+    assert f"没有编号为#{task}的待您处理事项" in refused
+    assert (await other.get("/console/cases/1")).status == 404
+    forged = await other.post(f"/console/tasks/{task}", data={"outcome": "accept"})
+    assert forged.status == 403  # no CSRF token
+    assert task_ids(await (await judge.get("/console/cases/1")).text()) == [task]
