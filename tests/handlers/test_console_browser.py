@@ -1,6 +1,8 @@
 """The console in a real browser (Debian's chromium, driven by Playwright) against the real app
 on 127.0.0.1: a judge signs in, finds a case by the debtor's name, opens it and reads the
-settlement a debtor proposed; logged out, every console page lands on the login.
+settlement a debtor proposed; a judge counter-proposes and the debtor's sandbox shows it; an
+official records a call; another judge's case is not found; logged out, every console page
+lands on the login.
 
 Screenshots of each page go to `tests/artifacts/` (git-ignored), for a look by eye: at a
 desk's width, at a phone's, and as printed.
@@ -15,18 +17,22 @@ from pathlib import Path
 import pytest
 from pytest_aiohttp import AiohttpServer
 
+from bot.domain.messages import InboundMessage
+from bot.domain.status import Channel
 from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.handlers.console_site import (
     ASSETS,
     JUDGE_PHONE,
+    OFFICIAL_PHONE,
+    OTHER_JUDGE_PHONE,
     PASSWORD,
     SETTLEMENT,
     add_filing,
     add_staff,
 )
-from tests.helpers import judgment, register
+from tests.helpers import DEBTOR, judgment, register
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -141,3 +147,63 @@ async def test_logged_out_every_console_page_lands_on_the_login(
     await page.goto(f"{site}{path}")
     await expect(page.get_by_role("button", name="登录")).to_be_visible()
     assert page.url.startswith(f"{site}/login?next=")
+
+
+async def sign_in_as(page: Page, site: str, phone: str) -> None:
+    await page.goto(f"{site}/login")
+    await page.get_by_label("手机号").fill(phone)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page).to_have_url(f"{site}/console/cases")
+
+
+async def test_a_judge_counter_proposes_the_debtor_sees_it_an_official_records_a_call(
+    browser, site: str, console: Runtime, clock: FakeClock
+) -> None:
+    await add_staff(console, "official", "王书记", OFFICIAL_PHONE, area_code="330522102201")
+    await add_staff(console, "judge", "赵法官", OTHER_JUDGE_PHONE)
+    case_id = await register(console, judgment(clock.now()))
+    await console.services.dispatcher.run_once()  # day 0
+    for n, text in enumerate(("3", "1", "2万", "10", "1.1万", "15号", "1")):
+        await console.services.engine.handle(
+            InboundMessage(Channel.SMS, DEBTOR, text, provider_id=f"SBIN{n}")
+        )
+    judge = await browser.new_page(viewport=DESK)
+    await sign_in_as(judge, site, JUDGE_PHONE)
+    await judge.goto(f"{site}/console/cases/{case_id}")
+    decisions = judge.locator("#decisions")
+    await expect(decisions).to_contain_text("和解方案待决定")
+    await judge.get_by_label("首付（元，可为0）").fill("5千")
+    await judge.get_by_label("期数").fill("十二")
+    await judge.get_by_label("每期（元）").fill("1万")
+    await judge.get_by_label("每月几日").fill("15")
+    await judge.get_by_role("button", name="预览各期").click()
+    await expect(judge.locator("#preview tbody tr")).to_have_count(14)  # 13 payments, the total
+    await shoot(judge, "counter_preview")
+    await judge.get_by_role("button", name="提交还价").click()
+    await expect(judge.get_by_role("status")).to_contain_text("还价")
+    await expect(decisions).to_contain_text("本案目前没有需要您处理的事项")
+    await shoot(judge, "counter_sent")
+
+    await console.services.dispatcher.run_once()  # the counter-proposal goes to the debtor
+    debtor = await browser.new_page(viewport=PHONE)
+    await debtor.goto(f"{site}/sandbox?address=%2B8613800138000")
+    await expect(debtor.locator(".m.out").last).to_contain_text("首付5,000元")
+    await expect(debtor.locator(".m.out").last).to_contain_text("回复1接受")
+    await shoot(debtor, "sandbox_counter")
+
+    official = await browser.new_page(viewport=PHONE)
+    await sign_in_as(official, site, OFFICIAL_PHONE)
+    await official.goto(f"{site}/console/tasks")
+    task = official.locator("article.task").first
+    await expect(task).to_contain_text("督促后首次电话")
+    await task.get_by_label("处理结果").select_option("reached")
+    await task.get_by_label("理由／备注／日期").fill("已电联，本人称月底前付清")
+    await task.get_by_role("button", name="提交").click()
+    await expect(official.get_by_role("status")).to_contain_text("已联系")
+    await shoot(official, "tasks_done_phone")
+
+    other = await browser.new_page(viewport=DESK)
+    await sign_in_as(other, site, OTHER_JUDGE_PHONE)
+    response = await other.goto(f"{site}/console/cases/{case_id}")
+    assert response is not None and response.status == 404
