@@ -27,6 +27,7 @@ from bot.domain.case_states import (
 )
 from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
+from bot.domain.judgment import COURT_ZONE
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
@@ -41,6 +42,7 @@ from bot.domain.status import (
     EventKind,
     FilingStatus,
     InstalmentStatus,
+    TaskStatus,
 )
 from bot.domain.tasks import MAX_NOTE, NEEDS_DATE, NEEDS_REASON, Outcome, TaskKind, options
 from bot.domain.texts import court_signature, format_date, render
@@ -94,7 +96,7 @@ async def visible_task(uow: UnitOfWork, actor: Actor, task_id: int) -> Task:
 async def already(uow: UnitOfWork, task: Task) -> Refused:
     who = await uow.users.get(task.done_by) if task.done_by else None
     obligor = await uow.obligors.get(task.obligor_id) if task.obligor_id else None
-    zone = ZoneInfo(obligor.timezone if obligor else "Asia/Shanghai")
+    zone = ZoneInfo(obligor.timezone) if obligor else COURT_ZONE
     when = task.done_at.astimezone(zone) if task.done_at else None
     return Refused(
         t(
@@ -115,7 +117,7 @@ class Decide:
 
     async def run(self, outcome: Outcome, note: str = "", terms: dict | None = None) -> str:
         uow, task = self.uow, self.task
-        if task.status != "open":
+        if task.status != TaskStatus.OPEN:
             raise await already(uow, task)
         note = note.strip()
         allowed = options(task.kind, task.reason)
@@ -136,7 +138,7 @@ class Decide:
         self.obligor = await uow.obligors.get(task.obligor_id) if task.obligor_id else None
         self.filing = await uow.filings.get(task.filing_id) if task.filing_id else None
         self.court_name = await uow.courts.name(case.court_id)
-        self.zone = ZoneInfo(self.obligor.timezone if self.obligor else "Asia/Shanghai")
+        self.zone = ZoneInfo(self.obligor.timezone) if self.obligor else COURT_ZONE
         self.today = self.now.astimezone(self.zone).date()
         self.until = self._grace_date(outcome, note)
         target = self._target(outcome)
