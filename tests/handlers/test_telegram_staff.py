@@ -91,7 +91,10 @@ async def test_a_judge_sees_their_own_cases_only(client, clock, fake_telegram):
     for other in (bodies[2]["case_number"], "（2024）浙0522民初99999号", "garbage"):
         assert texts(await judge.say(f"/case {other}")) == [render("staff.case_unknown")]
     assert texts(await judge.say("/case")) == [render("staff.case_usage")]
-    assert texts(await judge.say("hello")) == [render("staff.help")]
+    assert texts(await judge.say("/help")) == [render("staff.help")]
+    # Any other text is read with the staff grammar, as by SMS.
+    [unknown] = texts(await judge.say("hello"))
+    assert unknown == "\n".join([render("staff.unknown_command"), render("staff.none_open")])
 
 
 async def test_an_official_sees_the_silent_debtors_of_their_area(
