@@ -173,3 +173,36 @@ async def test_a_forged_or_foreign_button_changes_nothing(
     # The genuine button still decides.
     assert texts(await judge.press(f"#{ref} 1"))[0].startswith("已办理")
     assert (await get_case(client, case_id))["status"] == "grace"
+
+
+@SQLITE
+async def test_a_judge_grants_grace_on_a_verified_hardship_report_as_the_answer_says(
+    client, clock, runtime, fake_telegram
+):
+    """The grace option needs a date: the answer to its button says what to type, and what it
+    says works."""
+    await runtime.services.staff.add_user(
+        role="official",
+        name="王书记",
+        phone="+8613900000003",
+        area_code="330522102201",
+        telegram_chat_id=OFFICIAL_CHAT,
+    )
+    case_id = await new_case(client, clock)
+    debtor = Phone(client, clock, DEBTOR)
+    for text in ("2", "3", "年过八十，无劳动能力", "1"):
+        await debtor.say(text)
+    await runtime.services.dispatcher.run_once()
+    official = Chat(client, fake_telegram, OFFICIAL_CHAT)
+    task = ref_in(task_notice(official, "1 属实 2 不属实")["text"])
+    assert texts(await official.press(f"#{task} 1"))[0].startswith("已办理")
+    await runtime.services.dispatcher.run_once()
+    judge = Chat(client, fake_telegram, JUDGE_CHAT)
+    ref = ref_in(task_notice(judge, "核实属实")["text"])
+
+    [hint] = texts(await judge.press(f"#{ref} 1"))  # 宽限（写明日期）
+    example = hint.split("如：", 1)[1].split("（", 1)[0]
+    [granted] = texts(await judge.say(example))
+    assert granted.startswith("已办理"), (hint, granted)
+    case = await get_case(client, case_id)
+    assert case["status"] == "grace"
