@@ -2,10 +2,12 @@
 (SMS over the signed Twilio webhook, chat over the Telegram webhook) × (SQLite, PostgreSQL).
 
 Each test builds two cases of one court through the real flows (the debtors' SMS, the staff
-decisions that come before, the follow-up pass), opens one task on case A, and then:
-everyone who is not its actor (the judge of case B, the official of case B's area, another
-court's admin, case B's creditor, case B's debtor) tries it and gets the one neutral answer,
-case A unchanged to the last byte of its API view; then its own actor does it, and it is done.
+decisions that come before, the follow-up pass), opens one task on case A, and then every
+staff member who may not act on it tries (case A's own judge, creditor and officials on a task
+that is not theirs; the judge, creditor and official of case B; another court's admin; case
+B's debtor on case A's counter-proposal): each gets the one neutral answer, and case A's API
+view is unchanged to the last byte. Then its own actor does it (in chat by its button), and
+it is done, once. The rule is bot/domain/access.py `may_act`.
 """
 
 from __future__ import annotations
@@ -48,7 +50,21 @@ OTHER_CREDITOR = Person("钱某", "+8613900000008", 9008)
 OTHER_DEBTOR = Person("林某2", "+8613800000002", 6002)
 OTHER_OFFICIAL = Person("赵主任", "+8613900000005", 7002)
 OTHER_ADMIN = Person("孙管理员", "+8613900000006", 7003)  # of another court
-FOREIGN_STAFF = (OTHER_JUDGE, OTHER_OFFICIAL, OTHER_ADMIN, OTHER_CREDITOR)
+# Who may act on more than their own tasks: the court's admin on its judges' and officials'
+# tasks, the township's official on its villages' officials' tasks.
+ADMIN = Person("张管理员", "+8613900000004", 7004)
+TOWNSHIP = Person("赵镇长", "+8613900000010", 7005)
+STAFF = (
+    JUDGE,
+    CREDITOR,
+    OFFICIAL,
+    TOWNSHIP,
+    ADMIN,
+    OTHER_JUDGE,
+    OTHER_CREDITOR,
+    OTHER_OFFICIAL,
+    OTHER_ADMIN,
+)
 
 # What debtor A sends to file each kind of request by SMS.
 GRACE = ("4", "12月20日", "等工资发下来就还", "1")
@@ -106,7 +122,9 @@ class World:
         staff = self.runtime.services.staff
         for person, extra in (
             (OFFICIAL, {"role": "official", "area_code": "330522102201", **COURT}),
+            (TOWNSHIP, {"role": "official", "area_code": "330522102", **COURT}),
             (OTHER_OFFICIAL, {"role": "official", "area_code": "330523100", **COURT}),
+            (ADMIN, {"role": "admin", **COURT}),
             (
                 OTHER_ADMIN,
                 {"role": "admin", "court_code": "浙0523", "court_name": "安吉县人民法院"},
@@ -234,18 +252,21 @@ class Kind:
     option: int
     status: str  # case A's status after the actor's decision
     filing: str | None  # the filing's status after it (None: no filing)
+    also: tuple[Person, ...] = (ADMIN,)  # who else may act on it: all other staff may not
 
 
+OVERSEERS = (ADMIN, TOWNSHIP)
+PARTY = ()  # a party's own answer: nobody answers for them
 KINDS = {
     "decide-settle": Kind(settle, JUDGE, 1, "awaiting_decision", "in_review"),
     "decide-grace": Kind(grace, JUDGE, 1, "grace", "accepted"),
     "decide-paid": Kind(paid, JUDGE, 1, "performed", "accepted"),
     "decide-hardship": Kind(hardship, JUDGE, 2, "exited", "accepted"),
-    "consent": Kind(consent, CREDITOR, 1, "plan", "accepted"),
-    "verify": Kind(verify, OFFICIAL, 1, "open", "in_review"),
-    "follow_up": Kind(follow_up, OFFICIAL, 1, "open", None),
+    "consent": Kind(consent, CREDITOR, 1, "plan", "accepted", PARTY),
+    "verify": Kind(verify, OFFICIAL, 1, "open", "in_review", OVERSEERS),
+    "follow_up": Kind(follow_up, OFFICIAL, 1, "open", None, OVERSEERS),
     "default": Kind(default, JUDGE, 1, "open", "accepted"),
-    "offer": Kind(offer, DEBTOR, 1, "awaiting_decision", "in_review"),
+    "offer": Kind(offer, DEBTOR, 1, "awaiting_decision", "in_review", PARTY),
 }
 
 
@@ -261,13 +282,13 @@ async def test_only_its_actor_may_act_on_a_task(
     before = await world.view()
 
     neutral = render("staff.no_such_item", ref=ref)
-    for person in FOREIGN_STAFF:
+    for person in STAFF:
+        if person == spec.actor or person in spec.also:
+            continue
         for command in (f"同意 #{ref}", f"#{ref} {spec.option}", f"拒绝 #{ref} 不同意"):
             assert await world.say(person, command) == neutral, (person.name, command)
     if kind == "offer":  # the other debtor's 1 is theirs: it reaches no one else's offer
         await world.say(OTHER_DEBTOR, "1")
-        for staff in (JUDGE, CREDITOR):  # and no staff member answers for a debtor
-            assert await world.say(staff, f"同意 #{ref}") == neutral
     assert await world.view() == before, "a foreign attempt changed case A"
 
     answer = await world.act(spec.actor, ref, spec.option)
@@ -278,3 +299,23 @@ async def test_only_its_actor_may_act_on_a_task(
         assert after["filings"][-1]["status"] == spec.filing
     decided = [e for e in case_events(after, "decided") if e["detail"]["task_id"] == ref]
     assert len(decided) == 1
+
+
+@pytest.mark.parametrize("channel", ["sms", "chat"])
+@pytest.mark.parametrize(
+    ("kind", "person"),
+    [("decide-grace", ADMIN), ("default", ADMIN), ("follow_up", ADMIN), ("verify", TOWNSHIP)],
+)
+async def test_the_courts_admin_and_the_townships_official_may_act_for_others(
+    kind: str, person: Person, channel: str, client, clock, runtime, fake_telegram
+) -> None:
+    world = World(client, clock, runtime, fake_telegram, channel)
+    await world.build()
+    spec = KINDS[kind]
+    ref = await spec.build(world)
+    answer = await world.say(person, f"#{ref} {spec.option}")
+    assert answer == render("staff.done", ref=ref, outcome=answer.split(" ", 1)[1][:-1])
+    after = await world.view()
+    assert after["status"] == spec.status
+    [decided] = [e for e in case_events(after, "decided") if e["detail"]["task_id"] == ref]
+    assert decided["detail"]["user_id"] is not None
