@@ -117,7 +117,9 @@ async def test_undelivered_unknown_handset_marks_the_contact_invalid(
 
     clock.advance(days=3)  # the middle step is due
     await runtime.services.dispatcher.run_once()
-    assert fake_twilio.attempts == 1
+    assert len(fake_twilio.to(DEBTOR)) == 1  # nothing more to the dead number
+    [task] = [m["Body"] for m in fake_twilio.to(JUDGMENT["judge"]["phone"])]
+    assert "无法送达" in task  # someone goes in person instead (no official: the judge)
     case = await get_case(client, case_id)
     plan = [r["status"] for r in case["reminders"] if r["step"] in PLAN]
     assert plan == ["failed", "failed", "pending", "pending"]
