@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.domain.records import StaffMember, Task
 from bot.domain.status import Role
-from bot.domain.tasks import ESCALATES, TaskKind
+from bot.domain.tasks import ACTOR, ESCALATES, TaskKind
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,10 @@ def case_scope(staff: StaffMember) -> CaseScope:
 
 def may_act(staff: StaffMember | None, obligor_id: int | None, task: Task, court_id: int) -> bool:
     """A task is acted on by its assignee; an official's task also by an official of a wider
-    area that holds it (a township official on a village's task); any task of the court by
-    its admins; a counter-proposal only by its debtor (no staff member may answer it)."""
+    area that holds it (a township official on a village's task); a judge's or official's task
+    of the court by its admins; a party's answer only by that party: a counter-proposal by its
+    debtor, a consent by the creditor (an admin stands in for the court's staff, not for a
+    party to the settlement)."""
     if task.kind == TaskKind.OFFER:
         return staff is None and obligor_id is not None and obligor_id == task.obligor_id
     if staff is None:
@@ -58,7 +60,7 @@ def may_act(staff: StaffMember | None, obligor_id: int | None, task: Task, court
     if task.assignee_id == staff.id:
         return True
     if staff.role == Role.ADMIN:
-        return staff.court_id == court_id
+        return staff.court_id == court_id and ACTOR[TaskKind(task.kind)] != Role.CREDITOR
     return (
         staff.role == Role.OFFICIAL
         and task.kind in ESCALATES

@@ -185,12 +185,21 @@ class Decide:
             try:
                 day = parse_date(note, self.today, "future")
             except DateError:
-                day = None
+                raise self._date_needed() from None
         else:
             day = date.fromisoformat(asked) if asked else None
         if day is None or day <= self.today:
-            raise Refused(t("staff.date_needed"))
+            raise self._date_needed()
         return day
+
+    def _date_needed(self) -> Refused:
+        """How to give the date: with the grace option's number where the task has one (a
+        verified hardship report), else with the accept word (a grace request)."""
+        picks = options(self.task.kind, self.task.reason)
+        if Outcome.GRACE in picks:
+            option = picks.index(Outcome.GRACE) + 1
+            return Refused(t("staff.date_needed_option", ref=self.task.id, option=option))
+        return Refused(t("staff.date_needed"))
 
     def _target(self, outcome: Outcome) -> CaseStatus | None:
         """The state the case goes to, where a decision moves it at once."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.phones import normalize_phone
 from bot.domain.records import NewLink, Obligor, StaffMember
-from bot.domain.status import Channel, ContactStatus
+from bot.domain.status import Channel, ContactStatus, Role
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,8 @@ async def issue_for_obligor(uow: UnitOfWork, obligor_id: int, now: datetime) -> 
 
 @dataclass(frozen=True)
 class Linked:
-    """Who is behind a chat: an obligor, a staff member, or (both None) nobody we know."""
+    """Who is behind a chat: an obligor, a staff member or creditor (`staff`), or (both None)
+    nobody we know."""
 
     obligor: Obligor | None = None
     staff: StaffMember | None = None
@@ -104,16 +105,17 @@ class LinkService:
         return linked
 
     async def who(self, chat_id: int) -> Linked:
-        """Who is behind a chat: staff first (a judge who is also a debtor acts as staff).
-        A debtor whose chat was marked blocked and who writes again has unblocked the bot:
-        the chat is theirs to be reached on again."""
+        """Who is behind a chat: staff first (a judge who is also a debtor acts as staff),
+        then a debtor, then a creditor (as the conversation engine orders them). A debtor
+        whose chat was marked blocked and who writes again has unblocked the bot: the chat
+        is theirs to be reached on again."""
         async with self._uow() as uow:
-            staff = await uow.users.by_telegram_chat(chat_id)
-            if staff is not None:
-                return Linked(staff=staff)
+            user = await uow.users.by_address(Channel.TELEGRAM, str(chat_id))
+            if user is not None and user.role != Role.CREDITOR:
+                return Linked(staff=user)
             found = await uow.obligors.at_address(Channel.TELEGRAM, str(chat_id))
             if found is None:
-                return Linked()
+                return Linked(staff=user)
             obligor, contact = found
             if contact.status == ContactStatus.BLOCKED:
                 await uow.obligors.set_contact_status(contact.id, ContactStatus.ACTIVE)

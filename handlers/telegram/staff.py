@@ -1,8 +1,11 @@
-"""Judges, officials and admins in chat: one router per role, each behind a role filter.
+"""Judges, officials, admins and creditors in chat: one router per role, each behind a role
+filter.
 
 What a staff member may see is decided in one place (`bot/domain/access.py`): a judge their
 own cases, an official the cases of debtors in their area, an admin their court's. Notices
-about their cases reach them through the outbox, as SMS does.
+about their cases reach them through the outbox, as SMS does, a task's options as buttons.
+They act as by SMS: typed text and buttons go to the conversation engine, which answers a
+staff member or creditor with the staff grammar and decides through the one decision service.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
@@ -23,6 +26,7 @@ from bot.domain.status import Direction, Role
 from bot.domain.texts import format_date, format_list, render
 from bot.domain.views import CaseLine, CaseView, EventEntry, TimelineEntry
 from bot.services.linking import Linked
+from handlers.telegram import conversation
 from handlers.telegram.middlewares import HasRole
 from handlers.telegram.replies import answer
 
@@ -86,29 +90,33 @@ def case_text(view: CaseView, zone: ZoneInfo) -> str:
 
 
 def role_router(role: Role) -> Router:
+    """The role's commands; any other text and every button go to the engine (the staff
+    grammar, bot/domain/staff_commands.py); anything else gets the role's help."""
     router = Router(name=f"staff.{role}")
-    router.message.filter(HasRole(role))
+    for observer in (router.message, router.callback_query):
+        observer.filter(HasRole(role))
 
-    @router.message(Command("cases"))
-    async def cases(message: Message, bot: Bot, services: Services, linked: Linked) -> None:
-        assert linked.staff is not None
-        await answer(
-            bot, message.chat.id, _lines("staff.cases", await services.cases.live_for(linked.staff))
-        )
+    if role != Role.CREDITOR:  # a creditor only answers what they are asked
 
-    @router.message(Command("case"))
-    async def case(
-        message: Message, command: CommandObject, bot: Bot, services: Services, linked: Linked
-    ) -> None:
-        assert linked.staff is not None
-        if not command.args:
-            await answer(bot, message.chat.id, t("staff.case_usage"))
-            return
-        view = await services.cases.view_for(linked.staff, command.args)
-        if view is None:
-            await answer(bot, message.chat.id, t("staff.case_unknown"))
-            return
-        await answer(bot, message.chat.id, case_text(view, services.settings.zone))
+        @router.message(Command("cases"))
+        async def cases(message: Message, bot: Bot, services: Services, linked: Linked) -> None:
+            assert linked.staff is not None
+            found = await services.cases.live_for(linked.staff)
+            await answer(bot, message.chat.id, _lines("staff.cases", found))
+
+        @router.message(Command("case"))
+        async def case(
+            message: Message, command: CommandObject, bot: Bot, services: Services, linked: Linked
+        ) -> None:
+            assert linked.staff is not None
+            if not command.args:
+                await answer(bot, message.chat.id, t("staff.case_usage"))
+                return
+            view = await services.cases.view_for(linked.staff, command.args)
+            if view is None:
+                await answer(bot, message.chat.id, t("staff.case_unknown"))
+                return
+            await answer(bot, message.chat.id, case_text(view, services.settings.zone))
 
     if role == Role.OFFICIAL:
 
@@ -118,12 +126,18 @@ def role_router(role: Role) -> Router:
             found = await services.cases.live_for(linked.staff, silent_only=True)
             await answer(bot, message.chat.id, _lines("staff.silent", found))
 
+    router.message.register(conversation.text, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(conversation.button)
+    help_text = t("staff.help_creditor" if role == Role.CREDITOR else "staff.help")
+
     @router.message()
     async def help_(message: Message, bot: Bot) -> None:
-        await answer(bot, message.chat.id, t("staff.help"))
+        """/help, another command, a sticker…: what works here."""
+        await answer(bot, message.chat.id, help_text)
 
     return router
 
 
 def routers() -> list[Router]:
-    return [role_router(role) for role in (Role.JUDGE, Role.OFFICIAL, Role.ADMIN)]
+    """Before the debtors' router: a linked staff member's or creditor's chat is theirs."""
+    return [role_router(role) for role in (Role.JUDGE, Role.OFFICIAL, Role.ADMIN, Role.CREDITOR)]

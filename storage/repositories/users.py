@@ -35,15 +35,6 @@ class UserRepository(Repo):
         users = (await self.session.scalars(query)).all()
         return list(map(views.UserRow.model_validate, users))
 
-    async def by_telegram_chat(self, chat_id: int) -> records.StaffMember | None:
-        user = await self.session.scalar(
-            select(t.User).where(
-                t.User.telegram_chat_id == chat_id,
-                t.User.role.in_(STAFF_ROLES),
-            )
-        )
-        return staff_record(user) if user else None
-
     async def set_telegram_chat(self, user_id: int, chat_id: int | None) -> None:
         """Links a chat to one staff member (unlinking it from anyone else), or unlinks."""
         if chat_id is not None:

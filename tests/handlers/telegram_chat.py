@@ -48,7 +48,8 @@ class Chat:
         return await self.send(update)
 
     async def press(self, key: str) -> list[dict[str, Any]]:
-        """Presses the button `key` of the latest inline keyboard the bot sent here."""
+        """Presses the button `key` (what it stands for: `3`, `#12 1`) of the latest inline
+        keyboard the bot sent here that has it."""
         data = button_data(self.fake.sent(self.chat_id), key)
         return await self.send(self.fake.callback_update(self.chat_id, data))
 
@@ -61,7 +62,7 @@ def keyboard(message: dict[str, Any]) -> list[dict[str, Any]]:
 def button_data(sent: list[dict[str, Any]], key: str) -> str:
     for message in reversed(sent):
         for button in keyboard(message):
-            if button["text"].split(" ", 1)[0] == key:
+            if button["callback_data"].rpartition("|")[0] == key:
                 return button["callback_data"]
     raise AssertionError(f"no button {key!r} was offered")
 

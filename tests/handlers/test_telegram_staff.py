@@ -1,5 +1,5 @@
-"""Judges, officials and admins in chat: linking by invite, what each role may see, and the
-notices that reach them there."""
+"""Judges, officials, admins and creditors in chat: linking by invite, what each role may see,
+and the notices that reach them there."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from tests.helpers import (
 )
 
 JUDGE_CHAT = JUDGMENT["judge"]["telegram_chat_id"]
-OFFICIAL_CHAT, OTHER_OFFICIAL_CHAT, ADMIN_CHAT, STRANGER_CHAT = 7001, 7002, 7003, 7999
+OFFICIAL_CHAT, OTHER_OFFICIAL_CHAT, ADMIN_CHAT, CREDITOR_CHAT = 7001, 7002, 7003, 7004
+STRANGER_CHAT = 7999
 AREA = "330522102"  # the township of the example debtors (330522102201)
 
 
@@ -91,7 +92,10 @@ async def test_a_judge_sees_their_own_cases_only(client, clock, fake_telegram):
     for other in (bodies[2]["case_number"], "（2024）浙0522民初99999号", "garbage"):
         assert texts(await judge.say(f"/case {other}")) == [render("staff.case_unknown")]
     assert texts(await judge.say("/case")) == [render("staff.case_usage")]
-    assert texts(await judge.say("hello")) == [render("staff.help")]
+    assert texts(await judge.say("/help")) == [render("staff.help")]
+    # Any other text is read with the staff grammar, as by SMS.
+    [unknown] = texts(await judge.say("hello"))
+    assert unknown == "\n".join([render("staff.unknown_command"), render("staff.none_open")])
 
 
 async def test_an_official_sees_the_silent_debtors_of_their_area(
@@ -167,3 +171,22 @@ async def test_a_hardship_report_reaches_the_area_officials_chat(
     judge_notices = [m["text"] for m in fake_telegram.sent(JUDGE_CHAT)]
     assert any(bodies[0]["case_number"] in n for n in judge_notices)  # the judge is told too
     assert fake_twilio.to("+8613900000003") == []  # the official's phone: not needed
+
+
+async def test_a_creditor_links_by_invite_and_is_told_only_how_to_answer(
+    client, clock, runtime, fake_telegram
+):
+    await three_cases(client, clock)
+    [creditor] = await runtime.services.staff.users("creditor")
+    code = await runtime.services.links.invite(creditor.id)
+    chat = Chat(client, fake_telegram, CREDITOR_CHAT)
+    assert texts(await chat.start(code)) == [
+        render("staff.linked", name=creditor.name, role=render("staff.role.creditor"))
+    ]
+    for text in ("/help", "/cases", "/silent"):  # no case lists for a party
+        assert texts(await chat.say(text)) == [render("staff.help_creditor")]
+    # Text is read with the staff grammar, as by SMS: nothing to answer yet.
+    assert texts(await chat.say("帮助")) == [render("staff.none_open")]
+    forged = fake_telegram.callback_update(CREDITOR_CHAT, "#1 1|AAAAAAAAAA")
+    await chat.send(forged)
+    assert fake_telegram.of("answerCallbackQuery")[-1]["text"] == render("tg.stale_button")

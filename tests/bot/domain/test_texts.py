@@ -82,6 +82,7 @@ def long_values(locale: str) -> dict[str, str]:
         "link": "https://t.me/" + "b" * 32 + "?start=" + "x" * 22,
         "role": render("staff.role.official", locale),
         "ref": "123456",
+        "option": "9",
         "who": LONG_NAME,
         "official": LONG_NAME,
         "when": "2026-12-31 23:59",
