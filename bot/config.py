@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     data_key: SecretStr = Field(SecretStr(""), alias="DUCU_DATA_KEY")
     retention_days: int = Field(0, alias="DUCU_RETENTION_DAYS", ge=0)
     console_idle_minutes: int = Field(30, alias="DUCU_CONSOLE_IDLE_MINUTES", ge=1)
+    # How often an open console page asks whether anything new arrived; 0: never.
+    console_poll_seconds: float = Field(10, alias="DUCU_CONSOLE_POLL_SECONDS", ge=0)
 
     twilio_account_sid: str = Field("", alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr = Field(SecretStr(""), alias="TWILIO_AUTH_TOKEN")

@@ -152,6 +152,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         quiet=settings.quiet,
         weekly_cap=settings.weekly_cap,
         chat_link_base=settings.chat_link_base,
+        console_base=settings.public_url.rstrip("/"),
     )
     services = Services(
         settings=settings,

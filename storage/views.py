@@ -171,6 +171,12 @@ class ViewQueries(Repo):
         )
         return await self.case(case_id) if seen is not None else None
 
+    async def change_stamp(self) -> str:
+        """The newest event and message ids: a new one of either changes it."""
+        event = await self.session.scalar(select(func.max(t.Event.id)))
+        message = await self.session.scalar(select(func.max(t.Message.id)))
+        return f"{event or 0}.{message or 0}"
+
     async def open_tasks(
         self, *, assignee_id: int | None = None, case_id: int | None = None, limit: int = 200
     ) -> list[views.TaskLine]:

@@ -62,6 +62,10 @@ class CaseQueries:
             case_id = await uow.cases.visible_id(case_scope(staff), case_number)
             return await uow.views.case(case_id) if case_id is not None else None
 
+    async def change_stamp(self) -> str:
+        async with self._uow() as uow:
+            return await uow.views.change_stamp()
+
     async def reminder_counts(self) -> dict[str, int]:
         async with self._uow() as uow:
             return await uow.reminders.count_by_status()

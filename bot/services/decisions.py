@@ -31,9 +31,11 @@ from bot.domain.judgment import COURT_ZONE
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
+    CaseSummary,
     Done,
     NewInstalment,
     NewReminder,
+    Obligor,
     StaffMember,
     Task,
 )
@@ -107,6 +109,48 @@ async def already(uow: UnitOfWork, task: Task) -> Refused:
             outcome=outcome_label(task.outcome or "escalated"),
         )
     )
+
+
+def debtor_text(
+    key: str, obligor: Obligor, case: CaseSummary, court_name: str, **values: object
+) -> str:
+    """A text for the debtor, in their language, signed by the court."""
+    return render(
+        key,
+        obligor.locale,
+        sig=court_signature(court_name),
+        name=obligor.name,
+        case=case.case_number,
+        **values,
+    )
+
+
+async def refer(uow: UnitOfWork, staff: StaffMember, case_id: int, now: datetime, note: str) -> str:
+    """The judge of a live case hands it to compulsory enforcement (the creditor applied, or
+    urging has run its course): the case is `referred`, nothing more goes to its debtors but
+    this news, every open task of it is closed. Anyone else: the neutral refusal."""
+    case = await uow.cases.summary(case_id)
+    judge = await uow.users.judge_of(case_id) if case else None
+    if case is None or judge is None or judge.id != staff.id:
+        raise Refused(t("staff.no_such_case"))
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise Refused(t("staff.note_too_long", max=MAX_NOTE))
+    try:
+        transition(case.status, S.REFERRED)
+    except IllegalTransition as exc:
+        raise Refused(t("staff.cannot", reason=exc.reason)) from None
+    await uow.cases.set_status(case.id, case.status, S.REFERRED, now)
+    await uow.reminders.cancel_pending(case.id, now, everything=True)
+    await uow.tasks.cancel_open(case.id, now)
+    await uow.events.add(
+        case.id, EventKind.DECIDED, now, outcome=Outcome.REFER, user_id=staff.id, note=note or None
+    )
+    court_name = await uow.courts.name(case.court_id)
+    for obligor in await uow.obligors.of_case(case.id):
+        text = debtor_text("decision.referred_by_judge", obligor, case, court_name)
+        await tasks.tell_debtor(uow, case, obligor, text, f"refer{case.id}", now)
+    return t("staff.referred", case=case.case_number)
 
 
 class Decide:
@@ -391,10 +435,12 @@ class Decide:
 
     async def _end(self, target: CaseStatus) -> None:
         """A final state (or a plan given up): nothing of the plan goes any more; a final
-        state also cancels every other open task of the case."""
+        state also cancels every other open task of the case and whatever was queued (what
+        this decision tells is queued after)."""
         await self._move(target)
-        await self.uow.reminders.cancel_pending(self.case.id, self.now)
-        if target != S.OPEN:
+        final = target != S.OPEN
+        await self.uow.reminders.cancel_pending(self.case.id, self.now, everything=final)
+        if final:
             await self.uow.tasks.cancel_open(self.case.id, self.now)
 
     async def _performed(self) -> None:
@@ -483,14 +529,7 @@ class Decide:
     # --- telling --------------------------------------------------------------------------
 
     def _render(self, key: str, **values: object) -> str:
-        return render(
-            key,
-            self.obligor.locale,
-            sig=court_signature(self.court_name),
-            name=self.obligor.name,
-            case=self.case.case_number,
-            **values,
-        )
+        return debtor_text(key, self.obligor, self.case, self.court_name, **values)
 
     async def _tell(self, key: str, **values: object) -> None:
         text = self._render(key, **values)
@@ -564,6 +603,21 @@ class DecisionService:
             text = await act(uow, actor, task_id, outcome, self._clock.now(), note, terms)
             await uow.commit()
             return text
+
+    async def refer(self, staff: StaffMember, case_id: int, note: str = "") -> str:
+        async with self._uow() as uow:
+            text = await refer(uow, staff, case_id, self._clock.now(), note)
+            await uow.commit()
+            return text
+
+    async def locate(self, staff: StaffMember, task_id: int) -> int | None:
+        """The case of a task this staff member may act on (a notice's link); else None."""
+        async with self._uow() as uow:
+            try:
+                task = await visible_task(uow, Actor(staff=staff), task_id)
+            except Refused:
+                return None
+            return task.case_id
 
     async def mine(self, staff: StaffMember) -> list[TaskLine]:
         """The open tasks assigned to this staff member, due and overdue first."""

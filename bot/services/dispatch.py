@@ -34,6 +34,7 @@ from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
 from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, Retry, StuckReminder
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
+    STAFF_ROLES,
     Channel,
     ContactStatus,
     Direction,
@@ -69,6 +70,7 @@ class DispatchPolicy:
     quiet: QuietHours | None = None
     weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
     chat_link_base: str = ""  # "https://t.me/<bot>?start=": chat invitations are on
+    console_base: str = ""  # "https://court.example": a task's notice links its console page
 
 
 def reminder_text(job: ReminderJob) -> str:
@@ -388,9 +390,20 @@ class Dispatcher:
             return ()
         return main_menu("menu", job.obligor.locale).shortcuts
 
+    def _task_link(self, job: ReminderJob) -> str:
+        """The console page of a task, under its notice (its first part) to staff who sign in
+        there; none for a creditor, or without a public URL."""
+        row = NoticeRow.parse(job.step_key, job.template)
+        first_part = job.step_key.count(":") == 2
+        if not (row and job.staff and self._policy.console_base and first_part):
+            return ""
+        if job.staff.role not in STAFF_ROLES:
+            return ""
+        return f"\n{self._policy.console_base}/console/tasks/{row.task_id}"
+
     async def _text(self, job: ReminderJob, now: datetime) -> str:
         if job.body is not None:  # a notice to staff, or a message written for this debtor
-            return job.body
+            return job.body + self._task_link(job)
         if job.step_key != CHAT_LINK.key:
             return reminder_text(job)
         async with self._uow() as uow:  # a fresh one-time code for each invitation sent

@@ -134,6 +134,7 @@ async def page(
         "here": request.path_qs,
         "staff": request.get(STAFF),
         "flash": session.pop(FLASH, None),  # what the last form did (decisions.py)
+        "poll_ms": int(request.app[SERVICES].settings.console_poll_seconds * 1000),
     }
     return aiohttp_jinja2.render_template(template, request, common | context, status=status)
 

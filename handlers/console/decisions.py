@@ -38,3 +38,30 @@ async def decide(request: web.Request) -> web.Response:
         text, ok = refused.text, False
     (await get_session(request))[FLASH] = {"text": text, "ok": ok}
     raise web.HTTPSeeOther(back)
+
+
+@routes.post(r"/console/cases/{case_id:\d{1,12}}/refer")
+async def refer(request: web.Request) -> web.Response:
+    form = await request.post()
+    case_id = int(request.match_info["case_id"])
+    try:
+        text, ok = (
+            await request.app[SERVICES].decisions.refer(
+                request[STAFF], case_id, str(form.get("note", ""))
+            ),
+            True,
+        )
+    except Refused as refused:
+        text, ok = refused.text, False
+    (await get_session(request))[FLASH] = {"text": text, "ok": ok}
+    raise web.HTTPSeeOther(local_path(str(form.get("next", ""))))
+
+
+@routes.get(r"/console/tasks/{task_id:\d{1,12}}")
+async def task_link(request: web.Request) -> web.Response:
+    """Where a notice's link leads (after the login): the task's form on its case's page."""
+    task_id = int(request.match_info["task_id"])
+    case_id = await request.app[SERVICES].decisions.locate(request[STAFF], task_id)
+    if case_id is None:
+        raise web.HTTPNotFound()
+    raise web.HTTPSeeOther(f"/console/cases/{case_id}#task-{task_id}")

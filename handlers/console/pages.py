@@ -9,15 +9,20 @@ The forms post to handlers/console/decisions.py.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date
 from typing import Any
 
 from aiohttp import web
 
+from bot.domain.case_states import LIVE
 from bot.domain.filings import Instalments, assets_total, is_reduction
 from bot.domain.instalments import Payment, payment_name, payments
 from bot.domain.money import format_yuan, to_fen
 from bot.domain.status import CaseStatus
+from bot.domain.views import EventEntry
 from bot.services.decisions import Refused, counter
 from handlers.console.auth import HOME, STAFF, page
 from handlers.keys import SERVICES
@@ -102,6 +107,7 @@ async def case(request: web.Request) -> web.Response:
         "counter": counter_fields,
         "preview": preview,
         "payment_name": payment_name,
+        "live": LIVE,
     }
     return await page(request, "console/case.html", context)
 
@@ -118,3 +124,39 @@ async def tasks(request: web.Request) -> web.Response:
         "now": services.clock.now(),
     }
     return await page(request, "console/tasks.html", context)
+
+
+@routes.get(r"/console/cases/{case_id:\d{1,12}}/timeline.csv")
+async def timeline_csv(request: web.Request) -> web.Response:
+    """The case's timeline as CSV (UTF-8 with a BOM, as Excel in China opens it), times in
+    the court's zone."""
+    services = request.app[SERVICES]
+    view = await services.cases.case_for(request[STAFF], int(request.match_info["case_id"]))
+    if view is None:
+        raise web.HTTPNotFound()
+    zone = services.settings.zone
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["at", "type", "what", "channel", "address", "text"])
+    for item in view.timeline:
+        at = item.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(item, EventEntry):
+            detail = json.dumps(item.detail, ensure_ascii=False, sort_keys=True)
+            writer.writerow([at, "event", item.kind, "", "", detail])
+        else:
+            writer.writerow([at, "message", item.direction, item.channel, item.address, item.text])
+    name = f"case-{view.id}-timeline.csv"
+    return web.Response(
+        body=("\ufeff" + out.getvalue()).encode(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@routes.get("/console/changes")
+async def changes(request: web.Request) -> web.Response:
+    """A stamp that changes when anything new is recorded (an event, a message): pages poll
+    it and refresh what they show. It tells nothing else."""
+    stamp = await request.app[SERVICES].cases.change_stamp()
+    return web.json_response({"stamp": stamp})

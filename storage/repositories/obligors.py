@@ -86,6 +86,15 @@ class ObligorRepository(Repo):
         row = await self.session.get(t.Obligor, obligor_id)
         return obligor_record(row) if row else None
 
+    async def of_case(self, case_id: int) -> list[records.Obligor]:
+        rows = await self.session.scalars(
+            select(t.Obligor)
+            .join(t.CaseObligor, t.CaseObligor.obligor_id == t.Obligor.id)
+            .where(t.CaseObligor.case_id == case_id)
+            .order_by(t.Obligor.id)
+        )
+        return [obligor_record(row) for row in rows]
+
     async def phone_of(self, obligor_id: int) -> str:
         """The obligor's SMS number ("" if none)."""
         phone = await self.session.scalar(

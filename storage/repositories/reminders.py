@@ -293,16 +293,20 @@ class ReminderRepository(Repo):
         return {status: count for status, count in rows.all()}
 
     async def cancel_pending(
-        self, case_id: int, at: datetime, *, before: datetime | None = None
+        self,
+        case_id: int,
+        at: datetime,
+        *,
+        before: datetime | None = None,
+        everything: bool = False,
     ) -> int:
         """Cancels a case's pending reminders to its debtors (not staff notices, not messages
-        written for the debtor such as a decision), those due before `before` if given."""
-        where = [
-            t.Reminder.case_id == case_id,
-            t.Reminder.status == ReminderStatus.PENDING,
-            t.Reminder.user_id.is_(None),
-            t.Reminder.body.is_(None),
-        ]
+        written for the debtor such as a decision), those due before `before` if given;
+        `everything`: every pending row of the case (it has ended: nothing queued is still
+        true), whoever it is for."""
+        where = [t.Reminder.case_id == case_id, t.Reminder.status == ReminderStatus.PENDING]
+        if not everything:
+            where += [t.Reminder.user_id.is_(None), t.Reminder.body.is_(None)]
         if before is not None:
             where.append(t.Reminder.due_at < before)
         result = await self.session.execute(

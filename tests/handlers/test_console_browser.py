@@ -207,3 +207,37 @@ async def test_a_judge_counter_proposes_the_debtor_sees_it_an_official_records_a
     await sign_in_as(other, site, OTHER_JUDGE_PHONE)
     response = await other.goto(f"{site}/console/cases/{case_id}")
     assert response is not None and response.status == 404
+
+
+@pytest.fixture
+async def lively_site(sqlite_url: str, clock: FakeClock, aiohttp_server: AiohttpServer):
+    """The console with pages that look for news twice a second."""
+    settings = make_settings(sqlite_url, None, DUCU_PUBLIC_URL="", DUCU_CONSOLE_POLL_SECONDS=0.5)
+    runtime = await build(settings, clock=clock)
+    await add_staff(runtime, "judge", "李法官", JUDGE_PHONE)
+    server = await aiohttp_server(runtime.web_app())
+    yield runtime, str(server.make_url("")).rstrip("/")
+    await runtime.close()
+
+
+async def test_what_arrives_shows_on_an_open_page_without_a_reload(
+    browser, lively_site, clock: FakeClock
+) -> None:
+    runtime, site = lively_site
+    case_id = await register(runtime, judgment(clock.now()))
+    page = await browser.new_page(viewport=DESK)
+    await sign_in_as(page, site, JUDGE_PHONE)
+    await page.goto(f"{site}/console/cases/{case_id}")
+    await page.evaluate("window.notReloaded = true")
+    await runtime.services.engine.handle(
+        InboundMessage(Channel.SMS, DEBTOR, "我下周去法院交钱", provider_id="SBIN-live")
+    )
+    await expect(page.locator("main")).to_contain_text("我下周去法院交钱", timeout=5000)
+    assert await page.evaluate("window.notReloaded") is True  # swapped in, not reloaded
+    await page.get_by_label("说明（选填）").fill("半句话")  # someone typing is not disturbed
+    await runtime.services.engine.handle(
+        InboundMessage(Channel.SMS, DEBTOR, "还是下个月吧", provider_id="SBIN-live-2")
+    )
+    await expect(page.get_by_role("status")).to_contain_text("有新的动态", timeout=5000)
+    assert await page.get_by_label("说明（选填）").input_value() == "半句话"
+    await shoot(page, "case_news")

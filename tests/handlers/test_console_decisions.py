@@ -4,7 +4,9 @@ twice decides once; a counter-proposal is previewed, checked and reaches the deb
 
 from __future__ import annotations
 
+import csv
 import html as htmllib
+import io
 import re
 from collections.abc import AsyncIterator
 from itertools import count
@@ -169,3 +171,62 @@ async def test_another_judges_task_is_no_such_item(
     forged = await other.post(f"/console/tasks/{task}", data={"outcome": "accept"})
     assert forged.status == 403  # no CSRF token
     assert task_ids(await (await judge.get("/console/cases/1")).text()) == [task]
+
+
+async def test_the_timeline_exports_as_csv_for_whoever_may_see_the_case(
+    console: Runtime, judge, aiohttp_client: AiohttpClient
+) -> None:
+    await debtor_says(console, "你好，我是林某")
+    answer = await judge.get("/console/cases/1/timeline.csv")
+    assert answer.status == 200 and answer.content_type == "text/csv"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    body = (await answer.read()).decode("utf-8")
+    assert body.startswith("\ufeffat,type,what,channel,address,text")  # Excel reads the BOM
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert ["message", "in", "sms", DEBTOR, "你好，我是林某"] == rows[-2][1:]
+    assert any(row[1:3] == ["event", "judgment_received"] for row in rows)
+    other = await aiohttp_client(console.web_app())
+    assert (await sign_in(other, OTHER_JUDGE_PHONE)).status == 302
+    assert (await other.get("/console/cases/1/timeline.csv")).status == 404
+
+
+async def test_a_judge_refers_a_case_and_only_the_judge_may(
+    console: Runtime, judge, aiohttp_client: AiohttpClient
+) -> None:
+    await settlement_filed(console)
+    other = await aiohttp_client(console.web_app())
+    assert (await sign_in(other, OTHER_JUDGE_PHONE)).status == 302
+    refused = await post(other, "/console/cases/1/refer", "/console/tasks", note="")
+    assert "没有您可处理的该案件" in refused
+    assert (await console.services.cases.view(1)).status == "awaiting_decision"
+
+    done = await post(judge, "/console/cases/1/refer", "/console/cases/1", note="申请人已申请执行")
+    assert "已移送强制执行" in done and task_ids(done) == []  # its open task closed
+    view = await console.services.cases.view(1)
+    assert view.status == "referred"
+    pending = [r.step for r in view.reminders if r.status == "pending"]
+    assert pending == ["decision:refer1"]  # the debtor is told, and nothing else goes
+    again = await post(judge, "/console/cases/1/refer", "/console/cases/1", note="")
+    assert "无法办理" in again
+
+
+async def test_pages_look_for_news_at_the_configured_pace(judge) -> None:
+    page = await (await judge.get("/console/cases/1")).text()
+    assert 'data-poll="10000"' in page
+    first = await (await judge.get("/console/changes")).json()
+    assert set(first) == {"stamp"}
+
+
+async def test_a_notices_link_opens_the_task_after_the_login(
+    console: Runtime, judge, aiohttp_client: AiohttpClient
+) -> None:
+    await settlement_filed(console)
+    [task] = task_ids(await (await judge.get("/console/cases/1")).text())
+    link = f"/console/tasks/{task}"
+    opened = await judge.get(link, allow_redirects=False)
+    assert opened.status == 303 and opened.headers["Location"] == f"/console/cases/1#task-{task}"
+    stranger = await aiohttp_client(console.web_app())
+    away = await stranger.get(link, allow_redirects=False)
+    assert away.status == 302 and away.headers["Location"].startswith("/login?next=")
+    assert (await sign_in(stranger, OTHER_JUDGE_PHONE)).status == 302
+    assert (await stranger.get(link, allow_redirects=False)).status == 404

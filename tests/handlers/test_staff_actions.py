@@ -5,6 +5,7 @@ case's state, filings, reminders and timeline over the API."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 
 import pytest
@@ -57,6 +58,8 @@ async def test_grace_asked_granted_pauses_reminders_and_resumes_on_the_date(
     await grace_asked(client, clock, "12月20日")
     [notice] = await notices(runtime, fake_twilio, JUDGE)
     assert "申请宽限" in notice and "同意 #" in notice  # says how to answer
+    # and links the task on the console (a judge signs in there)
+    assert notice.endswith(f"\nhttps://ducu.court.test/console/tasks/{ref_in(notice)}")
 
     judge = Phone(client, clock, JUDGE)
     answer = await judge.say("同意")  # the one open item: no reference needed
@@ -212,7 +215,7 @@ async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
     answer = await village.say(f"#{ref_in(task)} 1")
     assert "没有编号为" in answer or "已由" in answer
     township = Phone(client, clock, TOWNSHIP)
-    new_ref = ref_in(up.split("\n")[-1])
+    new_ref = int(re.search(r"回复“#(\d+)", up).group(1))  # the new task's own reference
     assert (await township.say(f"#{new_ref} 5 人已回村")).startswith("已办理")
     *_, alert = await notices(runtime, fake_twilio, JUDGE)
     assert "已返村" in alert

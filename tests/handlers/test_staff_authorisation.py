@@ -180,7 +180,7 @@ class World:
         return ref
 
     async def judge(self) -> StaffMember:
-        member = await self.runtime.services.staff.member((await self.view())["judge"]["id"])
+        member = await self.runtime.services.accounts.member((await self.view())["judge"]["id"])
         assert member is not None
         return member
 
