@@ -60,29 +60,40 @@ AWAITS_DECISION: frozenset[str] = frozenset({"grace", "settle", "paid"})
 
 
 class IllegalTransition(ValueError):
-    """A move the table does not allow; `reason` says why in words."""
+    """A move the table does not allow; `reason` says why in words (for logs), `key` names
+    the catalog text that says it to staff (`status` its one value)."""
 
-    def __init__(self, current: CaseStatus, target: CaseStatus, reason: str) -> None:
+    def __init__(
+        self,
+        current: CaseStatus,
+        target: CaseStatus,
+        reason: str,
+        key: str = "transition.changed",
+    ) -> None:
         super().__init__(f"a case cannot go from {current} to {target}: {reason}")
         self.current = current
         self.target = target
         self.reason = reason
+        self.key = key
 
 
-def _refusal(current: CaseStatus, target: CaseStatus) -> str | None:
-    """Why a case in `current` may not move to `target`; None: it may."""
+def _refusal(current: CaseStatus, target: CaseStatus) -> tuple[str, str] | None:
+    """Why a case in `current` may not move to `target` (words, and a catalog key); None: it
+    may."""
     if current == target:
-        return f"the case is {current} already"
+        return f"the case is {current} already", "transition.same"
     if current in FINAL:
-        return f"{_WHY_FINAL[current]}, and that is final"
-    return _REFUSED_BETWEEN_LIVE.get((current, target))
+        return f"{_WHY_FINAL[current]}, and that is final", f"transition.final.{current}"
+    if (current, target) in _REFUSED_BETWEEN_LIVE:
+        return _REFUSED_BETWEEN_LIVE[current, target], "transition.plan_to_grace"
+    return None
 
 
 def transition(current: CaseStatus, target: CaseStatus) -> CaseStatus:
     """`target`, if a case in `current` may move there; else `IllegalTransition`."""
-    reason = _refusal(current, target)
-    if reason is not None:
-        raise IllegalTransition(current, target, reason)
+    refusal = _refusal(current, target)
+    if refusal is not None:
+        raise IllegalTransition(current, target, *refusal)
     return target
 
 

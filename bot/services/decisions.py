@@ -80,6 +80,11 @@ def t(key: str, **values: object) -> str:
     return render(key, STAFF_LOCALE, **values)
 
 
+def cannot(refused: IllegalTransition) -> str:
+    status = t(f"status.{refused.current}")
+    return t("staff.cannot", reason=t(refused.key, status=status))
+
+
 def outcome_label(outcome: str) -> str:
     return t(f"task.option.{outcome}")
 
@@ -139,7 +144,7 @@ async def refer(uow: UnitOfWork, staff: StaffMember, case_id: int, now: datetime
     try:
         transition(case.status, S.REFERRED)
     except IllegalTransition as exc:
-        raise Refused(t("staff.cannot", reason=exc.reason)) from None
+        raise Refused(cannot(exc)) from None
     await uow.cases.set_status(case.id, case.status, S.REFERRED, now)
     await uow.reminders.cancel_pending(case.id, now, everything=True)
     await uow.tasks.cancel_open(case.id, now)
@@ -190,7 +195,7 @@ class Decide:
             try:
                 transition(case.status, target)
             except IllegalTransition as exc:
-                raise Refused(t("staff.cannot", reason=exc.reason)) from None
+                raise Refused(cannot(exc)) from None
         done = Done(
             Outcome.COUNTER if countering else outcome, self.now, self.actor.user_id, note or None
         )

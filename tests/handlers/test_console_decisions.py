@@ -207,7 +207,7 @@ async def test_a_judge_refers_a_case_and_only_the_judge_may(
     pending = [r.step for r in view.reminders if r.status == "pending"]
     assert pending == ["decision:refer1"]  # the debtor is told, and nothing else goes
     again = await post(judge, "/console/cases/1/refer", "/console/cases/1", note="")
-    assert "无法办理" in again
+    assert "无法办理：案件已是“" in again  # in words staff read
 
 
 async def test_pages_look_for_news_at_the_configured_pace(judge) -> None:
