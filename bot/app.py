@@ -12,6 +12,7 @@ from bot.services.cases import CaseQueries
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
+from bot.services.figures import FigureService
 from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
@@ -37,3 +38,4 @@ class Services:
     inbox: UpdateInbox
     followups: FollowUps
     decisions: DecisionService
+    figures: FigureService
