@@ -6,10 +6,11 @@ Nothing is loaded case by case: each query groups or counts in the database, and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select
 
 from bot.domain.figures import (
     DEAD_CONTACT,
@@ -38,9 +39,34 @@ S = CaseStatus
 DAY = 86_400.0
 
 
-def _of(sel: CTE, table: Any) -> ColumnElement[bool]:
-    """A row of `table` (it has case_id and obligor_id) that belongs to a selected debtor."""
-    return and_(table.case_id == sel.c.case_id, table.obligor_id == sel.c.obligor_id)
+@dataclass(frozen=True)
+class _Scope:
+    """The selection as SQL: joins and conditions added to a query over a table with a
+    case_id and an obligor_id column (plain joins: the planner walks each table once)."""
+
+    court_id: int | None
+    area: str | None
+    start: datetime | None
+    end: datetime | None
+
+    def cases(self) -> list[ColumnElement[bool]]:
+        found = []
+        if self.court_id is not None:
+            found.append(t.Case.court_id == self.court_id)
+        if self.start is not None:
+            found.append(t.Case.effective_at >= self.start)
+        if self.end is not None:
+            found.append(t.Case.effective_at < self.end)
+        return found
+
+    def apply(self, query: Select, table: Any) -> Select:
+        if self.cases():
+            query = query.join(t.Case, t.Case.id == table.case_id).where(*self.cases())
+        if self.area is not None:
+            query = query.join(t.Obligor, t.Obligor.id == table.obligor_id).where(
+                in_area(self.area)
+            )
+        return query
 
 
 class FigureQueries(Repo):
@@ -53,44 +79,36 @@ class FigureQueries(Repo):
     ) -> Figures | None:
         """The figures of the debtors `chosen` selects, whose case took effect in
         [`start`, `end`); None when no court has the code asked for."""
-        pairs = select(t.CaseObligor.case_id, t.CaseObligor.obligor_id).join(
-            t.Case, t.Case.id == t.CaseObligor.case_id
-        )
+        court_id = None
         if chosen.court is not None:
             court_id = await self.session.scalar(
                 select(t.Court.id).where(t.Court.code == chosen.court)
             )
             if court_id is None:
                 return None
-            pairs = pairs.where(t.Case.court_id == court_id)
-        if chosen.area is not None:
-            pairs = pairs.join(t.Obligor, t.Obligor.id == t.CaseObligor.obligor_id).where(
-                in_area(chosen.area)
-            )
-        if start is not None:
-            pairs = pairs.where(t.Case.effective_at >= start)
-        if end is not None:
-            pairs = pairs.where(t.Case.effective_at < end)
-        sel = pairs.cte("sel")
+        scope = _Scope(court_id, chosen.area, start, end)
         return Figures(
             selection=chosen,
             as_of=as_of,
-            **await self._cases(sel, as_of),
-            **await self._debtors(sel),
-            **await self._filings(sel),
-            **await self._hardship(sel),
-            **await self._followups(sel),
+            **await self._cases(scope, as_of),
+            **await self._debtors(scope),
+            **await self._filings(scope),
+            **await self._hardship(scope),
+            **await self._followups(scope),
         )
 
-    async def _cases(self, sel: CTE, as_of: date) -> dict[str, Any]:
-        selected = t.Case.id.in_(select(sel.c.case_id))
+    async def _cases(self, scope: _Scope, as_of: date) -> dict[str, Any]:
+        selected = scope.cases()
+        if scope.area is not None:
+            in_scope = scope.apply(select(t.CaseObligor.case_id), t.CaseObligor)
+            selected.append(t.Case.id.in_(in_scope))
         rows = await self.session.execute(
             select(
                 t.Case.status,
                 func.count(),
                 func.count().filter(t.Case.performance_due < as_of),
             )
-            .where(selected)
+            .where(*selected)
             .group_by(t.Case.status)
         )
         count, past_due = {}, {}
@@ -98,7 +116,7 @@ class FigureQueries(Repo):
             count[status], past_due[status] = n, late
         days = self._seconds(t.Case.closed_at, t.Case.effective_at) / DAY
         median_days = await self._median(
-            select(days.label("v")).where(selected, t.Case.status == S.PERFORMED)
+            select(days.label("v")).where(*selected, t.Case.status == S.PERFORMED)
         )
         return {
             "cases": sum(count.values()),
@@ -112,34 +130,37 @@ class FigureQueries(Repo):
             "median_days_to_performance": median_days,
         }
 
-    async def _debtors(self, sel: CTE) -> dict[str, Any]:
-        last_in = (
-            select(t.Message.obligor_id, func.max(t.Message.at).label("at"))
-            .where(t.Message.direction == Direction.IN, t.Message.obligor_id.is_not(None))
-            .group_by(t.Message.obligor_id)
-            .subquery()
-        )
-        reminded, responded = (
-            await self.session.execute(
-                select(func.count(), func.count().filter(last_in.c.at >= t.Reminder.finished_at))
-                .select_from(t.Reminder)
-                .join(sel, _of(sel, t.Reminder))
-                .outerjoin(last_in, last_in.c.obligor_id == t.Reminder.obligor_id)
-                .where(
-                    t.Reminder.step_key == FIRST_STEP,
-                    t.Reminder.status == ReminderStatus.SENT,
-                    t.Reminder.user_id.is_(None),
-                )
+    async def _debtors(self, scope: _Scope) -> dict[str, Any]:
+        pair = t.CaseObligor
+        day0 = (
+            select(t.Reminder.finished_at)
+            .where(
+                t.Reminder.case_id == pair.case_id,
+                t.Reminder.obligor_id == pair.obligor_id,
+                t.Reminder.step_key == FIRST_STEP,
+                t.Reminder.status == ReminderStatus.SENT,
             )
-        ).one()
+            .scalar_subquery()
+        )
+        wrote_after = (
+            select(literal_column("1"))
+            .select_from(t.Message)
+            .where(
+                t.Message.obligor_id == pair.obligor_id,
+                t.Message.direction == Direction.IN,
+                t.Message.at >= day0,
+            )
+            .exists()
+        )
         named = (
             select(literal_column("1"))
             .select_from(t.Event)
             .where(
-                t.Event.case_id == sel.c.case_id,
                 t.Event.kind == EventKind.UNREACHABLE,
-                t.Event.detail["obligor_id"].as_integer() == sel.c.obligor_id,
+                t.Event.case_id == pair.case_id,
+                t.Event.detail["obligor_id"].as_integer() == pair.obligor_id,
             )
+            .exists()
         )
         dead = (
             select(t.Contact.obligor_id)
@@ -149,12 +170,17 @@ class FigureQueries(Repo):
                 func.count().filter(t.Contact.status.in_(DEAD_CONTACT)) > 0,
             )
         )
-        debtors, unreachable = (
+        debtors, reminded, responded, unreachable = (
             await self.session.execute(
-                select(
-                    func.count(),
-                    func.count().filter(or_(named.exists(), sel.c.obligor_id.in_(dead))),
-                ).select_from(sel)
+                scope.apply(
+                    select(
+                        func.count(),
+                        func.count(day0),
+                        func.count().filter(wrote_after),
+                        func.count().filter(or_(named, pair.obligor_id.in_(dead))),
+                    ).select_from(pair),
+                    pair,
+                )
             )
         ).one()
         return {
@@ -164,12 +190,14 @@ class FigureQueries(Repo):
             "unreachable": unreachable,
         }
 
-    async def _filings(self, sel: CTE) -> dict[str, Any]:
+    async def _filings(self, scope: _Scope) -> dict[str, Any]:
         rows = await self.session.execute(
-            select(t.Filing.kind, t.Filing.status, func.count())
-            .join(sel, _of(sel, t.Filing))
-            .where(t.Filing.kind.in_(("settle", "grace", "hardship")))
-            .group_by(t.Filing.kind, t.Filing.status)
+            scope.apply(
+                select(t.Filing.kind, t.Filing.status, func.count())
+                .where(t.Filing.kind.in_(("settle", "grace", "hardship")))
+                .group_by(t.Filing.kind, t.Filing.status),
+                t.Filing,
+            )
         )
         filed: dict[str, int] = {}
         accepted: dict[str, int] = {}
@@ -185,47 +213,57 @@ class FigureQueries(Repo):
             "hardship_reports": filed.get("hardship", 0),
         }
 
-    async def _hardship(self, sel: CTE) -> dict[str, Any]:
+    # The task queries count by status (GROUP BY, FILTER) rather than pick `done` in WHERE: on
+    # SQLite an equality on the status walks ix_tasks_due for most of the table, slower than
+    # a scan.
+
+    async def _hardship(self, scope: _Scope) -> dict[str, Any]:
         """The official's verdicts and the judge's decisions, one per hardship report."""
         rows = await self.session.execute(
-            select(t.Task.kind, t.Task.outcome, func.count(t.Task.filing_id.distinct()))
-            .join(sel, _of(sel, t.Task))
-            .where(
-                t.Task.reason == "hardship",
-                t.Task.status == TaskStatus.DONE,
-                t.Task.kind.in_((TaskKind.VERIFY, TaskKind.DECIDE)),
+            scope.apply(
+                select(
+                    t.Task.kind,
+                    t.Task.status,
+                    t.Task.outcome,
+                    func.count(t.Task.filing_id.distinct()),
+                )
+                .where(
+                    t.Task.reason == "hardship",
+                    t.Task.kind.in_((TaskKind.VERIFY, TaskKind.DECIDE)),
+                )
+                .group_by(t.Task.kind, t.Task.status, t.Task.outcome),
+                t.Task,
             )
-            .group_by(t.Task.kind, t.Task.outcome)
         )
-        found = {(kind, outcome): n for kind, outcome, n in rows}
+        done = {(kind, outcome): n for kind, status, outcome, n in rows if status == "done"}
         verified, decided = TaskKind.VERIFY, TaskKind.DECIDE
         return {
-            "hardship_true": found.get((verified, Outcome.TRUE), 0),
-            "hardship_false": found.get((verified, Outcome.FALSE), 0),
-            "hardship_grace": found.get((decided, Outcome.GRACE), 0),
-            "hardship_exit": found.get((decided, Outcome.EXIT), 0),
-            "hardship_continue": found.get((decided, Outcome.CONTINUE), 0),
+            "hardship_true": done.get((verified, Outcome.TRUE), 0),
+            "hardship_false": done.get((verified, Outcome.FALSE), 0),
+            "hardship_grace": done.get((decided, Outcome.GRACE), 0),
+            "hardship_exit": done.get((decided, Outcome.EXIT), 0),
+            "hardship_continue": done.get((decided, Outcome.CONTINUE), 0),
         }
 
-    async def _followups(self, sel: CTE) -> dict[str, Any]:
-        by_official = and_(t.Task.status == TaskStatus.DONE, t.User.role == Role.OFFICIAL)
-        tasks = (
+    async def _followups(self, scope: _Scope) -> dict[str, Any]:
+        tasks = scope.apply(
             select(t.Task)
-            .join(sel, _of(sel, t.Task))
             .outerjoin(t.User, t.User.id == t.Task.done_by)
-            .where(
-                t.Task.kind.in_(OFFICIAL_TASKS),
-                t.Task.status != TaskStatus.ESCALATED,
-            )
+            .where(t.Task.kind.in_(OFFICIAL_TASKS)),
+            t.Task,
         )
+        by_official = and_(t.Task.status == TaskStatus.DONE, t.User.role == Role.OFFICIAL)
         opened, done = (
             await self.session.execute(
-                tasks.with_only_columns(func.count(), func.count().filter(by_official))
+                tasks.with_only_columns(
+                    func.count().filter(t.Task.status != TaskStatus.ESCALATED),
+                    func.count().filter(by_official),
+                )
             )
         ).one()
         hours = self._seconds(t.Task.done_at, t.Task.created_at) / 3600.0
         median_hours = await self._median(
-            tasks.with_only_columns(hours.label("v")).where(by_official)
+            tasks.with_only_columns(case((by_official, hours)).label("v"))
         )
         return {"followups": opened, "followups_done": done, "median_hours_to_done": median_hours}
 
@@ -241,18 +279,23 @@ class FigureQueries(Repo):
         return (func.julianday(later) - func.julianday(earlier)) * DAY
 
     async def _median(self, values: Select) -> float | None:
-        """The median of the one column `v` that `values` selects; None when it selects no row."""
+        """The median of the column `v` that `values` selects, NULLs left out; None when no
+        value is left."""
         found = values.subquery()
         if self._postgres:
             median = await self.session.scalar(
                 select(func.percentile_cont(0.5).within_group(found.c.v))
             )
         else:  # the middle row, or the mean of the middle two, by row number
-            ranked = select(
-                found.c.v,
-                func.row_number().over(order_by=found.c.v).label("n"),
-                func.count().over().label("total"),
-            ).subquery()
+            ranked = (
+                select(
+                    found.c.v,
+                    func.row_number().over(order_by=found.c.v).label("n"),
+                    func.count().over().label("total"),
+                )
+                .where(found.c.v.is_not(None))
+                .subquery()
+            )
             median = await self.session.scalar(
                 select(func.avg(ranked.c.v)).where(
                     ranked.c.n.in_(((ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2))
