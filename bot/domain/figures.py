@@ -48,6 +48,7 @@ from bot.domain.status import ContactStatus
 from bot.domain.tasks import ESCALATES
 
 AREA_LENGTHS = (6, 9, 12)  # county, township, village
+COURT_CODE_MAX = 20
 FIRST_STEP = DEFAULT_PLAN[0].key  # the day-0 reminder
 DECIDED_STATES = FINAL
 OFFICIAL_TASKS = ESCALATES
@@ -106,6 +107,8 @@ def selection(
     `SelectionError` with the reason for a value that makes no sense."""
     court = (court or "").strip() or None
     area = (area or "").strip() or None
+    if court is not None and not (len(court) <= COURT_CODE_MAX and court.isprintable()):
+        raise SelectionError(f"court: not a court code: {court[:40]!r}")
     if area is not None and not (area.isascii() and area.isdigit() and len(area) in AREA_LENGTHS):
         raise SelectionError(
             f"area: an area code of 6, 9 or 12 digits (county, township, village): {area[:40]!r}"
