@@ -140,6 +140,7 @@ class FigureQueries(Repo):
                 t.Reminder.step_key == FIRST_STEP,
                 t.Reminder.status == ReminderStatus.SENT,
             )
+            .correlate(pair)  # to the debtor of the outer query, also inside `wrote_after`
             .scalar_subquery()
         )
         wrote_after = (
