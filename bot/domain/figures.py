@@ -49,6 +49,7 @@ from bot.domain.tasks import ESCALATES
 
 AREA_LENGTHS = (6, 9, 12)  # county, township, village
 COURT_CODE_MAX = 20
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # the days a period may name
 FIRST_STEP = DEFAULT_PLAN[0].key  # the day-0 reminder
 DECIDED_STATES = FINAL
 OFFICIAL_TASKS = ESCALATES
@@ -84,17 +85,19 @@ _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day(name: str, value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    value = value.strip()
     if not value:
         return None
+    day = value if isinstance(value, date) else None
     try:
-        if _ISO_DAY.fullmatch(value):
-            return date.fromisoformat(value)
+        if day is None and _ISO_DAY.fullmatch(value):
+            day = date.fromisoformat(value)
     except ValueError:
         pass
-    raise SelectionError(f"{name}: not a date (YYYY-MM-DD): {value[:40]!r}")
+    if day is None:
+        raise SelectionError(f"{name}: not a date (YYYY-MM-DD): {str(value)[:40]!r}")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise SelectionError(f"{name}: a day from {FIRST_DAY} to {LAST_DAY}: {day}")
+    return day
 
 
 def selection(
@@ -103,10 +106,10 @@ def selection(
     since: date | str | None = None,
     until: date | str | None = None,
 ) -> Selection:
-    """A selection from what a person typed (`from` and `to` are `since` and `until`);
-    `SelectionError` with the reason for a value that makes no sense."""
-    court = (court or "").strip() or None
-    area = (area or "").strip() or None
+    """A selection from what a person typed (`from` and `to` are `since` and `until`; an
+    empty value selects any); `SelectionError` with the reason for a value that makes no
+    sense."""
+    court, area = court or None, area or None
     if court is not None and not (len(court) <= COURT_CODE_MAX and court.isprintable()):
         raise SelectionError(f"court: not a court code: {court[:40]!r}")
     if area is not None and not (area.isascii() and area.isdigit() and len(area) in AREA_LENGTHS):

@@ -126,7 +126,8 @@ def spec() -> dict[str, Any]:
     }
 
 
-_AREA = "^(" + "|".join(f"[0-9]{{{n}}}" for n in AREA_LENGTHS) + ")$"
+_AREA = "^(" + "|".join(f"[0-9]{{{n}}}" for n in (0, *AREA_LENGTHS)) + ")$"
+_DAY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
 _FILTERS = (
     ("court", "the court's code, e.g. 浙0522", {"type": "string", "maxLength": COURT_CODE_MAX}),
     (
@@ -134,8 +135,8 @@ _FILTERS = (
         "an area code prefix: county, township or village",
         {"type": "string", "pattern": _AREA},
     ),
-    ("from", "first effective day (court's calendar)", {"type": "string", "format": "date"}),
-    ("to", "last effective day, included", {"type": "string", "format": "date"}),
+    ("from", "first effective day (court's calendar)", _DAY),
+    ("to", "last effective day, included", _DAY),
 )
 
 

@@ -52,11 +52,17 @@ async def get_case(request: web.Request) -> web.Response:
     return _json(case.model_dump(mode="json"))
 
 
+FILTERS = {"court", "area", "from", "to"}
+
+
 async def _figures(request: web.Request) -> Figures:
     """The figures the query asks for (`court`, `area`, `from`, `to`); 400 with the reason
     for a value that makes no sense."""
     query = request.query
     try:
+        unknown = sorted(set(query) - FILTERS)
+        if unknown:
+            raise SelectionError(f"unknown parameter(s): {', '.join(unknown)[:80]}")
         return await request.app[SERVICES].figures.figures(
             court_code=query.get("court"),
             area=query.get("area"),

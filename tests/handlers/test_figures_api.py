@@ -35,9 +35,12 @@ async def test_without_the_token_every_figure_path_answers_401(client) -> None:
     [
         ("from=2026-02-30", "from: not a date"),
         ("to=yesterday", "to: not a date"),
+        ("from=0001-01-01", "from: a day from 1900-01-01"),
+        ("to=9999-12-31", "to: a day from"),
         ("from=2026-12-01&to=2026-11-01", "is after to"),
         ("area=3305", "area: an area code"),
         ("court=%E6%B5%999999", "no court has the code"),
+        ("form=2026-01-01", "unknown parameter(s): form"),
     ],
 )
 async def test_a_bad_filter_answers_400_with_its_reason(client, query, words) -> None:
