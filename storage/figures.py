@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from bot.domain.figures import (
     DEAD_CONTACT,
@@ -131,37 +131,30 @@ class FigureQueries(Repo):
         }
 
     async def _debtors(self, scope: _Scope) -> dict[str, Any]:
+        """Set-based: each debtor meets at most one row of each side (its day-0 reminder, its
+        last inbound message, its `unreachable` events, its dead contacts), so both planners
+        join once instead of looking each debtor up four times."""
         pair = t.CaseObligor
         day0 = (
-            select(t.Reminder.finished_at)
+            select(t.Reminder.case_id, t.Reminder.obligor_id, t.Reminder.finished_at)
             .where(
-                t.Reminder.case_id == pair.case_id,
-                t.Reminder.obligor_id == pair.obligor_id,
                 t.Reminder.step_key == FIRST_STEP,
                 t.Reminder.status == ReminderStatus.SENT,
+                t.Reminder.user_id.is_(None),
             )
-            .correlate(pair)  # to the debtor of the outer query, also inside `wrote_after`
-            .scalar_subquery()
+            .subquery()
         )
-        wrote_after = (
-            select(literal_column("1"))
-            .select_from(t.Message)
-            .where(
-                t.Message.obligor_id == pair.obligor_id,
-                t.Message.direction == Direction.IN,
-                t.Message.at >= day0,
-            )
-            .exists()
+        last_in = (
+            select(t.Message.obligor_id, func.max(t.Message.at).label("at"))
+            .where(t.Message.obligor_id.is_not(None), t.Message.direction == Direction.IN)
+            .group_by(t.Message.obligor_id)
+            .subquery()
         )
         named = (
-            select(literal_column("1"))
-            .select_from(t.Event)
-            .where(
-                t.Event.kind == EventKind.UNREACHABLE,
-                t.Event.case_id == pair.case_id,
-                t.Event.detail["obligor_id"].as_integer() == pair.obligor_id,
-            )
-            .exists()
+            select(t.Event.case_id, t.Event.detail["obligor_id"].as_integer().label("obligor_id"))
+            .where(t.Event.kind == EventKind.UNREACHABLE)
+            .distinct()
+            .subquery()
         )
         dead = (
             select(t.Contact.obligor_id)
@@ -170,19 +163,29 @@ class FigureQueries(Repo):
                 func.count().filter(t.Contact.status == ContactStatus.ACTIVE) == 0,
                 func.count().filter(t.Contact.status.in_(DEAD_CONTACT)) > 0,
             )
+            .subquery()
+        )
+        query = (
+            select(
+                func.count(),
+                func.count(day0.c.finished_at),
+                func.count().filter(last_in.c.at >= day0.c.finished_at),
+                func.count().filter(
+                    or_(named.c.obligor_id.is_not(None), dead.c.obligor_id.is_not(None))
+                ),
+            )
+            .select_from(pair)
+            .outerjoin(
+                day0, and_(day0.c.case_id == pair.case_id, day0.c.obligor_id == pair.obligor_id)
+            )
+            .outerjoin(last_in, last_in.c.obligor_id == pair.obligor_id)
+            .outerjoin(
+                named, and_(named.c.case_id == pair.case_id, named.c.obligor_id == pair.obligor_id)
+            )
+            .outerjoin(dead, dead.c.obligor_id == pair.obligor_id)
         )
         debtors, reminded, responded, unreachable = (
-            await self.session.execute(
-                scope.apply(
-                    select(
-                        func.count(),
-                        func.count(day0),
-                        func.count().filter(wrote_after),
-                        func.count().filter(or_(named, pair.obligor_id.in_(dead))),
-                    ).select_from(pair),
-                    pair,
-                )
-            )
+            await self.session.execute(scope.apply(query, pair))
         ).one()
         return {
             "debtors": debtors,

@@ -229,7 +229,6 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("provider", "provider_id", name="uq_messages_provider_id"),
         Index("ix_messages_case", "case_id", "at"),
-        Index("ix_messages_obligor", "obligor_id", "direction", "at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))
@@ -250,10 +249,7 @@ class Event(Base):
     """The case timeline."""
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_case", "case_id", "at"),
-        Index("ix_events_kind", "kind", "case_id"),
-    )
+    __table_args__ = (Index("ix_events_case", "case_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[str] = mapped_column(String(32))
