@@ -48,7 +48,7 @@ from bot.domain.status import ContactStatus
 from bot.domain.tasks import ESCALATES
 
 AREA_LENGTHS = (6, 9, 12)  # county, township, village
-COURT_CODE_MAX = 20
+COURT_CODE_MAX = 20  # as long as a court code can be (courts.code)
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # the days a period may name
 FIRST_STEP = DEFAULT_PLAN[0].key  # the day-0 reminder
 DECIDED_STATES = FINAL

@@ -21,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.figures import DEAD_CONTACT, DECIDED_STATES, Figures, SelectionError
 from bot.domain.instalments import counter_terms
 from bot.domain.messages import InboundMessage
-from bot.domain.status import EventKind
+from bot.domain.status import CaseStatus, EventKind
 from bot.domain.tasks import Outcome, TaskKind
 from bot.services import filings
 from bot.services.decisions import Actor
@@ -35,7 +36,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
-from tests.helpers import judgment, move
+from tests.helpers import judgment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COURTS = {"浙0522": "+8613900000001", "浙0523": "+8613900000011"}  # court: its judge's phone
@@ -72,15 +73,16 @@ def _phone(i: int) -> str:
     return f"+86138{i:08d}"
 
 
+_ENGINES: dict[str, AsyncEngine] = {}  # one per database for the whole seed (see `seeded`)
+
+
 async def _in_uow(url: str, work) -> Any:
-    engine = make_engine(url)
-    try:
-        async with SqlUnitOfWork(make_sessionmaker(engine)) as uow:
-            result = await work(uow)
-            await uow.commit()
-            return result
-    finally:
-        await engine.dispose()
+    """`work(uow)` in a unit of work of its own, committed: what no service does yet."""
+    engine = _ENGINES.get(url) or _ENGINES.setdefault(url, make_engine(url))
+    async with SqlUnitOfWork(make_sessionmaker(engine)) as uow:
+        result = await work(uow)
+        await uow.commit()
+        return result
 
 
 async def _file(seeded: Seeded, case_id: int, kind: str, payload: dict) -> None:
@@ -176,7 +178,12 @@ async def _scenario(seeded: Seeded, case_id: int, i: int, scenario: str) -> None
         else:
             await _act(seeded, case_id, TaskKind.DECIDE, Outcome.GRACE, grace_day.isoformat())
     elif scenario in ("referred", "closed"):
-        await move(seeded.url, case_id, "open", scenario, at=seeded.clock.now())
+        now = seeded.clock.now()  # the creditor filed for enforcement, or it was closed
+
+        async def end(uow) -> None:
+            await uow.cases.set_status(case_id, CaseStatus.OPEN, CaseStatus(scenario), now)
+
+        await _in_uow(seeded.url, end)
 
 
 async def _seed(url: str) -> Seeded:
@@ -397,6 +404,7 @@ async def seeded(db_url: str):
     seeded = await _seed(db_url)
     yield seeded
     await seeded.runtime.close()
+    await _ENGINES.pop(db_url).dispose()
 
 
 async def test_every_figure_equals_the_hand_count(seeded: Seeded) -> None:
