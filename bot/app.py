@@ -13,6 +13,7 @@ from bot.services.cases import CaseQueries
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
+from bot.services.figures import FigureService
 from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
@@ -39,3 +40,4 @@ class Services:
     followups: FollowUps
     decisions: DecisionService
     accounts: AccountService
+    figures: FigureService

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from bot.domain.access import CaseScope
+from bot.domain.figures import Figures, Selection
 from bot.domain.messages import Choice
 from bot.domain.records import (
     CaseSummary,
@@ -311,6 +312,14 @@ class ViewQueries(Protocol):
     async def addresses(self, limit: int) -> list[AddressRow]: ...
 
 
+class FigureQueries(Protocol):
+    """The outcome figures, from SQL aggregates."""
+
+    async def figures(
+        self, chosen: Selection, start: datetime | None, end: datetime | None, as_of: date
+    ) -> Figures | None: ...
+
+
 class UnitOfWork(Protocol):
     courts: CourtRepository
     users: UserRepository
@@ -327,6 +336,7 @@ class UnitOfWork(Protocol):
     links: LinkRepository
     telegram_inbox: TelegramInboxRepository
     views: ViewQueries
+    figures: FigureQueries
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -30,6 +30,7 @@ from bot.services.cases import CaseQueries
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
+from bot.services.figures import FigureService
 from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
@@ -179,6 +180,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         followups=FollowUps(uow, clock, settings.zone),
         decisions=DecisionService(uow, clock),
         accounts=AccountService(uow, clock, LoginThrottle()),
+        figures=FigureService(uow, clock, settings.zone),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

@@ -78,6 +78,14 @@ def parser() -> argparse.ArgumentParser:
     area_add.add_argument("code")
     area_add.add_argument("name")
     area_add.set_defaults(command="area_add")
+
+    figures = verbs.add_parser("figures", help="the outcome figures (docs/figures.md)")
+    figures.add_argument("--court", help="a court's code, e.g. 浙0522")
+    figures.add_argument("--area", help="an area code prefix: county, township or village")
+    figures.add_argument("--from", dest="since", help="first effective day, YYYY-MM-DD")
+    figures.add_argument("--to", dest="until", help="last effective day, YYYY-MM-DD (included)")
+    figures.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    figures.set_defaults(command="figures")
     return top
 
 

@@ -23,11 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.figures import SelectionError, as_csv
 from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.services import demo as demo_data
 from bot.services.accounts import AccountError, AccountService, LoginThrottle, check_password
 from bot.services.demo import seed_demo
+from bot.services.figures import FigureService
 from bot.services.importer import ImportFileError, import_file
 from bot.services.linking import INVITE_DAYS, LinkService
 from bot.services.staff import StaffError, StaffService
@@ -321,6 +323,28 @@ def cmd_area_add(args: argparse.Namespace) -> int:
     async def call(uow) -> int:
         await StaffService(uow).add_area(args.code, args.name)
         console.print(f"area {args.code} {args.name} saved")
+        return 0
+
+    return _run(call)
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def call(uow) -> int:
+        service = FigureService(uow, SystemClock(), settings.zone)
+        try:
+            figures = await service.figures(args.court, args.area, args.since, args.until)
+        except SelectionError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 2
+        if args.csv:
+            print(as_csv(figures), end="")
+            return 0
+        table = Table("figure", "value", title=f"outcome figures as of {figures.as_of}")
+        for name, value in figures.rows():
+            table.add_row(name, "" if value is None else str(value))
+        console.print(table)
         return 0
 
     return _run(call)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.ports import Conflict
 from storage import repositories as r
+from storage.figures import FigureQueries
 from storage.views import ViewQueries
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
         self.links = r.LinkRepository(session)
         self.telegram_inbox = r.TelegramInboxRepository(session)
         self.views = ViewQueries(session)
+        self.figures = FigureQueries(session)
         return self
 
     async def __aexit__(

@@ -383,3 +383,23 @@ def test_masking_filter_masks_phones_in_message_and_arguments() -> None:
         "sent to +86138****8000",
         "reply from 139****0001 to +86139****0002 (42)",
     ]
+
+
+def test_figures_print_a_table_or_csv_and_refuse_a_bad_filter(ducu: Ducu) -> None:
+    assert ducu("import", str(FIXTURE)).code == 1  # 3 cases, 4 rows refused
+    table, as_csv, bad, nobody = ducu.concurrently(
+        ("figures", "--court", "浙0522", "--from", "2020-01-01"),
+        ("figures", "--csv"),
+        ("figures", "--to", "31.12.2026"),
+        ("figures", "--court", "浙9999"),
+    )
+    assert table.code == 0, table.err
+    assert "outcome figures as of" in table.out
+    assert re.search(r"│ cases\s+│ 3\s+│", table.out), table.out
+    assert re.search(r"│ from\s+│ 2020-01-01\s+│", table.out)
+    assert as_csv.code == 0, as_csv.err
+    lines = as_csv.out.splitlines()
+    assert lines[0] == "figure,value" and "cases,3" in lines and "first_reminded,0" in lines
+    assert (bad.code, nobody.code) == (2, 2)
+    assert "to: not a date (YYYY-MM-DD): '31.12.2026'" in bad.out
+    assert "no court has the code '浙9999'" in nobody.out

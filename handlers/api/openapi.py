@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from bot.domain.figures import AREA_LENGTHS, COURT_CODE_MAX, Figures
 from bot.domain.judgment import JudgmentIn
 from bot.domain.views import CaseView
+from handlers.api.export import XLSX
 
 _ERRORS = {
     "type": "object",
@@ -32,16 +34,26 @@ _REGISTERED = {
         "url": {"type": "string"},
     },
 }
+_PROBLEM = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}},
+}
 _REF = "#/components/schemas/{model}"
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
 
 
 @cache
 def spec() -> dict[str, Any]:
-    components: dict[str, Any] = {"Errors": _ERRORS, "Registered": _REGISTERED}
+    components: dict[str, Any] = {
+        "Errors": _ERRORS,
+        "Registered": _REGISTERED,
+        "Problem": _PROBLEM,
+    }
     for name, model, mode in (
         ("Judgment", JudgmentIn, "validation"),
         ("Case", CaseView, "serialization"),
+        ("Figures", Figures, "serialization"),
     ):
         schema = model.model_json_schema(ref_template=_REF, mode=mode)
         defs = schema.pop("$defs", {})
@@ -80,6 +92,18 @@ def spec() -> dict[str, Any]:
                     },
                 }
             },
+            **{
+                f"/api/v1/admin/figures{suffix}": _figures_operation(what, content)
+                for suffix, what, content in (
+                    ("", "as JSON", ref("Figures")),
+                    (".csv", "as CSV: figure,value", {"text/csv": {"schema": {"type": "string"}}}),
+                    (
+                        ".xlsx",
+                        "as a spreadsheet",
+                        {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                    ),
+                )
+            },
             "/api/v1/cases/{case_id}": {
                 "get": {
                     "summary": "A case with its status and timeline",
@@ -99,4 +123,42 @@ def spec() -> dict[str, Any]:
                 }
             },
         },
+    }
+
+
+_AREA = "^(" + "|".join(f"[0-9]{{{n}}}" for n in (0, *AREA_LENGTHS)) + ")$"
+_DAY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+_FILTERS = (
+    ("court", "the court's code, e.g. 浙0522", {"type": "string", "maxLength": COURT_CODE_MAX}),
+    (
+        "area",
+        "an area code prefix: county, township or village",
+        {"type": "string", "pattern": _AREA},
+    ),
+    ("from", "first effective day (court's calendar)", _DAY),
+    ("to", "last effective day, included", _DAY),
+)
+
+
+def _figures_operation(what: str, content: dict[str, Any]) -> dict[str, Any]:
+    problem = {"application/json": {"schema": {"$ref": _REF.format(model="Problem")}}}
+    return {
+        "get": {
+            "summary": f"The outcome figures of a court, area and period, {what} (docs/figures.md)",
+            "parameters": [
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "description": text,
+                    "schema": schema,
+                }
+                for name, text, schema in _FILTERS
+            ],
+            "responses": {
+                "200": {"description": "the figures", "content": content},
+                "400": {"description": "a filter that makes no sense", "content": problem},
+                "401": _UNAUTHORIZED,
+            },
+        }
     }

@@ -7,7 +7,9 @@ import json
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.domain.figures import Figures, SelectionError, as_csv
 from bot.domain.judgment import field_errors
+from handlers.api.export import XLSX, as_xlsx
 from handlers.api.openapi import spec
 from handlers.keys import SERVICES
 
@@ -48,6 +50,56 @@ async def get_case(request: web.Request) -> web.Response:
     if case is None:
         raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
     return _json(case.model_dump(mode="json"))
+
+
+FILTERS = {"court", "area", "from", "to"}
+
+
+async def _figures(request: web.Request) -> Figures:
+    """The figures the query asks for (`court`, `area`, `from`, `to`); 400 with the reason
+    for a value that makes no sense."""
+    query = request.query
+    try:
+        unknown = sorted(set(query) - FILTERS)
+        if unknown:
+            raise SelectionError(f"unknown parameter(s): {', '.join(unknown)[:80]}")
+        return await request.app[SERVICES].figures.figures(
+            court_code=query.get("court"),
+            area=query.get("area"),
+            since=query.get("from"),
+            until=query.get("to"),
+        )
+    except SelectionError as exc:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": str(exc)}, ensure_ascii=False),
+            content_type="application/json",
+        ) from None
+
+
+def _download(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@routes.get("/api/v1/admin/figures")
+async def get_figures(request: web.Request) -> web.Response:
+    return _json((await _figures(request)).model_dump(mode="json"))
+
+
+@routes.get("/api/v1/admin/figures.csv")
+async def get_figures_csv(request: web.Request) -> web.Response:
+    return web.Response(
+        text=as_csv(await _figures(request)),
+        content_type="text/csv",
+        charset="utf-8",
+        headers=_download("figures.csv"),
+    )
+
+
+@routes.get("/api/v1/admin/figures.xlsx")
+async def get_figures_xlsx(request: web.Request) -> web.Response:
+    return web.Response(
+        body=as_xlsx(await _figures(request)), content_type=XLSX, headers=_download("figures.xlsx")
+    )
 
 
 @routes.get("/api/v1/openapi.json")

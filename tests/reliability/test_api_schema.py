@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 import requests
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import AUTH, get_case, inbound_form, judgment, new_case, post_signed
@@ -109,6 +109,10 @@ def _check(
     @FUZZ
     @given(case=strategy)
     def check(case: Any) -> None:
+        # `requests` leaves out a query parameter whose value is None or []: the server sees
+        # the request without it, so such a case is not the one drawn (a negative case that
+        # adds a parameter `''` with `[]` would pass for accepted).
+        assume(all(value not in (None, []) for value in (case.query or {}).values()))
         response = case.call(base_url=base_url, headers=AUTH, session=session, timeout=10)
         seen[(*key, response.status_code)] += 1
         case.validate_response(response, headers=AUTH, excluded_checks=[positive_data_acceptance])
