@@ -129,7 +129,7 @@ async def _act(seeded: Seeded, case_id: int, kind: str, outcome: Outcome, note: 
     if task is None:
         return False
     services = seeded.runtime.services
-    staff = await services.staff.member(task.assignee_id)
+    staff = await services.accounts.member(task.assignee_id)
     seeded.clock.advance(minutes=7 + case_id % 50)  # decisions take their time
     await services.decisions.act(Actor(staff=staff), task.id, outcome, note)
     return True
