@@ -78,6 +78,12 @@ def parser() -> argparse.ArgumentParser:
     area_add.add_argument("code")
     area_add.add_argument("name")
     area_add.set_defaults(command="area_add")
+    area_import = area.add_parser(
+        "import",
+        help="import areas from a CSV file (code,name,parent; UTF-8 or GBK): all lines or none",
+    )
+    area_import.add_argument("file")
+    area_import.set_defaults(command="area_import")
     return top
 
 

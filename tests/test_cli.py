@@ -121,7 +121,7 @@ def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
         ("import", "no-such-file.csv"),
     )
     assert official.code == 2
-    assert "an official needs --area" in official.out
+    assert "an official needs an area" in official.out
     assert bad_phone.code == 2
     assert "not a valid phone number" in bad_phone.out
     assert bad_role.code == 2  # argparse refuses it

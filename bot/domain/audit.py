@@ -1,0 +1,78 @@
+"""The audit log's records: who changed what, when, from what to what.
+
+Every change to people, areas, passwords and a court's channels names its actor: a staff
+member signed in to the console (`AuditActor.of(staff)`, bound to their court), the command
+line (`CLI`) or the admin API (`API`), both unbound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.records import StaffMember
+from bot.domain.views import Instant
+
+PAGE = 50  # audit rows a page shows
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    label: str  # console, cli or api
+    user_id: int | None = None
+    court_id: int | None = None  # a console admin acts on their own court only
+
+    @classmethod
+    def of(cls, staff: StaffMember) -> AuditActor:
+        return cls("console", staff.id, staff.court_id)
+
+    def sees(self, court_id: int | None) -> bool:
+        """Whether this actor may see or change what belongs to `court_id` (None: shared)."""
+        return self.court_id is None or court_id in (None, self.court_id)
+
+
+CLI = AuditActor("cli")
+API = AuditActor("api")
+
+
+@dataclass(frozen=True)
+class NewAudit:
+    at: datetime
+    actor: AuditActor
+    action: str
+    object_kind: str
+    object_id: str
+    court_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an admin looks for; `court_id` set: that court's rows and the shared ones."""
+
+    court_id: int | None = None
+    actor: str = ""  # console, cli, api, or a user's id
+    action: str = ""
+    object_kind: str = ""
+    object_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    page: int = 1
+
+
+class AuditRow(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+    id: int
+    at: Instant
+    actor: str
+    actor_id: int | None
+    court_id: int | None
+    action: str
+    object_kind: str
+    object_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
