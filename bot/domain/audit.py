@@ -7,9 +7,12 @@ line (`CLI`) or the admin API (`API`), both unbound.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +20,17 @@ from bot.domain.records import StaffMember
 from bot.domain.views import Instant
 
 PAGE = 50  # audit rows a page shows
+
+
+class Action(StrEnum):
+    """What an audit row records."""
+
+    ADD_USER = "add_user"  # or update one of the same role and phone
+    EDIT_USER = "edit_user"
+    DEACTIVATE_USER = "deactivate_user"
+    SET_PASSWORD = "set_password"  # noqa: S105 (an action's name, not a password)
+    SAVE_AREA = "save_area"
+    SET_CHANNELS = "set_channels"
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ API = AuditActor("api")
 class NewAudit:
     at: datetime
     actor: AuditActor
-    action: str
+    action: Action
     object_kind: str
     object_id: str
     court_id: int | None
@@ -76,3 +90,34 @@ class AuditRow(BaseModel):
     object_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+FILTERS = ("actor", "action", "object_kind", "object_id", "since", "until", "page")
+
+
+def wanted(query: Mapping[str, str], zone: ZoneInfo) -> AuditFilter:
+    """The audit rows a page or an API call asks for: `since` and `until` are days
+    (YYYY-MM-DD) in the court's zone, both included. ValueError for a bad day or page."""
+    values = {name: query.get(name, "").strip() for name in FILTERS}
+
+    def day(name: str, *, after: bool = False) -> datetime | None:
+        if not values[name]:
+            return None
+        try:
+            start = date.fromisoformat(values[name])
+        except ValueError:
+            raise ValueError(f"{name} must be a day written YYYY-MM-DD") from None
+        return datetime.combine(start + timedelta(days=after), time(), zone)
+
+    page = values["page"] or "1"
+    if not page.isdigit() or int(page) < 1:
+        raise ValueError("page must be a whole number from 1")
+    return AuditFilter(
+        actor=values["actor"],
+        action=values["action"],
+        object_kind=values["object_kind"],
+        object_id=values["object_id"],
+        since=day("since"),
+        until=day("until", after=True),
+        page=int(page),
+    )

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from bot.domain.audit import AuditActor
+from bot.domain.audit import Action, AuditActor
 from bot.domain.phones import PhoneError, mask_phone, normalize_phone
 from bot.domain.records import StaffMember
 from bot.domain.status import STAFF_ROLES
@@ -122,7 +122,7 @@ class AccountService:
             await record(
                 uow,
                 actor,
-                "user.password",
+                Action.SET_PASSWORD,
                 ("user", user_id),
                 user.court_id,
                 None,

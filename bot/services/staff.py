@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bot.domain.areas import AreaFileError, AreaLine, decode, is_area_code, parse
-from bot.domain.audit import AuditActor, AuditFilter, AuditRow, NewAudit
+from bot.domain.audit import Action, AuditActor, AuditFilter, AuditRow, NewAudit
 from bot.domain.phones import normalize_phone
 from bot.domain.plan import DEFAULT_PLAN, plan_to_json
 from bot.domain.records import NewUser, StaffMember
@@ -25,6 +25,10 @@ from bot.services.followups import pass_up
 
 class StaffError(ValueError):
     """Bad input for a staff record, in words an admin understands."""
+
+
+class NoSuchUser(StaffError):
+    """No staff member of that id that this actor may see."""
 
 
 class AreaImportError(ValueError):
@@ -52,7 +56,7 @@ def person(user: StaffMember) -> dict[str, Any]:
 async def record(
     uow: UnitOfWork,
     actor: AuditActor,
-    action: str,
+    action: Action,
     obj: tuple[str, object],
     court_id: int | None,
     before: dict[str, Any] | None,
@@ -122,7 +126,7 @@ class StaffService:
             )
             after = await uow.users.get(user_id)
             await self._record(
-                uow, actor, "user.add", ("user", user_id), after, before and person(before)
+                uow, actor, Action.ADD_USER, ("user", user_id), after, before and person(before)
             )
             await uow.commit()
             return user_id
@@ -135,7 +139,9 @@ class StaffService:
             before = await self._get(uow, actor, user_id)
             await uow.users.edit(user_id, name.strip(), _area(before.role, area_code.strip()))
             after = await uow.users.get(user_id)
-            await self._record(uow, actor, "user.edit", ("user", user_id), after, person(before))
+            await self._record(
+                uow, actor, Action.EDIT_USER, ("user", user_id), after, person(before)
+            )
             await uow.commit()
 
     async def deactivate(self, actor: AuditActor, user_id: int) -> int:
@@ -153,7 +159,7 @@ class StaffService:
                     moved += await pass_up(uow, task, now) is not None
             after = await uow.users.get(user_id)
             await self._record(
-                uow, actor, "user.deactivate", ("user", user_id), after, person(before)
+                uow, actor, Action.DEACTIVATE_USER, ("user", user_id), after, person(before)
             )
             await uow.commit()
             return moved
@@ -218,7 +224,7 @@ class StaffService:
             await record(
                 uow,
                 actor,
-                "court.channels",
+                Action.SET_CHANNELS,
                 ("court", court_code),
                 court[0],
                 {"channels": court[1]},
@@ -237,7 +243,7 @@ class StaffService:
     async def _get(self, uow: UnitOfWork, actor: AuditActor, user_id: int) -> StaffMember:
         user = await uow.users.get(user_id)
         if user is None or user.role not in STAFF_ROLES or not actor.sees(user.court_id):
-            raise StaffError(f"there is no staff member {user_id}")
+            raise NoSuchUser(f"there is no staff member {user_id}")
         return user
 
     async def _record(
@@ -258,5 +264,7 @@ class StaffService:
         await uow.areas.ensure(area.code, area.name)
         before = None if old is None else {"name": old}
         after = {"name": area.name, "parent": area.parent or None}
-        await record(uow, actor, "area.save", ("area", area.code), None, before, after, self._clock)
+        await record(
+            uow, actor, Action.SAVE_AREA, ("area", area.code), None, before, after, self._clock
+        )
         return "added" if old is None else "renamed"

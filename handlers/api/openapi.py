@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from bot.domain.audit import AuditRow
 from bot.domain.judgment import JudgmentIn
-from bot.domain.views import CaseView
+from bot.domain.views import CaseView, UserRow
 
 _ERRORS = {
     "type": "object",
@@ -33,15 +34,66 @@ _REGISTERED = {
     },
 }
 _REF = "#/components/schemas/{model}"
+_NEW_USER = {
+    "type": "object",
+    "required": ["role", "name", "phone"],
+    "properties": {
+        "role": {"enum": ["admin", "judge", "official"]},
+        "name": {"type": "string"},
+        "phone": {"type": "string"},
+        "area_code": {"type": "string", "description": "6, 9 or 12 digits; officials: required"},
+        "court_code": {"type": "string"},
+        "court_name": {"type": "string", "description": "when the court is new"},
+    },
+}
+_AUDIT_PAGE = {
+    "type": "object",
+    "required": ["total", "page", "rows"],
+    "properties": {
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "rows": {"type": "array", "items": {"$ref": _REF.format(model="AuditRow")}},
+    },
+}
+_AUDIT_FILTERS = (
+    [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in ("actor", "action", "object_kind", "object_id")
+    ]
+    + [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "format": "date"},
+        }
+        for name in ("since", "until")
+    ]
+    + [
+        {
+            "name": "page",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    ]
+)
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
 
 
 @cache
 def spec() -> dict[str, Any]:
-    components: dict[str, Any] = {"Errors": _ERRORS, "Registered": _REGISTERED}
+    components: dict[str, Any] = {
+        "Errors": _ERRORS,
+        "Registered": _REGISTERED,
+        "NewUser": _NEW_USER,
+        "AuditPage": _AUDIT_PAGE,
+    }
     for name, model, mode in (
         ("Judgment", JudgmentIn, "validation"),
         ("Case", CaseView, "serialization"),
+        ("User", UserRow, "serialization"),
+        ("AuditRow", AuditRow, "serialization"),
     ):
         schema = model.model_json_schema(ref_template=_REF, mode=mode)
         defs = schema.pop("$defs", {})
@@ -95,6 +147,91 @@ def spec() -> dict[str, Any]:
                         "200": {"description": "the case", "content": ref("Case")},
                         "401": _UNAUTHORIZED,
                         "404": {"description": "no such case"},
+                    },
+                }
+            },
+            "/api/v1/admin/users": {
+                "get": {
+                    "summary": "Every user (optionally of one role)",
+                    "parameters": [
+                        {
+                            "name": "role",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the users",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": _REF.format(model="User")},
+                                    }
+                                }
+                            },
+                        },
+                        "401": _UNAUTHORIZED,
+                    },
+                },
+                "post": {
+                    "summary": "Add a judge, official or admin (audited as `api`)",
+                    "requestBody": {"required": True, "content": ref("NewUser")},
+                    "responses": {
+                        "201": {"description": "added; its id"},
+                        "401": _UNAUTHORIZED,
+                        "422": {"description": "refused", "content": ref("Errors")},
+                    },
+                },
+            },
+            "/api/v1/admin/users/{user_id}/deactivate": {
+                "post": {
+                    "summary": "Deactivate a user: no sign-in, no new task; an official's open "
+                    "tasks move one level up",
+                    "parameters": [
+                        {
+                            "name": "user_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "deactivated; how many tasks moved"},
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such staff member", "content": ref("Errors")},
+                        "409": {"description": "already deactivated", "content": ref("Errors")},
+                    },
+                }
+            },
+            "/api/v1/admin/areas/import": {
+                "post": {
+                    "summary": "Import areas from a CSV file (code,name,parent; UTF-8 or GBK): "
+                    "every line or none",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    "responses": {
+                        "200": {"description": "imported: areas added, renamed, unchanged"},
+                        "401": _UNAUTHORIZED,
+                        "422": {
+                            "description": "refused, nothing saved: each bad line",
+                            "content": ref("Errors"),
+                        },
+                    },
+                }
+            },
+            "/api/v1/admin/audit": {
+                "get": {
+                    "summary": "The audit log, newest first, 50 rows a page",
+                    "parameters": _AUDIT_FILTERS,
+                    "responses": {
+                        "200": {"description": "a page of rows", "content": ref("AuditPage")},
+                        "401": _UNAUTHORIZED,
+                        "422": {"description": "a bad filter", "content": ref("Errors")},
                     },
                 }
             },
