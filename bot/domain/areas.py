@@ -38,17 +38,32 @@ class AreaLine:
     parent: str
 
 
+RARE_SHARE = 0.2  # more Chinese characters outside GB2312 than this: not GBK text
+
+
+def _common(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _plausible(text: str) -> bool:
-    """Text as an areas file holds it: printable ASCII, Chinese characters, CJK and
-    full-width punctuation. Anything else read as GB18030 means another encoding."""
-    return all(
-        char.isascii()
-        or "\u3000" <= char <= "\u303f"
+    """Text as an areas file holds it: ASCII, Chinese characters, CJK and full-width
+    punctuation, the Chinese ones mostly common (GB2312). Another encoding read as GB18030
+    (Latin-1, Shift-JIS, Big5) gives rare or traditional characters, or other symbols."""
+    chinese = [char for char in text if not char.isascii()]
+    if not all(
+        "\u3000" <= char <= "\u303f"
         or "\u3400" <= char <= "\u4dbf"
         or "\u4e00" <= char <= "\u9fff"
         or "\uff00" <= char <= "\uffef"
-        for char in text
-    )
+        for char in chinese
+    ):
+        return False
+    rare = sum(not _common(char) for char in chinese)
+    return rare <= RARE_SHARE * len(chinese)
 
 
 def decode(data: bytes) -> str:
