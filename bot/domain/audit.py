@@ -7,6 +7,7 @@ line (`CLI`) or the admin API (`API`), both unbound.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -69,7 +70,7 @@ class AuditFilter:
     """What an admin looks for; `court_id` set: that court's rows and the shared ones."""
 
     court_id: int | None = None
-    actor: str = ""  # console, cli, api, or a user's id
+    actor: str = ""  # one of ACTORS, or a user's id
     action: str = ""
     object_kind: str = ""
     object_id: str = ""
@@ -93,6 +94,12 @@ class AuditRow(BaseModel):
 
 
 FILTERS = ("actor", "action", "object_kind", "object_id", "since", "until", "page")
+OBJECT_KINDS = ("user", "area", "court")
+ACTORS = ("console", "cli", "api")
+MAX_PAGE = 100_000
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)  # any instant in UTC stays in range
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_USER_ID = re.compile(r"[0-9]{1,9}")
 
 
 def wanted(query: Mapping[str, str], zone: ZoneInfo) -> AuditFilter:
@@ -104,14 +111,27 @@ def wanted(query: Mapping[str, str], zone: ZoneInfo) -> AuditFilter:
         if not values[name]:
             return None
         try:
+            if not _DAY.fullmatch(values[name]):
+                raise ValueError
             start = date.fromisoformat(values[name])
+            if not FIRST_DAY <= start <= LAST_DAY:
+                raise ValueError
         except ValueError:
-            raise ValueError(f"{name} must be a day written YYYY-MM-DD") from None
+            raise ValueError(
+                f"{name} must be a day written YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}"
+            ) from None
         return datetime.combine(start + timedelta(days=after), time(), zone)
 
+    if values["action"] and values["action"] not in set(Action):
+        raise ValueError(f"action must be one of {', '.join(Action)}")
+    if values["object_kind"] and values["object_kind"] not in OBJECT_KINDS:
+        raise ValueError(f"object_kind must be one of {', '.join(OBJECT_KINDS)}")
+
+    if values["actor"] and not (values["actor"] in ACTORS or _USER_ID.fullmatch(values["actor"])):
+        raise ValueError(f"actor must be one of {', '.join(ACTORS)}, or a user's id")
     page = values["page"] or "1"
-    if not page.isdigit() or int(page) < 1:
-        raise ValueError("page must be a whole number from 1")
+    if not re.fullmatch(r"[0-9]{1,6}", page) or not 1 <= int(page) <= MAX_PAGE:
+        raise ValueError(f"page must be a whole number from 1 to {MAX_PAGE}")
     return AuditFilter(
         actor=values["actor"],
         action=values["action"],

@@ -5,15 +5,18 @@ recorded in the audit log with the actor `api`."""
 from __future__ import annotations
 
 import json
+import re
 
 from aiohttp import web
 
-from bot.domain.audit import API, wanted
+from bot.domain.audit import API, FILTERS, wanted
+from bot.domain.status import Role
 from bot.services.staff import AreaImportError, NoSuchUser, StaffError
 from handlers.api.routes import as_json
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
+ID = re.compile(r"[0-9]{1,9}")  # users.id is a 32-bit integer
 USER_FIELDS = ("role", "name", "phone", "area_code", "court_code", "court_name")
 
 
@@ -21,9 +24,24 @@ def _errors(field: str, message: str, status: int = 422) -> web.Response:
     return as_json({"errors": [{"field": field, "message": message}]}, status)
 
 
+def _bad_query(request: web.Request, known: tuple[str, ...]) -> web.Response | None:
+    """A 422 naming the query parameters this call does not take, or given empty (leave out
+    a filter not wanted), if any."""
+    if unknown := sorted(set(request.query) - set(known)):
+        return _errors("query", f"unknown parameter(s): {', '.join(unknown)}")
+    if empty := sorted({name for name, value in request.query.items() if not value}):
+        return _errors("query", f"empty parameter(s): {', '.join(empty)}")
+    return None
+
+
 @routes.get("/api/v1/admin/users")
 async def list_users(request: web.Request) -> web.Response:
-    people = await request.app[SERVICES].staff.users(API, request.query.get("role") or None)
+    if refused := _bad_query(request, ("role",)):
+        return refused
+    role = request.query.get("role") or None
+    if role is not None and role not in set(Role):
+        return _errors("role", f"role must be one of {', '.join(Role)}")
+    people = await request.app[SERVICES].staff.users(API, role)
     return as_json([person.model_dump(mode="json") for person in people])
 
 
@@ -45,9 +63,12 @@ async def add_user(request: web.Request) -> web.Response:
     return as_json({"id": user_id}, 201)
 
 
-@routes.post(r"/api/v1/admin/users/{user_id:\d{1,12}}/deactivate")
+@routes.post("/api/v1/admin/users/{user_id}/deactivate")
 async def deactivate(request: web.Request) -> web.Response:
-    user_id = int(request.match_info["user_id"])
+    raw = request.match_info["user_id"]
+    if not ID.fullmatch(raw):
+        return _errors("user_id", f"there is no staff member {raw}", 404)
+    user_id = int(raw)
     try:
         moved = await request.app[SERVICES].staff.deactivate(API, user_id)
     except NoSuchUser as missing:
@@ -71,6 +92,8 @@ async def import_areas(request: web.Request) -> web.Response:
 @routes.get("/api/v1/admin/audit")
 async def audit(request: web.Request) -> web.Response:
     """The audit log, newest first, a page at a time (filters as on /admin/audit)."""
+    if refused := _bad_query(request, FILTERS):
+        return refused
     try:
         asked = wanted(request.query, request.app[SERVICES].settings.zone)
     except ValueError as refused:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from bot.domain.audit import AuditRow
+from bot.domain.audit import ACTORS, MAX_PAGE, OBJECT_KINDS, Action, AuditRow
 from bot.domain.judgment import JudgmentIn
+from bot.domain.status import STAFF_ROLES, Role
 from bot.domain.views import CaseView, UserRow
 
 _ERRORS = {
@@ -38,7 +39,7 @@ _NEW_USER = {
     "type": "object",
     "required": ["role", "name", "phone"],
     "properties": {
-        "role": {"enum": ["admin", "judge", "official"]},
+        "role": {"enum": [str(role) for role in STAFF_ROLES]},
         "name": {"type": "string"},
         "phone": {"type": "string"},
         "area_code": {"type": "string", "description": "6, 9 or 12 digits; officials: required"},
@@ -46,6 +47,17 @@ _NEW_USER = {
         "court_name": {"type": "string", "description": "when the court is new"},
     },
 }
+
+
+def _object(**fields: str) -> dict[str, Any]:
+    """A JSON object of these required fields and JSON types."""
+    return {
+        "type": "object",
+        "required": list(fields),
+        "properties": {name: {"type": kind} for name, kind in fields.items()},
+    }
+
+
 _AUDIT_PAGE = {
     "type": "object",
     "required": ["total", "page", "rows"],
@@ -55,29 +67,18 @@ _AUDIT_PAGE = {
         "rows": {"type": "array", "items": {"$ref": _REF.format(model="AuditRow")}},
     },
 }
-_AUDIT_FILTERS = (
-    [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-        for name in ("actor", "action", "object_kind", "object_id")
-    ]
-    + [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "schema": {"type": "string", "format": "date"},
-        }
-        for name in ("since", "until")
-    ]
-    + [
-        {
-            "name": "page",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    ]
-)
+_QUERY: list[tuple[str, dict[str, Any]]] = [
+    ("actor", {"type": "string", "pattern": f"^({'|'.join(ACTORS)}|[0-9]{{1,9}})$"}),
+    ("action", {"enum": list(Action)}),
+    ("object_kind", {"enum": list(OBJECT_KINDS)}),
+    ("object_id", {"type": "string"}),
+    ("since", {"type": "string", "format": "date"}),
+    ("until", {"type": "string", "format": "date"}),
+    ("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+]
+_AUDIT_FILTERS = [
+    {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in _QUERY
+]
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
 
 
@@ -88,6 +89,9 @@ def spec() -> dict[str, Any]:
         "Registered": _REGISTERED,
         "NewUser": _NEW_USER,
         "AuditPage": _AUDIT_PAGE,
+        "Added": _object(id="integer"),
+        "Deactivated": _object(id="integer", active="boolean", moved_tasks="integer"),
+        "Imported": _object(added="integer", renamed="integer", unchanged="integer"),
     }
     for name, model, mode in (
         ("Judgment", JudgmentIn, "validation"),
@@ -158,7 +162,7 @@ def spec() -> dict[str, Any]:
                             "name": "role",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "string"},
+                            "schema": {"enum": [str(role) for role in Role]},
                         }
                     ],
                     "responses": {
@@ -174,13 +178,17 @@ def spec() -> dict[str, Any]:
                             },
                         },
                         "401": _UNAUTHORIZED,
+                        "422": {"description": "an unknown role", "content": ref("Errors")},
                     },
                 },
                 "post": {
                     "summary": "Add a judge, official or admin (audited as `api`)",
                     "requestBody": {"required": True, "content": ref("NewUser")},
                     "responses": {
-                        "201": {"description": "added; its id"},
+                        "201": {
+                            "description": "added (or updated: same role and phone)",
+                            "content": ref("Added"),
+                        },
                         "401": _UNAUTHORIZED,
                         "422": {"description": "refused", "content": ref("Errors")},
                     },
@@ -195,11 +203,14 @@ def spec() -> dict[str, Any]:
                             "name": "user_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
                         }
                     ],
                     "responses": {
-                        "200": {"description": "deactivated; how many tasks moved"},
+                        "200": {
+                            "description": "deactivated; how many tasks moved",
+                            "content": ref("Deactivated"),
+                        },
                         "401": _UNAUTHORIZED,
                         "404": {"description": "no such staff member", "content": ref("Errors")},
                         "409": {"description": "already deactivated", "content": ref("Errors")},
@@ -215,7 +226,7 @@ def spec() -> dict[str, Any]:
                         "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
                     },
                     "responses": {
-                        "200": {"description": "imported: areas added, renamed, unchanged"},
+                        "200": {"description": "imported", "content": ref("Imported")},
                         "401": _UNAUTHORIZED,
                         "422": {
                             "description": "refused, nothing saved: each bad line",

@@ -20,7 +20,7 @@ from handlers.console.auth import FLASH, STAFF, page, texts
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
-USER = r"/admin/users/{user_id:\d{1,12}}"
+USER = r"/admin/users/{user_id:[0-9]{1,9}}"  # users.id is a 32-bit integer
 
 
 def _actor(request: web.Request) -> AuditActor:

@@ -271,7 +271,17 @@ async def test_api_changes_are_audited_and_the_log_is_never_edited(
         "add_user",
     ]
     assert page["rows"][-1]["after"]["name"] == "吴法官"
-    assert (await client.get("/api/v1/admin/audit?page=0", headers=BEARER)).status == 422
+    for query in (
+        "page=0",
+        "since=0001-01-01",
+        "action=drop",
+        "actor=root",
+        "colour=red",
+        "actor=",
+    ):
+        refused = await client.get(f"/api/v1/admin/audit?{query}", headers=BEARER)
+        assert refused.status == 422, query
+    assert (await client.get("/api/v1/admin/users?role=king", headers=BEARER)).status == 422
 
     engine = make_engine(court.services.settings.database_url)
     try:
