@@ -9,7 +9,7 @@ court.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bot.domain.areas import AreaFileError, AreaLine, decode, is_area_code, parse
@@ -149,6 +149,8 @@ class StaffService:
         one level up. How many tasks moved."""
         async with self._uow() as uow:
             before = await self._get(uow, actor, user_id)
+            if user_id == actor.user_id:
+                raise StaffError("you cannot deactivate yourself")
             if not before.active:
                 raise StaffError(f"{before.name} is already deactivated")
             await uow.users.deactivate(user_id)
@@ -236,9 +238,7 @@ class StaffService:
     async def audit(self, actor: AuditActor, wanted: AuditFilter) -> tuple[list[AuditRow], int]:
         """A page of the audit log as this actor may see it, and how many rows match."""
         async with self._uow() as uow:
-            return await uow.audit.find(
-                AuditFilter(**{**asdict(wanted), "court_id": actor.court_id})
-            )
+            return await uow.audit.find(replace(wanted, court_id=actor.court_id))
 
     async def _get(self, uow: UnitOfWork, actor: AuditActor, user_id: int) -> StaffMember:
         user = await uow.users.get(user_id)
