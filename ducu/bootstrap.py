@@ -172,7 +172,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             worker=f"{socket.gethostname()}:{os.getpid()}",
         ),
         delivery=DeliveryService(uow, clock, settings.max_attempts),
-        staff=StaffService(uow),
+        staff=StaffService(uow, clock),
         cases=CaseQueries(uow),
         retention=RetentionService(uow, clock, settings.retention_days),
         links=LinkService(uow, clock),

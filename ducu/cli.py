@@ -86,6 +86,12 @@ def parser() -> argparse.ArgumentParser:
     figures.add_argument("--to", dest="until", help="last effective day, YYYY-MM-DD (included)")
     figures.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     figures.set_defaults(command="figures")
+    area_import = area.add_parser(
+        "import",
+        help="import areas from a CSV file (code,name,parent; UTF-8 or GBK): all lines or none",
+    )
+    area_import.add_argument("file")
+    area_import.set_defaults(command="area_import")
     return top
 
 

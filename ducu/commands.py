@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.audit import CLI
 from bot.domain.figures import SelectionError, as_csv
 from bot.domain.status import Channel
 from bot.metrics import Metrics
@@ -32,7 +33,7 @@ from bot.services.demo import seed_demo
 from bot.services.figures import FigureService
 from bot.services.importer import ImportFileError, import_file
 from bot.services.linking import INVITE_DAYS, LinkService
-from bot.services.staff import StaffError, StaffService
+from bot.services.staff import AreaImportError, StaffError, StaffService
 from ducu import bootstrap
 
 console = Console(soft_wrap=True)
@@ -237,6 +238,10 @@ def _password_from_stdin() -> str:
         raise SystemExit(2) from None
 
 
+def _staff(uow) -> StaffService:
+    return StaffService(uow, SystemClock())
+
+
 def _accounts(uow) -> AccountService:
     return AccountService(uow, SystemClock(), LoginThrottle())
 
@@ -246,7 +251,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     async def call(uow) -> int:
         name = args.name or f"{args.role} {args.phone[-4:]}"
-        user_id = await StaffService(uow).add_user(
+        user_id = await _staff(uow).add_user(
+            actor=CLI,
             role=args.role,
             name=name,
             phone=args.phone,
@@ -257,7 +263,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         )
         console.print(f"{args.role} {name} saved (user {user_id})")
         if password is not None:
-            await _accounts(uow).set_password(user_id, password)
+            await _accounts(uow).set_password(CLI, user_id, password)
             console.print("password set: they can sign in to the console at /login")
         return 0
 
@@ -267,7 +273,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_user_list(args: argparse.Namespace) -> int:
     async def call(uow) -> int:
         table = Table("id", "role", "name", "phone", "area", "court")
-        for user in await StaffService(uow).users(args.role):
+        for user in await _staff(uow).users(CLI, args.role):
             table.add_row(
                 *(
                     str(getattr(user, k) or "")
@@ -302,7 +308,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
     password = _password_from_stdin()
 
     async def call(uow) -> int:
-        user = await _accounts(uow).set_password(args.user_id, password)
+        user = await _accounts(uow).set_password(CLI, args.user_id, password)
         console.print(f"password set for {user.role} {user.name} (user {user.id})")
         return 0
 
@@ -312,7 +318,7 @@ def cmd_user_password(args: argparse.Namespace) -> int:
 def cmd_court_channels(args: argparse.Namespace) -> int:
     async def call(uow) -> int:
         channels = [c.strip() for c in args.channels.split(",") if c.strip()]
-        await StaffService(uow).set_channels(args.court, channels)
+        await _staff(uow).set_channels(CLI, args.court, channels)
         console.print(f"court {args.court}: debtors are reached by {' then '.join(channels)}")
         return 0
 
@@ -321,7 +327,7 @@ def cmd_court_channels(args: argparse.Namespace) -> int:
 
 def cmd_area_add(args: argparse.Namespace) -> int:
     async def call(uow) -> int:
-        await StaffService(uow).add_area(args.code, args.name)
+        await _staff(uow).add_area(CLI, args.code, args.name)
         console.print(f"area {args.code} {args.name} saved")
         return 0
 
@@ -345,6 +351,44 @@ def cmd_figures(args: argparse.Namespace) -> int:
         for name, value in figures.rows():
             table.add_row(name, "" if value is None else str(value))
         console.print(table)
+        return 0
+
+    return _run(call)
+
+
+def cmd_area_import(args: argparse.Namespace) -> int:
+    """All the areas of a CSV file, or none: every bad line is listed and nothing is saved."""
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        console.print(f"[red]cannot read {args.file}: {exc.strerror}[/red]")
+        return 2
+
+    async def call(uow) -> int:
+        try:
+            with Progress(
+                TextColumn("importing areas"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task("areas", total=None)
+                done = await _staff(uow).import_areas(
+                    CLI,
+                    data,
+                    on_progress=lambda n, total: progress.update(task, completed=n, total=total),
+                )
+        except AreaImportError as exc:
+            console.print(f"[red]{exc}[/red]")
+            if exc.lines:
+                table = Table("line", "problem", title="bad lines")
+                for line, problem in exc.lines:
+                    table.add_row(str(line), problem)
+                console.print(table)
+            return 1
+        console.print(
+            f"{done.added} area(s) added, {done.renamed} renamed, {done.unchanged} unchanged"
+        )
         return 0
 
     return _run(call)

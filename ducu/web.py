@@ -8,8 +8,10 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.app import Services
+from handlers.api.admin import routes as api_admin_routes
 from handlers.api.auth import require_token
 from handlers.api.routes import routes as api_routes
+from handlers.console.admin import routes as admin_routes
 from handlers.console.auth import routes as sign_in_routes
 from handlers.console.auth import setup_sessions
 from handlers.console.decisions import routes as decision_routes
@@ -49,9 +51,11 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     app.add_routes(routes)
     app.add_routes(home_routes)
     app.add_routes(api_routes)
+    app.add_routes(api_admin_routes)
     app.add_routes(sign_in_routes)
     app.add_routes(console_routes)
     app.add_routes(decision_routes)
+    app.add_routes(admin_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)
     if services.settings.sandbox:

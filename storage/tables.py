@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -84,6 +86,8 @@ class User(Base):
     area_code: Mapped[str | None] = mapped_column(String(12), index=True)
     # An argon2 hash (bot/services/accounts.py); None: this user cannot sign in to the console.
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # False: deactivated by an admin; cannot sign in and is never given a new task.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Obligor(Base):
@@ -245,6 +249,24 @@ class Message(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     at: Mapped[datetime]
+
+
+class Audit(Base):
+    """Who changed people, areas, passwords or a court's channels, when, and from what to
+    what. Rows are only ever added: triggers (migration 0010) refuse an UPDATE or DELETE."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(16))  # console, cli or api
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the console's user
+    # The court the changed object belongs to; None: shared by every court (areas).
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Event(Base):

@@ -22,6 +22,7 @@ class SqlUnitOfWork:
         self.courts = r.CourtRepository(session)
         self.users = r.UserRepository(session)
         self.areas = r.AreaRepository(session)
+        self.audit = r.AuditRepository(session)
         self.cases = r.CaseRepository(session)
         self.obligors = r.ObligorRepository(session)
         self.reminders = r.ReminderRepository(session)

@@ -121,7 +121,7 @@ def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
         ("import", "no-such-file.csv"),
     )
     assert official.code == 2
-    assert "an official needs --area" in official.out
+    assert "an official needs an area" in official.out
     assert bad_phone.code == 2
     assert "not a valid phone number" in bad_phone.out
     assert bad_role.code == 2  # argparse refuses it
@@ -149,6 +149,40 @@ def test_db_upgrade_and_staff_commands(ducu: Ducu) -> None:
     assert set_sms.code == 0 and "reached by sms" in set_sms.out, set_sms.out + set_sms.err
     assert bad_channel.code == 2 and "channels must be some of" in bad_channel.out
     assert no_court.code == 2 and "there is no court" in no_court.out
+
+
+def test_area_import_all_or_nothing_and_the_cli_in_the_audit_log(ducu: Ducu) -> None:
+    good = ducu.cwd / "areas.csv"
+    good.write_bytes("code,name,parent\n330522,长兴县,\n330522102,雉城街道,330522\n".encode("gbk"))
+    bad = ducu.cwd / "bad.csv"
+    bad.write_text("code,name,parent\n330523,安吉县,\n330523,安吉,\n12,短,\n", encoding="utf-8")
+    imported = ducu("area", "import", "areas.csv")
+    assert imported.code == 0, imported.out + imported.err
+    assert "2 area(s) added, 0 renamed, 0 unchanged" in imported.out
+    refused, missing = ducu.concurrently(
+        ("area", "import", "bad.csv"), ("area", "import", "no.csv")
+    )
+    assert refused.code == 1 and "2 bad line(s): nothing was imported" in refused.out
+    assert re.search(r"3\s*│\s*code 330523 is already on line 2", refused.out), refused.out
+    assert re.search(r"4\s*│\s*code '12' is not 6, 9 or 12 digits", refused.out), refused.out
+    assert missing.code == 2 and "cannot read no.csv" in missing.out
+    judge = ("user", "add", "--role", "judge", "--name", "李法官", "--court", "浙0522")
+    assert ducu(*judge, "--phone", "13900000001").code == 0
+
+    database = ducu.env["DUCU_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT code FROM areas ORDER BY code").fetchall() == [
+            ("330522",),
+            ("330522102",),
+        ]  # nothing of bad.csv
+        rows = db.execute("SELECT actor, action, object_id FROM audit ORDER BY id").fetchall()
+        assert rows == [
+            ("cli", "save_area", "330522"),
+            ("cli", "save_area", "330522102"),
+            ("cli", "add_user", "1"),
+        ]
+        with pytest.raises(sqlite3.IntegrityError, match="never edited"):
+            db.execute("DELETE FROM audit")
 
 
 def test_console_passwords_are_read_from_stdin_and_stored_hashed(ducu: Ducu) -> None:

@@ -45,6 +45,7 @@ class StaffMember:
     telegram_chat_id: int | None
     court_id: int | None = None
     area_code: str | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True)

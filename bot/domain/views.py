@@ -216,3 +216,4 @@ class UserRow(_View):
     phone: str | None
     area_code: str | None
     court_id: int | None
+    active: bool = True

@@ -17,10 +17,12 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from bot.domain.audit import Action, AuditActor
 from bot.domain.phones import PhoneError, mask_phone, normalize_phone
 from bot.domain.records import StaffMember
 from bot.domain.status import STAFF_ROLES
 from bot.ports import Clock, UnitOfWorkFactory
+from bot.services.staff import record
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256  # more is no safer, and costs every check to hash
@@ -107,15 +109,26 @@ class AccountService:
         self._hasher = hasher or PasswordHasher()
         self._dummy: str | None = None  # a hash to check when the phone is unknown
 
-    async def set_password(self, user_id: int, password: str) -> StaffMember:
-        """Sets a staff member's password; AccountError for a short one or a non-staff id."""
+    async def set_password(self, actor: AuditActor, user_id: int, password: str) -> StaffMember:
+        """Sets a staff member's password (audited, without the password); AccountError for
+        a short one or a non-staff id."""
         check_password(password)
         hashed = await asyncio.to_thread(self._hasher.hash, password)
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
-            if user is None or user.role not in STAFF_ROLES:
+            if user is None or user.role not in STAFF_ROLES or not actor.sees(user.court_id):
                 raise AccountError(f"there is no staff member {user_id}")
             await uow.users.set_password_hash(user_id, hashed)
+            await record(
+                uow,
+                actor,
+                Action.SET_PASSWORD,
+                ("user", user_id),
+                user.court_id,
+                None,
+                None,
+                self._clock,
+            )
             await uow.commit()
         return user
 
@@ -143,10 +156,11 @@ class AccountService:
         return staff
 
     async def member(self, user_id: int) -> StaffMember | None:
-        """A signed-in staff member as they are now (None: gone, or no longer staff)."""
+        """A signed-in staff member as they are now (None: gone, deactivated, or no longer
+        staff)."""
         async with self._uow() as uow:
             user = await uow.users.get(user_id)
-        return user if user is not None and user.role in STAFF_ROLES else None
+        return user if user is not None and user.role in STAFF_ROLES and user.active else None
 
     def _verify(self, stored: str, password: str) -> bool:
         try:

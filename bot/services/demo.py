@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.audit import CLI
 from bot.ports import Clock
 from bot.services.accounts import AccountService
 from bot.services.judgments import JudgmentService
@@ -51,14 +52,14 @@ async def seed_demo(
     """Seeds the demo data (harmless to repeat), gives each staff member a new password, and
     returns the demo case's id and the logins."""
     for code, name in AREAS.items():
-        await staff.add_area(code, name)
+        await staff.add_area(CLI, code, name)
     logins = []
     for role, person in STAFF:
         user_id = await staff.add_user(
-            role=role, court_code=COURT["code"], court_name=COURT["name"], **person
+            actor=CLI, role=role, court_code=COURT["code"], court_name=COURT["name"], **person
         )
         password = secrets.token_urlsafe(9)  # 12 characters
-        await accounts.set_password(user_id, password)
+        await accounts.set_password(CLI, user_id, password)
         logins.append(DemoLogin(role, person["name"], person["phone"], password))
     now = clock.now()
     result = await judgments.register(

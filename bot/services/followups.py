@@ -12,7 +12,7 @@ from bot.domain.case_states import INSTALMENT_STEP
 from bot.domain.instalments import payment_name
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
-from bot.domain.records import Done
+from bot.domain.records import Done, Task
 from bot.domain.status import CaseStatus, EventKind, InstalmentStatus, TaskStatus
 from bot.domain.tasks import (
     ESCALATES,
@@ -103,53 +103,10 @@ class FollowUps:
         return len(missed)
 
     async def _escalate(self, uow: UnitOfWork, now: datetime) -> int:
-        """An official's task nobody acted on in time goes one level up the area code
-        (village → township → county → the court's admins), and says so on the timeline."""
+        """An official's task nobody acted on in time goes one level up."""
         overdue = await uow.tasks.overdue(now, ESCALATES, BATCH)
         for task in overdue:
-            if not await uow.tasks.finish(
-                task.id, Done(Outcome.ESCALATED, now, status=TaskStatus.ESCALATED)
-            ):
-                continue
-            case = await uow.cases.summary(task.case_id)
-            obligor = await uow.obligors.get(task.obligor_id)
-            up = parent_area(task.area_code or "")
-            people = await uow.users.officials_at(up) if up else []
-            people = people or await uow.users.admins_of(case.court_id)
-            if not people:
-                people = await judge_for(uow, case)
-            if not people:
-                log.warning("task %s: nobody above to escalate to", task.id)
-                continue
-            head = t(
-                "notify.escalated",
-                ref=task.id,
-                case=case.case_number,
-                name=obligor.name,
-                what=t(f"task.what.{task.kind}.{task.reason}"),
-            )
-            new_id = await tasks.open_task(
-                uow,
-                case=case,
-                obligor=obligor,
-                kind=TaskKind(task.kind),
-                reason=task.reason,
-                assignee=people[0],
-                head=head,
-                now=now,
-                filing_id=task.filing_id,
-                due_at=now + FOLLOW_UP_DUE,
-                detail=task.detail,
-            )
-            await uow.events.add(
-                case.id,
-                EventKind.TASK_ESCALATED,
-                now,
-                task_id=task.id,
-                to_task=new_id,
-                user_id=people[0].id,
-                area_code=people[0].area_code,
-            )
+            await pass_up(uow, task, now)
         return len(overdue)
 
     async def _silent(self, uow: UnitOfWork, now: datetime) -> int:
@@ -176,3 +133,54 @@ class FollowUps:
                     due_at=now + FOLLOW_UP_DUE,
                 )
         return len(found)
+
+
+async def pass_up(uow: UnitOfWork, task: Task, now: datetime) -> int | None:
+    """Closes an official's open task as escalated and opens it again one level up the area
+    code (village → township → county → the court's admins → the judge), saying so on the
+    timeline: for a task overdue, or one whose official was deactivated. The new task's id;
+    None when the task was no longer open or there is nobody above."""
+    if not await uow.tasks.finish(
+        task.id, Done(Outcome.ESCALATED, now, status=TaskStatus.ESCALATED)
+    ):
+        return None
+    case = await uow.cases.summary(task.case_id)
+    obligor = await uow.obligors.get(task.obligor_id)
+    up = parent_area(task.area_code or "")
+    people = await uow.users.officials_at(up) if up else []
+    people = people or await uow.users.admins_of(case.court_id)
+    if not people:
+        people = await judge_for(uow, case)
+    if not people:
+        log.warning("task %s: nobody above to escalate to", task.id)
+        return None
+    head = t(
+        "notify.escalated",
+        ref=task.id,
+        case=case.case_number,
+        name=obligor.name,
+        what=t(f"task.what.{task.kind}.{task.reason}"),
+    )
+    new_id = await tasks.open_task(
+        uow,
+        case=case,
+        obligor=obligor,
+        kind=TaskKind(task.kind),
+        reason=task.reason,
+        assignee=people[0],
+        head=head,
+        now=now,
+        filing_id=task.filing_id,
+        due_at=now + FOLLOW_UP_DUE,
+        detail=task.detail,
+    )
+    await uow.events.add(
+        case.id,
+        EventKind.TASK_ESCALATED,
+        now,
+        task_id=task.id,
+        to_task=new_id,
+        user_id=people[0].id,
+        area_code=people[0].area_code,
+    )
+    return new_id

@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from bot.domain.audit import ACTORS, MAX_PAGE, OBJECT_KINDS, Action, AuditRow
 from bot.domain.figures import AREA_LENGTHS, COURT_CODE_MAX, Figures
 from bot.domain.judgment import JudgmentIn
-from bot.domain.views import CaseView
+from bot.domain.status import STAFF_ROLES, Role
+from bot.domain.views import CaseView, UserRow
 from handlers.api.export import XLSX
 
 _ERRORS = {
@@ -40,6 +42,50 @@ _PROBLEM = {
     "properties": {"error": {"type": "string"}},
 }
 _REF = "#/components/schemas/{model}"
+_NEW_USER = {
+    "type": "object",
+    "required": ["role", "name", "phone"],
+    "properties": {
+        "role": {"enum": [str(role) for role in STAFF_ROLES]},
+        "name": {"type": "string"},
+        "phone": {"type": "string"},
+        "area_code": {"type": "string", "description": "6, 9 or 12 digits; officials: required"},
+        "court_code": {"type": "string"},
+        "court_name": {"type": "string", "description": "when the court is new"},
+    },
+}
+
+
+def _object(**fields: str) -> dict[str, Any]:
+    """A JSON object of these required fields and JSON types."""
+    return {
+        "type": "object",
+        "required": list(fields),
+        "properties": {name: {"type": kind} for name, kind in fields.items()},
+    }
+
+
+_AUDIT_PAGE = {
+    "type": "object",
+    "required": ["total", "page", "rows"],
+    "properties": {
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "rows": {"type": "array", "items": {"$ref": _REF.format(model="AuditRow")}},
+    },
+}
+_QUERY: list[tuple[str, dict[str, Any]]] = [
+    ("actor", {"type": "string", "pattern": f"^({'|'.join(ACTORS)}|[0-9]{{1,9}})$"}),
+    ("action", {"enum": list(Action)}),
+    ("object_kind", {"enum": list(OBJECT_KINDS)}),
+    ("object_id", {"type": "string"}),
+    ("since", {"type": "string", "format": "date"}),
+    ("until", {"type": "string", "format": "date"}),
+    ("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+]
+_AUDIT_FILTERS = [
+    {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in _QUERY
+]
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
 
 
@@ -49,11 +95,18 @@ def spec() -> dict[str, Any]:
         "Errors": _ERRORS,
         "Registered": _REGISTERED,
         "Problem": _PROBLEM,
+        "NewUser": _NEW_USER,
+        "AuditPage": _AUDIT_PAGE,
+        "Added": _object(id="integer"),
+        "Deactivated": _object(id="integer", active="boolean", moved_tasks="integer"),
+        "Imported": _object(added="integer", renamed="integer", unchanged="integer"),
     }
     for name, model, mode in (
         ("Judgment", JudgmentIn, "validation"),
         ("Case", CaseView, "serialization"),
         ("Figures", Figures, "serialization"),
+        ("User", UserRow, "serialization"),
+        ("AuditRow", AuditRow, "serialization"),
     ):
         schema = model.model_json_schema(ref_template=_REF, mode=mode)
         defs = schema.pop("$defs", {})
@@ -119,6 +172,98 @@ def spec() -> dict[str, Any]:
                         "200": {"description": "the case", "content": ref("Case")},
                         "401": _UNAUTHORIZED,
                         "404": {"description": "no such case"},
+                    },
+                }
+            },
+            "/api/v1/admin/users": {
+                "get": {
+                    "summary": "Every user (optionally of one role)",
+                    "parameters": [
+                        {
+                            "name": "role",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": [str(role) for role in Role]},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the users",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": _REF.format(model="User")},
+                                    }
+                                }
+                            },
+                        },
+                        "401": _UNAUTHORIZED,
+                        "422": {"description": "an unknown role", "content": ref("Errors")},
+                    },
+                },
+                "post": {
+                    "summary": "Add a judge, official or admin (audited as `api`)",
+                    "requestBody": {"required": True, "content": ref("NewUser")},
+                    "responses": {
+                        "201": {
+                            "description": "added (or updated: same role and phone)",
+                            "content": ref("Added"),
+                        },
+                        "401": _UNAUTHORIZED,
+                        "422": {"description": "refused", "content": ref("Errors")},
+                    },
+                },
+            },
+            "/api/v1/admin/users/{user_id}/deactivate": {
+                "post": {
+                    "summary": "Deactivate a user: no sign-in, no new task; an official's open "
+                    "tasks move one level up",
+                    "parameters": [
+                        {
+                            "name": "user_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "deactivated; how many tasks moved",
+                            "content": ref("Deactivated"),
+                        },
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such staff member", "content": ref("Errors")},
+                        "409": {"description": "already deactivated", "content": ref("Errors")},
+                    },
+                }
+            },
+            "/api/v1/admin/areas/import": {
+                "post": {
+                    "summary": "Import areas from a CSV file (code,name,parent; UTF-8 or GBK): "
+                    "every line or none",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    "responses": {
+                        "200": {"description": "imported", "content": ref("Imported")},
+                        "401": _UNAUTHORIZED,
+                        "422": {
+                            "description": "refused, nothing saved: each bad line",
+                            "content": ref("Errors"),
+                        },
+                    },
+                }
+            },
+            "/api/v1/admin/audit": {
+                "get": {
+                    "summary": "The audit log, newest first, 50 rows a page",
+                    "parameters": _AUDIT_FILTERS,
+                    "responses": {
+                        "200": {"description": "a page of rows", "content": ref("AuditPage")},
+                        "401": _UNAUTHORIZED,
+                        "422": {"description": "a bad filter", "content": ref("Errors")},
                     },
                 }
             },

@@ -16,7 +16,7 @@ from handlers.keys import SERVICES
 routes = web.RouteTableDef()
 
 
-def _json(body: object, status: int = 200) -> web.Response:
+def as_json(body: object, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
@@ -27,13 +27,13 @@ async def post_judgment(request: web.Request) -> web.Response:
     # ValueError: not JSON, not UTF-8, or an integer of more than 4300 digits; LookupError: an
     # unknown charset; RecursionError: arrays or objects nested too deep to decode.
     except (ValueError, LookupError, RecursionError):
-        return _json({"errors": [{"field": "body", "message": "the body must be JSON"}]}, 422)
+        return as_json({"errors": [{"field": "body", "message": "the body must be JSON"}]}, 422)
     try:
         judgment = request.app[SERVICES].judgments.parse(body)
     except ValidationError as exc:
-        return _json({"errors": field_errors(exc)}, 422)
+        return as_json({"errors": field_errors(exc)}, 422)
     result = await request.app[SERVICES].judgments.register(judgment)
-    return _json(
+    return as_json(
         {
             "case_id": result.case_id,
             "case_number": judgment.case_number,
@@ -49,7 +49,7 @@ async def get_case(request: web.Request) -> web.Response:
     case = await request.app[SERVICES].cases.view(int(request.match_info["case_id"]))
     if case is None:
         raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
-    return _json(case.model_dump(mode="json"))
+    return as_json(case.model_dump(mode="json"))
 
 
 FILTERS = {"court", "area", "from", "to"}
@@ -82,7 +82,7 @@ def _download(name: str) -> dict[str, str]:
 
 @routes.get("/api/v1/admin/figures")
 async def get_figures(request: web.Request) -> web.Response:
-    return _json((await _figures(request)).model_dump(mode="json"))
+    return as_json((await _figures(request)).model_dump(mode="json"))
 
 
 @routes.get("/api/v1/admin/figures.csv")
@@ -104,4 +104,4 @@ async def get_figures_xlsx(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    return _json(spec())
+    return as_json(spec())

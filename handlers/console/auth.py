@@ -6,7 +6,8 @@ HttpOnly, SameSite=Lax, Secure when DUCU_PUBLIC_URL is https) and holds the user
 time of their last request (by the services' clock), the CSRF token and the language. Its key
 is derived from DUCU_DATA_KEY; without one, a key is made at start, so a restart signs
 everyone out. A session idle longer than DUCU_CONSOLE_IDLE_MINUTES is signed out. The user is
-read again at every request, so a user removed or no longer staff is out at once.
+read again at every request, so a user removed, deactivated or no longer staff is out at
+once. Pages under /admin are for the admins of a court alone (403 for anyone else).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from bot.config import Settings
 from bot.domain.locales import LOCALES, STAFF_LOCALE, resolve
 from bot.domain.records import StaffMember
+from bot.domain.status import Role
 from bot.domain.texts import render
 from bot.pii import PersonalDataKey
 from bot.services.accounts import LoginRefused
@@ -37,7 +39,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "ducu_console"
 HOME = "/console/cases"
-GUARDED = "/console"  # pages behind the sign-in
+GUARDED = ("/console", "/admin")  # pages behind the sign-in
+ADMIN = "/admin"  # pages for a court's admins
 FLASH = "flash"
 FORMS = ("/login", "/logout", "/locale")  # console forms open to anyone (CSRF still checked)
 STAFF = web.RequestKey("staff", StaffMember)
@@ -76,8 +79,12 @@ def local_path(target: str | None) -> str:
     return HOME
 
 
+def _under(path: str, *tops: str) -> bool:
+    return any(path == top or path.startswith(top + "/") for top in tops)
+
+
 def _is_console(path: str) -> bool:
-    return path in FORMS or path == GUARDED or path.startswith(GUARDED + "/")
+    return path in FORMS or _under(path, *GUARDED)
 
 
 def _idle_out(request: web.Request, session: Session) -> bool:
@@ -96,7 +103,8 @@ async def console_guard(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Every console form carries the session's CSRF token (403 without it); every page
-    under /console needs a signed-in staff member (else the login, and back here after)."""
+    under /console and /admin needs a signed-in staff member (else the login, and back here
+    after); under /admin, an admin of a court (else 403)."""
     if not _is_console(request.path):
         return await handler(request)
     session = await get_session(request)
@@ -105,15 +113,27 @@ async def console_guard(
         given = (await request.post()).get("csrf")
         if not isinstance(given, str) or not hmac.compare_digest(given, token):
             raise web.HTTPForbidden(text="this form has expired: open the page again")
-    if request.path.startswith(GUARDED):
+    if _under(request.path, *GUARDED):
         uid = session.get("uid")
         staff = None
         if uid is not None and not _idle_out(request, session):
             staff = await request.app[SERVICES].accounts.member(uid)
         if staff is None:
             raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}))
+        if _under(request.path, ADMIN) and (staff.role != Role.ADMIN or staff.court_id is None):
+            raise web.HTTPForbidden(text="for a court's admins only")
         request[STAFF] = staff
     return await handler(request)
+
+
+def _locale(session: Session) -> str:
+    return resolve(session.get("locale") or STAFF_LOCALE)
+
+
+async def texts(request: web.Request) -> Callable[..., str]:
+    """The console's texts in the session's language: `t(key, **values)`."""
+    locale = _locale(await get_session(request))
+    return lambda key, **values: render(key, locale, **values)
 
 
 async def page(
@@ -121,13 +141,9 @@ async def page(
 ) -> web.Response:
     """A console page in the session's language, with what every page shows."""
     session = await get_session(request)
-    locale = resolve(session.get("locale") or STAFF_LOCALE)
-
-    def t(key: str, **values: object) -> str:
-        return render(key, locale, **values)
-
+    locale = _locale(session)
     common = {
-        "t": t,
+        "t": await texts(request),
         "lang": locale,
         "languages": [(other, render("console.language", other)) for other in LOCALES],
         "csrf": session["csrf"],

@@ -2,6 +2,7 @@
 never commit."""
 
 from storage.repositories.areas import AreaRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.cases import CaseRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.courts import CourtRepository
@@ -17,6 +18,7 @@ from storage.repositories.users import UserRepository
 
 __all__ = [
     "AreaRepository",
+    "AuditRepository",
     "CaseRepository",
     "ConversationRepository",
     "CourtRepository",

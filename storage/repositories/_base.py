@@ -39,7 +39,14 @@ def contact_record(row: t.Contact) -> records.Contact:
 
 def staff_record(row: t.User) -> records.StaffMember:
     return records.StaffMember(
-        row.id, row.role, row.name, row.phone, row.telegram_chat_id, row.court_id, row.area_code
+        row.id,
+        row.role,
+        row.name,
+        row.phone,
+        row.telegram_chat_id,
+        row.court_id,
+        row.area_code,
+        row.active,
     )
 
 

@@ -17,11 +17,19 @@ class CourtRepository(Repo):
             await flush(self.session)
         return court.id
 
-    async def set_channel_order(self, code: str, order: list[str]) -> bool:
-        result = await self.session.execute(
+    async def by_code(self, code: str) -> tuple[int, list[str] | None] | None:
+        """A court's id and order of channels."""
+        row = (
+            await self.session.execute(
+                select(t.Court.id, t.Court.channel_order).where(t.Court.code == code)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def set_channel_order(self, code: str, order: list[str]) -> None:
+        await self.session.execute(
             update(t.Court).where(t.Court.code == code).values(channel_order=order)
         )
-        return bool(result.rowcount)
 
     async def plan(self, court_id: int) -> list[dict] | None:
         return await self.session.scalar(

@@ -28,10 +28,14 @@ class UserRepository(Repo):
         await flush(self.session)
         return user.id
 
-    async def list(self, role: str | None = None) -> list[views.UserRow]:
+    async def list(
+        self, role: str | None = None, court_id: int | None = None
+    ) -> list[views.UserRow]:
         query = select(t.User).order_by(t.User.id)
         if role:
             query = query.where(t.User.role == role)
+        if court_id is not None:
+            query = query.where(t.User.court_id == court_id)
         users = (await self.session.scalars(query)).all()
         return list(map(views.UserRow.model_validate, users))
 
@@ -51,9 +55,25 @@ class UserRepository(Repo):
         user = await self.session.get(t.User, user_id)
         return staff_record(user) if user else None
 
+    async def id_of(self, role: str, phone: str) -> int | None:
+        return await self.session.scalar(
+            select(t.User.id).where(t.User.role == role, t.User.phone == phone)
+        )
+
+    async def edit(self, user_id: int, name: str, area_code: str | None) -> None:
+        await self.session.execute(
+            update(t.User).where(t.User.id == user_id).values(name=name, area_code=area_code)
+        )
+
+    async def deactivate(self, user_id: int) -> None:
+        await self.session.execute(update(t.User).where(t.User.id == user_id).values(active=False))
+
     async def judge_of(self, case_id: int) -> records.StaffMember | None:
+        """The case's judge, while active."""
         user = await self.session.scalar(
-            select(t.User).join(t.Case, t.Case.judge_id == t.User.id).where(t.Case.id == case_id)
+            select(t.User)
+            .join(t.Case, t.Case.judge_id == t.User.id)
+            .where(t.Case.id == case_id, t.User.active.is_(True))
         )
         return staff_record(user) if user else None
 
@@ -76,7 +96,10 @@ class UserRepository(Repo):
         return users[0] if users else None
 
     async def _staff(self, *where: ColumnElement[bool]) -> list[records.StaffMember]:
-        users = await self.session.scalars(select(t.User).where(*where).order_by(t.User.id))
+        """Active users only: a deactivated one is never found to act or be told."""
+        users = await self.session.scalars(
+            select(t.User).where(t.User.active.is_(True), *where).order_by(t.User.id)
+        )
         return [staff_record(u) for u in users]
 
     async def officials_for(self, area_code: str) -> list[records.StaffMember]:
@@ -101,6 +124,7 @@ class UserRepository(Repo):
                 t.User.phone == phone,
                 t.User.role.in_(STAFF_ROLES),
                 t.User.password_hash.is_not(None),
+                t.User.active.is_(True),
             )
             .order_by(t.User.id)
             .limit(1)

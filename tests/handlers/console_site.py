@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import ClientResponse
 
+from bot.domain.audit import CLI
 from ducu.bootstrap import Runtime
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork
@@ -39,9 +40,15 @@ async def add_staff(runtime: Runtime, role: str, name: str, phone: str, **extra:
     """A staff member of the example court, with the test password."""
     staff = runtime.services.staff
     user_id = await staff.add_user(
-        role=role, name=name, phone=phone, court_code="浙0522", court_name="长兴县人民法院", **extra
+        actor=CLI,
+        role=role,
+        name=name,
+        phone=phone,
+        court_code="浙0522",
+        court_name="长兴县人民法院",
+        **extra,
     )
-    await runtime.services.accounts.set_password(user_id, PASSWORD)
+    await runtime.services.accounts.set_password(CLI, user_id, PASSWORD)
     return user_id
 
 

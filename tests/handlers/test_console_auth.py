@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pytest_aiohttp import AiohttpClient
 
+from bot.domain.audit import CLI
 from bot.services.accounts import AccountError
 from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
@@ -193,10 +194,10 @@ async def test_the_language_switch_is_kept_in_the_session(client) -> None:
 
 async def test_creditors_and_unknown_users_get_no_password(console: Runtime, clock) -> None:
     await register(console, judgment(clock.now()))  # its creditor 杜某 is a user
-    [creditor] = [u for u in await console.services.staff.users("creditor")]
+    [creditor] = [u for u in await console.services.staff.users(CLI, "creditor")]
     with pytest.raises(AccountError, match="no staff member"):
-        await console.services.accounts.set_password(creditor.id, PASSWORD)
+        await console.services.accounts.set_password(CLI, creditor.id, PASSWORD)
     with pytest.raises(AccountError, match="no staff member"):
-        await console.services.accounts.set_password(999, PASSWORD)
+        await console.services.accounts.set_password(CLI, 999, PASSWORD)
     with pytest.raises(AccountError, match="too short"):
-        await console.services.accounts.set_password(1, "short")
+        await console.services.accounts.set_password(CLI, 1, "short")

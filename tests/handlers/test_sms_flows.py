@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.domain.audit import CLI
 from bot.domain.texts import format_date, render, resolve, translations
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
@@ -361,7 +362,7 @@ def messages(case: dict[str, Any], address: str) -> list[tuple[str, str]]:
 
 async def add_official(runtime: Runtime) -> int:
     return await runtime.services.staff.add_user(
-        role="official", name="王书记", phone=OFFICIAL, area_code="330522102", **COURT
+        actor=CLI, role="official", name="王书记", phone=OFFICIAL, area_code="330522102", **COURT
     )
 
 
@@ -461,7 +462,9 @@ async def test_hardship_without_an_official_is_the_judges_to_verify(
     """No official covers the debtor's area: the judge gets the task to verify (one notice,
     with its reference), the admins are not bothered, and the timeline says why."""
     case_id = await open_case(client, clock, "zh-CN")
-    await runtime.services.staff.add_user(role="admin", name="张管理员", phone=ADMIN, **COURT)
+    await runtime.services.staff.add_user(
+        actor=CLI, role="admin", name="张管理员", phone=ADMIN, **COURT
+    )
     await converse(Debtor(client, clock), HARDSHIP, "zh-CN")
 
     await runtime.services.dispatcher.run_once()

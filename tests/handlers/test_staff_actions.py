@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.domain.audit import CLI
 from bot.domain.records import StaffMember
 from bot.domain.tasks import Outcome
 from bot.services import decisions
@@ -31,10 +32,10 @@ COURT = {"court_code": "浙0522", "court_name": "长兴县人民法院"}
 async def officials(runtime: Runtime) -> None:
     staff = runtime.services.staff
     await staff.add_user(
-        role="official", name="王书记", phone=VILLAGE, area_code="330522102201", **COURT
+        actor=CLI, role="official", name="王书记", phone=VILLAGE, area_code="330522102201", **COURT
     )
     await staff.add_user(
-        role="official", name="赵镇长", phone=TOWNSHIP, area_code="330522102", **COURT
+        actor=CLI, role="official", name="赵镇长", phone=TOWNSHIP, area_code="330522102", **COURT
     )
 
 
@@ -228,7 +229,7 @@ async def test_staff_commands_that_are_wrong_change_nothing(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     other = await runtime.services.staff.add_user(
-        role="judge", name="周法官", phone=OTHER_JUDGE, **COURT
+        actor=CLI, role="judge", name="周法官", phone=OTHER_JUDGE, **COURT
     )
     assert other
     case_id = await new_case(client, clock)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
+from bot.domain.audit import CLI
 from bot.domain.records import StaffMember
 from bot.domain.tasks import Outcome
 from bot.domain.texts import render
@@ -130,11 +131,11 @@ class World:
                 {"role": "admin", "court_code": "浙0523", "court_name": "安吉县人民法院"},
             ),
         ):
-            await staff.add_user(**self._party(person), **extra)
+            await staff.add_user(actor=CLI, **self._party(person), **extra)
         if self.channel == "chat":
             for debtor in (DEBTOR, OTHER_DEBTOR):
                 await self._chat(debtor).share_contact(debtor.phone)
-            for creditor in await staff.users("creditor"):  # invited, as `ducu user invite`
+            for creditor in await staff.users(CLI, "creditor"):  # invited, as `ducu user invite`
                 person = CREDITOR if creditor.name == CREDITOR.name else OTHER_CREDITOR
                 code = await self.runtime.services.links.invite(creditor.id)
                 [linked] = texts(await self._chat(person).start(code))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.domain.audit import CLI
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, FROM_NUMBER, FakeTwilio
@@ -217,7 +218,7 @@ async def _undeliverable(
     case_id, _ = await _sent_reminder(client, runtime, fake_twilio, clock)
     # registered after the judgment, so that no first call of day 0 is planned for them
     await runtime.services.staff.add_user(
-        role="official", name="王专干", phone=OFFICIAL, area_code="330522102", **COURT
+        actor=CLI, role="official", name="王专干", phone=OFFICIAL, area_code="330522102", **COURT
     )
     await fake_twilio.reported()
     assert fake_twilio.callbacks == [("sent", 204), ("undelivered", 204)]

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from bot.config import Settings
+from bot.domain.audit import CLI
 from bot.domain.texts import render
 from tests.conftest import TELEGRAM_SECRET, make_settings, telegram_settings
 from tests.fakes.telegram import FakeTelegram
@@ -382,7 +383,7 @@ async def test_a_judge_who_blocked_the_bot_gets_the_notice_by_sms(
         await runtime.services.dispatcher.run_once()
     [notice] = [m["Body"] for m in fake_twilio.to(JUDGMENT["judge"]["phone"])]
     assert notice.startswith("【督促】") and CASE_NUMBER in notice
-    [judge] = await runtime.services.staff.users("judge")
+    [judge] = await runtime.services.staff.users(CLI, "judge")
     assert judge.phone == JUDGMENT["judge"]["phone"]
 
 
@@ -411,7 +412,7 @@ async def test_a_court_that_chose_sms_reaches_its_debtors_by_sms_only(
     client, clock, chat, runtime, fake_twilio
 ):
     case_id = await new_case(client, clock)
-    await runtime.services.staff.set_channels(JUDGMENT["court"]["code"], ["sms"])
+    await runtime.services.staff.set_channels(CLI, JUDGMENT["court"]["code"], ["sms"])
     await chat.share_contact(DEBTOR)
     chat.news()
     await runtime.services.dispatcher.run_once()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
+from bot.domain.audit import CLI
 from bot.domain.texts import render
 from tests.conftest import make_settings, telegram_settings
 from tests.fakes.telegram import FakeTelegram
@@ -47,7 +48,7 @@ async def three_cases(client, clock) -> list[dict]:
 
 async def linked_staff(client, runtime, fake, chat_id: int, **user) -> Chat:
     """A staff member registered by an admin and linked through a one-time invite."""
-    user_id = await runtime.services.staff.add_user(**user)
+    user_id = await runtime.services.staff.add_user(actor=CLI, **user)
     code = await runtime.services.links.invite(user_id)
     chat = Chat(client, fake, chat_id)
     [greeting] = await chat.start(code)
@@ -65,7 +66,7 @@ async def test_an_invite_links_once_and_an_unknown_chat_learns_nothing(
     client, clock, runtime, fake_telegram
 ):
     bodies = await three_cases(client, clock)
-    user_id = await runtime.services.staff.add_user(**official())
+    user_id = await runtime.services.staff.add_user(actor=CLI, **official())
     code = await runtime.services.links.invite(user_id)
     stranger = Chat(client, fake_telegram, STRANGER_CHAT)
     for command in ("/cases", "/silent", f"/case {bodies[0]['case_number']}", "/help"):
@@ -177,7 +178,7 @@ async def test_a_creditor_links_by_invite_and_is_told_only_how_to_answer(
     client, clock, runtime, fake_telegram
 ):
     await three_cases(client, clock)
-    [creditor] = await runtime.services.staff.users("creditor")
+    [creditor] = await runtime.services.staff.users(CLI, "creditor")
     code = await runtime.services.links.invite(creditor.id)
     chat = Chat(client, fake_telegram, CREDITOR_CHAT)
     assert texts(await chat.start(code)) == [

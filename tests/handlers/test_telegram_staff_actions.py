@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
+from bot.domain.audit import CLI
 from bot.domain.texts import render
 from handlers.telegram.keyboards import CallbackSigner
 from tests.conftest import make_settings, telegram_settings
@@ -118,6 +119,7 @@ async def test_an_official_presses_a_visit_outcome_and_the_judge_is_alerted(
     client, clock, runtime, fake_telegram
 ):
     await runtime.services.staff.add_user(
+        actor=CLI,
         role="official",
         name="王书记",
         phone="+8613900000003",
@@ -183,6 +185,7 @@ async def test_a_judge_grants_grace_on_a_verified_hardship_report_as_the_answer_
     """The grace option needs a date: the answer to its button says what to type, and what it
     says works."""
     await runtime.services.staff.add_user(
+        actor=CLI,
         role="official",
         name="王书记",
         phone="+8613900000003",

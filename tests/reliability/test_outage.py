@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.audit import CLI
 from bot.domain.plan import DEFAULT_PLAN
 from bot.domain.retry import BASE_SECONDS, CAP_SECONDS
 from bot.domain.texts import render
@@ -322,9 +323,9 @@ async def test_a_permanent_refusal_is_one_attempt_and_one_notice_to_the_official
     staff = runtime.services.staff
     court = {"court_code": "浙0522", "court_name": "长兴县人民法院"}
     await staff.add_user(
-        role="official", name="王专干", phone=OFFICIAL, area_code="330522102", **court
+        actor=CLI, role="official", name="王专干", phone=OFFICIAL, area_code="330522102", **court
     )
-    await staff.add_user(role="admin", name="周管理员", phone=ADMIN, **court)
+    await staff.add_user(actor=CLI, role="admin", name="周管理员", phone=ADMIN, **court)
     case_id = await register(runtime, judgment(clock.now()))
     fake_twilio.fail_to[DEBTOR] = Failure(400, code)  # refused every time it is asked
     dispatcher = runtime.services.dispatcher

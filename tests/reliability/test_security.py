@@ -21,6 +21,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
+from bot.domain.audit import CLI
 from bot.domain.texts import render
 from ducu.bootstrap import Runtime, build
 from handlers.sandbox.page import routes as sandbox_routes
@@ -91,9 +92,15 @@ async def two_courts(runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
     """Both courts' cases, both villages' officials; the day-0 reminders already sent."""
     staff = runtime.services.staff
     await staff.add_user(
-        role="official", name="村干部甲", phone=OFFICIAL_X, area_code=VILLAGE_X, **COURT_A
+        actor=CLI,
+        role="official",
+        name="村干部甲",
+        phone=OFFICIAL_X,
+        area_code=VILLAGE_X,
+        **COURT_A,
     )
     await staff.add_user(
+        actor=CLI,
         role="official",
         name="村干部乙",
         phone=OFFICIAL_Y,

@@ -14,6 +14,7 @@ from typing import Any, Self
 
 import pytest
 
+from bot.domain.audit import CLI
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import InboundMessage
 from bot.domain.sms import fits
@@ -177,6 +178,7 @@ async def add_staff(runtime: Runtime, *, officials: bool = True) -> dict[str, in
     ids = {}
     for role, name, phone, area in people:
         ids[phone] = await runtime.services.staff.add_user(
+            actor=CLI,
             role=role,
             name=name,
             phone=phone,
@@ -589,8 +591,12 @@ async def test_without_an_official_the_judge_acts(
     the timeline says so; nobody is promised a call that no one will make."""
     case_id = await open_case(runtime, clock)
     staff = await add_staff(runtime, officials=False)
-    await runtime.services.staff.add_user(  # another county's official: not the debtor's
-        role="official", name="邻县网格员", phone="+8613900000019", area_code="330523"
+    await runtime.services.staff.add_user(
+        actor=CLI,  # another county's official: not the debtor's
+        role="official",
+        name="邻县网格员",
+        phone="+8613900000019",
+        area_code="330523",
     )
     await chat.walk(path.steps, "zh-CN")
     await check_filed(

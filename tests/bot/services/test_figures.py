@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.audit import CLI
 from bot.domain.figures import DEAD_CONTACT, DECIDED_STATES, Figures, SelectionError
 from bot.domain.instalments import counter_terms
 from bot.domain.messages import InboundMessage
@@ -193,13 +194,13 @@ async def _seed(url: str) -> Seeded:
     seeded = Seeded(url, runtime, clock)
     services = runtime.services
     await services.staff.add_user(
-        role="official", name="王书记", phone="+8613900000003", area_code=VILLAGES[0]
+        actor=CLI, role="official", name="王书记", phone="+8613900000003", area_code=VILLAGES[0]
     )
     await services.staff.add_user(
-        role="official", name="赵书记", phone="+8613900000004", area_code=VILLAGES[1]
+        actor=CLI, role="official", name="赵书记", phone="+8613900000004", area_code=VILLAGES[1]
     )
     await services.staff.add_user(  # the level above the first village (the second has none)
-        role="official", name="钱主任", phone="+8613900000005", area_code=VILLAGES[0][:9]
+        actor=CLI, role="official", name="钱主任", phone="+8613900000005", area_code=VILLAGES[0][:9]
     )
     start = clock.now()
 

@@ -1,0 +1,104 @@
+"""The admin API under /api/v1/admin (the bearer token, handlers/api/auth.py): people,
+areas, the audit log. Each call goes through the same services as the console and the CLI,
+recorded in the audit log with the actor `api`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from aiohttp import web
+
+from bot.domain.audit import API, FILTERS, wanted
+from bot.domain.status import Role
+from bot.services.staff import AreaImportError, NoSuchUser, StaffError
+from handlers.api.routes import as_json
+from handlers.keys import SERVICES
+
+routes = web.RouteTableDef()
+ID = re.compile(r"[0-9]{1,9}")  # users.id is a 32-bit integer
+USER_FIELDS = ("role", "name", "phone", "area_code", "court_code", "court_name")
+
+
+def _errors(field: str, message: str, status: int = 422) -> web.Response:
+    return as_json({"errors": [{"field": field, "message": message}]}, status)
+
+
+def _bad_query(request: web.Request, known: tuple[str, ...]) -> web.Response | None:
+    """A 422 naming the query parameters this call does not take, or given empty (leave out
+    a filter not wanted), if any."""
+    if unknown := sorted(set(request.query) - set(known)):
+        return _errors("query", f"unknown parameter(s): {', '.join(unknown)}")
+    if empty := sorted({name for name, value in request.query.items() if not value}):
+        return _errors("query", f"empty parameter(s): {', '.join(empty)}")
+    return None
+
+
+@routes.get("/api/v1/admin/users")
+async def list_users(request: web.Request) -> web.Response:
+    if refused := _bad_query(request, ("role",)):
+        return refused
+    role = request.query.get("role") or None
+    if role is not None and role not in set(Role):
+        return _errors("role", f"role must be one of {', '.join(Role)}")
+    people = await request.app[SERVICES].staff.users(API, role)
+    return as_json([person.model_dump(mode="json") for person in people])
+
+
+@routes.post("/api/v1/admin/users")
+async def add_user(request: web.Request) -> web.Response:
+    try:
+        body = await request.json(loads=json.loads)
+    except (ValueError, LookupError, RecursionError):
+        return _errors("body", "the body must be JSON")
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(name) or "", str) for name in USER_FIELDS
+    ):
+        return _errors("body", f"an object of strings: {', '.join(USER_FIELDS)}")
+    fields = {name: body.get(name) or "" for name in USER_FIELDS}
+    try:
+        user_id = await request.app[SERVICES].staff.add_user(actor=API, **fields)
+    except StaffError as refused:
+        return _errors("body", str(refused))
+    return as_json({"id": user_id}, 201)
+
+
+@routes.post("/api/v1/admin/users/{user_id}/deactivate")
+async def deactivate(request: web.Request) -> web.Response:
+    raw = request.match_info["user_id"]
+    if not ID.fullmatch(raw):
+        return _errors("user_id", f"there is no staff member {raw}", 404)
+    user_id = int(raw)
+    try:
+        moved = await request.app[SERVICES].staff.deactivate(API, user_id)
+    except NoSuchUser as missing:
+        return _errors("user_id", str(missing), 404)
+    except StaffError as refused:
+        return _errors("user_id", str(refused), 409)
+    return as_json({"id": user_id, "active": False, "moved_tasks": moved})
+
+
+@routes.post("/api/v1/admin/areas/import")
+async def import_areas(request: web.Request) -> web.Response:
+    """The body is the CSV file itself (code,name,parent; UTF-8 or GBK): all of it or none."""
+    try:
+        done = await request.app[SERVICES].staff.import_areas(API, await request.read())
+    except AreaImportError as refused:
+        lines = [{"field": f"line {line}", "message": problem} for line, problem in refused.lines]
+        return as_json({"errors": lines or [{"field": "body", "message": str(refused)}]}, 422)
+    return as_json({"added": done.added, "renamed": done.renamed, "unchanged": done.unchanged})
+
+
+@routes.get("/api/v1/admin/audit")
+async def audit(request: web.Request) -> web.Response:
+    """The audit log, newest first, a page at a time (filters as on /admin/audit)."""
+    if refused := _bad_query(request, FILTERS):
+        return refused
+    try:
+        asked = wanted(request.query, request.app[SERVICES].settings.zone)
+    except ValueError as refused:
+        return _errors("query", str(refused))
+    rows, total = await request.app[SERVICES].staff.audit(API, asked)
+    return as_json(
+        {"total": total, "page": asked.page, "rows": [row.model_dump(mode="json") for row in rows]}
+    )
