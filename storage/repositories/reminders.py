@@ -292,6 +292,16 @@ class ReminderRepository(Repo):
         )
         return {status: count for status, count in rows.all()}
 
+    async def _cancel(self, case_id: int, at: datetime, *where: ColumnElement[bool]) -> int:
+        """Cancels the case's pending rows that match `where`; how many."""
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.case_id == case_id, t.Reminder.status == ReminderStatus.PENDING)
+            .where(*where)
+            .values(status=ReminderStatus.CANCELLED, finished_at=at, last_error="superseded")
+        )
+        return result.rowcount
+
     async def cancel_pending(
         self,
         case_id: int,
@@ -304,29 +314,17 @@ class ReminderRepository(Repo):
         written for the debtor such as a decision), those due before `before` if given;
         `everything`: every pending row of the case (it has ended: nothing queued is still
         true), whoever it is for."""
-        where = [t.Reminder.case_id == case_id, t.Reminder.status == ReminderStatus.PENDING]
-        if not everything:
-            where += [t.Reminder.user_id.is_(None), t.Reminder.body.is_(None)]
+        where = [] if everything else [t.Reminder.user_id.is_(None), t.Reminder.body.is_(None)]
         if before is not None:
             where.append(t.Reminder.due_at < before)
-        result = await self.session.execute(
-            update(t.Reminder)
-            .where(*where)
-            .values(status=ReminderStatus.CANCELLED, finished_at=at, last_error="superseded")
-        )
-        return result.rowcount
+        return await self._cancel(case_id, at, *where)
 
     async def cancel_steps(self, case_id: int, prefix: str, at: datetime) -> int:
         """Cancels a case's pending debtor rows whose step starts with `prefix` (a plan's
         instalment reminders, once paid or given up)."""
-        result = await self.session.execute(
-            update(t.Reminder)
-            .where(
-                t.Reminder.case_id == case_id,
-                t.Reminder.status == ReminderStatus.PENDING,
-                t.Reminder.user_id.is_(None),
-                t.Reminder.step_key.startswith(prefix, autoescape=True),
-            )
-            .values(status=ReminderStatus.CANCELLED, finished_at=at, last_error="superseded")
+        return await self._cancel(
+            case_id,
+            at,
+            t.Reminder.user_id.is_(None),
+            t.Reminder.step_key.startswith(prefix, autoescape=True),
         )
-        return result.rowcount
