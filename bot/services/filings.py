@@ -98,7 +98,7 @@ async def _route(
     filing_id: int | None = None,
 ) -> list[StaffMember]:
     """The task for whoever acts, the notice for whoever is told; returns them all."""
-    people = [p for p in await told(uow, kind, case)]
+    people = await told(uow, kind, case)
     if kind in TASKS:
         task_kind, role = TASKS[kind]
         person = await assignee(uow, role, case, obligor, now)

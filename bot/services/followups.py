@@ -13,7 +13,7 @@ from bot.domain.instalments import payment_name
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.records import Done, Task
-from bot.domain.status import CaseStatus, EventKind, InstalmentStatus, TaskStatus
+from bot.domain.status import CaseStatus, EventKind, InstalmentStatus, Role, TaskStatus
 from bot.domain.tasks import (
     ESCALATES,
     FOLLOW_UP_DUE,
@@ -26,7 +26,7 @@ from bot.domain.tasks import (
 from bot.domain.texts import format_date, render
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
-from bot.services.filings import judge_for
+from bot.services.filings import assignee, judge_for
 
 log = logging.getLogger(__name__)
 BATCH = 200  # rows of each kind one pass handles; the next pass takes the rest
@@ -118,19 +118,17 @@ class FollowUps:
             obligor = await uow.obligors.get(obligor_id)
             phone = await uow.obligors.phone_of(obligor_id)
             head = t("notify.silent", case=case.case_number, name=obligor.name, phone=phone)
-            officials = await uow.users.officials_for(obligor.area_code)
-            people = officials or await judge_for(uow, case)
-            if people:
+            person = await assignee(uow, Role.OFFICIAL, case, obligor, now)
+            if person is not None:
                 await tasks.open_task(
                     uow,
                     case=case,
                     obligor=obligor,
                     kind=TaskKind.FOLLOW_UP,
                     reason="silent",
-                    assignee=people[0],
+                    assignee=person,
                     head=head,
                     now=now,
-                    due_at=now + FOLLOW_UP_DUE,
                 )
         return len(found)
 
