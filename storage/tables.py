@@ -66,6 +66,31 @@ class Court(Base):
     channel_order: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
+class Schedule(Base):
+    """One version of a court's reminder schedule; rows are only added, never changed."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("court_id", "version", name="uq_schedules_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class Template(Base):
+    """A court's own wording of a shipped text in one locale; absent: the catalog's."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("court_id", "locale", "key", name="uq_templates_text"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
+    locale: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
 class Area(Base):
     __tablename__ = "areas"
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
@@ -132,6 +157,10 @@ class Case(Base):
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]  # when it left the live states (performed, closed…)
     purged_at: Mapped[datetime | None]  # when its personal data was erased (retention)
+    # The court schedule version it was planned with; None: the built-in default schedule.
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedules.id", name="fk_cases_schedule_id")
+    )
 
 
 class CaseObligor(Base):
@@ -253,7 +282,7 @@ class Message(Base):
 
 class Audit(Base):
     """Who changed people, areas, passwords or a court's channels, when, and from what to
-    what. Rows are only ever added: triggers (migration 0010) refuse an UPDATE or DELETE."""
+    what. Rows are only ever added: triggers (migration 0009) refuse an UPDATE or DELETE."""
 
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(primary_key=True)
