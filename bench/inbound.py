@@ -51,9 +51,7 @@ AUTH_TOKEN = "bench-auth-token"
 FROM_NUMBER = "+15005550006"
 BODY = "帮助"
 FIRST_PHONE = 13800000000  # the seeded debtors: +86 138 0000 0000 onwards
-HELLO_TWIML = (
-    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>hello</Message></Response>'
-)
+HELLO_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>hello</Message></Response>'
 
 
 def phone(i: int) -> str:
@@ -190,7 +188,9 @@ async def seed(url: str, debtors: int, messages: int) -> None:
         async with engine.begin() as conn:
             court = (
                 await conn.execute(
-                    insert(t.Court).values(code="浙0522", name="长兴县人民法院").returning(t.Court.id)
+                    insert(t.Court)
+                    .values(code="浙0522", name="长兴县人民法院")
+                    .returning(t.Court.id)
                 )
             ).scalar_one()
             judge = (
@@ -226,9 +226,7 @@ async def seed(url: str, debtors: int, messages: int) -> None:
                     for i in ids
                 ],
             )
-            await conn.execute(
-                insert(t.CaseObligor), [dict(case_id=i, obligor_id=i) for i in ids]
-            )
+            await conn.execute(insert(t.CaseObligor), [dict(case_id=i, obligor_id=i) for i in ids])
         chunk = 20_000
         for start in range(0, messages, chunk):
             rows = [

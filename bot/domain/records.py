@@ -195,6 +195,16 @@ class NewMessage:
 
 
 @dataclass(frozen=True)
+class NewEvent:
+    """An event to add to a case's timeline."""
+
+    case_id: int
+    kind: str
+    at: datetime
+    detail: dict
+
+
+@dataclass(frozen=True)
 class Correspondent:
     """Who wrote to us: an obligor's contact, a staff member or creditor, or nobody we know."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select, update
 
 from bot.domain import records
@@ -104,37 +106,52 @@ class ObligorRepository(Repo):
         )
         return phone or ""
 
-    async def correspondent(self, channel: str, address: str) -> records.Correspondent:
-        row = await self._contact_row(channel, address)
-        if row is None:
-            return records.Correspondent(None, None)
-        contact, obligor = row
-        cases = (
-            await self.session.scalars(
-                select(t.Case)
-                .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
-                .where(
-                    t.CaseObligor.obligor_id == obligor.id,
-                    t.Case.status.in_(LIVE),  # a case the debtor may still talk about
-                )
-                .order_by(t.Case.id)
+    async def correspondents(
+        self, channel: str, addresses: Collection[str]
+    ) -> dict[str, records.Correspondent]:
+        """Who wrote from each of these addresses: the obligor and contact, their live cases
+        (a case the debtor may still talk about) and SMS number; nobody known: empty. A few
+        statements for any number of addresses."""
+        rows = (
+            await self.session.execute(
+                select(t.Contact, t.Obligor)
+                .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
+                .where(t.Contact.channel == channel, t.Contact.address.in_(addresses))
             )
         ).all()
-        phone = (
-            contact.address
-            if contact.channel == Channel.SMS
-            else await self.session.scalar(
-                select(t.Contact.address).where(
-                    t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
-                )
+        obligor_ids = {obligor.id for _, obligor in rows}
+        cases: dict[int, list[records.CaseSummary]] = {i: [] for i in obligor_ids}
+        phones: dict[int, str] = {}
+        if obligor_ids:
+            found = await self.session.execute(
+                select(t.CaseObligor.obligor_id, t.Case)
+                .join(t.Case, t.Case.id == t.CaseObligor.case_id)
+                .where(t.CaseObligor.obligor_id.in_(obligor_ids), t.Case.status.in_(LIVE))
+                .order_by(t.Case.id)
             )
-        )
-        return records.Correspondent(
-            obligor_record(obligor),
-            contact_record(contact),
-            tuple(map(case_record, cases)),
-            phone or "",
-        )
+            for obligor_id, case in found:
+                cases[obligor_id].append(case_record(case))
+            if channel != Channel.SMS:
+                phones = dict(
+                    (
+                        await self.session.execute(
+                            select(t.Contact.obligor_id, t.Contact.address).where(
+                                t.Contact.obligor_id.in_(obligor_ids),
+                                t.Contact.channel == Channel.SMS,
+                            )
+                        )
+                    ).all()
+                )
+        known = {
+            contact.address: records.Correspondent(
+                obligor_record(obligor),
+                contact_record(contact),
+                tuple(cases[obligor.id]),
+                contact.address if channel == Channel.SMS else phones.get(obligor.id, ""),
+            )
+            for contact, obligor in rows
+        }
+        return {a: known.get(a) or records.Correspondent(None, None) for a in addresses}
 
     async def by_phone(self, phone: str) -> int | None:
         """The obligor whose SMS number this is, if any."""
