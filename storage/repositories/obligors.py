@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
@@ -110,38 +110,35 @@ class ObligorRepository(Repo):
         self, channel: str, addresses: Collection[str]
     ) -> dict[str, records.Correspondent]:
         """Who wrote from each of these addresses: the obligor and contact, their live cases
-        (a case the debtor may still talk about) and SMS number; nobody known: empty. A few
-        statements for any number of addresses."""
+        (a case the debtor may still talk about) and SMS number; nobody known: empty. One
+        statement for any number of addresses (two on a channel other than SMS)."""
+        live_case = and_(t.Case.id == t.CaseObligor.case_id, t.Case.status.in_(LIVE))
         rows = (
             await self.session.execute(
-                select(t.Contact, t.Obligor)
+                select(t.Contact, t.Obligor, t.Case)
                 .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
+                .outerjoin(t.CaseObligor, t.CaseObligor.obligor_id == t.Obligor.id)
+                .outerjoin(t.Case, live_case)
                 .where(t.Contact.channel == channel, t.Contact.address.in_(addresses))
-            )
-        ).all()
-        obligor_ids = {obligor.id for _, obligor in rows}
-        cases: dict[int, list[records.CaseSummary]] = {i: [] for i in obligor_ids}
-        phones: dict[int, str] = {}
-        if obligor_ids:
-            found = await self.session.execute(
-                select(t.CaseObligor.obligor_id, t.Case)
-                .join(t.Case, t.Case.id == t.CaseObligor.case_id)
-                .where(t.CaseObligor.obligor_id.in_(obligor_ids), t.Case.status.in_(LIVE))
                 .order_by(t.Case.id)
             )
-            for obligor_id, case in found:
-                cases[obligor_id].append(case_record(case))
-            if channel != Channel.SMS:
-                phones = dict(
-                    (
-                        await self.session.execute(
-                            select(t.Contact.obligor_id, t.Contact.address).where(
-                                t.Contact.obligor_id.in_(obligor_ids),
-                                t.Contact.channel == Channel.SMS,
-                            )
+        ).all()
+        cases: dict[int, list[records.CaseSummary]] = {}
+        for _, obligor, case in rows:
+            cases.setdefault(obligor.id, [])
+            if case is not None:
+                cases[obligor.id].append(case_record(case))
+        phones: dict[int, str] = {}
+        if cases and channel != Channel.SMS:
+            phones = dict(
+                (
+                    await self.session.execute(
+                        select(t.Contact.obligor_id, t.Contact.address).where(
+                            t.Contact.obligor_id.in_(cases), t.Contact.channel == Channel.SMS
                         )
-                    ).all()
-                )
+                    )
+                ).all()
+            )
         known = {
             contact.address: records.Correspondent(
                 obligor_record(obligor),
@@ -149,7 +146,7 @@ class ObligorRepository(Repo):
                 tuple(cases[obligor.id]),
                 contact.address if channel == Channel.SMS else phones.get(obligor.id, ""),
             )
-            for contact, obligor in rows
+            for contact, obligor, _ in rows
         }
         return {a: known.get(a) or records.Correspondent(None, None) for a in addresses}
 
