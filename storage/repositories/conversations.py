@@ -36,14 +36,11 @@ class ConversationRepository(Repo):
         self, channel: str, addresses: Collection[str]
     ) -> dict[str, records.ConversationState]:
         """Where the conversations with these addresses stand (a fresh state for a new one)."""
+        c = t.Conversation.__table__.c  # Core columns: no ORM objects to build
         rows = await self.session.execute(
-            select(
-                t.Conversation.address,
-                t.Conversation.flow,
-                t.Conversation.step,
-                t.Conversation.data,
-                t.Conversation.updated_at,
-            ).where(t.Conversation.channel == channel, t.Conversation.address.in_(addresses))
+            select(c.address, c.flow, c.step, c.data, c.updated_at).where(
+                c.channel == channel, c.address.in_(addresses)
+            )
         )
         states = {address: records.ConversationState(channel, address) for address in addresses}
         for address, flow, step, data, updated_at in rows:

@@ -45,13 +45,14 @@ class MessageRepository(Repo):
         (an inbound message's provider is its channel: `uq_messages_provider_id` finds it)."""
         if not provider_ids:
             return {}
+        m = t.Message.__table__.c  # Core columns, as on every path of an inbound message
         found = dict(
             (
                 await self.session.execute(
-                    select(t.Message.id, t.Message.provider_id).where(
-                        t.Message.provider == channel,
-                        t.Message.provider_id.in_(provider_ids),
-                        t.Message.direction == Direction.IN,
+                    select(m.id, m.provider_id).where(
+                        m.provider == channel,
+                        m.provider_id.in_(provider_ids),
+                        m.direction == Direction.IN,
                     )
                 )
             ).all()
@@ -59,9 +60,7 @@ class MessageRepository(Repo):
         replies: dict[str, list[str]] = {provider_id: [] for provider_id in found.values()}
         if found:
             rows = await self.session.execute(
-                select(t.Message.reply_to, t.Message.text)
-                .where(t.Message.reply_to.in_(found))
-                .order_by(t.Message.id)
+                select(m.reply_to, m.text).where(m.reply_to.in_(found)).order_by(m.id)
             )
             for inbound_id, text in rows:
                 replies[found[inbound_id]].append(text)

@@ -8,11 +8,10 @@ from sqlalchemy import and_, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
-from bot.domain.status import Channel, ContactStatus
+from bot.domain.status import CaseStatus, Channel, ContactStatus
 from storage import tables as t
 from storage.repositories._base import (
     Repo,
-    case_record,
     contact_record,
     flush,
     insert_ignoring_duplicates,
@@ -112,22 +111,50 @@ class ObligorRepository(Repo):
         """Who wrote from each of these addresses: the obligor and contact, their live cases
         (a case the debtor may still talk about) and SMS number; nobody known: empty. One
         statement for any number of addresses (two on a channel other than SMS)."""
-        live_case = and_(t.Case.id == t.CaseObligor.case_id, t.Case.status.in_(LIVE))
+        contact, obligor, case, link = (
+            x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor)
+        )  # Core columns: no ORM objects to build on the path of every inbound message
         rows = (
             await self.session.execute(
-                select(t.Contact, t.Obligor, t.Case)
-                .join(t.Obligor, t.Obligor.id == t.Contact.obligor_id)
-                .outerjoin(t.CaseObligor, t.CaseObligor.obligor_id == t.Obligor.id)
-                .outerjoin(t.Case, live_case)
-                .where(t.Contact.channel == channel, t.Contact.address.in_(addresses))
-                .order_by(t.Case.id)
+                select(
+                    contact.id,
+                    contact.obligor_id,
+                    contact.address,
+                    contact.status,
+                    obligor.name,
+                    obligor.area_code,
+                    obligor.locale,
+                    obligor.timezone,
+                    case.id.label("case_id"),
+                    case.case_number,
+                    case.court_id,
+                    case.status.label("case_status"),
+                    case.amount_due_fen,
+                    case.performance_due,
+                )
+                .join_from(
+                    t.Contact.__table__, t.Obligor.__table__, obligor.id == contact.obligor_id
+                )
+                .outerjoin(t.CaseObligor.__table__, link.obligor_id == obligor.id)
+                .outerjoin(t.Case.__table__, and_(case.id == link.case_id, case.status.in_(LIVE)))
+                .where(contact.channel == channel, contact.address.in_(addresses))
+                .order_by(case.id)
             )
         ).all()
         cases: dict[int, list[records.CaseSummary]] = {}
-        for _, obligor, case in rows:
-            cases.setdefault(obligor.id, [])
-            if case is not None:
-                cases[obligor.id].append(case_record(case))
+        for row in rows:
+            cases.setdefault(row.obligor_id, [])
+            if row.case_id is not None:
+                cases[row.obligor_id].append(
+                    records.CaseSummary(
+                        row.case_id,
+                        row.case_number,
+                        row.court_id,
+                        CaseStatus(row.case_status),
+                        row.amount_due_fen,
+                        row.performance_due,
+                    )
+                )
         phones: dict[int, str] = {}
         if cases and channel != Channel.SMS:
             phones = dict(
@@ -140,13 +167,13 @@ class ObligorRepository(Repo):
                 ).all()
             )
         known = {
-            contact.address: records.Correspondent(
-                obligor_record(obligor),
-                contact_record(contact),
-                tuple(cases[obligor.id]),
-                contact.address if channel == Channel.SMS else phones.get(obligor.id, ""),
+            row.address: records.Correspondent(
+                records.Obligor(row.obligor_id, row.name, row.area_code, row.locale, row.timezone),
+                records.Contact(row.id, row.obligor_id, channel, row.address, row.status),
+                tuple(cases[row.obligor_id]),
+                row.address if channel == Channel.SMS else phones.get(row.obligor_id, ""),
             )
-            for contact, obligor, _ in rows
+            for row in rows
         }
         return {a: known.get(a) or records.Correspondent(None, None) for a in addresses}
 
