@@ -329,6 +329,7 @@ class ViewQueries(Protocol):
 class FigureQueries(Protocol):
     """The outcome figures, from SQL aggregates."""
 
+    async def court_code(self, court_id: int) -> str | None: ...
     async def dashboard(
         self,
         chosen: Selection,

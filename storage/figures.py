@@ -75,6 +75,9 @@ class _Scope:
 
 
 class FigureQueries(Repo):
+    async def court_code(self, court_id: int) -> str | None:
+        return await self.session.scalar(select(t.Court.code).where(t.Court.id == court_id))
+
     async def dashboard(
         self,
         chosen: Selection,
@@ -86,13 +89,16 @@ class FigureQueries(Repo):
         """The figures of the debtors `chosen` selects, whose case took effect in
         [`start`, `end`), and the selected cases of each of `months` (counted in the same
         query as the cases' figures); None when no court has the code asked for."""
-        court_id = None
+        court_id, court_name = None, ""
         if chosen.court is not None:
-            court_id = await self.session.scalar(
-                select(t.Court.id).where(t.Court.code == chosen.court)
-            )
-            if court_id is None:
+            court = (
+                await self.session.execute(
+                    select(t.Court.id, t.Court.name).where(t.Court.code == chosen.court)
+                )
+            ).first()
+            if court is None:
                 return None
+            court_id, court_name = court
         scope = _Scope(court_id, chosen.area, start, end)
         cases, per_month = await self._cases(scope, as_of, months)
         figures = Figures(
@@ -104,7 +110,7 @@ class FigureQueries(Repo):
             **await self._hardship(scope),
             **await self._followups(scope),
         )
-        return Dashboard(figures=figures, months=per_month)
+        return Dashboard(figures=figures, months=per_month, court_name=court_name)
 
     async def _cases(
         self, scope: _Scope, as_of: date, months: Months

@@ -217,6 +217,7 @@ class Dashboard(BaseModel):
 
     figures: Figures
     months: list[MonthFigures]
+    court_name: str = ""  # the court's, when the selection names one
 
 
 def _month_after(first: date, months: int = 1) -> date:

@@ -43,6 +43,21 @@ class FigureService:
         each month of effect the dashboard charts (bot/domain/figures.py)."""
         return await self._count(court_code, area, since, until, charted=True)
 
+    async def court_dashboard(
+        self,
+        court_id: int,
+        area: str | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+    ) -> Dashboard:
+        """The dashboard of one court, known by its id (an admin's own: the console asks
+        for no court by code)."""
+        async with self._uow() as uow:
+            code = await uow.figures.court_code(court_id)
+        if code is None:
+            raise SelectionError(f"court: there is no court {court_id}")
+        return await self.dashboard(code, area, since, until)
+
     async def _count(
         self,
         court_code: str | None,
