@@ -122,9 +122,10 @@ class FigureQueries(Repo):
             in_scope = scope.apply(select(t.CaseObligor.case_id), t.CaseObligor)
             selected.append(t.Case.id.in_(in_scope))
         at = t.Case.effective_at
-        month = (
+        month = (  # one comparison a month, oldest first: `months` follow one another
             case(
-                *((and_(at >= first, at < after), k) for k, (_, first, after) in enumerate(months)),
+                (at < months[0][1], -1),
+                *((at < after, k) for k, (_, _, after) in enumerate(months)),
                 else_=-1,
             )
             if months
