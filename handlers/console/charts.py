@@ -1,7 +1,8 @@
 """Bar charts drawn on the server: the geometry of a horizontal bar chart, which the
-`charts.html` macro writes as SVG. One bar a row, its label on the left and its value as text
-after it, so a chart reads the same at a desk, at a phone's width (the SVG scales to its box)
-and on paper, and a screen reader gets the title, and every value in the description.
+`charts.html` macro writes as SVG. One bar a row, its label above it (as long as a language
+needs) and its value as text after it, so a chart reads the same at a desk, at a phone's width
+(the SVG scales to its box) and on paper, and a screen reader gets the title, and every value
+in the description.
 """
 
 from __future__ import annotations
@@ -9,22 +10,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH = 440  # the viewBox's width: the SVG scales to the width of its box
-LABEL = 104  # the labels' column, right-aligned against the bars
-VALUE = 132  # room after the longest bar for its value
-ROW, BAR, PAD = 30, 18, 6  # a row's height, a bar's thickness, the margin above and below
+VALUE = 140  # room after the longest bar for its value
+ROW, LABEL, BAR, PAD = 40, 16, 16, 4  # a row, its label's line, the bar's thickness, margins
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     text: str  # the value as a person reads it
-    x: int  # where the bar starts
-    y: int  # its top
+    y: int  # the row's top: the label's line, then the bar
     width: float  # 0 for a value of 0 or None
 
     @property
+    def bar_y(self) -> int:
+        return self.y + LABEL + 2
+
+    @property
     def text_x(self) -> float:
-        return self.x + self.width + 6
+        return self.width + 6
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Chart:
     height: int
     track: float  # the width of a full bar (the scale's top)
     width: int = WIDTH
-    label_x: int = LABEL - 8
+    label_height: int = LABEL
     bar_height: int = BAR
 
 
@@ -45,10 +48,10 @@ def bars(
 ) -> Chart:
     """A chart of `rows` (label, value, the value as text): each bar as long as its value
     over `top` (the largest value when None); a None value draws no bar, its text says why."""
-    track = WIDTH - LABEL - VALUE
+    track = WIDTH - VALUE
     top = top or max((value or 0 for _, value, _ in rows), default=0) or 1
     drawn = [
-        Bar(label, text, LABEL, PAD + k * ROW, round(track * min(value or 0, top) / top, 1))
+        Bar(label, text, PAD + k * ROW, round(track * min(value or 0, top) / top, 1))
         for k, (label, value, text) in enumerate(rows)
     ]
     desc = "; ".join(f"{label}: {text}" for label, _, text in rows)
