@@ -188,16 +188,15 @@ def check(key: str, locale: str, body: str, court_name: str) -> Checked:
         if field is None:
             continue
         if not field.isidentifier() or spec or conversion:
-            written = "{" + field + (f"!{conversion}" if conversion else "") + (
-                f":{spec}" if spec else ""
-            ) + "}"
-            reasons.append(Reason("admin.templates.error.bad_field", {"field": written}))
+            written = field + (f"!{conversion}" if conversion else "")
+            written += f":{spec}" if spec else ""
+            reasons.append(Reason("admin.templates.error.bad_field", {"field": _braced(written)}))
         elif field not in wording.allowed:
             reasons.append(_unknown(field, wording))
         else:
             used.add(field)
     if missing := [name for name in wording.allowed if name in wording.required - used]:
-        names = " ".join("{" + name + "}" for name in missing)
+        names = " ".join(map(_braced, missing))
         reasons.append(Reason("admin.templates.error.missing", {"names": names}))
     if reasons:
         return Checked(body, tuple(_once(reasons)), None)
@@ -213,11 +212,15 @@ def _unknown(field: str, wording: Wording) -> Reason:
     close = ADMIN_NAMES.get(field)
     if close not in wording.allowed:
         close = next(iter(difflib.get_close_matches(field, wording.allowed, n=1, cutoff=0.6)), None)
-    written = "{" + field + "}"
     if close is not None:
-        return Reason("admin.templates.error.unknown_close", {"field": written, "close": f"{{{close}}}"})
-    allowed = " ".join("{" + name + "}" for name in wording.allowed)
-    return Reason("admin.templates.error.unknown", {"field": written, "allowed": allowed})
+        values = {"field": _braced(field), "close": _braced(close)}
+        return Reason("admin.templates.error.unknown_close", values)
+    allowed = " ".join(map(_braced, wording.allowed))
+    return Reason("admin.templates.error.unknown", {"field": _braced(field), "allowed": allowed})
+
+
+def _braced(name: str) -> str:
+    return "{" + name + "}"
 
 
 def _once(reasons: list[Reason]) -> list[Reason]:
