@@ -206,13 +206,13 @@ class CourtTextService:
         before: CourtText | None,
         after: CourtText | None,
     ) -> None:
-        text = before or after
-        assert text is not None
+        """The audit row of a change to one text: its body before and after (None: shipped)."""
+        changed = after or before
         await record(
             uow,
             actor,
             action,
-            ("template", f"{text.locale}/{text.key}"),
+            ("template", f"{changed.locale}/{changed.key}" if changed else ""),
             court_id,
             before and {"body": before.body},
             after and {"body": after.body},
