@@ -10,6 +10,7 @@ from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender
 from bot.services.accounts import AccountService
 from bot.services.cases import CaseQueries
+from bot.services.court_texts import CourtTextService
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
@@ -41,3 +42,4 @@ class Services:
     decisions: DecisionService
     accounts: AccountService
     figures: FigureService
+    court_texts: CourtTextService

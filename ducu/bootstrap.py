@@ -27,6 +27,7 @@ from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender, UnitOfWorkFactory
 from bot.services.accounts import AccountService, LoginThrottle
 from bot.services.cases import CaseQueries
+from bot.services.court_texts import CourtTexts, CourtTextService
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
@@ -155,6 +156,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         chat_link_base=settings.chat_link_base,
         console_base=settings.public_url.rstrip("/"),
     )
+    texts = CourtTexts(uow)  # one per process: a save here is sent at once (its module says)
     services = Services(
         settings=settings,
         clock=clock,
@@ -170,6 +172,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             policy,
             metrics,
             worker=f"{socket.gethostname()}:{os.getpid()}",
+            texts=texts,
         ),
         delivery=DeliveryService(uow, clock, settings.max_attempts),
         staff=StaffService(uow, clock),
@@ -181,6 +184,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         decisions=DecisionService(uow, clock),
         accounts=AccountService(uow, clock, LoginThrottle()),
         figures=FigureService(uow, clock, settings.zone),
+        court_texts=CourtTextService(uow, clock, texts),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

@@ -14,6 +14,7 @@ from storage.repositories.obligors import ObligorRepository
 from storage.repositories.reminders import ReminderRepository
 from storage.repositories.tasks import InstalmentRepository, TaskRepository
 from storage.repositories.telegram_inbox import TelegramInboxRepository
+from storage.repositories.templates import TemplateRepository
 from storage.repositories.users import UserRepository
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "ReminderRepository",
     "TaskRepository",
     "TelegramInboxRepository",
+    "TemplateRepository",
     "UserRepository",
 ]
