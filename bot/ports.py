@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from bot.domain.access import CaseScope
 from bot.domain.audit import AuditFilter, AuditRow, NewAudit
 from bot.domain.court_texts import CourtText
-from bot.domain.figures import Figures, Selection
+from bot.domain.figures import Dashboard, Selection
 from bot.domain.messages import Choice
 from bot.domain.records import (
     CaseSummary,
@@ -339,9 +339,15 @@ class ViewQueries(Protocol):
 class FigureQueries(Protocol):
     """The outcome figures, from SQL aggregates."""
 
-    async def figures(
-        self, chosen: Selection, start: datetime | None, end: datetime | None, as_of: date
-    ) -> Figures | None: ...
+    async def court_code(self, court_id: int) -> str | None: ...
+    async def dashboard(
+        self,
+        chosen: Selection,
+        start: datetime | None,
+        end: datetime | None,
+        as_of: date,
+        months: Sequence[tuple[date, datetime, datetime]],
+    ) -> Dashboard | None: ...
 
 
 class UnitOfWork(Protocol):

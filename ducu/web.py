@@ -14,6 +14,7 @@ from handlers.api.routes import routes as api_routes
 from handlers.console.admin import routes as admin_routes
 from handlers.console.auth import routes as sign_in_routes
 from handlers.console.auth import setup_sessions
+from handlers.console.dashboard import routes as dashboard_routes
 from handlers.console.decisions import routes as decision_routes
 from handlers.console.pages import routes as console_routes
 from handlers.console.templates_admin import routes as template_routes
@@ -57,6 +58,7 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     app.add_routes(console_routes)
     app.add_routes(decision_routes)
     app.add_routes(admin_routes)
+    app.add_routes(dashboard_routes)
     app.add_routes(template_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)
