@@ -1,6 +1,6 @@
 """The audit log's records: who changed what, when, from what to what.
 
-Every change to people, areas, passwords and a court's channels names its actor: a staff
+Every change to people, areas, passwords, a court's channels and schedule names its actor: a staff
 member signed in to the console (`AuditActor.of(staff)`, bound to their court), the command
 line (`CLI`) or the admin API (`API`), both unbound.
 """
@@ -32,6 +32,8 @@ class Action(StrEnum):
     SET_PASSWORD = "set_password"  # noqa: S105 (an action's name, not a password)
     SAVE_AREA = "save_area"
     SET_CHANNELS = "set_channels"
+    SET_SCHEDULE = "set_schedule"  # a new version of a court's schedule
+    REPLAN = "replan"  # a court's live cases moved to its latest schedule (a batch of them)
 
 
 @dataclass(frozen=True)
