@@ -125,7 +125,8 @@ def _steps(raw: list, reasons: list[Reason]) -> list[PlanStep]:
     if not 1 <= len(raw) <= MAX_STEPS:
         reasons.append(Reason("schedule.error.steps", {"max": MAX_STEPS}))
     texts = {key for key in keys() if key.startswith(REMINDER_TEXTS)}
-    steps, seen = [], set()
+    steps: list[PlanStep] = []
+    seen: dict[str, int] = {}
     for n, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
             reasons.append(Reason("schedule.error.shape", {}))
@@ -137,8 +138,9 @@ def _steps(raw: list, reasons: list[Reason]) -> list[PlanStep]:
         if not isinstance(key, str) or not is_plan_key(key):
             reasons.append(Reason("schedule.error.key", {"step": n}))
         elif key in seen:
-            reasons.append(Reason("schedule.error.duplicate", {"step": n, "key": key}))
-        seen.add(key)
+            reasons.append(Reason("schedule.error.duplicate", {"step": n, "other": seen[key]}))
+        else:
+            seen[key] = n
         if anchor not in ANCHORS:
             reasons.append(Reason("schedule.error.anchor", {"step": n}))
         if isinstance(days, bool) or not isinstance(days, int) or abs(days) > MAX_DAYS:
