@@ -27,13 +27,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.locales import DEFAULT_LOCALE
 from bot.domain.plan import DEFAULT_PLAN, DUE_DEFAULT, MIN_GAP, PlanStep, plan_to_json, schedule
 from bot.domain.politeness import WINDOW
 from bot.domain.quiet_hours import QuietHours
-from bot.domain.texts import keys
+from bot.domain.texts import catalog, keys
 
 MAX_STEPS = 12
 MAX_CAP = 14  # two reminders a day (MIN_GAP apart) for a week: a cap above it caps nothing
@@ -46,7 +48,17 @@ _KEY = re.compile(r"[a-z0-9_]{1,24}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 RESERVED_KEYS = frozenset({"chat_link"})
 REMINDER_TEXTS = "reminder."
+PLAN_VALUES = frozenset({"sig", "name", "case", "amount", "due"})
 ANCHORS = ("effective", "due")
+
+
+_FIELDS = {
+    "schedule.error.shape": "body",
+    "schedule.error.quiet": "quiet_hours",
+    "schedule.error.quiet_all_day": "quiet_hours",
+    "schedule.error.cap": "weekly_cap",
+    "schedule.error.cap_broken": "weekly_cap",
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,13 @@ class Reason:
 
     key: str
     values: dict[str, Any]
+
+    @property
+    def field(self) -> str:
+        """The part of the schedule at fault, as its JSON names it (`steps.0` is step 1)."""
+        if "step" in self.values:
+            return f"steps.{self.values['step'] - 1}"
+        return _FIELDS.get(self.key, "steps")
 
 
 class ScheduleRefused(ValueError):
@@ -110,7 +129,7 @@ def parse(raw: object, zone: ZoneInfo) -> Schedule:
     if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list):
         raise ScheduleRefused([Reason("schedule.error.shape", {})])
     steps = _steps(raw["steps"], reasons)
-    quiet = _quiet(raw.get("quiet_hours", ""), reasons)
+    quiet = _quiet(raw.get("quiet_hours"), reasons)
     cap = raw.get("weekly_cap")
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_CAP:
         reasons.append(Reason("schedule.error.cap", {"max": MAX_CAP}))
@@ -121,10 +140,23 @@ def parse(raw: object, zone: ZoneInfo) -> Schedule:
     return Schedule(tuple(steps), quiet, cap)
 
 
+def reminder_texts() -> list[str]:
+    """The shipped reminder texts a step may send: those that need no more than a plan's
+    reminder fills in (`dispatch.reminder_text`), not an instalment's or a grace period's."""
+    return sorted(
+        key for key in keys() if key.startswith(REMINDER_TEXTS) and _fields(key) <= PLAN_VALUES
+    )
+
+
+def _fields(key: str) -> set[str]:
+    text = catalog(DEFAULT_LOCALE)[key].string
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
 def _steps(raw: list, reasons: list[Reason]) -> list[PlanStep]:
     if not 1 <= len(raw) <= MAX_STEPS:
         reasons.append(Reason("schedule.error.steps", {"max": MAX_STEPS}))
-    texts = {key for key in keys() if key.startswith(REMINDER_TEXTS)}
+    texts = set(reminder_texts())
     steps: list[PlanStep] = []
     seen: dict[str, int] = {}
     for n, item in enumerate(raw, start=1):
@@ -133,7 +165,8 @@ def _steps(raw: list, reasons: list[Reason]) -> list[PlanStep]:
             continue
         before = len(reasons)
         key, anchor, days = item.get("key"), item.get("anchor"), item.get("days")
-        at, template = item.get("at") or None, item.get("template")
+        at, template = item.get("at"), item.get("template")
+        at = None if at == "" else at
         follow_up = item.get("follow_up", False)
         if not isinstance(key, str) or not is_plan_key(key):
             reasons.append(Reason("schedule.error.key", {"step": n}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import replan
@@ -56,6 +57,32 @@ class Replan:
     cases: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     samples: list[CaseReplan] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the API answers and the command line prints it (times in UTC, ISO 8601)."""
+        return {
+            "court": self.court_code,
+            "version": self.version,
+            "applied": self.applied,
+            "cases": self.cases,
+            "counts": {kind.value: self.counts[kind.value] for kind in replan.Change},
+            "samples": [
+                {
+                    "case_id": case.case_id,
+                    "case_number": case.case_number,
+                    "changes": [
+                        {
+                            "obligor_id": change.obligor_id,
+                            "step": change.step_key,
+                            "change": change.change.value,
+                            "due_at": change.due_at.isoformat() if change.due_at else None,
+                        }
+                        for change in case.changes
+                    ],
+                }
+                for case in self.samples
+            ],
+        }
 
 
 def _body_rules(stored: StoredSchedule | None, default: Schedule, zone: ZoneInfo) -> Schedule:
