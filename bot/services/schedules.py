@@ -131,9 +131,9 @@ class ScheduleService:
         """A new version of the court's schedule, if it keeps every rule (else
         `ScheduleRefused`, nothing saved); its number. Cases keep the version they were
         planned with until a re-plan."""
-        rules = parse(body, self._zone)
         async with self._uow() as uow:
-            court_id, code = await self._court(uow, actor, code)
+            court_id, code = await self._court(uow, actor, code)  # an unknown court first
+            rules = parse(body, self._zone)
             before = await uow.schedules.latest(court_id)
             stored = await uow.schedules.add(court_id, rules.to_json(), self._clock.now())
             await uow.audit.add(

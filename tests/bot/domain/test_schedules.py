@@ -77,7 +77,9 @@ def test_steps_that_clash_with_each_other_the_quiet_hours_or_the_cap_are_refused
     # a 7-day period: day 0, day 3, day 5, day 6 18:00 and day 7 09:00 would all go
     assert refused(body) == [("schedule.error.cap_broken", {"days": 7, "count": 4, "cap": 3})]
     body["weekly_cap"] = 4
-    assert parse(body, SHANGHAI).steps[-1] == PlanStep("eve", "due", -1, "18:00", "reminder.warning")
+    assert parse(body, SHANGHAI).steps[-1] == PlanStep(
+        "eve", "due", -1, "18:00", "reminder.warning"
+    )
 
 
 # --- re-planning one case --------------------------------------------------------------
