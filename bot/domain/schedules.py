@@ -105,6 +105,23 @@ class Schedule:
         hours and cap of the settings."""
         return cls(DEFAULT_PLAN, quiet, weekly_cap)
 
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Schedule:
+        """A stored version as it was saved, without checking it again: a version runs as
+        saved even where today's rules would refuse it (or it came from an older plan)."""
+        steps = tuple(
+            PlanStep(
+                step["key"],
+                step["anchor"],
+                step["days"],
+                step.get("at"),
+                step["template"],
+                step.get("follow_up", False),
+            )
+            for step in body["steps"]
+        )
+        return cls(steps, QuietHours.parse(body.get("quiet_hours") or ""), body["weekly_cap"])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "steps": plan_to_json(self.steps),

@@ -85,10 +85,6 @@ class Replan:
         }
 
 
-def _body_rules(stored: StoredSchedule | None, default: Schedule, zone: ZoneInfo) -> Schedule:
-    return default if stored is None else parse(stored.body, zone)
-
-
 class ScheduleService:
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, *, zone: ZoneInfo, default: Schedule
@@ -118,8 +114,9 @@ class ScheduleService:
             stored = await uow.schedules.latest(court_id)
         if stored is None:
             return CourtSchedule(court_id, code, 0, self._default)
-        rules = _body_rules(stored, self._default, self._zone)
-        return CourtSchedule(court_id, code, stored.version, rules, stored.created_at)
+        return CourtSchedule(
+            court_id, code, stored.version, self._remember(stored), stored.created_at
+        )
 
     async def history(self, actor: AuditActor, code: str | None = None) -> list[StoredSchedule]:
         """Every saved version, newest first."""
@@ -166,7 +163,7 @@ class ScheduleService:
 
     def _remember(self, stored: StoredSchedule) -> Schedule:
         if stored.id not in self._versions:
-            self._versions[stored.id] = parse(stored.body, self._zone)
+            self._versions[stored.id] = Schedule.from_json(stored.body)
         return self._versions[stored.id]
 
     async def rules(self, schedule_id: int | None) -> Schedule:

@@ -11,7 +11,7 @@ from multidict import MultiDictProxy
 
 from bot.domain.audit import AuditActor
 from bot.domain.replan import Change
-from bot.domain.schedules import ANCHORS, ScheduleRefused, quiet_text, reminder_texts
+from bot.domain.schedules import ANCHORS, ScheduleRefused, reminder_texts
 from handlers.console.admin import _done
 from handlers.console.auth import STAFF, page, texts
 from handlers.keys import SERVICES
@@ -76,9 +76,7 @@ async def _form_page(
 @routes.get("/admin/schedules")
 async def schedules(request: web.Request) -> web.Response:
     current = await request.app[SERVICES].schedules.current(_actor(request))
-    body = current.schedule.to_json()
-    body["quiet_hours"] = quiet_text(current.schedule.quiet)
-    return await _form_page(request, body, [])
+    return await _form_page(request, current.schedule.to_json(), [])
 
 
 @routes.post("/admin/schedules")

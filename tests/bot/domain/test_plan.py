@@ -156,9 +156,10 @@ def test_default_plan_json_round_trip_and_a_plan_stored_without_follow_up() -> N
     body = {"steps": json.loads(json.dumps(raw)), "quiet_hours": "", "weekly_cap": 3}
     assert parse(body, SHANGHAI).steps == DEFAULT_PLAN
     # a plan stored before steps could open a follow-up (moved into a schedule by migration
-    # 0010) reads as opening none
+    # 0010, with the cap of its settings, 0 included) reads as opening none
     body["steps"] = [{k: v for k, v in step.items() if k != "follow_up"} for step in raw]
-    assert not any(step.follow_up for step in parse(body, SHANGHAI).steps)
+    stored = Schedule.from_json(body | {"weekly_cap": 0})
+    assert stored.weekly_cap == 0 and not any(step.follow_up for step in stored.steps)
 
 
 # Quiet hours a court might configure; each keeps clear of the 09:00 and 10:00 reminders.
