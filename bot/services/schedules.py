@@ -168,18 +168,17 @@ class ScheduleService:
 
     async def rules(self, schedule_id: int | None) -> Schedule:
         """The schedule a case was planned with (cached: a version never changes)."""
-        if schedule_id is None or schedule_id in self._versions:
-            return self._versions.get(schedule_id, self._default)
-        async with self._uow() as uow:
-            return await self._rules_in(uow, schedule_id)
+        if schedule_id is not None and schedule_id not in self._versions:
+            async with self._uow() as uow:
+                return await self._rules_in(uow, schedule_id)
+        return self._versions.get(schedule_id, self._default)
 
     async def _rules_in(self, uow: UnitOfWork, schedule_id: int | None) -> Schedule:
-        if schedule_id is None:
-            return self._default
-        if schedule_id not in self._versions:
-            stored = await uow.schedules.get(schedule_id)
-            return self._remember(stored) if stored else self._default
-        return self._versions[schedule_id]
+        """`rules`, read in the caller's unit of work."""
+        if schedule_id is None or schedule_id in self._versions:
+            return self._versions.get(schedule_id, self._default)
+        stored = await uow.schedules.get(schedule_id)
+        return self._remember(stored) if stored else self._default
 
     async def replan(self, actor: AuditActor, code: str | None = None, *, apply: bool) -> Replan:
         """Moves the court's live cases to its latest version (bot/domain/replan.py), a batch
@@ -199,16 +198,14 @@ class ScheduleService:
                     return report
                 after = cases[-1].id
                 done = await self._batch(uow, cases, new_rules, apply=apply)
-                for case, found in done:
-                    report.cases += bool(found)
-                    report.counts.update(replan.count(found))
-                    if found and len(report.samples) < SAMPLES:
-                        report.samples.append(CaseReplan(case.id, case.case_number, found))
+                changed = [(case, found) for case, found in done if found]
+                counts = replan.count([change for _, found in changed for change in found])
+                report.cases += len(changed)
+                report.counts.update(counts)
+                room = SAMPLES - len(report.samples)
+                report.samples += [CaseReplan(c.id, c.case_number, f) for c, f in changed[:room]]
                 if apply:
                     await uow.schedules.assign([case.id for case in cases], latest.id)
-                    batch_counts = Counter()
-                    for _, found in done:
-                        batch_counts.update(replan.count(found))
                     await uow.audit.add(
                         NewAudit(
                             self._clock.now(),
@@ -218,7 +215,7 @@ class ScheduleService:
                             code,
                             court_id,
                             None,
-                            {"version": latest.version, "cases": len(cases), **batch_counts},
+                            {"version": latest.version, "cases": len(changed), **counts},
                         )
                     )
                     await uow.commit()
