@@ -72,7 +72,7 @@ class Reason:
     def field(self) -> str:
         """The part of the schedule at fault, as its JSON names it (`steps.0` is step 1)."""
         if "step" in self.values:
-            return f"steps.{self.values['step'] - 1}"
+            return ".".join(("steps", str(self.values["step"] - 1)))
         return _FIELDS.get(self.key, "steps")
 
 
