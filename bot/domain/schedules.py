@@ -95,6 +95,8 @@ class StoredSchedule:
 
 @dataclass(frozen=True)
 class Schedule:
+    """The rules one case is planned and reminded by."""
+
     steps: tuple[PlanStep, ...]
     quiet: QuietHours | None
     weekly_cap: int  # 0 only in a built-in default from settings: no cap
@@ -125,7 +127,7 @@ class Schedule:
     def to_json(self) -> dict[str, Any]:
         return {
             "steps": plan_to_json(self.steps),
-            "quiet_hours": quiet_text(self.quiet),
+            "quiet_hours": _quiet_text(self.quiet),
             "weekly_cap": self.weekly_cap,
         }
 
@@ -135,7 +137,7 @@ def is_plan_key(key: str) -> bool:
     return bool(_KEY.fullmatch(key)) and key not in RESERVED_KEYS
 
 
-def quiet_text(quiet: QuietHours | None) -> str:
+def _quiet_text(quiet: QuietHours | None) -> str:
     return f"{quiet.start:%H:%M}-{quiet.end:%H:%M}" if quiet else ""
 
 
