@@ -2,9 +2,9 @@
 the version it was planned with); a court may override a shipped text per locale
 
 `courts.reminder_plan` goes: a court whose plan differs from the plan every court was given
-until now becomes version 1 of its schedule, with the quiet hours and weekly cap in force
-(DUCU_QUIET_HOURS, DUCU_WEEKLY_CAP, as the service reads them); the others run the built-in
-default, as before.
+until now becomes version 1 of its schedule, with the quiet hours and weekly cap of the
+environment (DUCU_QUIET_HOURS, DUCU_WEEKLY_CAP; else their defaults); the others run the
+built-in default, as before.
 
 Revision ID: 0010
 Revises: 0009
