@@ -19,7 +19,7 @@ from bot.domain.audit import Action, AuditActor, NewAudit
 from bot.domain.case_states import LIVE
 from bot.domain.records import NewReminder
 from bot.domain.schedules import Schedule, StoredSchedule, parse
-from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
+from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
 
 BATCH = 100  # cases one re-plan transaction handles
@@ -128,12 +128,6 @@ class ScheduleService:
         """A new version of the court's schedule, if it keeps every rule (else
         `ScheduleRefused`, nothing saved); its number. Cases keep the version they were
         planned with until a re-plan."""
-        try:
-            return await self._save_once(actor, body, code)
-        except Conflict:  # another save took that version number first: the next one
-            return await self._save_once(actor, body, code)
-
-    async def _save_once(self, actor: AuditActor, body: object, code: str | None) -> int:
         async with self._uow() as uow:
             court_id, code = await self._court(uow, actor, code)  # an unknown court first
             rules = parse(body, self._zone)

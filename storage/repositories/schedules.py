@@ -43,7 +43,11 @@ class ScheduleRepository(Repo):
         return [_stored(row) for row in rows]
 
     async def add(self, court_id: int, body: dict, at: datetime) -> StoredSchedule:
-        """The court's next version; two saves at once: the second one's commit conflicts."""
+        """The court's next version. Saves of one court queue on the court's row (PostgreSQL;
+        SQLite has one writer at a time), so each reads the version the one before it wrote."""
+        await self.session.execute(
+            select(t.Court.id).where(t.Court.id == court_id).with_for_update()
+        )
         last = await self.session.scalar(
             select(func.max(t.Schedule.version)).where(t.Schedule.court_id == court_id)
         )
