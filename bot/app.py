@@ -10,6 +10,7 @@ from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender
 from bot.services.accounts import AccountService
 from bot.services.cases import CaseQueries
+from bot.services.court_texts import CourtTextService
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
@@ -43,3 +44,4 @@ class Services:
     accounts: AccountService
     figures: FigureService
     schedules: ScheduleService
+    court_texts: CourtTextService

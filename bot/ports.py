@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from bot.domain.access import CaseScope
 from bot.domain.audit import AuditFilter, AuditRow, NewAudit
+from bot.domain.court_texts import CourtText
 from bot.domain.figures import Figures, Selection
 from bot.domain.messages import Choice
 from bot.domain.records import (
@@ -178,6 +179,15 @@ class AuditRepository(Protocol):
 
     async def add(self, entry: NewAudit) -> None: ...
     async def find(self, wanted: AuditFilter) -> tuple[list[AuditRow], int]: ...
+
+
+class TemplateRepository(Protocol):
+    """A court's own texts; a key a court has not worded has no row."""
+
+    async def of_court(self, court_id: int) -> list[CourtText]: ...
+    async def get(self, court_id: int, locale: str, key: str) -> CourtText | None: ...
+    async def put(self, court_id: int, text: CourtText) -> None: ...
+    async def remove(self, court_id: int, locale: str, key: str) -> None: ...
 
 
 class CaseRepository(Protocol):
@@ -369,6 +379,7 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     links: LinkRepository
     telegram_inbox: TelegramInboxRepository
+    templates: TemplateRepository
     views: ViewQueries
     figures: FigureQueries
 

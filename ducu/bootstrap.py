@@ -28,6 +28,7 @@ from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender, UnitOfWorkFactory
 from bot.services.accounts import AccountService, LoginThrottle
 from bot.services.cases import CaseQueries
+from bot.services.court_texts import CourtTexts, CourtTextService
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
@@ -168,6 +169,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         console_base=settings.public_url.rstrip("/"),
     )
     schedules = schedule_service(settings, uow, clock)
+    texts = CourtTexts(uow)  # one per process: a save here is sent at once (its module says)
     services = Services(
         settings=settings,
         clock=clock,
@@ -184,6 +186,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             metrics,
             worker=f"{socket.gethostname()}:{os.getpid()}",
             schedules=schedules,
+            texts=texts,
         ),
         schedules=schedules,
         delivery=DeliveryService(uow, clock, settings.max_attempts),
@@ -196,6 +199,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         decisions=DecisionService(uow, clock),
         accounts=AccountService(uow, clock, LoginThrottle()),
         figures=FigureService(uow, clock, settings.zone),
+        court_texts=CourtTextService(uow, clock, texts),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

@@ -34,6 +34,7 @@ from bot.domain.texts import render
 from bot.metrics import Metrics
 from bot.services import demo as demo_data
 from bot.services.accounts import AccountError, AccountService, LoginThrottle, check_password
+from bot.services.court_texts import CourtTexts, CourtTextService, TemplateError, TemplateText
 from bot.services.demo import seed_demo
 from bot.services.figures import FigureService
 from bot.services.importer import ImportFileError, import_file
@@ -478,3 +479,110 @@ def cmd_schedule_replan(args: argparse.Namespace) -> int:
         return 0
 
     return _run(call)
+
+
+def _texts(uow) -> CourtTextService:
+    return CourtTextService(uow, SystemClock(), CourtTexts(uow))
+
+
+def _segments(text: TemplateText) -> str:
+    shown = text.preview
+    return render(
+        "admin.templates.segments",
+        "en",
+        count=shown.segments,
+        alphabet=shown.alphabet,
+        characters=shown.characters,
+    )
+
+
+def _text_verb(call) -> int:
+    """A template verb: a refusal prints every reason (in English) and ends with 2."""
+
+    async def guarded(uow) -> int:
+        try:
+            return await call(uow)
+        except TemplateError as refused:
+            if not refused.missing:
+                console.print("[red]not saved:[/red]")
+            for reason in refused.reasons:
+                console.print(f"  {reason.text('en')}", style="red", markup=False)
+            return 2
+
+    return _run(guarded)
+
+
+def cmd_template_list(args: argparse.Namespace) -> int:
+    zone = _settings().zone
+
+    async def call(uow) -> int:
+        rows = await _texts(uow).list(CLI, args.court)
+        table = Table(
+            "key", "locale", "source", "segments", "alphabet", "updated", title=rows[0].court
+        )
+        for row in rows:
+            updated = row.updated_at.astimezone(zone) if row.updated_at else None
+            table.add_row(
+                row.key,
+                row.locale,
+                row.source,
+                str(row.preview.segments),
+                row.preview.alphabet,
+                updated.strftime("%Y-%m-%d %H:%M") if updated else "",
+            )
+        console.print(table)
+        return 0
+
+    return _text_verb(call)
+
+
+def _print_text(text: TemplateText) -> None:
+    fields = " ".join("{" + p.name + "}" + ("*" if p.required else "") for p in text.placeholders)
+    console.print(f"{text.court} · {text.key} · {text.locale} · {text.source}", markup=False)
+    console.print(f"placeholders (* required): {fields}", markup=False, highlight=False)
+    console.print("text:", style="bold")
+    print(text.body)
+    console.print("preview (sample data):", style="bold")
+    print(text.preview.text)
+    console.print(_segments(text), highlight=False)
+
+
+def cmd_template_show(args: argparse.Namespace) -> int:
+    async def call(uow) -> int:
+        _print_text(await _texts(uow).show(CLI, args.locale, args.key, args.court))
+        return 0
+
+    return _text_verb(call)
+
+
+def cmd_template_set(args: argparse.Namespace) -> int:
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        body = data.decode("utf-8-sig")
+    except OSError as exc:
+        console.print(f"[red]cannot read {args.file}: {exc.strerror}[/red]")
+        return 2
+    except UnicodeDecodeError:
+        console.print(f"[red]{args.file} is not UTF-8 text[/red]")
+        return 2
+
+    async def call(uow) -> int:
+        saved = await _texts(uow).save(CLI, args.locale, args.key, body, args.court)
+        kept = saved.source == "court"
+        console.print(
+            render("admin.templates.saved" if kept else "admin.templates.same_as_shipped", "en")
+        )
+        _print_text(saved)
+        return 0
+
+    return _text_verb(call)
+
+
+def cmd_template_reset(args: argparse.Namespace) -> int:
+    async def call(uow) -> int:
+        shown = await _texts(uow).reset(CLI, args.locale, args.key, args.court)
+        console.print(render("admin.templates.reset_done", "en"))
+        _print_text(shown)
+        return 0
+
+    return _text_verb(call)

@@ -17,6 +17,7 @@ from handlers.console.auth import setup_sessions
 from handlers.console.decisions import routes as decision_routes
 from handlers.console.pages import routes as console_routes
 from handlers.console.schedules import routes as schedule_routes
+from handlers.console.templates_admin import routes as template_routes
 from handlers.home import routes as home_routes
 from handlers.keys import SERVICES
 from handlers.sandbox.page import routes as sandbox_routes
@@ -58,6 +59,7 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     app.add_routes(decision_routes)
     app.add_routes(admin_routes)
     app.add_routes(schedule_routes)
+    app.add_routes(template_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)
     if services.settings.sandbox:

@@ -35,6 +35,7 @@ class SqlUnitOfWork:
         self.conversations = r.ConversationRepository(session)
         self.links = r.LinkRepository(session)
         self.telegram_inbox = r.TelegramInboxRepository(session)
+        self.templates = r.TemplateRepository(session)
         self.views = ViewQueries(session)
         self.figures = FigureQueries(session)
         return self

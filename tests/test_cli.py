@@ -491,3 +491,45 @@ def test_schedule_show_set_and_replan(ducu: Ducu) -> None:
     )
     assert "re-plan 0 case(s)" in again.out
     assert "court 浙0522: version 1" in shown.out and "version 1 saved" in shown.out
+
+
+def test_template_verbs_set_show_list_reset_and_refuse(ducu: Ducu) -> None:
+    admin = ("user", "add", "--role", "admin", "--phone", "13900000011", "--court", "浙0522")
+    assert ducu(*admin, "--court-name", "长兴县人民法院").code == 0
+    day0 = ("浙0522", "zh-CN", "reminder.day0")
+    own = "{court}{name}：{case_number}案请于{deadline}前履行{amount}元。\n"
+    saved = ducu.fed(own, "template", "set", *day0, "-")
+    assert saved.code == 0, saved.out + saved.err
+    assert "Saved: what is sent from now on uses this text." in saved.out
+    assert (
+        "【长兴县人民法院】欧阳娜娜：（2024）浙0522民初12345号案请于2026年12月31日前" in saved.out
+    )
+    assert "1 SMS segment(s) · UCS-2 · 65 characters" in saved.out
+    refused = ducu.fed("{court}{nmae}{case_number}", "template", "set", *day0, "-")
+    assert (
+        refused.code == 2 and "There is no placeholder {nmae}: did you mean {name}?" in refused.out
+    )
+    assert "Required placeholder(s) missing: {amount} {deadline}" in refused.out
+
+    listed, shown, no_court = ducu.concurrently(
+        ("template", "list", "浙0522"),
+        ("template", "show", *day0),
+        ("template", "show", "浙0599", "zh-CN", "reminder.day0"),
+    )
+    assert re.search(r"reminder\.day0\s*│\s*zh-CN\s*│\s*court\s*│\s*1\s*│\s*UCS-2", listed.out)
+    assert re.search(r"reminder\.day0\s*│\s*en\s*│\s*shipped", listed.out), listed.out
+    assert own.strip() in shown.out and "{court}* {name} {case_number}*" in shown.out
+    assert no_court.code == 2 and "There is no court 浙0599." in no_court.out
+    reset = ducu("template", "reset", *day0)
+    assert reset.code == 0 and "The shipped text is used again." in reset.out
+
+    database = ducu.env["DUCU_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM templates").fetchone() == (0,)
+        rows = db.execute(
+            "SELECT actor, action, object_id FROM audit WHERE object_kind = 'template' ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        ("cli", "set_template", "zh-CN/reminder.day0"),
+        ("cli", "reset_template", "zh-CN/reminder.day0"),
+    ]

@@ -27,15 +27,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.locales import DEFAULT_LOCALE
+from bot.domain.court_texts import EDITABLE
 from bot.domain.plan import DEFAULT_PLAN, DUE_DEFAULT, MIN_GAP, PlanStep, plan_to_json, schedule
 from bot.domain.politeness import WINDOW
 from bot.domain.quiet_hours import QuietHours
-from bot.domain.texts import catalog, keys
 
 MAX_STEPS = 12
 MAX_CAP = 14  # two reminders a day (MIN_GAP apart) for a week: a cap above it caps nothing
@@ -48,7 +46,7 @@ _KEY = re.compile(r"[a-z0-9_]{1,24}")
 _TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 RESERVED_KEYS = frozenset({"chat_link"})
 REMINDER_TEXTS = "reminder."
-PLAN_VALUES = frozenset({"sig", "name", "case", "amount", "due"})
+PLAN_VALUES = frozenset({"court", "name", "case_number", "amount", "deadline", "consequences"})
 ANCHORS = ("effective", "due")
 
 
@@ -160,16 +158,13 @@ def parse(raw: object, zone: ZoneInfo) -> Schedule:
 
 
 def reminder_texts() -> list[str]:
-    """The shipped reminder texts a step may send: those that need no more than a plan's
-    reminder fills in (`dispatch.reminder_text`), not an instalment's or a grace period's."""
+    """The reminder texts a step may send: those whose every placeholder (in a court's own
+    wording too) a plan's reminder fills in (`dispatch.reminder_text`): not an instalment's."""
     return sorted(
-        key for key in keys() if key.startswith(REMINDER_TEXTS) and _fields(key) <= PLAN_VALUES
+        key
+        for key, wording in EDITABLE.items()
+        if key.startswith(REMINDER_TEXTS) and set(wording.allowed) <= PLAN_VALUES
     )
-
-
-def _fields(key: str) -> set[str]:
-    text = catalog(DEFAULT_LOCALE)[key].string
-    return {name for _, name, _, _ in Formatter().parse(text) if name}
 
 
 def _steps(raw: list, reasons: list[Reason]) -> list[PlanStep]:

@@ -25,10 +25,11 @@ from bot.domain.case_states import (
     IllegalTransition,
     transition,
 )
+from bot.domain.court_texts import fill
 from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
 from bot.domain.judgment import COURT_ZONE
-from bot.domain.locales import STAFF_LOCALE
+from bot.domain.locales import STAFF_LOCALE, resolve
 from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
     CaseSummary,
@@ -498,6 +499,9 @@ class Decide:
             ]
         )
         locale = self.obligor.locale
+        court_text = await self.uow.templates.get(
+            self.case.court_id, resolve(locale), "reminder.instalment"
+        )
         await self.uow.reminders.add_many(
             [
                 NewReminder(
@@ -506,8 +510,13 @@ class Decide:
                     key,
                     "reminder.instalment",
                     when,
-                    body=self._render(
+                    body=fill(
                         "reminder.instalment",
+                        locale,
+                        court_text and court_text.body,
+                        court=court_signature(self.court_name),
+                        name=self.obligor.name,
+                        case_number=self.case.case_number,
                         payment=instalments.payment_name(p.seq, locale),
                         amount=format_yuan(p.amount_fen),
                         date=format_date(p.due_on, locale),

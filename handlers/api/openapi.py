@@ -6,12 +6,15 @@ from functools import cache
 from typing import Any
 
 from bot.domain.audit import ACTORS, MAX_PAGE, OBJECT_KINDS, Action, AuditRow
+from bot.domain.court_texts import EDITABLE, MAX_CHARACTERS
 from bot.domain.figures import AREA_LENGTHS, COURT_CODE_MAX, Figures
 from bot.domain.judgment import JudgmentIn
+from bot.domain.locales import LOCALES
 from bot.domain.replan import Change
 from bot.domain.schedules import ANCHORS, MAX_CAP, MAX_DAYS, MAX_STEPS
 from bot.domain.status import STAFF_ROLES, Role
 from bot.domain.views import CaseView, UserRow
+from bot.services.court_texts import TemplateText
 from handlers.api.export import XLSX
 
 _ERRORS = {
@@ -174,7 +177,23 @@ _COURT = {
     "in": "path",
     "required": True,
     "description": "the court's code, e.g. 浙0522",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "minLength": 1},
+}
+_TEXT_PARAMETERS = [
+    _COURT,
+    {"name": "locale", "in": "path", "required": True, "schema": {"enum": list(LOCALES)}},
+    {"name": "key", "in": "path", "required": True, "schema": {"enum": list(EDITABLE)}},
+]
+_WORDING = {
+    "type": "object",
+    "required": ["body"],
+    "properties": {
+        "body": {
+            "type": "string",
+            "maxLength": MAX_CHARACTERS,
+            "description": "the text, with the admins' placeholder names (docs/templates.md)",
+        }
+    },
 }
 
 
@@ -194,6 +213,7 @@ def spec() -> dict[str, Any]:
         "CourtSchedule": _COURT_SCHEDULE,
         "Saved": _object(court="string", version="integer"),
         "Replan": _REPLAN,
+        "Wording": _WORDING,
     }
     for name, model, mode in (
         ("Judgment", JudgmentIn, "validation"),
@@ -201,6 +221,7 @@ def spec() -> dict[str, Any]:
         ("Figures", Figures, "serialization"),
         ("User", UserRow, "serialization"),
         ("AuditRow", AuditRow, "serialization"),
+        ("TemplateText", TemplateText, "serialization"),
     ):
         schema = model.model_json_schema(ref_template=_REF, mode=mode)
         defs = schema.pop("$defs", {})
@@ -349,6 +370,78 @@ def spec() -> dict[str, Any]:
                         },
                     },
                 }
+            },
+            "/api/v1/admin/templates/{court}": {
+                "get": {
+                    "summary": "Every text a court may word, in every locale: the court's own "
+                    "or the shipped one, each with its preview",
+                    "parameters": [_COURT],
+                    "responses": {
+                        "200": {
+                            "description": "the texts",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": _REF.format(model="TemplateText")},
+                                    }
+                                }
+                            },
+                        },
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                    },
+                }
+            },
+            "/api/v1/admin/templates/{court}/{locale}/{key}": {
+                method: {
+                    "summary": summary,
+                    "parameters": _TEXT_PARAMETERS,
+                    **(
+                        {"requestBody": {"required": True, "content": ref("Wording")}}
+                        if body
+                        else {}
+                    ),
+                    "responses": {
+                        "200": {"description": said, "content": ref("TemplateText")},
+                        "401": _UNAUTHORIZED,
+                        "404": {
+                            "description": "no such court, locale or text a court may word",
+                            "content": ref("Errors"),
+                        },
+                        **(
+                            {
+                                "422": {
+                                    "description": "refused, nothing saved: every reason",
+                                    "content": ref("Errors"),
+                                }
+                            }
+                            if body
+                            else {}
+                        ),
+                    },
+                }
+                for method, summary, said, body in (
+                    (
+                        "get",
+                        "A court's text (or the shipped one) with its preview",
+                        "the text",
+                        False,
+                    ),
+                    (
+                        "put",
+                        "The court's own text from now on (audited as `api`); the shipped text "
+                        "unchanged keeps the key shipped",
+                        "saved",
+                        True,
+                    ),
+                    (
+                        "delete",
+                        "Back to the shipped text (audited as `api`)",
+                        "the shipped text",
+                        False,
+                    ),
+                )
             },
             "/api/v1/admin/schedules/{court}": {
                 "get": {

@@ -15,6 +15,7 @@ from storage.repositories.reminders import ReminderRepository
 from storage.repositories.schedules import ScheduleRepository
 from storage.repositories.tasks import InstalmentRepository, TaskRepository
 from storage.repositories.telegram_inbox import TelegramInboxRepository
+from storage.repositories.templates import TemplateRepository
 from storage.repositories.users import UserRepository
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "ScheduleRepository",
     "TaskRepository",
     "TelegramInboxRepository",
+    "TemplateRepository",
     "UserRepository",
 ]

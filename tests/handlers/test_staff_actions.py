@@ -94,6 +94,10 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     await officials(runtime)
+    own = "{court}{case_number}案：{payment}{amount}元请于{date}前付清，付后回复5。"
+    await runtime.services.court_texts.save(
+        CLI, "zh-CN", "reminder.instalment", own, court="浙0522"
+    )  # the court's wording of its instalment reminders, rendered when the plan starts
     case_id = await new_case(client, clock)
     await runtime.services.dispatcher.run_once()
     debtor = Phone(client, clock, DEBTOR)
@@ -124,6 +128,14 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
     assert "首付款已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     assert (await get_case(client, case_id))["status"] == "plan"
+
+    # Its day: the reminder in the court's own words.
+    clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
+    told = await notices(runtime, fake_twilio, DEBTOR)
+    assert told[-1] == (
+        "【长兴县人民法院】（2024）浙0522民初1234号案：第1期11,000元请于2026年12月15日前付清，"
+        "付后回复5。"
+    )
 
     # The first instalment (15 December) is not paid: after three days the plan defaults.
     clock.set(datetime(2026, 12, 19, 10, 0, tzinfo=SHANGHAI))

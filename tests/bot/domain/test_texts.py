@@ -103,6 +103,18 @@ def long_values(locale: str) -> dict[str, str]:
             "terms.instalments", locale, down=LONG_AMOUNT, count="60", amount=LONG_AMOUNT, day="28"
         ),
         "status": max((render(f"status.{status}", locale) for status in CaseStatus), key=len),
+        "consequences": render("law.consequences", locale),
+        # the admin's template texts (console, API, CLI; never sent by SMS)
+        "alphabet": "UCS-2",
+        "characters": "134",
+        "menu": render("menu", locale),
+        "field": "case_numbr",
+        "close": "case_number",
+        "allowed": "court name case_number amount deadline consequences",
+        "names": "court case_number amount deadline consequences",
+        "asked": "reminder.instalment",
+        "locales": "zh-CN en",
+        "court": "浙0522",
         "summary": render(
             "settle.summary_lump",
             locale,
