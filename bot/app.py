@@ -20,6 +20,7 @@ from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
 from bot.services.retention import RetentionService
+from bot.services.schedules import ScheduleService
 from bot.services.staff import StaffService
 
 
@@ -42,4 +43,5 @@ class Services:
     decisions: DecisionService
     accounts: AccountService
     figures: FigureService
+    schedules: ScheduleService
     court_texts: CourtTextService

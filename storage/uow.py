@@ -26,6 +26,7 @@ class SqlUnitOfWork:
         self.cases = r.CaseRepository(session)
         self.obligors = r.ObligorRepository(session)
         self.reminders = r.ReminderRepository(session)
+        self.schedules = r.ScheduleRepository(session)
         self.messages = r.MessageRepository(session)
         self.events = r.EventRepository(session)
         self.filings = r.FilingRepository(session)

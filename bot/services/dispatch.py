@@ -57,6 +57,7 @@ from bot.ports import (
 from bot.services import filings, linking
 from bot.services.court_texts import CourtTexts
 from bot.services.pacing import Pacer
+from bot.services.schedules import ScheduleService
 
 log = logging.getLogger(__name__)
 HOLD_RECHECK = timedelta(hours=12)  # a held reminder looks at its case again this much later
@@ -69,8 +70,7 @@ class DispatchPolicy:
     lease: timedelta
     send_timeout: float
     max_attempts: int
-    quiet: QuietHours | None = None
-    weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
+    quiet: QuietHours | None = None  # where no court schedule says (notices to staff too)
     chat_link_base: str = ""  # "https://t.me/<bot>?start=": chat invitations are on
     console_base: str = ""  # "https://court.example": a task's notice links its console page
 
@@ -120,10 +120,12 @@ class Dispatcher:
         policy: DispatchPolicy,
         metrics: Metrics,
         worker: str,
+        schedules: ScheduleService,
         rng: random.Random | None = None,
         texts: CourtTexts | None = None,
     ) -> None:
         self._uow, self._clock, self._senders, self._pacer = uow, clock, senders, pacer
+        self._schedules = schedules  # a case's quiet hours and weekly cap
         self._policy, self._metrics, self._worker = policy, metrics, worker
         self._rng = rng or random.Random()
         self._texts = texts or CourtTexts(uow)  # the courts' own wording of their reminders
@@ -230,7 +232,8 @@ class Dispatcher:
                     await uow.commit()
                 return
             job = await self._job(claim, reminder_id)
-            if job.staff is not None or self._policy.weekly_cap <= 0:
+            rules = await self._schedules.rules(job.case.schedule_id)
+            if job.staff is not None or rules.weekly_cap <= 0:
                 await self._decide_and_send(job)
                 return
             lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
@@ -286,9 +289,11 @@ class Dispatcher:
         if isinstance(target, Nowhere):
             await self._finish(job, target.status, target.reason, event=target.event)
             return
-        allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
+        rules = await self._schedules.rules(job.case.schedule_id)
+        quiet = rules.quiet if job.staff is None else self._policy.quiet
+        allowed = defer_out_of_quiet(now, quiet, ZoneInfo(job.obligor.timezone))
         if job.staff is None and job.body is None and job.step_key not in UNCAPPED_STEPS:
-            allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
+            allowed = max(allowed, within_cap(job.recent_reminders, now, rules.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
             return

@@ -1,6 +1,6 @@
 """The admin API under /api/v1/admin (the bearer token, handlers/api/auth.py): people,
-areas, the audit log, a court's own texts. Each call goes through the same services as the
-console and the CLI, recorded in the audit log with the actor `api`."""
+areas, the audit log, a court's schedule and own texts. Each call goes through the same
+services as the console and the CLI, recorded in the audit log with the actor `api`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import re
 from aiohttp import web
 
 from bot.domain.audit import API, FILTERS, wanted
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.schedules import ScheduleRefused
 from bot.domain.status import Role
+from bot.domain.texts import render
 from bot.services.court_texts import TemplateError
+from bot.services.schedules import NoSuchCourt
 from bot.services.staff import AreaImportError, NoSuchUser, StaffError
 from handlers.api.routes import as_json
 from handlers.keys import SERVICES
@@ -167,3 +171,72 @@ async def reset_template(request: web.Request) -> web.Response:
     except TemplateError as refused:
         return _refused(refused)
     return as_json(shown.model_dump(mode="json"))
+
+
+def _schedule_errors(refused: ScheduleRefused) -> web.Response:
+    """Every reason at once, in the court's words, with the field at fault and its key."""
+    errors = [
+        {
+            "field": reason.field,
+            "key": reason.key,
+            "message": render(reason.key, STAFF_LOCALE, **reason.values),
+        }
+        for reason in refused.reasons
+    ]
+    return as_json({"errors": errors}, 422)
+
+
+@routes.get("/api/v1/admin/schedules/{court}")
+async def get_schedule(request: web.Request) -> web.Response:
+    """The court's current schedule (version 0: the built-in one) and its versions."""
+    service = request.app[SERVICES].schedules
+    code = request.match_info["court"]
+    try:
+        current = await service.current(API, code)
+        history = await service.history(API, code)
+    except NoSuchCourt as missing:
+        return _errors("court", str(missing), 404)
+    return as_json(
+        {
+            "court": current.court_code,
+            "version": current.version,
+            "schedule": current.schedule.to_json(),
+            "history": [
+                {"version": v.version, "created_at": v.created_at.isoformat()} for v in history
+            ],
+        }
+    )
+
+
+@routes.put("/api/v1/admin/schedules/{court}")
+async def put_schedule(request: web.Request) -> web.Response:
+    """A new version of the court's schedule; 422 with every reason when it breaks a rule."""
+    try:
+        body = await request.json(loads=json.loads)
+    except (ValueError, LookupError, RecursionError):
+        return _errors("body", "the body must be JSON")
+    try:
+        version = await request.app[SERVICES].schedules.save(API, body, request.match_info["court"])
+    except ScheduleRefused as refused:
+        return _schedule_errors(refused)
+    except NoSuchCourt as missing:
+        return _errors("court", str(missing), 404)
+    return as_json({"court": request.match_info["court"], "version": version}, 201)
+
+
+@routes.post("/api/v1/admin/schedules/{court}/replan")
+async def replan(request: web.Request) -> web.Response:
+    """Re-plans the court's open cases to its latest version: `dry_run=true` (the default)
+    only says what would change; `dry_run=false` does it."""
+    if refused := _bad_query(request, ("dry_run",)):
+        return refused
+    dry_run = request.query.get("dry_run", "true")
+    if dry_run not in ("true", "false"):
+        return _errors("dry_run", "dry_run must be true or false")
+    try:
+        report = await request.app[SERVICES].schedules.replan(
+            API, request.match_info["court"], apply=dry_run == "false"
+        )
+    except NoSuchCourt as missing:
+        return _errors("court", str(missing), 404)
+    return as_json(report.as_dict())

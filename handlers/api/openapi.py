@@ -10,6 +10,8 @@ from bot.domain.court_texts import EDITABLE, MAX_CHARACTERS
 from bot.domain.figures import AREA_LENGTHS, COURT_CODE_MAX, Figures
 from bot.domain.judgment import JudgmentIn
 from bot.domain.locales import LOCALES
+from bot.domain.replan import Change
+from bot.domain.schedules import ANCHORS, MAX_CAP, MAX_DAYS, MAX_STEPS
 from bot.domain.status import STAFF_ROLES, Role
 from bot.domain.views import CaseView, UserRow
 from bot.services.court_texts import TemplateText
@@ -90,6 +92,86 @@ _AUDIT_FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in _QUERY
 ]
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
+_STEP = {
+    "type": "object",
+    "required": ["key", "anchor", "days", "template"],
+    "properties": {
+        "key": {"type": "string", "pattern": "^[a-z0-9_]{1,24}$"},
+        "anchor": {"enum": list(ANCHORS)},
+        "days": {"type": "integer", "minimum": -MAX_DAYS, "maximum": MAX_DAYS},
+        "at": {
+            "anyOf": [
+                {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9])?$"},
+                {"type": "null"},
+            ],
+            "description": "local HH:MM; empty: the moment of effect (effective), 09:00 (due)",
+        },
+        "template": {"type": "string", "description": "a shipped reminder text, reminder.*"},
+        "follow_up": {"type": "boolean", "description": "also opens the official's call"},
+    },
+}
+_SCHEDULE = {
+    "type": "object",
+    "required": ["steps", "quiet_hours", "weekly_cap"],
+    "description": "The rules a schedule must keep: docs/schedules.md",
+    "properties": {
+        "steps": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_STEPS,
+            "items": {"$ref": "#/components/schemas/Step"},
+        },
+        "quiet_hours": {
+            "type": "string",
+            "pattern": "^([0-9]{1,2}:[0-9]{2}-[0-9]{1,2}:[0-9]{2})?$",
+            "description": "e.g. 21:00-08:00; empty: none",
+        },
+        "weekly_cap": {"type": "integer", "minimum": 1, "maximum": MAX_CAP},
+    },
+}
+_COURT_SCHEDULE = {
+    "type": "object",
+    "required": ["court", "version", "schedule", "history"],
+    "properties": {
+        "court": {"type": "string"},
+        "version": {"type": "integer", "description": "0: the built-in schedule"},
+        "schedule": {"$ref": "#/components/schemas/Schedule"},
+        "history": {"type": "array", "items": _object(version="integer", created_at="string")},
+    },
+}
+_CHANGE = {
+    "type": "object",
+    "required": ["obligor_id", "step", "change", "due_at"],
+    "properties": {
+        "obligor_id": {"type": "integer"},
+        "step": {"type": "string"},
+        "change": {"enum": [c.value for c in Change]},
+        "due_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+    },
+}
+_REPLAN = {
+    "type": "object",
+    "required": ["court", "version", "applied", "cases", "counts", "samples"],
+    "properties": {
+        "court": {"type": "string"},
+        "version": {"type": "integer"},
+        "applied": {"type": "boolean"},
+        "cases": {"type": "integer", "description": "cases whose rows change"},
+        "counts": _object(**{c.value: "integer" for c in Change}),
+        "samples": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["case_id", "case_number", "changes"],
+                "properties": {
+                    "case_id": {"type": "integer"},
+                    "case_number": {"type": "string"},
+                    "changes": {"type": "array", "items": _CHANGE},
+                },
+            },
+        },
+    },
+}
 _COURT = {
     "name": "court",
     "in": "path",
@@ -126,6 +208,11 @@ def spec() -> dict[str, Any]:
         "Added": _object(id="integer"),
         "Deactivated": _object(id="integer", active="boolean", moved_tasks="integer"),
         "Imported": _object(added="integer", renamed="integer", unchanged="integer"),
+        "Step": _STEP,
+        "Schedule": _SCHEDULE,
+        "CourtSchedule": _COURT_SCHEDULE,
+        "Saved": _object(court="string", version="integer"),
+        "Replan": _REPLAN,
         "Wording": _WORDING,
     }
     for name, model, mode in (
@@ -355,6 +442,56 @@ def spec() -> dict[str, Any]:
                         False,
                     ),
                 )
+            },
+            "/api/v1/admin/schedules/{court}": {
+                "get": {
+                    "summary": "A court's current reminder schedule and its versions",
+                    "parameters": [_COURT],
+                    "responses": {
+                        "200": {"description": "the schedule", "content": ref("CourtSchedule")},
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                    },
+                },
+                "put": {
+                    "summary": "Save a new version of a court's schedule (audited as `api`); "
+                    "open cases keep theirs until a re-plan",
+                    "parameters": [_COURT],
+                    "requestBody": {"required": True, "content": ref("Schedule")},
+                    "responses": {
+                        "201": {"description": "saved as a new version", "content": ref("Saved")},
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                        "422": {
+                            "description": "refused, nothing saved: every reason",
+                            "content": ref("Errors"),
+                        },
+                    },
+                },
+            },
+            "/api/v1/admin/schedules/{court}/replan": {
+                "post": {
+                    "summary": "Re-plan a court's open cases to its latest schedule: a dry run "
+                    "unless dry_run=false",
+                    "parameters": [
+                        _COURT,
+                        {
+                            "name": "dry_run",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["true", "false"], "default": "true"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "what changes (or changed)",
+                            "content": ref("Replan"),
+                        },
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                        "422": {"description": "a bad dry_run", "content": ref("Errors")},
+                    },
+                }
             },
             "/api/v1/admin/audit": {
                 "get": {

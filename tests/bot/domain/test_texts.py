@@ -91,6 +91,13 @@ def long_values(locale: str) -> dict[str, str]:
         "seq": "60",
         "payment": render("payment.nth", locale, seq=60),
         "max": "500",
+        "step": "12",
+        "other": "11",
+        "hours": "4",
+        "cap": "14",
+        "days": "366",
+        "version": "99999",
+        "cases": "100000",
         "what": render("task.what.follow_up.unreachable", locale),
         "terms": render(
             "terms.instalments", locale, down=LONG_AMOUNT, count="60", amount=LONG_AMOUNT, day="28"
