@@ -21,7 +21,6 @@ from bot.domain.access import may_act
 from bot.domain.case_states import (
     AWAITS_DECISION,
     GRACE_END_STEP,
-    INSTALMENT_STEP,
     IllegalTransition,
     transition,
 )
@@ -286,7 +285,7 @@ class Decide:
             if outcome == Outcome.BACK:
                 await self._tell_judge("notify.visit", outcome, note)
         elif kind == TaskKind.DEFAULT:
-            await self._cancel_steps(INSTALMENT_STEP)
+            await self._cancel_steps(instalments.payment_steps())
             await self._end(S.OPEN if outcome == Outcome.REOPEN else S.REFERRED)
             if outcome == Outcome.REFER:
                 await self._tell("decision.referred")
@@ -375,7 +374,7 @@ class Decide:
             await self.uow.instalments.set_status(
                 due[0].id, due[0].status, InstalmentStatus.PAID, self.now
             )
-            await self._cancel_steps(f"{INSTALMENT_STEP}{due[0].seq}")
+            await self._cancel_steps(instalments.payment_steps(due[0].seq))
         if len(due) <= 1:
             await self._performed()
         else:
@@ -451,7 +450,7 @@ class Decide:
 
     async def _performed(self) -> None:
         await self._end(S.PERFORMED)
-        await self._cancel_steps(INSTALMENT_STEP)
+        await self._cancel_steps(instalments.payment_steps())
         await self._tell("decision.performed")
         creditor = await self.uow.users.creditor_of(self.case.id)
         if creditor is not None and (creditor.phone or creditor.telegram_chat_id):
@@ -533,8 +532,8 @@ class Decide:
             date=format_date(first.due_on, locale),
         )
 
-    async def _cancel_steps(self, prefix: str) -> None:
-        await self.uow.reminders.cancel_steps(self.case.id, prefix, self.now)
+    async def _cancel_steps(self, stem: str) -> None:
+        await self.uow.reminders.cancel_steps(self.case.id, stem, self.now)
 
     async def _filing(self, status: FilingStatus) -> None:
         if self.task.filing_id is not None:
