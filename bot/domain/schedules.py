@@ -15,6 +15,7 @@ the command line each say them in their words). The rules, concretely:
   them to the other (`schedule()` keeps one), so such a pair is refused.
 - Quiet hours `HH:MM-HH:MM` (or empty: none) leave at least `MIN_OPEN` a day to send in, and no
   step's local time falls inside them (it could only ever be moved to their end).
+- The delays (`Delays`, days) lie within `DELAY_LIMITS`; left out, they are the shipped ones.
 - The weekly cap is 1 to `MAX_CAP` reminders per debtor in any 7 days, and the plan keeps it:
   for every performance period from `CAP_PERIODS[0]` to `CAP_PERIODS[-1]` days (a case effective
   at `CAP_EFFECTIVE` local time), the steps `schedule()` keeps may not put more than the cap in
@@ -25,15 +26,18 @@ the command line each say them in their words). The rules, concretely:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.court_texts import EDITABLE
+from bot.domain.instalments import BEFORE_DAYS
 from bot.domain.plan import DEFAULT_PLAN, DUE_DEFAULT, MIN_GAP, PlanStep, plan_to_json, schedule
 from bot.domain.politeness import WINDOW
 from bot.domain.quiet_hours import QuietHours
+from bot.domain.tasks import FOLLOW_UP_DUE, MISSED_AFTER, SILENT_AFTER
 
 MAX_STEPS = 12
 MAX_CAP = 14  # two reminders a day (MIN_GAP apart) for a week: a cap above it caps nothing
@@ -50,12 +54,39 @@ PLAN_VALUES = frozenset({"court", "name", "case_number", "amount", "deadline", "
 ANCHORS = ("effective", "due")
 
 
+@dataclass(frozen=True)
+class Delays:
+    """How long the follow-ups wait, in days (the shipped values unless a court sets its own)."""
+
+    follow_up_days: int = FOLLOW_UP_DUE.days  # an official's task is due (then it goes up)
+    silent_days: int = SILENT_AFTER.days  # a debtor silent this long after day 0 gets a visit
+    missed_days: int = MISSED_AFTER.days  # an instalment unpaid this long after its day: default
+    instalment_days_before: int = BEFORE_DAYS  # a payment's reminder before its day (0: none)
+
+
+DELAY_LIMITS = {
+    "follow_up_days": (1, 30),
+    "silent_days": (1, 60),
+    "missed_days": (1, 30),
+    "instalment_days_before": (0, 14),
+}
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The cases planned with these schedule versions (`built_in`: and those with none)."""
+
+    ids: tuple[int, ...]
+    built_in: bool
+
+
 _FIELDS = {
     "schedule.error.shape": "body",
     "schedule.error.quiet": "quiet_hours",
     "schedule.error.quiet_all_day": "quiet_hours",
     "schedule.error.cap": "weekly_cap",
     "schedule.error.cap_broken": "weekly_cap",
+    **{f"schedule.error.{name}": ".".join(("delays", name)) for name in DELAY_LIMITS},
 }
 
 
@@ -98,6 +129,7 @@ class Schedule:
     steps: tuple[PlanStep, ...]
     quiet: QuietHours | None
     weekly_cap: int  # 0 only in a built-in default from settings: no cap
+    delays: Delays = field(default_factory=Delays)
 
     @classmethod
     def built_in(cls, quiet: QuietHours | None, weekly_cap: int) -> Schedule:
@@ -120,14 +152,28 @@ class Schedule:
             )
             for step in body["steps"]
         )
-        return cls(steps, QuietHours.parse(body.get("quiet_hours") or ""), body["weekly_cap"])
+        quiet = QuietHours.parse(body.get("quiet_hours") or "")
+        return cls(steps, quiet, body["weekly_cap"], Delays(**body.get("delays", {})))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "steps": plan_to_json(self.steps),
             "quiet_hours": _quiet_text(self.quiet),
             "weekly_cap": self.weekly_cap,
+            "delays": asdict(self.delays),
         }
+
+
+def by_delay(
+    stored: Iterable[StoredSchedule], pick: Callable[[Delays], int]
+) -> dict[int, Versions]:
+    """The schedule versions grouped by one of their delays (`pick`), the built-in
+    schedule's among them: a follow-up query runs once per delay, over its versions' cases."""
+    ids: dict[int, list[int]] = {}
+    for version in stored:
+        ids.setdefault(pick(Schedule.from_json(version.body).delays), []).append(version.id)
+    built_in = pick(Delays())
+    return {days: Versions(tuple(ids.get(days, ())), days == built_in) for days in {*ids, built_in}}
 
 
 def is_plan_key(key: str) -> bool:
@@ -151,10 +197,27 @@ def parse(raw: object, zone: ZoneInfo) -> Schedule:
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_CAP:
         reasons.append(Reason("schedule.error.cap", {"max": MAX_CAP}))
         cap = 0
+    delays = _delays(raw.get("delays", {}), reasons)
     reasons += _rules(steps, quiet, cap, zone, whole=not reasons)
     if reasons:
         raise ScheduleRefused(reasons)
-    return Schedule(tuple(steps), quiet, cap)
+    return Schedule(tuple(steps), quiet, cap, delays)
+
+
+def _delays(raw: object, reasons: list[Reason]) -> Delays:
+    """The delays a schedule sets; one it leaves out is the shipped one."""
+    if not isinstance(raw, dict) or set(raw) - set(DELAY_LIMITS):
+        reasons.append(Reason("schedule.error.shape", {}))
+        return Delays()
+    values = {}
+    for name in (f.name for f in fields(Delays)):
+        value = raw.get(name, getattr(Delays, name))
+        low, high = DELAY_LIMITS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            reasons.append(Reason(f"schedule.error.{name}", {"min": low, "max": high}))
+        else:
+            values[name] = value
+    return Delays(**values)
 
 
 def reminder_texts() -> list[str]:

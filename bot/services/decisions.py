@@ -491,6 +491,7 @@ class Decide:
         await self.uow.cases.set_grace(self.case.id, None)
         await self.uow.reminders.cancel_pending(self.case.id, self.now)
         payments = instalments.payments(terms, self.today)
+        days_before = (await tasks.delays_of(self.uow, self.case)).instalment_days_before
         await self.uow.instalments.add_many(
             [
                 NewInstalment(self.case.id, self.task.filing_id, p.seq, p.due_on, p.amount_fen)
@@ -522,7 +523,7 @@ class Decide:
                     ),
                 )
                 for p in payments
-                for key, when in instalments.reminder_times(p, self.zone, self.now)
+                for key, when in instalments.reminder_times(p, self.zone, self.now, days_before)
             ]
         )
         first = payments[0]

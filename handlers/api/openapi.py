@@ -11,7 +11,7 @@ from bot.domain.figures import AREA_LENGTHS, COURT_CODE_MAX, Figures
 from bot.domain.judgment import JudgmentIn
 from bot.domain.locales import LOCALES
 from bot.domain.replan import Change
-from bot.domain.schedules import ANCHORS, MAX_CAP, MAX_DAYS, MAX_STEPS
+from bot.domain.schedules import ANCHORS, DELAY_LIMITS, MAX_CAP, MAX_DAYS, MAX_STEPS
 from bot.domain.status import STAFF_ROLES, Role
 from bot.domain.views import CaseView, UserRow
 from bot.services.court_texts import TemplateText
@@ -127,6 +127,15 @@ _SCHEDULE = {
             "description": "e.g. 21:00-08:00; empty: none",
         },
         "weekly_cap": {"type": "integer", "minimum": 1, "maximum": MAX_CAP},
+        "delays": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "days; one left out is the shipped value (docs/schedules.md)",
+            "properties": {
+                name: {"type": "integer", "minimum": low, "maximum": high}
+                for name, (low, high) in DELAY_LIMITS.items()
+            },
+        },
     },
 }
 _COURT_SCHEDULE = {

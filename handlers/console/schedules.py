@@ -11,7 +11,7 @@ from multidict import MultiDictProxy
 
 from bot.domain.audit import AuditActor
 from bot.domain.replan import Change
-from bot.domain.schedules import ANCHORS, ScheduleRefused, reminder_texts
+from bot.domain.schedules import ANCHORS, DELAY_LIMITS, ScheduleRefused, reminder_texts
 from handlers.console.admin import _done
 from handlers.console.auth import STAFF, page, texts
 from handlers.keys import SERVICES
@@ -54,6 +54,7 @@ def body_of(form: MultiDictProxy) -> dict:
         "steps": steps,
         "quiet_hours": str(form.get("quiet_hours", "")).strip(),
         "weekly_cap": _whole(str(form.get("weekly_cap", ""))),
+        "delays": {name: _whole(str(form[name])) for name in DELAY_LIMITS if name in form},
     }
 
 

@@ -33,6 +33,10 @@ class ScheduleRepository(Repo):
         row = await self.session.get(t.Schedule, schedule_id)
         return _stored(row) if row else None
 
+    async def every(self) -> list[StoredSchedule]:
+        """Every version of every court (a few per court: they change by hand)."""
+        return [_stored(row) for row in await self.session.scalars(select(t.Schedule))]
+
     async def history(self, court_id: int) -> list[StoredSchedule]:
         """Every version of the court's schedule, newest first."""
         rows = await self.session.scalars(

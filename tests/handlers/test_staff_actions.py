@@ -19,7 +19,16 @@ from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
 from tests.handlers.sms_phone import Phone, notices, ref_in
-from tests.helpers import DEBTOR, JUDGMENT, SHANGHAI, case_events, get_case, new_case
+from tests.helpers import (
+    DEBTOR,
+    JUDGMENT,
+    SHANGHAI,
+    case_events,
+    get_case,
+    judgment,
+    new_case,
+    register,
+)
 
 JUDGE = "+8613900000001"
 CREDITOR = "+8613900000002"
@@ -253,6 +262,32 @@ async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
     assert "已返村" in alert
     case = await get_case(client, case_id)
     assert case_events(case, "task_escalated")
+
+
+@SQLITE
+async def test_a_courts_own_delays_govern_visits_and_escalation_and_older_cases_keep_theirs(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    await officials(runtime)
+    other = {"name": "陈某", "phone": "+8613800138001", "area_code": "330522102201"}
+    older = judgment(clock.now(), case_number="（2024）浙0522民初1000号", obligors=[other])
+    older_id = await register(runtime, older)  # planned with the built-in schedule
+    schedules = runtime.services.schedules
+    body = schedules.default.to_json() | {"delays": {"silent_days": 3, "follow_up_days": 1}}
+    assert await schedules.save(CLI, body, "浙0522") == 1
+    case_id = await new_case(client, clock)  # planned with version 1
+    await runtime.services.dispatcher.run_once()
+    clock.advance(days=3, hours=1)
+    await runtime.services.followups.run_once()
+    visits = [n for n in await notices(runtime, fake_twilio, VILLAGE) if "一直未回应" in n]
+    assert len(visits) == 1 and "林某" in visits[0]  # this court's 3 days; not yet the older 7
+    clock.advance(days=1, hours=1)  # an official's task is due in one day here
+    await runtime.services.followups.run_once()
+    ups = await notices(runtime, fake_twilio, TOWNSHIP)  # the first call went up long ago
+    assert [up for up in ups if f"#{ref_in(visits[0])}" in up]
+    assert case_events(await get_case(client, case_id), "task_escalated")
+    opened = case_events(await get_case(client, older_id), "task_opened")
+    assert not [e for e in opened if e["detail"]["reason"] == "silent"]
 
 
 @SQLITE

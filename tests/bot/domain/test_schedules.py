@@ -12,7 +12,16 @@ import pytest
 from bot.domain.plan import DEFAULT_PLAN, PlanStep
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.replan import REPLANNED, Change, OpenCase, PlanRow, changes, planned
-from bot.domain.schedules import Schedule, ScheduleRefused, crowding, parse
+from bot.domain.schedules import (
+    Delays,
+    Schedule,
+    ScheduleRefused,
+    StoredSchedule,
+    Versions,
+    by_delay,
+    crowding,
+    parse,
+)
 from bot.domain.texts import render
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,6 +39,35 @@ def test_the_built_in_schedule_keeps_every_rule_and_reads_back_as_itself() -> No
     assert parse(BUILT_IN.to_json(), SHANGHAI) == BUILT_IN
     # its busiest reference case: a 7-day period, three reminders in a week: the cap of 3
     assert crowding(BUILT_IN.steps, NIGHT, SHANGHAI) == (7, 3)
+
+
+def test_delays_left_out_are_the_shipped_ones_and_each_is_kept_within_its_limits() -> None:
+    body = BUILT_IN.to_json()
+    older = {name: value for name, value in body.items() if name != "delays"}  # a version 1
+    assert Schedule.from_json(older).delays == Delays() == parse(older, SHANGHAI).delays
+    own = parse(body | {"delays": {"silent_days": 3, "instalment_days_before": 0}}, SHANGHAI)
+    assert own.delays == Delays(silent_days=3, instalment_days_before=0)
+    assert refused(
+        body | {"delays": {"follow_up_days": 0, "missed_days": "3", "silent_days": 61}}
+    ) == [
+        ("schedule.error.follow_up_days", {"min": 1, "max": 30}),
+        ("schedule.error.silent_days", {"min": 1, "max": 60}),
+        ("schedule.error.missed_days", {"min": 1, "max": 30}),
+    ]
+    assert refused(body | {"delays": {"visit_days": 3}}) == [("schedule.error.shape", {})]
+
+
+def test_versions_are_grouped_by_a_delay_with_the_built_in_schedule_among_them() -> None:
+    def version(id_: int, silent: int) -> StoredSchedule:
+        body = BUILT_IN.to_json() | {"delays": {"silent_days": silent}}
+        return StoredSchedule(id_, 1, id_, body, datetime(2026, 1, 1, tzinfo=UTC))
+
+    versions = [version(1, 3), version(2, 7), version(3, 3)]
+    assert by_delay(versions, lambda delays: delays.silent_days) == {
+        3: Versions((1, 3), built_in=False),
+        7: Versions((2,), built_in=True),
+    }
+    assert by_delay([], lambda delays: delays.missed_days) == {3: Versions((), built_in=True)}
 
 
 def test_every_reason_is_given_at_once_and_nothing_is_accepted() -> None:

@@ -91,6 +91,7 @@ def long_values(locale: str) -> dict[str, str]:
         "seq": "60",
         "payment": render("payment.nth", locale, seq=60),
         "max": "500",
+        "min": "100",
         "step": "12",
         "other": "11",
         "hours": "4",
