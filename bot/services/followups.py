@@ -5,20 +5,17 @@ minute by the scheduler; each pass commits what it did, so a crash loses nothing
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.case_states import INSTALMENT_STEP
-from bot.domain.instalments import payment_name
+from bot.domain.instalments import payment_name, payment_steps
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.records import Done, Task
+from bot.domain.schedules import by_delay
 from bot.domain.status import CaseStatus, EventKind, InstalmentStatus, Role, TaskStatus
 from bot.domain.tasks import (
     ESCALATES,
-    FOLLOW_UP_DUE,
-    MISSED_AFTER,
-    SILENT_AFTER,
     Outcome,
     TaskKind,
     parent_area,
@@ -61,10 +58,13 @@ class FollowUps:
         return len(cases)
 
     async def _missed(self, uow: UnitOfWork, now: datetime) -> int:
-        """An instalment still unpaid `MISSED_AFTER` its day: the plan is in default; the
-        judge decides (back to open, or referred) and the official is told."""
+        """An instalment still unpaid the schedule's `missed_days` after its day: the plan is
+        in default; the judge decides (back to open, or referred) and the official is told."""
         today = now.astimezone(self._zone).date()
-        missed = await uow.instalments.missed_by(today - MISSED_AFTER, BATCH)
+        missed = []
+        groups = by_delay(await uow.schedules.every(), lambda delays: delays.missed_days)
+        for days, versions in groups.items():
+            missed += await uow.instalments.missed_by(today - timedelta(days=days), BATCH, versions)
         for instalment in missed:
             await uow.instalments.set_status(
                 instalment.id, InstalmentStatus.DUE, InstalmentStatus.MISSED
@@ -72,7 +72,7 @@ class FollowUps:
             case = await uow.cases.summary(instalment.case_id)
             filing = await uow.filings.get(instalment.filing_id)
             obligor = await uow.obligors.get(filing.obligor_id)
-            await uow.reminders.cancel_steps(case.id, f"{INSTALMENT_STEP}{instalment.seq}", now)
+            await uow.reminders.cancel_steps(case.id, payment_steps(instalment.seq), now)
             head = t(
                 "notify.missed",
                 case=case.case_number,
@@ -110,9 +110,12 @@ class FollowUps:
         return len(overdue)
 
     async def _silent(self, uow: UnitOfWork, now: datetime) -> int:
-        """A debtor who has not answered `SILENT_AFTER` the judgment took effect: the
-        official of the area calls or visits (once per case and debtor)."""
-        found = await uow.tasks.silent_debtors(now - SILENT_AFTER, BATCH)
+        """A debtor who has not answered the schedule's `silent_days` after the judgment
+        took effect: the official of the area calls or visits (once per case and debtor)."""
+        found = []
+        groups = by_delay(await uow.schedules.every(), lambda delays: delays.silent_days)
+        for days, versions in groups.items():
+            found += await uow.tasks.silent_debtors(now - timedelta(days=days), BATCH, versions)
         for case_id, obligor_id in found:
             case = await uow.cases.summary(case_id)
             obligor = await uow.obligors.get(obligor_id)
@@ -169,7 +172,6 @@ async def pass_up(uow: UnitOfWork, task: Task, now: datetime) -> int | None:
         head=head,
         now=now,
         filing_id=task.filing_id,
-        due_at=now + FOLLOW_UP_DUE,
         detail=task.detail,
     )
     await uow.events.add(

@@ -8,21 +8,14 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.judgment import JudgmentIn
 from bot.domain.money import to_fen
-from bot.domain.plan import (
-    CHAT_LINK,
-    CHAT_LINK_DELAY,
-    DEFAULT_PLAN,
-    plan_from_json,
-    plan_to_json,
-    schedule,
-)
-from bot.domain.quiet_hours import QuietHours
+from bot.domain.plan import CHAT_LINK, CHAT_LINK_DELAY, schedule
 from bot.domain.records import NewCase, NewObligor, NewReminder, NewUser
 from bot.domain.status import EventKind, Role
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, Conflict, UnitOfWorkFactory
 from bot.services import tasks
+from bot.services.schedules import ScheduleService
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +33,12 @@ class JudgmentService:
         clock: Clock,
         *,
         zone: ZoneInfo,
-        quiet: QuietHours | None,
+        schedules: ScheduleService,
         metrics: Metrics,
         data_key: PersonalDataKey | None = None,
         chat_links: bool = False,
     ) -> None:
-        self._uow, self._clock, self._zone, self._quiet = uow, clock, zone, quiet
+        self._uow, self._clock, self._zone, self._schedules = uow, clock, zone, schedules
         self._metrics = metrics
         self._data_key = data_key
         self._chat_links = chat_links  # invite each debtor to chat by SMS after the first step
@@ -82,9 +75,7 @@ class JudgmentService:
             existing = await uow.cases.id_by_number(j.case_number)
             if existing is not None:
                 return Registered(existing, created=False)
-            court_id = await uow.courts.ensure(
-                j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
-            )
+            court_id = await uow.courts.ensure(j.court.code, j.court.name)
             judge = j.judge
             judge_id = await uow.users.ensure(
                 NewUser(Role.JUDGE, judge.name, judge.phone, court_id, None, judge.telegram_chat_id)
@@ -106,7 +97,9 @@ class JudgmentService:
                     created_at=now,
                 )
             )
-            plan = plan_from_json(await uow.courts.plan(court_id))
+            schedule_id, rules = await self._schedules.for_court(uow, court_id)
+            if schedule_id is not None:  # planned with the court's latest version
+                await uow.schedules.assign([case_id], schedule_id)
             reminders = []
             for person in j.obligors:
                 obligor_id = await uow.obligors.ensure(
@@ -122,12 +115,12 @@ class JudgmentService:
                 )
                 await uow.cases.link_obligor(case_id, obligor_id)
                 steps = schedule(
-                    plan,
+                    rules.steps,
                     j.effective_at,
                     j.performance_due,
                     now=now,
                     zone=self._zone,
-                    quiet=self._quiet,
+                    quiet=rules.quiet,
                 )
                 if self._chat_links and person.telegram_chat_id is None:
                     steps.append((CHAT_LINK, steps[0][1] + CHAT_LINK_DELAY))

@@ -8,16 +8,17 @@ the debtor about a decision goes through the same outbox, written in the debtor'
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.case_states import DECISION_STEP
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK_DELAY, FIRST_CALL_DUE
 from bot.domain.records import CaseSummary, NewReminder, NewTask, Obligor, StaffMember
+from bot.domain.schedules import Delays, Schedule
 from bot.domain.sms import pages
 from bot.domain.status import EventKind
-from bot.domain.tasks import ESCALATES, FOLLOW_UP_DUE, NoticeRow, Outcome, TaskKind, options
+from bot.domain.tasks import ESCALATES, NoticeRow, Outcome, TaskKind, options
 from bot.domain.texts import render
 from bot.ports import UnitOfWork
 
@@ -99,7 +100,7 @@ async def open_task(
             filing_id=filing_id,
             assignee_id=assignee.id,
             area_code=assignee.area_code if kind in ESCALATES else None,
-            due_at=due_at or (now + FOLLOW_UP_DUE if kind in ESCALATES else None),
+            due_at=due_at or (now + await follow_up_due(uow, case) if kind in ESCALATES else None),
             detail=detail or {},
         )
     )
@@ -132,6 +133,17 @@ async def open_task(
         filing_id=filing_id,
     )
     return task_id
+
+
+async def delays_of(uow: UnitOfWork, case: CaseSummary) -> Delays:
+    """The follow-up delays of the schedule the case was planned with."""
+    stored = await uow.schedules.get(case.schedule_id) if case.schedule_id is not None else None
+    return Schedule.from_json(stored.body).delays if stored is not None else Delays()
+
+
+async def follow_up_due(uow: UnitOfWork, case: CaseSummary) -> timedelta:
+    """How long an official has for a task on this case before it goes one level up."""
+    return timedelta(days=(await delays_of(uow, case)).follow_up_days)
 
 
 async def tell_debtor(

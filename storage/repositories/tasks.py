@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, or_, select, update
 
 from bot.domain import records
+from bot.domain.schedules import Versions
 from bot.domain.status import InstalmentStatus, TaskStatus
 from storage import tables as t
 from storage.repositories._base import Repo, flush
@@ -102,9 +103,11 @@ class TaskRepository(Repo):
         )
         return result.rowcount
 
-    async def silent_debtors(self, before: datetime, limit: int) -> list[tuple[int, int]]:
-        """(case, obligor) of open cases effective before `before` whose debtor never wrote
-        and has had no visit for it."""
+    async def silent_debtors(
+        self, before: datetime, limit: int, versions: Versions
+    ) -> list[tuple[int, int]]:
+        """(case, obligor) of open cases planned with `versions`, effective before `before`,
+        whose debtor never wrote and has had no visit for it."""
         wrote = select(t.Message.id).where(
             t.Message.obligor_id == t.CaseObligor.obligor_id, t.Message.direction == "in"
         )
@@ -118,6 +121,7 @@ class TaskRepository(Repo):
             .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
             .where(
                 t.Case.status == "open",
+                planned_with(versions),
                 t.Case.effective_at < before,
                 ~wrote.exists(),
                 ~visited.exists(),
@@ -139,6 +143,14 @@ class TaskRepository(Repo):
         if open_only:
             where.append(t.Task.status == TaskStatus.OPEN)
         return await self.session.scalar(select(t.Task.id).where(*where).limit(1)) is not None
+
+
+def planned_with(versions: Versions) -> ColumnElement[bool]:
+    """The cases planned with these schedule versions."""
+    clauses = [t.Case.schedule_id.in_(versions.ids)] if versions.ids else []
+    if versions.built_in:
+        clauses.append(t.Case.schedule_id.is_(None))
+    return or_(*clauses) if clauses else false()
 
 
 def _instalment(row: t.Instalment) -> records.Instalment:
@@ -170,8 +182,11 @@ class InstalmentRepository(Repo):
         )
         return result.rowcount == 1
 
-    async def missed_by(self, day: date, limit: int) -> list[records.Instalment]:
-        """Instalments still due whose day was before `day`, of cases with a running plan."""
+    async def missed_by(
+        self, day: date, limit: int, versions: Versions
+    ) -> list[records.Instalment]:
+        """Instalments still due whose day was before `day`, of cases planned with `versions`
+        and with a running plan."""
         rows = await self.session.scalars(
             select(t.Instalment)
             .join(t.Case, t.Case.id == t.Instalment.case_id)
@@ -179,6 +194,7 @@ class InstalmentRepository(Repo):
                 t.Instalment.status == InstalmentStatus.DUE,
                 t.Instalment.due_on < day,
                 t.Case.status == "plan",
+                planned_with(versions),
             )
             .order_by(t.Instalment.due_on)
             .limit(limit)

@@ -19,7 +19,16 @@ from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
 from tests.handlers.sms_phone import Phone, notices, ref_in
-from tests.helpers import DEBTOR, JUDGMENT, SHANGHAI, case_events, get_case, new_case
+from tests.helpers import (
+    DEBTOR,
+    JUDGMENT,
+    SHANGHAI,
+    case_events,
+    get_case,
+    judgment,
+    new_case,
+    register,
+)
 
 JUDGE = "+8613900000001"
 CREDITOR = "+8613900000002"
@@ -94,6 +103,10 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     await officials(runtime)
+    own = "{court}{case_number}案：{payment}{amount}元请于{date}前付清，付后回复5。"
+    await runtime.services.court_texts.save(
+        CLI, "zh-CN", "reminder.instalment", own, court="浙0522"
+    )  # the court's wording of its instalment reminders, rendered when the plan starts
     case_id = await new_case(client, clock)
     await runtime.services.dispatcher.run_once()
     debtor = Phone(client, clock, DEBTOR)
@@ -125,12 +138,39 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     assert "首付款已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     assert (await get_case(client, case_id))["status"] == "plan"
 
-    # The first instalment (15 December) is not paid: after three days the plan defaults.
-    clock.set(datetime(2026, 12, 19, 10, 0, tzinfo=SHANGHAI))
+    # Its day: the reminder in the court's own words.
+    clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
+    told = await notices(runtime, fake_twilio, DEBTOR)
+    assert told[-1] == (
+        "【长兴县人民法院】（2024）浙0522民初1234号案：第1期11,000元请于2026年12月15日前付清，"
+        "付后回复5。"
+    )
+
+    # The first instalment is paid on its day: its reminders end, the tenth's stay.
+    for text in ("5", "11000", "今天", "1", "", "1"):
+        await debtor.say(text or "跳过")
+    [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    pending = {
+        r["step"]
+        for r in (await get_case(client, case_id))["reminders"]
+        if r["status"] == "pending"
+    }
+    assert {"instalment-2", "instalment-10-before", "instalment-10"} <= pending
+    assert not {"instalment-1", "instalment-1-before"} & pending
+
+    # The second instalment (15 January) is not paid: after three days the plan defaults.
+    clock.set(datetime(2027, 1, 19, 10, 0, tzinfo=SHANGHAI))
     await runtime.services.followups.run_once()
     [*_, missed] = await notices(runtime, fake_twilio, JUDGE)
-    assert "未按期支付第1期" in missed and "1 恢复督促 2 移送执行" in missed
-    assert "未按期支付第1期" in (await notices(runtime, fake_twilio, VILLAGE))[-1]
+    assert "未按期支付第2期" in missed and "1 恢复督促 2 移送执行" in missed
+    assert "未按期支付第2期" in (await notices(runtime, fake_twilio, VILLAGE))[-1]
+    pending = {
+        r["step"]
+        for r in (await get_case(client, case_id))["reminders"]
+        if r["status"] == "pending"
+    }
+    assert "instalment-10" in pending and "instalment-2" not in pending  # the judge decides
     assert (await judge.say(f"#{ref_in(missed)} 2")).startswith("已办理")
     assert "移送强制执行" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)
@@ -222,6 +262,32 @@ async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
     assert "已返村" in alert
     case = await get_case(client, case_id)
     assert case_events(case, "task_escalated")
+
+
+@SQLITE
+async def test_a_courts_own_delays_govern_visits_and_escalation_and_older_cases_keep_theirs(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    await officials(runtime)
+    other = {"name": "陈某", "phone": "+8613800138001", "area_code": "330522102201"}
+    older = judgment(clock.now(), case_number="（2024）浙0522民初1000号", obligors=[other])
+    older_id = await register(runtime, older)  # planned with the built-in schedule
+    schedules = runtime.services.schedules
+    body = schedules.default.to_json() | {"delays": {"silent_days": 3, "follow_up_days": 1}}
+    assert await schedules.save(CLI, body, "浙0522") == 1
+    case_id = await new_case(client, clock)  # planned with version 1
+    await runtime.services.dispatcher.run_once()
+    clock.advance(days=3, hours=1)
+    await runtime.services.followups.run_once()
+    visits = [n for n in await notices(runtime, fake_twilio, VILLAGE) if "一直未回应" in n]
+    assert len(visits) == 1 and "林某" in visits[0]  # this court's 3 days; not yet the older 7
+    clock.advance(days=1, hours=1)  # an official's task is due in one day here
+    await runtime.services.followups.run_once()
+    ups = await notices(runtime, fake_twilio, TOWNSHIP)  # the first call went up long ago
+    assert [up for up in ups if f"#{ref_in(visits[0])}" in up]
+    assert case_events(await get_case(client, case_id), "task_escalated")
+    opened = case_events(await get_case(client, older_id), "task_opened")
+    assert not [e for e in opened if e["detail"]["reason"] == "silent"]
 
 
 @SQLITE

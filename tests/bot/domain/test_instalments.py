@@ -53,6 +53,10 @@ def test_reminders_before_and_on_the_day_that_are_still_ahead() -> None:
         "instalment-2-before",
         "instalment-2",
     ]
+    a_week = reminder_times(due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC), days_before=7)
+    assert a_week[0] == ("instalment-2-before", datetime(2027, 1, 8, 10, tzinfo=SHANGHAI))
+    on_the_day = reminder_times(due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC), days_before=0)
+    assert [key for key, _ in on_the_day] == ["instalment-2"]
 
 
 @pytest.mark.parametrize(
