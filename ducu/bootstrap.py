@@ -35,13 +35,14 @@ from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
-from bot.services.pacing import Pacer
+from bot.services.pacing import BucketStore, LocalPacer, Pacer, SharedPacer
 from bot.services.retention import RetentionService
 from bot.services.staff import StaffService
 from ducu.web import create_app
 from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
 from scheduler.jobs import build_scheduler, stop_scheduler
+from storage.buckets import RedisBuckets
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import pending, upgrade
 from storage.uow import uow_factory
@@ -130,11 +131,19 @@ def judgment_service(
     )
 
 
+def sms_pacer(settings: Settings, buckets: BucketStore | None) -> Pacer:
+    """`DUCU_SMS_RATE` for the deployment when the processes share buckets, else for this one."""
+    if buckets is None:
+        return LocalPacer(settings.sms_rate)
+    return SharedPacer(buckets, "sms", settings.sms_rate)
+
+
 async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     engine = make_engine(settings.database_url)
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
+    buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
     sender = make_sender(settings)
     senders: dict[str, MessageSender] = {sender.channel: sender} if sender else {}
     bot = None
@@ -143,7 +152,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         from handlers.telegram.keyboards import CallbackSigner
         from handlers.telegram.sender import TelegramSender
 
-        bot = chat.make_bot(settings)
+        bot = chat.make_bot(settings, buckets)
         senders[Channel.TELEGRAM] = TelegramSender(bot, CallbackSigner(settings.telegram_bot_token))
     policy = DispatchPolicy(
         batch=settings.dispatch_batch,
@@ -166,7 +175,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             uow,
             clock,
             senders,
-            Pacer(settings.sms_rate),
+            sms_pacer(settings, buckets),
             policy,
             metrics,
             worker=f"{socket.gethostname()}:{os.getpid()}",
@@ -189,6 +198,8 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     runtime = Runtime(services, telegram)
     runtime._closers += [engine.dispose, *(s.close for s in senders.values())]
+    if buckets is not None:
+        runtime._closers.append(buckets.close)
     if telegram is not None:
         runtime._closers.append(telegram.close)
     return runtime

@@ -1,0 +1,200 @@
+"""Dispatch throughput: how many reminders one process sends a second, and how closely a lane
+keeps its configured pace.
+
+Each run migrates a fresh database (a temp SQLite file; with --postgres a throwaway database
+on the server of DUCU_TEST_POSTGRES_URL), bulk-inserts N debtors with one reminder due now
+(bench/population.py) and starts the fake Twilio in a process of its own
+(bench/twilio_server.py, it answers at once). Then, median of --repeat runs:
+
+- `sender alone` (the baseline): the same Twilio sender posting N messages, `batch` at a time;
+- `dispatch`: the real dispatcher (ducu.bootstrap.build, DUCU_SMS_RATE far above what it can
+  do) draining the N rows: claim, decide, send, record;
+- `lane`: the dispatcher with DUCU_SMS_RATE = R for --lane-seconds: achieved rate over R.
+
+    python bench/dispatch.py                      # SQLite, 5,000 reminders
+    python bench/dispatch.py --postgres           # PostgreSQL (DUCU_TEST_POSTGRES_URL)
+    python bench/dispatch.py --lane-rate 200 --lane-seconds 60
+
+Prints `figure: value` lines, then a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benches beside this one
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes, from a checkout
+
+import twilio_server  # bench/twilio_server.py
+from claim import postgres_database  # bench/claim.py
+from population import phone, populate
+
+from bot.config import Settings
+from ducu.bootstrap import build, make_sender
+from storage.db import make_engine
+from storage.migrate import upgrade
+from tests.conftest import twilio_settings
+
+FAR = 1_000_000.0  # a lane rate the dispatcher never reaches
+
+
+@contextmanager
+def database(postgres: bool) -> Iterator[str]:
+    if postgres:
+        server = os.environ.get("DUCU_TEST_POSTGRES_URL", "")
+        if not server:
+            raise SystemExit("--postgres needs DUCU_TEST_POSTGRES_URL")
+        with postgres_database(server) as url:
+            yield url
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+
+
+def settings(url: str, twilio: str, rate: float, batch: int) -> Settings:
+    return Settings(
+        _env_file=None,
+        DUCU_DATABASE_URL=url,
+        DUCU_PUBLIC_URL="https://ducu.court.test",
+        DUCU_QUIET_HOURS="",
+        DUCU_WEEKLY_CAP=0,
+        DUCU_SMS_RATE=rate,
+        DUCU_DISPATCH_BATCH=batch,
+        DUCU_LEASE_SECONDS=max(30, int(2 * 10 + batch / rate) + 1),
+        **twilio_settings(twilio),
+    )
+
+
+async def stats(twilio: str) -> dict[str, int]:
+    async with aiohttp.ClientSession() as http, http.get(f"{twilio}/stats") as response:
+        return await response.json()
+
+
+async def fill(url: str, n: int) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    try:
+        await populate(engine, n, lambda i: now)
+    finally:
+        await engine.dispose()
+
+
+async def sender_alone(s: Settings, n: int, batch: int) -> float:
+    """Messages a second through the Twilio sender alone, `batch` at a time."""
+    sender = make_sender(s)
+    assert sender is not None
+    queue = iter(range(n))
+
+    async def worker() -> None:
+        for i in queue:
+            await sender.send(phone(10_000_000 + i), "【长兴县人民法院】基准")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(batch)))
+    elapsed = time.perf_counter() - started
+    await sender.close()
+    return n / elapsed
+
+
+async def drain(s: Settings, until: Callable[[int, float], bool]) -> tuple[int, float]:
+    """Runs the real dispatcher's ticks back to back until `until(sent, seconds)`."""
+    runtime = await build(s)
+    dispatcher = runtime.services.dispatcher
+    sent = 0
+    started = time.perf_counter()
+    try:
+        while not until(sent, time.perf_counter() - started):
+            claimed = await dispatcher.run_once()
+            sent += claimed
+            if not claimed:
+                await asyncio.sleep(0.01)
+    finally:
+        await dispatcher.stop()
+        elapsed = time.perf_counter() - started
+        await runtime.close()
+    return sent, elapsed
+
+
+async def one_run(args: argparse.Namespace, url: str, twilio: str) -> dict[str, float]:
+    await fill(url, args.reminders)
+    s = settings(url, twilio, FAR, args.batch)
+    before = (await stats(twilio))["messages"]
+    baseline = await sender_alone(s, args.reminders, args.batch)
+    base_sent = (await stats(twilio))["messages"]
+    sent, elapsed = await drain(s, lambda sent, _: sent >= args.reminders)
+    after = await stats(twilio)
+    assert after["messages"] - base_sent == args.reminders, (after, base_sent, before)
+    return {"sender alone msg/s": baseline, "dispatch msg/s": sent / elapsed}
+
+
+async def lane_run(args: argparse.Namespace, url: str, twilio: str) -> dict[str, float]:
+    n = int(args.lane_rate * args.lane_seconds * 1.5) + args.batch
+    await fill(url, n)
+    s = settings(url, twilio, args.lane_rate, args.batch)
+    before = (await stats(twilio))["messages"]
+    _, elapsed = await drain(s, lambda _, seconds: seconds >= args.lane_seconds)
+    sent = (await stats(twilio))["messages"] - before
+    return {"lane achieved/configured": sent / elapsed / args.lane_rate}
+
+
+async def repeat(
+    runs: int, make: Callable[[], Awaitable[dict[str, float]]]
+) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for key, value in (await make()).items():
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reminders", type=int, default=5_000)
+    parser.add_argument("--batch", type=int, default=50, help="DUCU_DISPATCH_BATCH")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--lane-rate", type=float, default=200.0)
+    parser.add_argument("--lane-seconds", type=float, default=0, help="0: no lane run")
+    args = parser.parse_args()
+    process, twilio = twilio_server.start()
+    results: dict[str, list[float]] = {}
+    try:
+
+        async def throughput() -> dict[str, float]:
+            with database(args.postgres) as url:
+                return await one_run(args, url, twilio)
+
+        async def lane() -> dict[str, float]:
+            with database(args.postgres) as url:
+                return await lane_run(args, url, twilio)
+
+        results |= asyncio.run(repeat(args.repeat, throughput))
+        if args.lane_seconds:
+            results |= asyncio.run(repeat(args.repeat, lane))
+        twice = asyncio.run(stats(twilio))["twice"]
+    finally:
+        twilio_server.stop(process)
+    db = "postgresql" if args.postgres else "sqlite"
+    for key, values in results.items():
+        print(
+            f"{db} {key}: {statistics.median(values):.3f}  (runs: "
+            f"{', '.join(f'{v:.3f}' for v in values)})"
+        )
+    print(f"{db} sent twice: {twice}")
+
+
+if __name__ == "__main__":
+    main()
