@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -20,6 +20,7 @@ from bot.domain.records import (
     Done,
     Filing,
     Finished,
+    Handed,
     Instalment,
     NewCase,
     NewInstalment,
@@ -211,13 +212,16 @@ class ReminderRepository(Protocol):
     async def claim_due(
         self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
     ) -> list[int]: ...
-    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int: ...
+    async def renew(
+        self, claim: str, ids: Collection[int], *, lease_until: datetime
+    ) -> set[int]: ...
     async def fail_stuck(
         self, *, now: datetime, max_attempts: int, error: str
     ) -> list[StuckReminder]: ...
-    async def job(
-        self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
-    ) -> ReminderJob | None: ...
+    async def jobs(
+        self, claims: Mapping[int, str], *, uncapped: Collection[str] = ()
+    ) -> dict[int, ReminderJob]: ...
+    async def record_sent(self, handed: Sequence[Handed], at: datetime) -> set[int]: ...
     async def finish(self, reminder_id: int, *, claim: str, outcome: Finished) -> None: ...
     async def retry_at(self, reminder_id: int, *, claim: str, retry: Retry) -> None: ...
     async def sent_with_message(self, provider: str, provider_id: str) -> SentReminder | None: ...

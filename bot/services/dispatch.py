@@ -31,7 +31,15 @@ from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, Retry, StuckReminder
+from bot.domain.records import (
+    Contact,
+    Finished,
+    Handed,
+    NewMessage,
+    ReminderJob,
+    Retry,
+    StuckReminder,
+)
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
     STAFF_ROLES,
@@ -54,6 +62,7 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services import filings, linking
+from bot.services.grouping import Group
 from bot.services.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -126,12 +135,29 @@ class Dispatcher:
         self._debtor_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # The rows of a batch read, hold and record themselves one by one, in round trips
+        # they share with the rows that do so at the same moment (bot/services/grouping.py).
+        self._reads: Group[tuple[str, int], ReminderJob] = Group(self._read)
+        self._holds: Group[tuple[str, int], bool] = Group(self._renew_held)
+        self._records: Group[Handed, None] = Group(self._record_sent)
         self._stopping = False
         self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
         self._idle.set()
 
     async def run_once(self) -> int:
+        """Claims due reminders a batch at a time and handles each, for as long as the batches
+        come full (a backlog drains at the pace, not a batch a tick); returns how many were
+        claimed."""
+        claimed = 0
+        while not self._stopping:
+            batch = await self._run_batch()
+            claimed += batch
+            if batch < self._policy.batch:
+                break
+        return claimed
+
+    async def _run_batch(self) -> int:
         """Claims one batch of due reminders and handles each; returns how many were claimed."""
         if self._stopping:
             return 0
@@ -239,11 +265,33 @@ class Dispatcher:
 
     async def _job(self, claim: str, reminder_id: int) -> ReminderJob:
         """The row as it is now; `ClaimLost` if another worker took it meanwhile."""
+        return await self._reads((claim, reminder_id))
+
+    async def _read(self, rows: list[tuple[str, int]]) -> list[ReminderJob | ClaimLost]:
         async with self._uow() as uow:
-            job = await uow.reminders.job(reminder_id, claim=claim, uncapped=UNCAPPED_STEPS)
-        if job is None:
-            raise ClaimLost(reminder_id, "send")
-        return job
+            jobs = await uow.reminders.jobs(
+                {reminder_id: claim for claim, reminder_id in rows}, uncapped=UNCAPPED_STEPS
+            )
+        return [jobs.get(i) or ClaimLost(i, "send") for _, i in rows]
+
+    async def _renew_held(self, rows: list[tuple[str, int]]) -> list[bool]:
+        """Renews the lease of each row still held under its claim; whether it was."""
+        lease_until = self._clock.now() + self._policy.lease
+        held: set[int] = set()
+        async with self._uow() as uow:
+            for claim in {claim for claim, _ in rows}:
+                ids = [i for c, i in rows if c == claim]
+                held |= await uow.reminders.renew(claim, ids, lease_until=lease_until)
+            await uow.commit()
+        return [i in held for _, i in rows]
+
+    async def _record_sent(self, handed: list[Handed]) -> list[ClaimLost | None]:
+        async with self._uow() as uow:
+            held = await uow.reminders.record_sent(handed, self._clock.now())
+            await uow.commit()
+        return [
+            None if h.reminder_id in held else ClaimLost(h.reminder_id, "finish") for h in handed
+        ]
 
     def _target(self, job: ReminderJob) -> Target | Nowhere:
         """Where this row goes, or why it goes nowhere."""
@@ -302,45 +350,29 @@ class Dispatcher:
             return
         self._metrics.send_latency.labels(sender.channel).observe(time.monotonic() - started)
         self._metrics.sent.labels(sender.channel, "accepted").inc()
-        async with self._uow() as uow:
-            message_id = await uow.messages.add(
-                NewMessage(
-                    Direction.OUT,
-                    sender.channel,
-                    target.address,
-                    text,
-                    self._clock.now(),
-                    case_id=job.case.id,
-                    obligor_id=None if job.staff else job.obligor.id,
-                    provider=sender.provider,
-                    provider_id=result.provider_id,
-                    status=result.status,
-                )
+        message = NewMessage(
+            Direction.OUT,
+            sender.channel,
+            target.address,
+            text,
+            self._clock.now(),
+            case_id=job.case.id,
+            obligor_id=None if job.staff else job.obligor.id,
+            provider=sender.provider,
+            provider_id=result.provider_id,
+            status=result.status,
+        )
+        if job.staff is None:
+            event, detail = (
+                EventKind.REMINDER_SENT,
+                {"step": job.step_key, "obligor_id": job.obligor.id, "channel": sender.channel},
             )
-            await uow.reminders.finish(
-                job.reminder_id,
-                claim=job.claim,
-                outcome=Finished(ReminderStatus.SENT, self._clock.now(), message_id=message_id),
+        else:
+            event, detail = (
+                EventKind.STAFF_NOTIFIED,
+                {"user_id": job.staff.id, "role": job.staff.role, "channel": sender.channel},
             )
-            if job.staff is None:
-                await uow.events.add(
-                    job.case.id,
-                    EventKind.REMINDER_SENT,
-                    self._clock.now(),
-                    step=job.step_key,
-                    obligor_id=job.obligor.id,
-                    channel=sender.channel,
-                )
-            else:
-                await uow.events.add(
-                    job.case.id,
-                    EventKind.STAFF_NOTIFIED,
-                    self._clock.now(),
-                    user_id=job.staff.id,
-                    role=job.staff.role,
-                    channel=sender.channel,
-                )
-            await uow.commit()
+        await self._records(Handed(job.reminder_id, job.claim, message, event, detail))
 
     async def _send_once(
         self, job: ReminderJob, sender: MessageSender, address: str, text: str
@@ -354,14 +386,12 @@ class Dispatcher:
                 return found
         return await sender.send(address, text, self._buttons(job))
 
-    async def _renew(self, claim: str, ids: list[int]) -> int:
-        """Extends by a lease those of `ids` still held under `claim`; returns how many."""
+    async def _renew(self, claim: str, ids: list[int]) -> None:
+        """Extends by a lease those of `ids` still held under `claim`."""
         async with self._uow() as uow:
-            held = await uow.reminders.renew(
-                claim, ids, lease_until=self._clock.now() + self._policy.lease
-            )
+            lease_until = self._clock.now() + self._policy.lease
+            await uow.reminders.renew(claim, ids, lease_until=lease_until)
             await uow.commit()
-        return held
 
     async def _heartbeat(self, claim: str, ids: list[int]) -> None:
         """While a batch is in flight, renews the leases of its rows still held, every third
@@ -378,7 +408,7 @@ class Dispatcher:
     async def _hold(self, job: ReminderJob) -> None:
         """Right before a send: renews the row's lease, so the send ends well within it, and
         raises `ClaimLost` if another worker took the row meanwhile (it is not sent)."""
-        if not await self._renew(job.claim, [job.reminder_id]):
+        if not await self._holds((job.claim, job.reminder_id)):
             raise ClaimLost(job.reminder_id, "send")
 
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
