@@ -285,13 +285,27 @@ class Dispatcher:
             await uow.commit()
         return [i in held for _, i in rows]
 
-    async def _record_sent(self, handed: list[Handed]) -> list[ClaimLost | None]:
-        async with self._uow() as uow:
-            held = await uow.reminders.record_sent(handed, self._clock.now())
-            await uow.commit()
+    async def _record_sent(self, handed: list[Handed]) -> list[Exception | None]:
+        """Records the sends of a group in one transaction; should that fail, each on its own,
+        so that one bad row cannot fail (and send again) the others."""
+        try:
+            async with self._uow() as uow:
+                held = await uow.reminders.record_sent(handed, self._clock.now())
+                await uow.commit()
+        except Exception:
+            if len(handed) == 1:
+                raise
+            return [await self._record_alone(h) for h in handed]
         return [
             None if h.reminder_id in held else ClaimLost(h.reminder_id, "finish") for h in handed
         ]
+
+    async def _record_alone(self, handed: Handed) -> Exception | None:
+        try:
+            [answer] = await self._record_sent([handed])
+        except Exception as exc:
+            return exc
+        return answer
 
     def _target(self, job: ReminderJob) -> Target | Nowhere:
         """Where this row goes, or why it goes nowhere."""

@@ -250,21 +250,24 @@ class ReminderRepository(Repo):
         kept = [row for row in handed if row.reminder_id in held]
         if not kept:
             return held
-        message_ids = (
-            await self.session.scalars(
-                insert(t.Message).returning(t.Message.id, sort_by_parameter_order=True),
-                [asdict(row.message) for row in kept],
-            )
-        ).all()
+        messages = t.Message.__table__  # Core: no ORM bookkeeping for rows we never load
+        inserted = await self.session.execute(
+            insert(messages).returning(messages.c.id, messages.c.provider, messages.c.provider_id),
+            [asdict(row.message) for row in kept],
+        )  # one statement; its rows come back in no set order, known by their provider id
+        message_ids = {(provider, provider_id): id_ for id_, provider, provider_id in inserted}
         await self.session.execute(
             update(t.Reminder),
             [
-                {"id": row.reminder_id, "message_id": message_id}
-                for row, message_id in zip(kept, message_ids, strict=True)
+                {
+                    "id": row.reminder_id,
+                    "message_id": message_ids[row.message.provider, row.message.provider_id],
+                }
+                for row in kept
             ],
         )
         await self.session.execute(
-            insert(t.Event),
+            insert(t.Event.__table__),
             [
                 {"case_id": row.message.case_id, "kind": row.event, "at": at, "detail": row.detail}
                 for row in kept
