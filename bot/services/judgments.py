@@ -1,17 +1,26 @@
-"""An effective judgment arrives: store the case once and plan its reminders."""
+"""An effective judgment arrives: store the case once and plan its reminders.
+
+Judgments are registered in groups, in one transaction and a few statements per group: those
+that arrive over the API at the same moment, or a chunk of a bulk import.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from bot.domain.judgment import JudgmentIn
+from bot.domain.judgment import JudgmentIn, ObligorIn
 from bot.domain.money import to_fen
 from bot.domain.plan import (
     CHAT_LINK,
     CHAT_LINK_DELAY,
     DEFAULT_PLAN,
+    PlanStep,
     plan_from_json,
     plan_to_json,
     schedule,
@@ -21,8 +30,9 @@ from bot.domain.records import NewCase, NewObligor, NewReminder, NewUser
 from bot.domain.status import EventKind, Role
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
-from bot.ports import Clock, Conflict, UnitOfWorkFactory
+from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
+from bot.services.grouping import Group
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,7 @@ class JudgmentService:
         self._metrics = metrics
         self._data_key = data_key
         self._chat_links = chat_links  # invite each debtor to chat by SMS after the first step
+        self._arrivals: Group[JudgmentIn, Registered] = Group(self._register_group)
 
     def parse(self, data: object) -> JudgmentIn:
         """Validates a judgment as received (raises pydantic's ValidationError), on the
@@ -56,12 +67,34 @@ class JudgmentService:
         return JudgmentIn.model_validate(data, context={"zone": self._zone})
 
     async def register(self, judgment: JudgmentIn) -> Registered:
-        """Idempotent on the case number: a second delivery changes nothing."""
+        """Idempotent on the case number: a second delivery changes nothing. Judgments that
+        arrive at the same moment are registered together, in one transaction."""
+        return await self._arrivals(judgment)
+
+    async def register_many(self, judgments: Sequence[JudgmentIn]) -> list[Registered]:
+        """Each of `judgments` as `register` would, in one transaction (a bulk import)."""
+        results = await self._register_group(list(judgments))
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return cast(list[Registered], results)
+
+    async def _register_group(self, judgments: list[JudgmentIn]) -> list[Registered | Exception]:
         try:
-            result = await self._register_once(judgment)
-        except Conflict:  # the same judgment arrived concurrently and the other one won
-            result = await self._register_once(judgment)
-        self._metrics.judgments.labels("created" if result.created else "duplicate").inc()
+            results = await self._register_once(judgments)
+        except Conflict:  # a case or debtor of theirs was registered concurrently: again
+            if len(judgments) > 1:  # one by one, so that one conflict holds up no other
+                return [await self._register_alone(j) for j in judgments]
+            results = await self._register_once(judgments)  # the other delivery won
+        for result in results:
+            self._metrics.judgments.labels("created" if result.created else "duplicate").inc()
+        return list(results)
+
+    async def _register_alone(self, judgment: JudgmentIn) -> Registered | Exception:
+        try:
+            [result] = await self._register_group([judgment])
+        except Exception as exc:
+            return exc
         return result
 
     def _sealed_id_number(self, id_number: str | None) -> dict[str, str]:
@@ -76,24 +109,54 @@ class JudgmentService:
             "id_number_hash": self._data_key.lookup_hash(id_number),
         }
 
-    async def _register_once(self, j: JudgmentIn) -> Registered:
+    async def _register_once(self, judgments: list[JudgmentIn]) -> list[Registered]:
         now = self._clock.now()
         async with self._uow() as uow:
-            existing = await uow.cases.id_by_number(j.case_number)
-            if existing is not None:
-                return Registered(existing, created=False)
-            court_id = await uow.courts.ensure(
-                j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
+            ids = await uow.cases.ids_by_numbers({j.case_number for j in judgments})
+            new = {j.case_number: j for j in reversed(judgments) if j.case_number not in ids}
+            if new:  # (reversed: the first of a number that comes twice is the one kept)
+                ids |= await self._add(uow, list(new.values()), now)
+                await uow.commit()
+        results = []
+        for j in judgments:
+            results.append(
+                Registered(ids[j.case_number], created=new.pop(j.case_number, None) is j)
             )
+        return results
+
+    async def _add(
+        self, uow: UnitOfWork, judgments: list[JudgmentIn], now: datetime
+    ) -> dict[str, int]:
+        """Adds the cases with their people and plans: case number → case id."""
+        courts: dict[str, int] = {}
+        users: dict[NewUser, int] = {}
+        plans: dict[int, tuple[PlanStep, ...]] = {}
+
+        async def user(new: NewUser) -> int:
+            if new not in users:
+                users[new] = await uow.users.ensure(new)
+            return users[new]
+
+        cases = []
+        for j in judgments:
+            if j.court.code not in courts:
+                courts[j.court.code] = await uow.courts.ensure(
+                    j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
+                )
+                plans[courts[j.court.code]] = plan_from_json(
+                    await uow.courts.plan(courts[j.court.code])
+                )
+            court_id = courts[j.court.code]
             judge = j.judge
-            judge_id = await uow.users.ensure(
+            judge_id = await user(
                 NewUser(Role.JUDGE, judge.name, judge.phone, court_id, None, judge.telegram_chat_id)
             )
             creditor_id = None
             if j.creditor is not None:
-                creditor = NewUser(Role.CREDITOR, j.creditor.name, j.creditor.phone, court_id)
-                creditor_id = await uow.users.ensure(creditor)
-            case_id = await uow.cases.add(
+                creditor_id = await user(
+                    NewUser(Role.CREDITOR, j.creditor.name, j.creditor.phone, court_id)
+                )
+            cases.append(
                 NewCase(
                     case_number=j.case_number,
                     court_id=court_id,
@@ -106,45 +169,62 @@ class JudgmentService:
                     created_at=now,
                 )
             )
-            plan = plan_from_json(await uow.courts.plan(court_id))
-            reminders = []
-            for person in j.obligors:
-                obligor_id = await uow.obligors.ensure(
-                    NewObligor(
-                        name=person.name,
-                        phone=person.phone,
-                        area_code=person.area_code,
-                        locale=person.locale,
-                        timezone=self._zone.key,
-                        telegram_chat_id=person.telegram_chat_id,
-                        **self._sealed_id_number(person.id_number),
-                    )
+        case_ids = await uow.cases.add_many(cases)
+        people = [(j, person) for j in judgments for person in j.obligors]
+        obligor_ids = await uow.obligors.ensure_many(
+            [
+                NewObligor(
+                    name=person.name,
+                    phone=person.phone,
+                    area_code=person.area_code,
+                    locale=person.locale,
+                    timezone=self._zone.key,
+                    telegram_chat_id=person.telegram_chat_id,
+                    **self._sealed_id_number(person.id_number),
                 )
-                await uow.cases.link_obligor(case_id, obligor_id)
-                steps = schedule(
-                    plan,
-                    j.effective_at,
-                    j.performance_due,
-                    now=now,
-                    zone=self._zone,
-                    quiet=self._quiet,
+                for _, person in people
+            ]
+        )
+        await uow.cases.link_obligors(
+            [(case_ids[j.case_number], o) for (j, _), o in zip(people, obligor_ids, strict=True)]
+        )
+        reminders: list[NewReminder] = []
+        planned: Counter[int] = Counter()
+        for (j, person), obligor_id in zip(people, obligor_ids, strict=True):
+            case_id = case_ids[j.case_number]
+            steps = self._steps(plans[courts[j.court.code]], j, person, now)
+            reminders += [
+                NewReminder(case_id, obligor_id, step.key, step.template, due_at)
+                for step, due_at in steps
+            ]
+            planned[case_id] += len(steps)
+            for step, due_at in steps:
+                if step.follow_up:
+                    await tasks.first_call(uow, case_id, obligor_id, due_at)
+        await uow.reminders.add_many(reminders)
+        await uow.events.add_many(
+            [
+                (
+                    case_ids[j.case_number],
+                    EventKind.JUDGMENT_RECEIVED,
+                    now,
+                    {
+                        "obligors": len(j.obligors),
+                        "reminders_planned": planned[case_ids[j.case_number]],
+                    },
                 )
-                if self._chat_links and person.telegram_chat_id is None:
-                    steps.append((CHAT_LINK, steps[0][1] + CHAT_LINK_DELAY))
-                reminders += [
-                    NewReminder(case_id, obligor_id, step.key, step.template, due_at)
-                    for step, due_at in steps
-                ]
-                for step, due_at in steps:
-                    if step.follow_up:
-                        await tasks.first_call(uow, case_id, obligor_id, due_at)
-            await uow.reminders.add_many(reminders)
-            await uow.events.add(
-                case_id,
-                EventKind.JUDGMENT_RECEIVED,
-                now,
-                obligors=len(j.obligors),
-                reminders_planned=len(reminders),
-            )
-            await uow.commit()
-            return Registered(case_id, created=True)
+                for j in judgments
+            ]
+        )
+        return case_ids
+
+    def _steps(
+        self, plan: tuple[PlanStep, ...], j: JudgmentIn, person: ObligorIn, now: datetime
+    ) -> list[tuple[PlanStep, datetime]]:
+        """The planning rule: when each step of the court's plan reaches this debtor."""
+        steps = schedule(
+            plan, j.effective_at, j.performance_due, now=now, zone=self._zone, quiet=self._quiet
+        )
+        if self._chat_links and person.telegram_chat_id is None:
+            steps.append((CHAT_LINK, steps[0][1] + CHAT_LINK_DELAY))
+        return steps
