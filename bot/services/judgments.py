@@ -113,8 +113,11 @@ class JudgmentService:
         now = self._clock.now()
         async with self._uow() as uow:
             ids = await uow.cases.ids_by_numbers({j.case_number for j in judgments})
-            new = {j.case_number: j for j in reversed(judgments) if j.case_number not in ids}
-            if new:  # (reversed: the first of a number that comes twice is the one kept)
+            new: dict[str, JudgmentIn] = {}
+            for j in judgments:  # the first of a number that comes twice is the one kept
+                if j.case_number not in ids:
+                    new.setdefault(j.case_number, j)
+            if new:
                 ids |= await self._add(uow, list(new.values()), now)
                 await uow.commit()
         results = []
