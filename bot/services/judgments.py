@@ -140,6 +140,15 @@ class JudgmentService:
                 users[new] = await uow.users.ensure(new)
             return users[new]
 
+        areas: dict[str, bool] = {}
+
+        async def covered(area_code: str) -> bool:
+            """Whether an official covers the area: a first call needs one, and a chunk of
+            debtors from few villages should not look each of them up again."""
+            if area_code not in areas:
+                areas[area_code] = bool(await uow.users.officials_for(area_code))
+            return areas[area_code]
+
         cases = []
         for j in judgments:
             if j.court.code not in courts:
@@ -201,9 +210,10 @@ class JudgmentService:
                 for step, due_at in steps
             ]
             planned[case_id] += len(steps)
-            for step, due_at in steps:
-                if step.follow_up:
-                    await tasks.first_call(uow, case_id, obligor_id, due_at)
+            if any(step.follow_up for step, _ in steps) and await covered(person.area_code):
+                for step, due_at in steps:
+                    if step.follow_up:
+                        await tasks.first_call(uow, case_id, obligor_id, due_at)
         await uow.reminders.add_many(reminders)
         await uow.events.add_many(
             [
