@@ -33,12 +33,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the benches beside this one
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.fakes, from a checkout
 
 import twilio_server  # bench/twilio_server.py
 from claim import postgres_database  # bench/claim.py
+from day0_latency import TOKEN, judgment  # bench/day0_latency.py
 from population import phone, populate
 
 from bot.config import Settings
@@ -68,6 +70,7 @@ def settings(url: str, twilio: str, rate: float, batch: int) -> Settings:
         _env_file=None,
         DUCU_DATABASE_URL=url,
         DUCU_PUBLIC_URL="https://ducu.court.test",
+        DUCU_API_TOKEN=TOKEN,
         DUCU_QUIET_HOURS="",
         DUCU_WEEKLY_CAP=0,
         DUCU_SMS_RATE=rate,
@@ -150,13 +153,60 @@ async def lane_run(args: argparse.Namespace, url: str, twilio: str) -> dict[str,
     return {"lane achieved/configured": sent / elapsed / args.lane_rate}
 
 
-async def repeat(
-    runs: int, make: Callable[[], Awaitable[dict[str, float]]]
-) -> dict[str, list[float]]:
+async def post_all(base: str, n: int, posters: int, run: str) -> float:
+    """Posts `n` judgments effective now, `posters` at a time; seconds taken."""
+    queue = iter(range(n))
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    async def poster(http: aiohttp.ClientSession) -> None:
+        for i in queue:
+            async with http.post("/api/v1/judgments", json=judgment(i, run), headers=headers) as r:
+                if r.status != 201:
+                    raise SystemExit(f"POST answered {r.status}: {await r.text()}")
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(base) as http:
+        await asyncio.gather(*(poster(http) for _ in range(posters)))
+    return time.perf_counter() - started
+
+
+async def end_to_end(args: argparse.Namespace, url: str, twilio: str, dispatch: bool) -> float:
+    """Judgments a second from the first POST to the last day-0 SMS accepted (with
+    `dispatch`), or to the last POST answered (without: the baseline)."""
+    upgrade(url)
+    s = settings(url, twilio, FAR, args.batch)
+    runtime = await build(s)
+    runner = web.AppRunner(runtime.web_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    scheduler = runtime.scheduler()
+    if dispatch:
+        scheduler.start()
+    before = (await stats(twilio))["messages"]
+    try:
+        started = time.perf_counter()
+        await post_all(f"http://{host}:{port}", args.judgments, args.posters, f"{port}")
+        # The fake Twilio is another process: ask it until every day-0 SMS is in.
+        while dispatch and (await stats(twilio))["messages"] - before < args.judgments:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+    finally:
+        if dispatch:
+            await runtime.stop_scheduler(scheduler)
+        await runner.cleanup()
+        await runtime.close()
+    return args.judgments / elapsed
+
+
+def median_of(runs: int, postgres: bool, measure: Callable[[str], Awaitable[dict[str, float]]]):
+    """`measure(url)` on a fresh database each run: each figure's values."""
     out: dict[str, list[float]] = {}
     for _ in range(runs):
-        for key, value in (await make()).items():
-            out.setdefault(key, []).append(value)
+        with database(postgres) as url:
+            for key, value in asyncio.run(measure(url)).items():
+                out.setdefault(key, []).append(value)
     return out
 
 
@@ -166,33 +216,36 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50, help="DUCU_DISPATCH_BATCH")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--judgments", type=int, default=500, help="end to end (0: skip)")
+    parser.add_argument("--posters", type=int, default=20)
     parser.add_argument("--lane-rate", type=float, default=200.0)
     parser.add_argument("--lane-seconds", type=float, default=0, help="0: no lane run")
     args = parser.parse_args()
     process, twilio = twilio_server.start()
     results: dict[str, list[float]] = {}
     try:
+        results |= median_of(args.repeat, args.postgres, lambda url: one_run(args, url, twilio))
+        if args.judgments:
 
-        async def throughput() -> dict[str, float]:
-            with database(args.postgres) as url:
-                return await one_run(args, url, twilio)
+            async def posts(url: str) -> dict[str, float]:
+                return {"POSTs alone judgments/s": await end_to_end(args, url, twilio, False)}
 
-        async def lane() -> dict[str, float]:
-            with database(args.postgres) as url:
-                return await lane_run(args, url, twilio)
+            async def e2e(url: str) -> dict[str, float]:
+                return {"POST -> SMS judgments/s": await end_to_end(args, url, twilio, True)}
 
-        results |= asyncio.run(repeat(args.repeat, throughput))
+            results |= median_of(args.repeat, args.postgres, posts)
+            results |= median_of(args.repeat, args.postgres, e2e)
         if args.lane_seconds:
-            results |= asyncio.run(repeat(args.repeat, lane))
+            results |= median_of(
+                args.repeat, args.postgres, lambda url: lane_run(args, url, twilio)
+            )
         twice = asyncio.run(stats(twilio))["twice"]
     finally:
         twilio_server.stop(process)
     db = "postgresql" if args.postgres else "sqlite"
     for key, values in results.items():
-        print(
-            f"{db} {key}: {statistics.median(values):.3f}  (runs: "
-            f"{', '.join(f'{v:.3f}' for v in values)})"
-        )
+        runs = ", ".join(f"{v:.3f}" for v in values)
+        print(f"{db} {key}: {statistics.median(values):.3f}  (runs: {runs})")
     print(f"{db} sent twice: {twice}")
 
 
