@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from bot.domain.areas import prefixes
 from bot.domain.judgment import JudgmentIn, ObligorIn
 from bot.domain.money import to_fen
 from bot.domain.plan import (
@@ -132,55 +133,47 @@ class JudgmentService:
     ) -> dict[str, int]:
         """Adds the cases with their people and plans: case number → case id."""
         courts: dict[str, int] = {}
-        users: dict[NewUser, int] = {}
         plans: dict[int, tuple[PlanStep, ...]] = {}
-
-        async def user(new: NewUser) -> int:
-            if new not in users:
-                users[new] = await uow.users.ensure(new)
-            return users[new]
-
-        areas: dict[str, bool] = {}
-
-        async def covered(area_code: str) -> bool:
-            """Whether an official covers the area: a first call needs one, and a chunk of
-            debtors from few villages should not look each of them up again."""
-            if area_code not in areas:
-                areas[area_code] = bool(await uow.users.officials_for(area_code))
-            return areas[area_code]
-
-        cases = []
+        staff: list[NewUser] = []  # each judgment's judge, then its creditor if any
         for j in judgments:
             if j.court.code not in courts:
-                courts[j.court.code] = await uow.courts.ensure(
+                court_id = await uow.courts.ensure(
                     j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
                 )
-                plans[courts[j.court.code]] = plan_from_json(
-                    await uow.courts.plan(courts[j.court.code])
-                )
-            court_id = courts[j.court.code]
-            judge = j.judge
-            judge_id = await user(
+                courts[j.court.code] = court_id
+                plans[court_id] = plan_from_json(await uow.courts.plan(court_id))
+            court_id, judge = courts[j.court.code], j.judge
+            staff.append(
                 NewUser(Role.JUDGE, judge.name, judge.phone, court_id, None, judge.telegram_chat_id)
             )
-            creditor_id = None
             if j.creditor is not None:
-                creditor_id = await user(
-                    NewUser(Role.CREDITOR, j.creditor.name, j.creditor.phone, court_id)
-                )
-            cases.append(
-                NewCase(
-                    case_number=j.case_number,
-                    court_id=court_id,
-                    judge_id=judge_id,
-                    creditor_id=creditor_id,
-                    amount_due_fen=to_fen(j.amount_due),
-                    obligations=j.obligations,
-                    effective_at=j.effective_at,
-                    performance_due=j.performance_due,
-                    created_at=now,
-                )
+                staff.append(NewUser(Role.CREDITOR, j.creditor.name, j.creditor.phone, court_id))
+        user_ids = iter(await uow.users.ensure_many(staff))
+        cases = [
+            NewCase(
+                case_number=j.case_number,
+                court_id=courts[j.court.code],
+                judge_id=next(user_ids),
+                creditor_id=next(user_ids) if j.creditor is not None else None,
+                amount_due_fen=to_fen(j.amount_due),
+                obligations=j.obligations,
+                effective_at=j.effective_at,
+                performance_due=j.performance_due,
+                created_at=now,
             )
+            for j in judgments
+        ]
+        official_areas = {
+            u.area_code
+            for u in await uow.users.list(role=Role.OFFICIAL)
+            if u.active and u.area_code
+        }
+
+        def covered(area_code: str) -> bool:
+            """Whether an official covers the area (a first call needs one): looked up once
+            for the chunk, not for each debtor."""
+            return any(prefix in official_areas for prefix in prefixes(area_code))
+
         case_ids = await uow.cases.add_many(cases)
         people = [(j, person) for j in judgments for person in j.obligors]
         obligor_ids = await uow.obligors.ensure_many(
@@ -210,7 +203,7 @@ class JudgmentService:
                 for step, due_at in steps
             ]
             planned[case_id] += len(steps)
-            if any(step.follow_up for step, _ in steps) and await covered(person.area_code):
+            if any(step.follow_up for step, _ in steps) and covered(person.area_code):
                 for step, due_at in steps:
                     if step.follow_up:
                         await tasks.first_call(uow, case_id, obligor_id, due_at)

@@ -60,7 +60,7 @@ class CaseRepository(Repo):
         table = t.Case.__table__  # Core: no ORM bookkeeping for rows we never load
         rows = await self.session.execute(
             insert(table).returning(table.c.case_number, table.c.id),
-            [{**asdict(case), "status": CaseStatus.OPEN} for case in cases],
+            [{**vars(case), "status": CaseStatus.OPEN} for case in cases],  # (asdict: deep copies)
         )  # its rows come back in no set order: known by their case number
         return dict(rows.tuples().all())
 

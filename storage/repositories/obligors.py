@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
@@ -16,6 +16,7 @@ from storage.repositories._base import (
     contact_record,
     flush,
     insert_ignoring_duplicates,
+    next_ids,
     obligor_record,
 )
 
@@ -71,7 +72,7 @@ class ObligorRepository(Repo):
             .tuples()
             .all()
         )
-        fresh = iter(await self._next_ids(len(phones - known.keys())))
+        fresh = iter(await next_ids(self.session, t.Obligor, len(phones - known.keys())))
         added: dict[int, dict] = {}
         changed: dict[int, dict] = {}
         ids = []
@@ -131,24 +132,6 @@ class ObligorRepository(Repo):
                 ],
             )
         return ids
-
-    async def _next_ids(self, n: int) -> list[int]:
-        """`n` ids for new obligors, to insert many at once and know which is which. PostgreSQL
-        hands them out from the table's sequence; SQLite's transactions take the write lock
-        at BEGIN (storage/db.py), so the ids after the largest are ours alone."""
-        if n == 0:
-            return []
-        if self.session.bind.dialect.name == "postgresql":
-            rows = await self.session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('obligors', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": n},
-            )
-            return list(rows)
-        last = await self.session.scalar(select(func.coalesce(func.max(t.Obligor.id), 0)))
-        return list(range(last + 1, last + 1 + n))
 
     async def by_id_number_hash(self, id_number_hash: str) -> records.Obligor | None:
         row = await self.session.scalar(

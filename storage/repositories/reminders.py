@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Update, func, insert, literal, select, update
@@ -253,7 +252,7 @@ class ReminderRepository(Repo):
         messages = t.Message.__table__  # Core: no ORM bookkeeping for rows we never load
         inserted = await self.session.execute(
             insert(messages).returning(messages.c.id, messages.c.provider, messages.c.provider_id),
-            [asdict(row.message) for row in kept],
+            [vars(row.message) for row in kept],  # (asdict: deep copies)
         )  # one statement; its rows come back in no set order, known by their provider id
         message_ids = {(provider, provider_id): id_ for id_, provider, provider_id in inserted}
         await self.session.execute(
