@@ -1,8 +1,9 @@
 """The tests' fake Twilio (tests/fakes/twilio.py) in a process of its own, for the benches.
 
 It answers at once, and adds `GET /stats`: how many messages it accepted, to how many distinct
-numbers, and how many numbers got the same text twice (a reminder sent twice). A bench starts
-it with `start()` and reads the URL it prints; it stops when the bench's `stop()` ends it.
+numbers, and how many numbers got the same text twice (a reminder sent twice), and `POST
+/reset`, which forgets them (a new run). A bench starts it with `start()` and reads the URL it
+prints; it stops when the bench's `stop()` ends it.
 
     python bench/twilio_server.py        # prints "url: http://127.0.0.1:PORT", serves forever
 """
@@ -32,9 +33,15 @@ class CountingTwilio(FakeTwilio):
             }
         )
 
+    async def reset(self, _request: web.Request) -> web.Response:
+        self.messages.clear()
+        self.sent_at.clear()
+        return web.json_response({})
+
     def app(self) -> web.Application:
         app = super().app()
         app.router.add_get("/stats", self.stats)
+        app.router.add_post("/reset", self.reset)
         return app
 
 
