@@ -151,13 +151,14 @@ async def one_run(args: argparse.Namespace, url: str, twilio: str) -> dict[str, 
 
 
 async def lane_run(args: argparse.Namespace, url: str, twilio: str) -> dict[str, float]:
-    n = int(args.lane_rate * args.lane_seconds * 1.5) + args.batch
+    """The rate achieved, from the first message to the last at the fake, over the rate
+    configured: `lane_rate × lane_seconds` rows due at once, at `DUCU_SMS_RATE = lane_rate`."""
+    n = int(args.lane_rate * args.lane_seconds)
     await fill(url, n)
     s = settings(url, twilio, args.lane_rate, args.batch)
-    before = (await stats(twilio))["messages"]
-    _, elapsed = await drain(s, lambda _, seconds: seconds >= args.lane_seconds)
-    sent = (await stats(twilio))["messages"] - before
-    return {"lane achieved/configured": sent / elapsed / args.lane_rate}
+    await drain(s, lambda sent, _: sent >= n)
+    seen = await stats(twilio)
+    return {"lane achieved/configured": (seen["messages"] - 1) / seen["span"] / args.lane_rate}
 
 
 async def post_all(base: str, n: int, posters: int, run: str) -> float:

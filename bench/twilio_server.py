@@ -1,7 +1,8 @@
 """The tests' fake Twilio (tests/fakes/twilio.py) in a process of its own, for the benches.
 
 It answers at once, and adds `GET /stats`: how many messages it accepted, to how many distinct
-numbers, and how many numbers got the same text twice (a reminder sent twice), and `POST
+numbers, how many numbers got the same text twice (a reminder sent twice), and the seconds
+from the first to the last message (`span`); `POST
 /reset`, which forgets them (a new run). A bench starts it with `start()` and reads the URL it
 prints; it stops when the bench's `stop()` ends it.
 
@@ -25,11 +26,13 @@ from tests.fakes.twilio import FakeTwilio
 class CountingTwilio(FakeTwilio):
     async def stats(self, _request: web.Request) -> web.Response:
         sent = Counter((m["To"], m["Body"]) for m in self.messages)
+        times = sorted(self.sent_at.values())
         return web.json_response(
             {
                 "messages": len(self.messages),
                 "numbers": len({m["To"] for m in self.messages}),
                 "twice": sum(1 for n in sent.values() if n > 1),
+                "span": (times[-1] - times[0]).total_seconds() if times else 0.0,
             }
         )
 

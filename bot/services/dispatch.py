@@ -17,7 +17,7 @@ import random
 import time
 import uuid
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -68,6 +68,9 @@ from bot.services.pacing import Pacer
 log = logging.getLogger(__name__)
 HOLD_RECHECK = timedelta(hours=12)  # a held reminder looks at its case again this much later
 NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an outcome
+# The next batch is claimed while the rows of the one before still waiting their turn fill
+# this many seconds of the pace: a claim takes milliseconds, and the pace never idles meanwhile.
+CLAIM_AHEAD = 0.25
 
 
 @dataclass(frozen=True)
@@ -147,55 +150,78 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Claims due reminders a batch at a time and handles each, for as long as the batches
-        come full (a backlog drains at the pace, not a batch a tick); returns how many were
-        claimed."""
-        claimed = 0
-        while not self._stopping:
-            batch = await self._run_batch()
-            claimed += batch
-            if batch < self._policy.batch:
-                break
-        return claimed
-
-    async def _run_batch(self) -> int:
-        """Claims one batch of due reminders and handles each; returns how many were claimed."""
+        come full: the next batch is claimed once nearly every row of the one before has had
+        its turn at the pacer, so a backlog drains at the pace, never idle between batches,
+        and about one batch waits its turn. Returns how many were claimed."""
         if self._stopping:
             return 0
         self._idle.clear()
+        claimed = 0
+        in_flight: list[asyncio.Task[None]] = []
         try:
-            now = self._clock.now()
-            claim = uuid.uuid4().hex
-            async with self._uow() as uow:
-                stuck = await uow.reminders.fail_stuck(
-                    now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
-                )
-                for row in stuck:
-                    await uow.events.add(
-                        row.case_id,
-                        EventKind.DELIVERY_FAILED,
-                        now,
-                        step=row.step_key,
-                        obligor_id=row.obligor_id,
-                        reason=NO_OUTCOME,
-                    )
-                ids = await uow.reminders.claim_due(
-                    now=now,
-                    limit=self._policy.batch,
-                    lease_until=now + self._policy.lease,
-                    worker=self._worker,
-                    claim=claim,
-                )
-                await uow.commit()
-            self._alert(stuck)
-            if ids:
-                heartbeat = asyncio.create_task(self._heartbeat(claim, ids))
-                try:
-                    await asyncio.gather(*(self._handle(claim, i) for i in ids))
-                finally:
-                    heartbeat.cancel()
-            return len(ids)
+            while not self._stopping:
+                claim, ids = await self._claim()
+                claimed += len(ids)
+                if not ids:
+                    break
+                paced = asyncio.Event()
+                in_flight = [task for task in in_flight if not task.done()]
+                in_flight.append(asyncio.create_task(self._send_batch(claim, ids, paced)))
+                if len(ids) < self._policy.batch:
+                    break
+                await paced.wait()
         finally:
+            await asyncio.gather(*in_flight, return_exceptions=True)
             self._idle.set()
+        return claimed
+
+    async def _claim(self) -> tuple[str, list[int]]:
+        """Gives up the rows claimed too often, then leases one batch of due rows under a new
+        claim token: the token and the rows."""
+        now = self._clock.now()
+        claim = uuid.uuid4().hex
+        async with self._uow() as uow:
+            stuck = await uow.reminders.fail_stuck(
+                now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
+            )
+            for row in stuck:
+                await uow.events.add(
+                    row.case_id,
+                    EventKind.DELIVERY_FAILED,
+                    now,
+                    step=row.step_key,
+                    obligor_id=row.obligor_id,
+                    reason=NO_OUTCOME,
+                )
+            ids = await uow.reminders.claim_due(
+                now=now,
+                limit=self._policy.batch,
+                lease_until=now + self._policy.lease,
+                worker=self._worker,
+                claim=claim,
+            )
+            await uow.commit()
+        self._alert(stuck)
+        return claim, ids
+
+    async def _send_batch(self, claim: str, ids: list[int], paced: asyncio.Event) -> None:
+        """Handles each row of a batch, renewing their leases meanwhile; sets `paced` once the
+        rows still waiting for their turn at the pacer fill no more than CLAIM_AHEAD."""
+        waiting = len(ids)
+        ahead = int(self._pacer.rate * CLAIM_AHEAD)
+
+        def turn_had() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if waiting <= ahead:
+                paced.set()
+
+        heartbeat = asyncio.create_task(self._heartbeat(claim, ids))
+        try:
+            await asyncio.gather(*(self._handle(claim, i, turn_had) for i in ids))
+        finally:
+            heartbeat.cancel()
+            paced.set()
 
     def _alert(self, stuck: list[StuckReminder]) -> None:
         """An error line (an alert) and a count for each row given up at the claim."""
@@ -236,11 +262,15 @@ class Dispatcher:
             self._waiting.discard(task)
         return not self._stopping
 
-    async def _handle(self, claim: str, reminder_id: int) -> None:
+    async def _handle(self, claim: str, reminder_id: int, turn_had: Callable[[], None]) -> None:
         try:
             # Wait for our turn first, so the row is read fresh just before it is sent: a case
             # closed or an address opted out while the batch waited is seen.
-            if not await self._turn():  # stopping: pending again, its attempt given back
+            try:
+                turned = await self._turn()
+            finally:
+                turn_had()
+            if not turned:  # stopping: pending again, its attempt given back
                 async with self._uow() as uow:
                     await uow.reminders.retry_at(
                         reminder_id,
