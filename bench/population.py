@@ -96,6 +96,16 @@ async def populate(
             for table, values in rows.items():
                 await conn.execute(insert(table), values)
         on_chunk(len(ids))
+    if engine.dialect.name == "postgresql":  # the ids were ours: move the sequences past them
+        async with engine.begin() as conn:
+            for table in (t.Case, t.Obligor, t.Contact, t.Reminder):
+                name = table.__tablename__
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) "
+                        f"FROM {name}"
+                    )
+                )
     await analyze(engine)
 
 
