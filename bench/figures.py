@@ -7,6 +7,12 @@ throwaway database on the server of DUCU_TEST_POSTGRES_URL, dropped at the end),
 narrower selections: median of `--repeat` (default 3) runs each. The baseline, measured in the
 same run on the same tables, is `SELECT count(*) FROM cases`.
 
+Then the dashboard PAGE over HTTP: the real app on 127.0.0.1 (`ducu serve`'s), an admin of
+浙0522 signed in through the login form, `GET /admin/dashboard` timed from request to the last
+byte for the court, one township and one year (an admin sees their own court alone); its
+baseline is another signed-in console page, `GET /admin/areas` (session, guard, template, one
+small query).
+
     python bench/figures.py                       # SQLite; PostgreSQL too when
                                                   # DUCU_TEST_POSTGRES_URL is set
     python bench/figures.py --cases 20000 --no-postgres
@@ -28,12 +34,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from aiohttp import ClientSession, CookieJar
+from aiohttp.test_utils import TestServer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import Settings
+from bot.domain.audit import CLI
 from bot.services.figures import FigureService
+from ducu.bootstrap import build
 from storage import tables as t
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
@@ -67,6 +78,14 @@ TABLES = (
 ).split()
 # What debtors file: the share of debtors who do, and the share accepted.
 FILINGS = (("settle", 0.25, 0.7), ("grace", 0.08, 0.8), ("hardship", 0.04, 0.5), ("paid", 0.5, 0.9))
+PAGES = {
+    "baseline: GET /admin/areas": "/admin/areas",
+    "page: the court": "/admin/dashboard",
+    "page: one township": "/admin/dashboard?area=330522102",
+    "page: one year": "/admin/dashboard?from=2026-01-01&to=2026-12-31",
+}
+ADMIN_PHONE, PASSWORD = "+8613600000001", "bench password 1"
+CSRF = 'name="csrf" value="'
 SELECTIONS = {
     "everything": {},
     "one court": {"court_code": "浙0522"},
@@ -353,9 +372,50 @@ async def measure(name: str, url: str, data: dict[str, list[dict]], repeat: int)
         for label, chosen in SELECTIONS.items():
             seconds, figures = await timed(lambda c=chosen: service.figures(**c), repeat)
             results.append((name, f"figures: {label}", seconds, figures))
-        return results
+        if engine.dialect.name == "postgresql":  # the rows came with ids of our own
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text("SELECT setval(pg_get_serial_sequence('users', 'id'), max(id)) FROM users")
+                )
+        return results + await pages(name, url, repeat)
     finally:
         await engine.dispose()
+
+
+async def pages(name: str, url: str, repeat: int) -> list[tuple]:
+    """The dashboard page over HTTP, signed in as an admin of 浙0522 (module docstring)."""
+    settings = Settings(
+        _env_file=None, DUCU_DATABASE_URL=url, DUCU_SANDBOX=True, DUCU_PUBLIC_URL=""
+    )
+    runtime = await build(settings, clock=FakeClock(NOW))
+    staff = runtime.services.staff
+    admin = await staff.add_user(
+        actor=CLI, role="admin", name="管理员", phone=ADMIN_PHONE, court_code=COURTS[0]
+    )
+    await runtime.services.accounts.set_password(CLI, admin, PASSWORD)
+    server = TestServer(runtime.web_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        jar = CookieJar(unsafe=True)  # cookies for 127.0.0.1, an address
+        async with ClientSession(base_url=str(server.make_url("")), cookie_jar=jar) as http:
+            login = await (await http.get("/login")).text()
+            token = login.split(CSRF, 1)[1].split('"', 1)[0]
+            form = {"csrf": token, "phone": ADMIN_PHONE, "password": PASSWORD}
+            async with http.post("/login", data=form, allow_redirects=False) as signed:
+                assert signed.status == 302, signed.status
+
+            async def get(path: str) -> int:
+                async with http.get(path, allow_redirects=False) as response:
+                    assert response.status == 200, (path, response.status)
+                    return len(await response.read())
+
+            found = []
+            for label, path in PAGES.items():
+                found.append((name, label, *await timed(lambda p=path: get(p), repeat)))
+            return found
+    finally:
+        await server.close()
+        await runtime.close()
 
 
 async def main() -> None:
@@ -374,7 +434,14 @@ async def main() -> None:
     if POSTGRES_URL and not opts.no_postgres:
         async with scratch_database("ducu_bench") as url:
             results += await measure("PostgreSQL", url, data, opts.repeat)
-    table = Table("database", "query", "ms (median)", "cases", "performance rate", "response rate")
+    table = Table(
+        "database",
+        "query",
+        "ms (median)",
+        "cases (page: bytes)",
+        "performance rate",
+        "response rate",
+    )
     for name, what, seconds, found in results:
         figures = (
             []

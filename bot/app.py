@@ -10,6 +10,7 @@ from bot.metrics import Metrics
 from bot.ports import Clock, MessageSender
 from bot.services.accounts import AccountService
 from bot.services.cases import CaseQueries
+from bot.services.court_texts import CourtTextService
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher
@@ -19,6 +20,7 @@ from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
 from bot.services.retention import RetentionService
+from bot.services.schedules import ScheduleService
 from bot.services.staff import StaffService
 
 
@@ -41,3 +43,5 @@ class Services:
     decisions: DecisionService
     accounts: AccountService
     figures: FigureService
+    schedules: ScheduleService
+    court_texts: CourtTextService

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 
 from bot.domain.access import CaseScope
 from bot.domain.audit import AuditFilter, AuditRow, NewAudit
-from bot.domain.figures import Figures, Selection
+from bot.domain.court_texts import CourtText
+from bot.domain.figures import Dashboard, Selection
 from bot.domain.messages import Choice
 from bot.domain.records import (
     CaseSummary,
@@ -38,6 +39,8 @@ from bot.domain.records import (
     StuckReminder,
     Task,
 )
+from bot.domain.replan import OpenCase, PlanRow
+from bot.domain.schedules import StoredSchedule
 from bot.domain.status import (
     CaseStatus,
     ContactStatus,
@@ -135,8 +138,8 @@ class MessageSender(Protocol):
 
 
 class CourtRepository(Protocol):
-    async def ensure(self, code: str, name: str, default_plan: list[dict]) -> int: ...
-    async def plan(self, court_id: int) -> list[dict] | None: ...
+    async def ensure(self, code: str, name: str) -> int: ...
+    async def code_of(self, court_id: int) -> str | None: ...
     async def by_code(self, code: str) -> tuple[int, list[str] | None] | None: ...
     async def set_channel_order(self, code: str, order: list[str]) -> None: ...
     async def name(self, court_id: int) -> str: ...
@@ -178,6 +181,15 @@ class AuditRepository(Protocol):
 
     async def add(self, entry: NewAudit) -> None: ...
     async def find(self, wanted: AuditFilter) -> tuple[list[AuditRow], int]: ...
+
+
+class TemplateRepository(Protocol):
+    """A court's own texts; a key a court has not worded has no row."""
+
+    async def of_court(self, court_id: int) -> list[CourtText]: ...
+    async def get(self, court_id: int, locale: str, key: str) -> CourtText | None: ...
+    async def put(self, court_id: int, text: CourtText) -> None: ...
+    async def remove(self, court_id: int, locale: str, key: str) -> None: ...
 
 
 class CaseRepository(Protocol):
@@ -241,7 +253,23 @@ class ReminderRepository(Protocol):
         before: datetime | None = None,
         everything: bool = False,
     ) -> int: ...
-    async def cancel_steps(self, case_id: int, prefix: str, at: datetime) -> int: ...
+    async def cancel_steps(self, case_id: int, stem: str, at: datetime) -> int: ...
+
+
+class ScheduleRepository(Protocol):
+    async def latest(self, court_id: int) -> StoredSchedule | None: ...
+    async def get(self, schedule_id: int) -> StoredSchedule | None: ...
+    async def history(self, court_id: int) -> list[StoredSchedule]: ...
+    async def add(self, court_id: int, body: dict, at: datetime) -> StoredSchedule: ...
+    async def assign(self, case_ids: Collection[int], schedule_id: int | None) -> None: ...
+    async def cases_to_replan(
+        self, court_id: int, statuses: Collection[str], schedule_id: int, after: int, limit: int
+    ) -> list[OpenCase]: ...
+    async def obligors(self, case_ids: Collection[int]) -> dict[int, list[int]]: ...
+    async def debtor_rows(self, case_ids: Collection[int]) -> dict[int, list[PlanRow]]: ...
+    async def move(self, row_id: int, template: str, due_at: datetime) -> bool: ...
+    async def revive(self, row_id: int, template: str, due_at: datetime) -> bool: ...
+    async def cancel(self, row_id: int, at: datetime) -> bool: ...
 
 
 class MessageRepository(Protocol):
@@ -339,9 +367,15 @@ class ViewQueries(Protocol):
 class FigureQueries(Protocol):
     """The outcome figures, from SQL aggregates."""
 
-    async def figures(
-        self, chosen: Selection, start: datetime | None, end: datetime | None, as_of: date
-    ) -> Figures | None: ...
+    async def court_code(self, court_id: int) -> str | None: ...
+    async def dashboard(
+        self,
+        chosen: Selection,
+        start: datetime | None,
+        end: datetime | None,
+        as_of: date,
+        months: Sequence[tuple[date, datetime, datetime]],
+    ) -> Dashboard | None: ...
 
 
 class UnitOfWork(Protocol):
@@ -352,6 +386,7 @@ class UnitOfWork(Protocol):
     cases: CaseRepository
     obligors: ObligorRepository
     reminders: ReminderRepository
+    schedules: ScheduleRepository
     messages: MessageRepository
     events: EventRepository
     filings: FilingRepository
@@ -360,6 +395,7 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     links: LinkRepository
     telegram_inbox: TelegramInboxRepository
+    templates: TemplateRepository
     views: ViewQueries
     figures: FigureQueries
 

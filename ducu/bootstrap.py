@@ -21,12 +21,14 @@ from bot.app import Services
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation.engine import ConversationEngine
+from bot.domain.schedules import Schedule
 from bot.domain.status import Channel
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, MessageSender, UnitOfWorkFactory
 from bot.services.accounts import AccountService, LoginThrottle
 from bot.services.cases import CaseQueries
+from bot.services.court_texts import CourtTexts, CourtTextService
 from bot.services.decisions import DecisionService
 from bot.services.delivery import DeliveryService
 from bot.services.dispatch import Dispatcher, DispatchPolicy
@@ -37,6 +39,7 @@ from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
 from bot.services.pacing import BucketStore, LocalPacer, Pacer, SharedPacer
 from bot.services.retention import RetentionService
+from bot.services.schedules import ScheduleService
 from bot.services.staff import StaffService
 from ducu.web import create_app
 from handlers.sandbox.sender import SandboxSender
@@ -116,15 +119,26 @@ async def store(settings: Settings) -> AsyncIterator[UnitOfWorkFactory]:
         await engine.dispose()
 
 
+def schedule_service(settings: Settings, uow: UnitOfWorkFactory, clock: Clock) -> ScheduleService:
+    """Courts' schedules; a court without one runs the shipped plan with the settings' quiet
+    hours and weekly cap."""
+    default = Schedule.built_in(settings.quiet, settings.weekly_cap)
+    return ScheduleService(uow, clock, zone=settings.zone, default=default)
+
+
 def judgment_service(
-    settings: Settings, uow: UnitOfWorkFactory, clock: Clock, metrics: Metrics
+    settings: Settings,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    metrics: Metrics,
+    schedules: ScheduleService | None = None,
 ) -> JudgmentService:
     secret = settings.data_key.get_secret_value()
     return JudgmentService(
         uow,
         clock,
         zone=settings.zone,
-        quiet=settings.quiet,
+        schedules=schedules or schedule_service(settings, uow, clock),
         metrics=metrics,
         data_key=PersonalDataKey(secret) if secret else None,
         chat_links=bool(settings.chat_link_base),
@@ -160,17 +174,18 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         send_timeout=settings.send_timeout,
         max_attempts=settings.max_attempts,
         quiet=settings.quiet,
-        weekly_cap=settings.weekly_cap,
         chat_link_base=settings.chat_link_base,
         console_base=settings.public_url.rstrip("/"),
     )
+    schedules = schedule_service(settings, uow, clock)
+    texts = CourtTexts(uow)  # one per process: a save here is sent at once (its module says)
     services = Services(
         settings=settings,
         clock=clock,
         metrics=metrics,
         senders=senders,
         engine=ConversationEngine(uow, clock, metrics, settings.inbound_per_minute),
-        judgments=judgment_service(settings, uow, clock, metrics),
+        judgments=judgment_service(settings, uow, clock, metrics, schedules),
         dispatcher=Dispatcher(
             uow,
             clock,
@@ -179,7 +194,10 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
             policy,
             metrics,
             worker=f"{socket.gethostname()}:{os.getpid()}",
+            schedules=schedules,
+            texts=texts,
         ),
+        schedules=schedules,
         delivery=DeliveryService(uow, clock, settings.max_attempts),
         staff=StaffService(uow, clock),
         cases=CaseQueries(uow),
@@ -190,6 +208,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         decisions=DecisionService(uow, clock),
         accounts=AccountService(uow, clock, LoginThrottle()),
         figures=FigureService(uow, clock, settings.zone),
+        court_texts=CourtTextService(uow, clock, texts),
     )
     telegram = (
         chat.TelegramChannel(bot, chat.make_dispatcher(services, settings), settings)

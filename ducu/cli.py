@@ -71,6 +71,44 @@ def parser() -> argparse.ArgumentParser:
     channels.add_argument("channels", help="e.g. telegram,sms (the default) or sms")
     channels.set_defaults(command="court_channels")
 
+    sched = verbs.add_parser("schedule", help="courts' reminder schedules").add_subparsers(
+        dest="schedule_verb", required=True
+    )
+    show = sched.add_parser("show", help="a court's current schedule and its versions (JSON)")
+    show.add_argument("court", help="the court's code, e.g. 浙0522")
+    show.set_defaults(command="schedule_show")
+    put = sched.add_parser(
+        "set", help="save a JSON file as the court's new schedule version (docs/schedules.md)"
+    )
+    put.add_argument("court", help="the court's code, e.g. 浙0522")
+    put.add_argument("file", help="the schedule as `ducu schedule show` prints it, edited")
+    put.set_defaults(command="schedule_set")
+    again = sched.add_parser(
+        "replan", help="move a court's open cases to its latest schedule (a dry run by default)"
+    )
+    again.add_argument("court", help="the court's code, e.g. 浙0522")
+    again.add_argument("--apply", action="store_true", help="do it (after reading the dry run)")
+    again.set_defaults(command="schedule_replan")
+    template = verbs.add_parser(
+        "template", help="a court's own texts of its reminders (docs/templates.md)"
+    ).add_subparsers(dest="template_verb", required=True)
+    court_help = "the court's code, e.g. 浙0522"
+    text_list = template.add_parser("list", help="every text a court may word, and whose it is")
+    text_list.add_argument("court", help=court_help)
+    text_list.set_defaults(command="template_list")
+    for verb, about in (
+        ("show", "a text with its placeholders and preview"),
+        ("set", "save the court's own text, read from FILE or - (stdin)"),
+        ("reset", "back to the shipped text"),
+    ):
+        one = template.add_parser(verb, help=about)
+        one.add_argument("court", help=court_help)
+        one.add_argument("locale", help="zh-CN or en")
+        one.add_argument("key", help="e.g. reminder.day0 (see `ducu template list`)")
+        if verb == "set":
+            one.add_argument("file", help="a UTF-8 text file, or - for stdin")
+        one.set_defaults(command=f"template_{verb}")
+
     area = verbs.add_parser("area", help="administrative areas").add_subparsers(
         dest="area_verb", required=True
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import secrets
 import signal
@@ -25,14 +26,20 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.audit import CLI
 from bot.domain.figures import SelectionError, as_csv
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.replan import Change
+from bot.domain.schedules import ScheduleRefused
 from bot.domain.status import Channel
+from bot.domain.texts import render
 from bot.metrics import Metrics
 from bot.services import demo as demo_data
 from bot.services.accounts import AccountError, AccountService, LoginThrottle, check_password
+from bot.services.court_texts import CourtTexts, CourtTextService, TemplateError, TemplateText
 from bot.services.demo import seed_demo
 from bot.services.figures import FigureService
 from bot.services.importer import ImportFileError, import_file
 from bot.services.linking import INVITE_DAYS, LinkService
+from bot.services.schedules import NoSuchCourt, ScheduleService
 from bot.services.staff import AreaImportError, StaffError, StaffService
 from ducu import bootstrap
 
@@ -181,7 +188,7 @@ def _run(call) -> int:
         async with bootstrap.store(settings) as uow:
             try:
                 return await call(uow)
-            except (StaffError, AccountError) as exc:
+            except (StaffError, AccountError, NoSuchCourt) as exc:
                 console.print(f"[red]{exc}[/red]")
                 return 2
 
@@ -392,3 +399,190 @@ def cmd_area_import(args: argparse.Namespace) -> int:
         return 0
 
     return _run(call)
+
+
+def _schedules(settings: Settings, uow) -> ScheduleService:
+    return bootstrap.schedule_service(settings, uow, SystemClock())
+
+
+def cmd_schedule_show(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def call(uow) -> int:
+        service = _schedules(settings, uow)
+        current = await service.current(CLI, args.court)
+        history = await service.history(CLI, args.court)
+        said = f"version {current.version}" if current.version else "the built-in schedule"
+        console.print(f"court {current.court_code}: {said}", style="bold")
+        print(json.dumps(current.schedule.to_json(), ensure_ascii=False, indent=2))
+        for version in history:
+            saved = version.created_at.astimezone(settings.zone)
+            console.print(f"  version {version.version} saved {saved:%Y-%m-%d %H:%M}")
+        return 0
+
+    return _run(call)
+
+
+def cmd_schedule_set(args: argparse.Namespace) -> int:
+    """Every reason a schedule is refused, in the court's words; nothing saved then."""
+    settings = _settings()
+    try:
+        body = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except OSError as exc:
+        console.print(f"[red]cannot read {args.file}: {exc.strerror}[/red]")
+        return 2
+    except ValueError as exc:
+        console.print(f"[red]{args.file} is not JSON: {exc}[/red]")
+        return 2
+
+    async def call(uow) -> int:
+        try:
+            version = await _schedules(settings, uow).save(CLI, body, args.court)
+        except ScheduleRefused as refused:
+            console.print(f"[red]not saved: {len(refused.reasons)} problem(s)[/red]")
+            for reason in refused.reasons:
+                message = render(reason.key, STAFF_LOCALE, **reason.values)
+                console.print(f"  {reason.field}: {message}", markup=False)
+            return 1
+        console.print(
+            f"court {args.court}: saved as version {version}; open cases keep their version "
+            f"until `ducu schedule replan {args.court} --apply`"
+        )
+        return 0
+
+    return _run(call)
+
+
+def cmd_schedule_replan(args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def call(uow) -> int:
+        report = await _schedules(settings, uow).replan(CLI, args.court, apply=args.apply)
+        done = "re-planned" if args.apply else "dry run: would re-plan"
+        console.print(
+            f"court {args.court}, version {report.version}: {done} {report.cases} case(s)"
+        )
+        table = Table("case", "debtor", "step", "change", f"new time ({settings.timezone})")
+        for case in report.samples:
+            for change in case.changes:
+                at = change.due_at.astimezone(settings.zone) if change.due_at else None
+                when = f"{at:%Y-%m-%d %H:%M}" if at else ""
+                table.add_row(
+                    case.case_number, str(change.obligor_id), change.step_key, change.change, when
+                )
+        counts = ", ".join(f"{report.counts[kind]} {kind}" for kind in Change)
+        console.print(f"rows: {counts}")
+        if report.samples:
+            console.print(table)
+        if not args.apply and report.cases:
+            console.print(f"nothing changed yet: run `ducu schedule replan {args.court} --apply`")
+        return 0
+
+    return _run(call)
+
+
+def _texts(uow) -> CourtTextService:
+    return CourtTextService(uow, SystemClock(), CourtTexts(uow))
+
+
+def _segments(text: TemplateText) -> str:
+    shown = text.preview
+    return render(
+        "admin.templates.segments",
+        "en",
+        count=shown.segments,
+        alphabet=shown.alphabet,
+        characters=shown.characters,
+    )
+
+
+def _text_verb(call) -> int:
+    """A template verb: a refusal prints every reason (in English) and ends with 2."""
+
+    async def guarded(uow) -> int:
+        try:
+            return await call(uow)
+        except TemplateError as refused:
+            if not refused.missing:
+                console.print("[red]not saved:[/red]")
+            for reason in refused.reasons:
+                console.print(f"  {reason.text('en')}", style="red", markup=False)
+            return 2
+
+    return _run(guarded)
+
+
+def cmd_template_list(args: argparse.Namespace) -> int:
+    zone = _settings().zone
+
+    async def call(uow) -> int:
+        rows = await _texts(uow).list(CLI, args.court)
+        table = Table(
+            "key", "locale", "source", "segments", "alphabet", "updated", title=rows[0].court
+        )
+        for row in rows:
+            updated = row.updated_at.astimezone(zone) if row.updated_at else None
+            table.add_row(
+                row.key,
+                row.locale,
+                row.source,
+                str(row.preview.segments),
+                row.preview.alphabet,
+                updated.strftime("%Y-%m-%d %H:%M") if updated else "",
+            )
+        console.print(table)
+        return 0
+
+    return _text_verb(call)
+
+
+def _print_text(text: TemplateText) -> None:
+    fields = " ".join("{" + p.name + "}" + ("*" if p.required else "") for p in text.placeholders)
+    console.print(f"{text.court} · {text.key} · {text.locale} · {text.source}", markup=False)
+    console.print(f"placeholders (* required): {fields}", markup=False, highlight=False)
+    console.print("text:", style="bold")
+    print(text.body)
+    console.print("preview (sample data):", style="bold")
+    print(text.preview.text)
+    console.print(_segments(text), highlight=False)
+
+
+def cmd_template_show(args: argparse.Namespace) -> int:
+    async def call(uow) -> int:
+        _print_text(await _texts(uow).show(CLI, args.locale, args.key, args.court))
+        return 0
+
+    return _text_verb(call)
+
+
+def cmd_template_set(args: argparse.Namespace) -> int:
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        body = data.decode("utf-8-sig")
+    except OSError as exc:
+        console.print(f"[red]cannot read {args.file}: {exc.strerror}[/red]")
+        return 2
+    except UnicodeDecodeError:
+        console.print(f"[red]{args.file} is not UTF-8 text[/red]")
+        return 2
+
+    async def call(uow) -> int:
+        saved = await _texts(uow).save(CLI, args.locale, args.key, body, args.court)
+        kept = saved.source == "court"
+        console.print(
+            render("admin.templates.saved" if kept else "admin.templates.same_as_shipped", "en")
+        )
+        _print_text(saved)
+        return 0
+
+    return _text_verb(call)
+
+
+def cmd_template_reset(args: argparse.Namespace) -> int:
+    async def call(uow) -> int:
+        shown = await _texts(uow).reset(CLI, args.locale, args.key, args.court)
+        console.print(render("admin.templates.reset_done", "en"))
+        _print_text(shown)
+        return 0
+
+    return _text_verb(call)

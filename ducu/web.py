@@ -14,8 +14,11 @@ from handlers.api.routes import routes as api_routes
 from handlers.console.admin import routes as admin_routes
 from handlers.console.auth import routes as sign_in_routes
 from handlers.console.auth import setup_sessions
+from handlers.console.dashboard import routes as dashboard_routes
 from handlers.console.decisions import routes as decision_routes
 from handlers.console.pages import routes as console_routes
+from handlers.console.schedules import routes as schedule_routes
+from handlers.console.templates_admin import routes as template_routes
 from handlers.home import routes as home_routes
 from handlers.keys import SERVICES
 from handlers.sandbox.page import routes as sandbox_routes
@@ -56,6 +59,9 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     app.add_routes(console_routes)
     app.add_routes(decision_routes)
     app.add_routes(admin_routes)
+    app.add_routes(dashboard_routes)
+    app.add_routes(schedule_routes)
+    app.add_routes(template_routes)
     if services.settings.twilio_configured:
         app.add_routes(sms_routes)
     if services.settings.sandbox:

@@ -6,18 +6,22 @@ Nothing is loaded case by case: each query groups or counts in the database, and
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
 from bot.domain.figures import (
     DEAD_CONTACT,
     DECIDED_STATES,
     FIRST_STEP,
     OFFICIAL_TASKS,
+    Dashboard,
     Figures,
+    MonthFigures,
     Selection,
 )
 from bot.domain.status import (
@@ -37,6 +41,7 @@ from storage.repositories.cases import in_area
 
 S = CaseStatus
 DAY = 86_400.0
+Months = Sequence[tuple[date, datetime, datetime]]  # a month's first day, its UTC window
 
 
 @dataclass(frozen=True)
@@ -70,65 +75,101 @@ class _Scope:
 
 
 class FigureQueries(Repo):
-    async def figures(
+    async def court_code(self, court_id: int) -> str | None:
+        return await self.session.scalar(select(t.Court.code).where(t.Court.id == court_id))
+
+    async def dashboard(
         self,
         chosen: Selection,
         start: datetime | None,
         end: datetime | None,
         as_of: date,
-    ) -> Figures | None:
+        months: Months,
+    ) -> Dashboard | None:
         """The figures of the debtors `chosen` selects, whose case took effect in
-        [`start`, `end`); None when no court has the code asked for."""
-        court_id = None
+        [`start`, `end`), and the selected cases of each of `months` (counted in the same
+        query as the cases' figures); None when no court has the code asked for."""
+        court_id, court_name = None, ""
         if chosen.court is not None:
-            court_id = await self.session.scalar(
-                select(t.Court.id).where(t.Court.code == chosen.court)
-            )
-            if court_id is None:
+            court = (
+                await self.session.execute(
+                    select(t.Court.id, t.Court.name).where(t.Court.code == chosen.court)
+                )
+            ).first()
+            if court is None:
                 return None
+            court_id, court_name = court
         scope = _Scope(court_id, chosen.area, start, end)
-        return Figures(
+        cases, per_month = await self._cases(scope, as_of, months)
+        figures = Figures(
             selection=chosen,
             as_of=as_of,
-            **await self._cases(scope, as_of),
+            **cases,
             **await self._debtors(scope),
             **await self._filings(scope),
             **await self._hardship(scope),
             **await self._followups(scope),
         )
+        return Dashboard(figures=figures, months=per_month, court_name=court_name)
 
-    async def _cases(self, scope: _Scope, as_of: date) -> dict[str, Any]:
+    async def _cases(
+        self, scope: _Scope, as_of: date, months: Months
+    ) -> tuple[dict[str, Any], list[MonthFigures]]:
+        """The cases by status, and by month of effect (-1: none of `months`): one GROUP BY
+        over a subquery, so both dialects group by the same column."""
         selected = scope.cases()
         if scope.area is not None:
             in_scope = scope.apply(select(t.CaseObligor.case_id), t.CaseObligor)
             selected.append(t.Case.id.in_(in_scope))
-        rows = await self.session.execute(
+        at = t.Case.effective_at
+        month = (  # one comparison a month, oldest first: `months` follow one another
+            case(
+                (at < months[0][1], -1),
+                *((at < after, k) for k, (_, _, after) in enumerate(months)),
+                else_=-1,
+            )
+            if months
+            else literal(-1)
+        )
+        rows = (
             select(
-                t.Case.status,
-                func.count(),
-                func.count().filter(t.Case.performance_due < as_of),
+                t.Case.status, month.label("month"), (t.Case.performance_due < as_of).label("late")
             )
             .where(*selected)
-            .group_by(t.Case.status)
+            .subquery()
         )
-        count, past_due = {}, {}
-        for status, n, late in rows:
-            count[status], past_due[status] = n, late
+        found = await self.session.execute(
+            select(
+                rows.c.status, rows.c.month, func.count(), func.count().filter(rows.c.late)
+            ).group_by(rows.c.status, rows.c.month)
+        )
+        count: Counter[str] = Counter()
+        decided: Counter[int] = Counter()
+        by_month: Counter[int] = Counter()
+        performed: Counter[int] = Counter()
+        for status, k, n, late in found:
+            count[status] += n
+            by_month[k] += n
+            decided[k] += n if status in DECIDED_STATES else late
+            performed[k] += n if status == S.PERFORMED else 0
         days = self._seconds(t.Case.closed_at, t.Case.effective_at) / DAY
         median_days = await self._median(
             select(days.label("v")).where(*selected, t.Case.status == S.PERFORMED)
         )
-        return {
-            "cases": sum(count.values()),
-            "decided": sum(
-                n if status in DECIDED_STATES else past_due[status] for status, n in count.items()
-            ),
-            "performed": count.get(S.PERFORMED, 0),
-            "referred": count.get(S.REFERRED, 0),
-            "exited": count.get(S.EXITED, 0),
-            "closed": count.get(S.CLOSED, 0),
+        figures = {
+            "cases": count.total(),
+            "decided": decided.total(),
+            "performed": count[S.PERFORMED],
+            "referred": count[S.REFERRED],
+            "exited": count[S.EXITED],
+            "closed": count[S.CLOSED],
             "median_days_to_performance": median_days,
         }
+        per_month = [
+            MonthFigures(month=first, cases=by_month[k], decided=decided[k], performed=performed[k])
+            for k, (first, _, _) in enumerate(months)
+        ]
+        return figures, per_month
 
     async def _debtors(self, scope: _Scope) -> dict[str, Any]:
         """Set-based: each debtor meets at most one row of each side (its day-0 reminder, its

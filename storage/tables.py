@@ -61,7 +61,6 @@ class Court(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    reminder_plan: Mapped[list[Any] | None] = mapped_column(JSON)
     # The channels to try for a debtor's reminders, in order; None: chat first, then SMS.
     channel_order: Mapped[list[Any] | None] = mapped_column(JSON)
 

@@ -26,6 +26,7 @@ class SqlUnitOfWork:
         self.cases = r.CaseRepository(session)
         self.obligors = r.ObligorRepository(session)
         self.reminders = r.ReminderRepository(session)
+        self.schedules = r.ScheduleRepository(session)
         self.messages = r.MessageRepository(session)
         self.events = r.EventRepository(session)
         self.filings = r.FilingRepository(session)
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.conversations = r.ConversationRepository(session)
         self.links = r.LinkRepository(session)
         self.telegram_inbox = r.TelegramInboxRepository(session)
+        self.templates = r.TemplateRepository(session)
         self.views = ViewQueries(session)
         self.figures = FigureQueries(session)
         return self

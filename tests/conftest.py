@@ -3,14 +3,19 @@ Twilio server on 127.0.0.1, a fake clock, and the real aiohttp app wired to all 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
 import shutil
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.logging_setup import make_handler
@@ -64,13 +69,38 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """One PostgreSQL database migrated by Alembic per session (its name); each test gets a copy.
+
+    Session fixtures must not share the tests' event loops, so this one runs its own in a thread.
+    """
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
-    async with scratch_database() as url:
-        upgrade(url)
+    entered: asyncio.Queue[str] = asyncio.Queue()
+    done = threading.Event()
+
+    async def hold() -> None:
+        async with scratch_database("ducu_template") as url:
+            upgrade(url)
+            entered.put_nowait(url)
+            await asyncio.get_running_loop().run_in_executor(None, done.wait)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(asyncio.run, hold())
+        while entered.empty() and not held.done():
+            time.sleep(0.01)
+        if held.done():
+            held.result()  # raises what went wrong
+        yield make_url(entered.get_nowait()).database
+        done.set()
+        held.result()
+
+
+@pytest.fixture
+async def postgres_url(postgres_template: str) -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped afterwards."""
+    async with scratch_database(template=postgres_template) as url:
         yield url
 
 

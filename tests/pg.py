@@ -14,8 +14,9 @@ NO_POSTGRES = "DUCU_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)"
 
 
 @asynccontextmanager
-async def scratch_database(prefix: str = "ducu_test") -> AsyncIterator[str]:
-    """An empty database of its own (its SQLAlchemy URL), dropped on exit."""
+async def scratch_database(prefix: str = "ducu_test", template: str = "") -> AsyncIterator[str]:
+    """A database of its own (its SQLAlchemy URL), dropped on exit: empty, or a copy of the
+    database `template` (copying a migrated database takes a fraction of migrating one)."""
     import asyncpg
 
     base = make_url(POSTGRES_URL)
@@ -23,7 +24,8 @@ async def scratch_database(prefix: str = "ducu_test") -> AsyncIterator[str]:
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await conn.close()
     try:

@@ -18,8 +18,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from argon2 import PasswordHasher
@@ -437,3 +439,97 @@ def test_figures_print_a_table_or_csv_and_refuse_a_bad_filter(ducu: Ducu) -> Non
     assert (bad.code, nobody.code) == (2, 2)
     assert "to: not a date (YYYY-MM-DD): '31.12.2026'" in bad.out
     assert "no court has the code '浙9999'" in nobody.out
+
+
+def test_schedule_show_set_and_replan(ducu: Ducu) -> None:
+    """A schedule file refused with every reason (nothing saved), then saved; the open case
+    re-planned after a dry run that says what the apply then does."""
+    now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    due = (now + timedelta(days=10)).date()
+    header = FIXTURE.read_text(encoding="utf-8").splitlines()[0]
+    (ducu.cwd / "cases.csv").write_text(
+        f"{header}\n（2024）浙0522民初1001号,浙0522,长兴县人民法院,李法官,+8613900000001,,,"
+        f"林某,+8613800138000,330522102201,zh-CN,130000.00,支付借款,{now.isoformat()},{due}\n",
+        encoding="utf-8",
+    )
+    assert ducu("import", "cases.csv").code == 0
+    shown = ducu("schedule", "show", "浙0522")
+    assert shown.code == 0, shown.err
+    assert "the built-in schedule" in shown.out
+    body = json.loads(shown.out[shown.out.index("{") : shown.out.rindex("}") + 1])
+    body["steps"].insert(3, {**body["steps"][2], "key": "eve", "days": -1, "at": "22:00"})
+    (ducu.cwd / "bad.json").write_text(json.dumps(body | {"weekly_cap": 0}), encoding="utf-8")
+    body["steps"][3]["at"] = "18:00"
+    (ducu.cwd / "good.json").write_text(json.dumps(body | {"weekly_cap": 4}), encoding="utf-8")
+    refused, no_court, missing = ducu.concurrently(
+        ("schedule", "set", "浙0522", "bad.json"),
+        ("schedule", "set", "浙9999", "good.json"),
+        ("schedule", "set", "浙0522", "no.json"),
+    )
+    assert refused.code == 1, refused.out + refused.err
+    assert "not saved: 3 problem(s)" in refused.out
+    assert "steps.3: 第4步的时间落在免打扰时段内" in refused.out
+    assert "steps.4: 第4步与第5步起算点相同、相隔不足12小时" in refused.out  # 22:00, 09:00
+    assert "weekly_cap: 每周上限须为1至14之间的整数" in refused.out
+    assert no_court.code == 2 and "there is no court '浙9999'" in no_court.out
+    assert missing.code == 2 and "cannot read no.json" in missing.out
+    saved = ducu("schedule", "set", "浙0522", "good.json")
+    assert saved.code == 0 and "saved as version 1" in saved.out, saved.out + saved.err
+
+    dry = ducu("schedule", "replan", "浙0522")
+    assert dry.code == 0, dry.err
+    assert "dry run: would re-plan 1 case(s)" in dry.out
+    assert "rows: 1 added, 0 moved, 0 cancelled, 0 revived" in dry.out
+    assert re.search(r"│ eve\s+│ added", dry.out), dry.out
+    applied = ducu("schedule", "replan", "浙0522", "--apply")
+    assert "re-planned 1 case(s)" in applied.out
+    assert applied.out.split("\n", 1)[1] == dry.out.split("\n", 1)[1].replace(
+        "nothing changed yet: run `ducu schedule replan 浙0522 --apply`\n", ""
+    )  # the same rows as the dry run said
+    again, shown = ducu.concurrently(
+        ("schedule", "replan", "浙0522"), ("schedule", "show", "浙0522")
+    )
+    assert "re-plan 0 case(s)" in again.out
+    assert "court 浙0522: version 1" in shown.out and "version 1 saved" in shown.out
+
+
+def test_template_verbs_set_show_list_reset_and_refuse(ducu: Ducu) -> None:
+    admin = ("user", "add", "--role", "admin", "--phone", "13900000011", "--court", "浙0522")
+    assert ducu(*admin, "--court-name", "长兴县人民法院").code == 0
+    day0 = ("浙0522", "zh-CN", "reminder.day0")
+    own = "{court}{name}：{case_number}案请于{deadline}前履行{amount}元。\n"
+    saved = ducu.fed(own, "template", "set", *day0, "-")
+    assert saved.code == 0, saved.out + saved.err
+    assert "Saved: what is sent from now on uses this text." in saved.out
+    assert (
+        "【长兴县人民法院】欧阳娜娜：（2024）浙0522民初12345号案请于2026年12月31日前" in saved.out
+    )
+    assert "1 SMS segment(s) · UCS-2 · 65 characters" in saved.out
+    refused = ducu.fed("{court}{nmae}{case_number}", "template", "set", *day0, "-")
+    assert (
+        refused.code == 2 and "There is no placeholder {nmae}: did you mean {name}?" in refused.out
+    )
+    assert "Required placeholder(s) missing: {amount} {deadline}" in refused.out
+
+    listed, shown, no_court = ducu.concurrently(
+        ("template", "list", "浙0522"),
+        ("template", "show", *day0),
+        ("template", "show", "浙0599", "zh-CN", "reminder.day0"),
+    )
+    assert re.search(r"reminder\.day0\s*│\s*zh-CN\s*│\s*court\s*│\s*1\s*│\s*UCS-2", listed.out)
+    assert re.search(r"reminder\.day0\s*│\s*en\s*│\s*shipped", listed.out), listed.out
+    assert own.strip() in shown.out and "{court}* {name} {case_number}*" in shown.out
+    assert no_court.code == 2 and "There is no court 浙0599." in no_court.out
+    reset = ducu("template", "reset", *day0)
+    assert reset.code == 0 and "The shipped text is used again." in reset.out
+
+    database = ducu.env["DUCU_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM templates").fetchone() == (0,)
+        rows = db.execute(
+            "SELECT actor, action, object_id FROM audit WHERE object_kind = 'template' ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        ("cli", "set_template", "zh-CN/reminder.day0"),
+        ("cli", "reset_template", "zh-CN/reminder.day0"),
+    ]

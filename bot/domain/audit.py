@@ -1,8 +1,8 @@
 """The audit log's records: who changed what, when, from what to what.
 
-Every change to people, areas, passwords and a court's channels names its actor: a staff
-member signed in to the console (`AuditActor.of(staff)`, bound to their court), the command
-line (`CLI`) or the admin API (`API`), both unbound.
+Every change to people, areas, passwords, a court's channels, schedule and texts names its
+actor: a staff member signed in to the console (`AuditActor.of(staff)`, bound to their
+court), the command line (`CLI`) or the admin API (`API`), both unbound.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ class Action(StrEnum):
     SET_PASSWORD = "set_password"  # noqa: S105 (an action's name, not a password)
     SAVE_AREA = "save_area"
     SET_CHANNELS = "set_channels"
+    SET_SCHEDULE = "set_schedule"  # a new version of a court's schedule
+    REPLAN = "replan"  # a court's live cases moved to its latest schedule (a batch of them)
+    SET_TEMPLATE = "set_template"  # a court's own text of a key in a locale
+    RESET_TEMPLATE = "reset_template"  # back to the shipped text
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class AuditRow(BaseModel):
 
 
 FILTERS = ("actor", "action", "object_kind", "object_id", "since", "until", "page")
-OBJECT_KINDS = ("user", "area", "court")
+OBJECT_KINDS = ("user", "area", "court", "template")
 ACTORS = ("console", "cli", "api")
 MAX_PAGE = 100_000
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)  # any instant in UTC stays in range

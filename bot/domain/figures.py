@@ -30,6 +30,12 @@ cases counts twice). Every figure counts only what belongs to the selection:
 
 Rates are None where nothing is counted under them. The figures come from SQL aggregates
 (storage/figures.py); this module holds the definitions and the read model.
+
+The dashboard adds the **voluntary performance rate per month of effect**: the selected cases
+whose effective instant falls in each month (a local month of the court's time zone), decided
+and performed as above (`MonthFigures`). The months charted are those of the period, the latest
+`MONTHS_MAX` of a longer one; without a start, the `MONTHS_SHOWN` months up to its end (or up
+to `as_of`).
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ FIRST_STEP = DEFAULT_PLAN[0].key  # the day-0 reminder
 DECIDED_STATES = FINAL
 OFFICIAL_TASKS = ESCALATES
 DEAD_CONTACT = frozenset({ContactStatus.OPTED_OUT, ContactStatus.INVALID, ContactStatus.BLOCKED})
+MONTHS_SHOWN = 12  # months of effect charted when the period has no start
+MONTHS_MAX = 24  # the latest months of a longer period
 
 
 class SelectionError(ValueError):
@@ -184,3 +192,57 @@ def as_csv(figures: Figures) -> str:
     writer.writerow(["figure", "value"])
     writer.writerows((name, "" if value is None else value) for name, value in figures.rows())
     return out.getvalue()
+
+
+class MonthFigures(BaseModel):
+    """The selected cases that took effect in one month: how many, decided, performed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: date  # its first day
+    cases: int
+    decided: int
+    performed: int
+
+    @computed_field
+    @property
+    def voluntary_performance_rate(self) -> float | None:
+        return ratio(self.performed, self.decided)
+
+
+class Dashboard(BaseModel):
+    """What the dashboard shows: the figures, and the rate per month of effect."""
+
+    model_config = ConfigDict(frozen=True)
+
+    figures: Figures
+    months: list[MonthFigures]
+    court_name: str = ""  # the court's, when the selection names one
+
+
+def _month_after(first: date, months: int = 1) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_charted(chosen: Selection, as_of: date) -> list[date]:
+    """The first days of the months of effect the dashboard charts, oldest first (the
+    module's docstring says which)."""
+    last = (chosen.until or as_of).replace(day=1)
+    first = chosen.since.replace(day=1) if chosen.since else _month_after(last, 1 - MONTHS_SHOWN)
+    last = max(last, first)
+    first = max(first, _month_after(last, 1 - MONTHS_MAX))
+    found = [first]
+    while found[-1] < last:
+        found.append(_month_after(found[-1]))
+    return found
+
+
+def month_windows(months: list[date], zone: ZoneInfo) -> list[tuple[date, datetime, datetime]]:
+    """Each month with its effective instants in UTC: [its first midnight, the next
+    month's) on the calendar of `zone`."""
+
+    def start(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+    return [(month, start(month), start(_month_after(month))) for month in months]

@@ -11,7 +11,9 @@ from bot.domain.dates import add_months
 from bot.domain.filings import FilingError, check_count, first_instalment
 from bot.domain.texts import render
 
-BEFORE = timedelta(days=3)  # a reminder this long before each payment, and one on the day
+BEFORE_DAYS = (
+    3  # a reminder this many days before each payment (a court may set it), and one on the day
+)
 TO_PAY_NOW = timedelta(days=7)  # a down payment, or a lump sum whose day has passed, is due in
 BEFORE_AT, ON_AT = time(10), time(9)
 MAX_DAY = 28  # a day every month has
@@ -68,12 +70,22 @@ def total_fen(terms: dict) -> int:
     return terms["down_fen"] + terms["count"] * terms["amount_fen"]
 
 
-def reminder_times(payment: Payment, zone: ZoneInfo, now: datetime) -> list[tuple[str, datetime]]:
+def payment_steps(seq: int | None = None) -> str:
+    """The step of payment `seq`'s reminders (`instalment-3`; the one before the day is
+    `instalment-3-before`), or of every payment's (`instalment`): the stem
+    `ReminderRepository.cancel_steps` matches, which `instalment-1` must not share with
+    `instalment-10`."""
+    return INSTALMENT_STEP.rstrip("-") if seq is None else f"{INSTALMENT_STEP}{seq}"
+
+
+def reminder_times(
+    payment: Payment, zone: ZoneInfo, now: datetime, days_before: int = BEFORE_DAYS
+) -> list[tuple[str, datetime]]:
     """The step keys and times of a payment's reminders that are still ahead of `now`:
-    `instalment-3-before` three days before, `instalment-3` on the day."""
-    steps = [
-        (f"{INSTALMENT_STEP}{payment.seq}-before", payment.due_on - BEFORE, BEFORE_AT),
-        (f"{INSTALMENT_STEP}{payment.seq}", payment.due_on, ON_AT),
-    ]
+    `instalment-3-before` `days_before` days before (none when 0), `instalment-3` on the day."""
+    step = payment_steps(payment.seq)
+    steps = [(step, payment.due_on, ON_AT)]
+    if days_before:
+        steps.insert(0, (f"{step}-before", payment.due_on - timedelta(days=days_before), BEFORE_AT))
     times = [(key, datetime.combine(day, at, tzinfo=zone)) for key, day, at in steps]
     return [(key, when) for key, when in times if when > now]

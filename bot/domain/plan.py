@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
 
+DUE_DEFAULT = time(9)  # the local time of a due-anchored step that names none
+
 
 @dataclass(frozen=True)
 class PlanStep:
@@ -26,7 +28,7 @@ class PlanStep:
         if self.anchor == "effective" and self.at is None:
             return (effective_at + timedelta(days=self.days)).astimezone(UTC)
         base = effective_at.astimezone(zone).date() if self.anchor == "effective" else due
-        local_time = time.fromisoformat(self.at) if self.at else time(9)
+        local_time = time.fromisoformat(self.at) if self.at else DUE_DEFAULT
         local = datetime.combine(base + timedelta(days=self.days), local_time, tzinfo=zone)
         return local.astimezone(UTC)
 
@@ -49,10 +51,6 @@ FIRST_CALL_DUE = timedelta(hours=1)  # the official's call after a `follow_up` s
 
 def plan_to_json(plan: tuple[PlanStep, ...]) -> list[dict]:
     return [asdict(step) for step in plan]
-
-
-def plan_from_json(raw: list[dict] | None) -> tuple[PlanStep, ...]:
-    return tuple(PlanStep(**step) for step in raw) if raw else DEFAULT_PLAN
 
 
 MIN_GAP = timedelta(hours=12)

@@ -35,6 +35,7 @@ class CaseSummary:
     status: CaseStatus
     amount_due_fen: int
     performance_due: date
+    schedule_id: int | None = None  # the court schedule version it runs; None: the built-in
 
 
 @dataclass(frozen=True)

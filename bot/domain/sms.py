@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 _GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -12,6 +14,11 @@ MAX_SEGMENTS = 2
 
 def is_gsm(text: str) -> bool:
     return all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text)
+
+
+def alphabet(text: str) -> Literal["GSM-7", "UCS-2"]:
+    """The encoding an SMS of `text` is sent in."""
+    return "GSM-7" if is_gsm(text) else "UCS-2"
 
 
 def segments(text: str) -> int:

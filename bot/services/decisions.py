@@ -21,14 +21,14 @@ from bot.domain.access import may_act
 from bot.domain.case_states import (
     AWAITS_DECISION,
     GRACE_END_STEP,
-    INSTALMENT_STEP,
     IllegalTransition,
     transition,
 )
+from bot.domain.court_texts import fill
 from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
 from bot.domain.judgment import COURT_ZONE
-from bot.domain.locales import STAFF_LOCALE
+from bot.domain.locales import STAFF_LOCALE, resolve
 from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
     CaseSummary,
@@ -285,7 +285,7 @@ class Decide:
             if outcome == Outcome.BACK:
                 await self._tell_judge("notify.visit", outcome, note)
         elif kind == TaskKind.DEFAULT:
-            await self._cancel_steps(INSTALMENT_STEP)
+            await self._cancel_steps(instalments.payment_steps())
             await self._end(S.OPEN if outcome == Outcome.REOPEN else S.REFERRED)
             if outcome == Outcome.REFER:
                 await self._tell("decision.referred")
@@ -374,7 +374,7 @@ class Decide:
             await self.uow.instalments.set_status(
                 due[0].id, due[0].status, InstalmentStatus.PAID, self.now
             )
-            await self._cancel_steps(f"{INSTALMENT_STEP}{due[0].seq}")
+            await self._cancel_steps(instalments.payment_steps(due[0].seq))
         if len(due) <= 1:
             await self._performed()
         else:
@@ -450,7 +450,7 @@ class Decide:
 
     async def _performed(self) -> None:
         await self._end(S.PERFORMED)
-        await self._cancel_steps(INSTALMENT_STEP)
+        await self._cancel_steps(instalments.payment_steps())
         await self._tell("decision.performed")
         creditor = await self.uow.users.creditor_of(self.case.id)
         if creditor is not None and (creditor.phone or creditor.telegram_chat_id):
@@ -498,6 +498,9 @@ class Decide:
             ]
         )
         locale = self.obligor.locale
+        court_text = await self.uow.templates.get(
+            self.case.court_id, resolve(locale), "reminder.instalment"
+        )
         await self.uow.reminders.add_many(
             [
                 NewReminder(
@@ -506,8 +509,13 @@ class Decide:
                     key,
                     "reminder.instalment",
                     when,
-                    body=self._render(
+                    body=fill(
                         "reminder.instalment",
+                        locale,
+                        court_text and court_text.body,
+                        court=court_signature(self.court_name),
+                        name=self.obligor.name,
+                        case_number=self.case.case_number,
                         payment=instalments.payment_name(p.seq, locale),
                         amount=format_yuan(p.amount_fen),
                         date=format_date(p.due_on, locale),
@@ -524,8 +532,8 @@ class Decide:
             date=format_date(first.due_on, locale),
         )
 
-    async def _cancel_steps(self, prefix: str) -> None:
-        await self.uow.reminders.cancel_steps(self.case.id, prefix, self.now)
+    async def _cancel_steps(self, stem: str) -> None:
+        await self.uow.reminders.cancel_steps(self.case.id, stem, self.now)
 
     async def _filing(self, status: FilingStatus) -> None:
         if self.task.filing_id is not None:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.case_states import Reminders, debtor_reminders
 from bot.domain.channels import pick_contact, staff_address
+from bot.domain.court_texts import fill
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.menu import main_menu
 from bot.domain.messages import Choice
@@ -50,7 +51,7 @@ from bot.domain.status import (
     ReminderStatus,
 )
 from bot.domain.tasks import NoticeRow, choices
-from bot.domain.texts import court_signature, format_date, render
+from bot.domain.texts import court_signature, format_date
 from bot.metrics import Metrics
 from bot.ports import (
     ClaimLost,
@@ -62,8 +63,10 @@ from bot.ports import (
     UnitOfWorkFactory,
 )
 from bot.services import filings, linking
+from bot.services.court_texts import CourtTexts
 from bot.services.grouping import Group
 from bot.services.pacing import Pacer
+from bot.services.schedules import ScheduleService
 
 log = logging.getLogger(__name__)
 HOLD_RECHECK = timedelta(hours=12)  # a held reminder looks at its case again this much later
@@ -79,22 +82,23 @@ class DispatchPolicy:
     lease: timedelta
     send_timeout: float
     max_attempts: int
-    quiet: QuietHours | None = None
-    weekly_cap: int = 0  # reminders per debtor in any 7 days; 0: no cap
+    quiet: QuietHours | None = None  # where no court schedule says (notices to staff too)
     chat_link_base: str = ""  # "https://t.me/<bot>?start=": chat invitations are on
     console_base: str = ""  # "https://court.example": a task's notice links its console page
 
 
-def reminder_text(job: ReminderJob) -> str:
+def reminder_text(job: ReminderJob, wording: str | None) -> str:
+    """The reminder in the court's `wording` (None: the shipped text)."""
     locale = job.obligor.locale
-    return render(
+    return fill(
         job.template,
         locale,
-        sig=court_signature(job.court_name),
+        wording,
+        court=court_signature(job.court_name),
         name=job.obligor.name,
-        case=job.case.case_number,
+        case_number=job.case.case_number,
         amount=format_yuan(job.case.amount_due_fen),
-        due=format_date(job.case.performance_due, locale),
+        deadline=format_date(job.case.performance_due, locale),
     )
 
 
@@ -128,11 +132,15 @@ class Dispatcher:
         policy: DispatchPolicy,
         metrics: Metrics,
         worker: str,
+        schedules: ScheduleService,
         rng: random.Random | None = None,
+        texts: CourtTexts | None = None,
     ) -> None:
         self._uow, self._clock, self._senders, self._pacer = uow, clock, senders, pacer
+        self._schedules = schedules  # a case's quiet hours and weekly cap
         self._policy, self._metrics, self._worker = policy, metrics, worker
         self._rng = rng or random.Random()
+        self._texts = texts or CourtTexts(uow)  # the courts' own wording of their reminders
         # One reminder at a time per debtor, from the weekly-cap check until the send is
         # recorded: two rows of one debtor in a batch must not both see the same count.
         self._debtor_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
@@ -280,7 +288,8 @@ class Dispatcher:
                     await uow.commit()
                 return
             job = await self._job(claim, reminder_id)
-            if job.staff is not None or self._policy.weekly_cap <= 0:
+            rules = await self._schedules.rules(job.case.schedule_id)
+            if job.staff is not None or rules.weekly_cap <= 0:
                 await self._decide_and_send(job)
                 return
             lock = self._debtor_locks.setdefault(job.obligor.id, asyncio.Lock())
@@ -372,9 +381,11 @@ class Dispatcher:
         if isinstance(target, Nowhere):
             await self._finish(job, target.status, target.reason, event=target.event)
             return
-        allowed = defer_out_of_quiet(now, self._policy.quiet, ZoneInfo(job.obligor.timezone))
+        rules = await self._schedules.rules(job.case.schedule_id)
+        quiet = rules.quiet if job.staff is None else self._policy.quiet
+        allowed = defer_out_of_quiet(now, quiet, ZoneInfo(job.obligor.timezone))
         if job.staff is None and job.body is None and job.step_key not in UNCAPPED_STEPS:
-            allowed = max(allowed, within_cap(job.recent_reminders, now, self._policy.weekly_cap))
+            allowed = max(allowed, within_cap(job.recent_reminders, now, rules.weekly_cap))
         if allowed > now:
             await self._defer(job, allowed)
             return
@@ -478,15 +489,17 @@ class Dispatcher:
     async def _text(self, job: ReminderJob, now: datetime) -> str:
         if job.body is not None:  # a notice to staff, or a message written for this debtor
             return job.body + self._task_link(job)
+        wording = await self._texts.wording(job.case.court_id, job.obligor.locale, job.template)
         if job.step_key != CHAT_LINK.key:
-            return reminder_text(job)
+            return reminder_text(job, wording)
         async with self._uow() as uow:  # a fresh one-time code for each invitation sent
             code = await linking.issue_for_obligor(uow, job.obligor.id, now)
             await uow.commit()
-        return render(
+        return fill(
             job.template,
             job.obligor.locale,
-            sig=court_signature(job.court_name),
+            wording,
+            court=court_signature(job.court_name),
             link=f"{self._policy.chat_link_base}{code}",
         )
 

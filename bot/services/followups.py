@@ -8,8 +8,7 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.case_states import INSTALMENT_STEP
-from bot.domain.instalments import payment_name
+from bot.domain.instalments import payment_name, payment_steps
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.records import Done, Task
@@ -72,7 +71,7 @@ class FollowUps:
             case = await uow.cases.summary(instalment.case_id)
             filing = await uow.filings.get(instalment.filing_id)
             obligor = await uow.obligors.get(filing.obligor_id)
-            await uow.reminders.cancel_steps(case.id, f"{INSTALMENT_STEP}{instalment.seq}", now)
+            await uow.reminders.cancel_steps(case.id, payment_steps(instalment.seq), now)
             head = t(
                 "notify.missed",
                 case=case.case_number,

@@ -17,23 +17,16 @@ from zoneinfo import ZoneInfo
 from bot.domain.areas import prefixes
 from bot.domain.judgment import JudgmentIn, ObligorIn
 from bot.domain.money import to_fen
-from bot.domain.plan import (
-    CHAT_LINK,
-    CHAT_LINK_DELAY,
-    DEFAULT_PLAN,
-    PlanStep,
-    plan_from_json,
-    plan_to_json,
-    schedule,
-)
-from bot.domain.quiet_hours import QuietHours
+from bot.domain.plan import CHAT_LINK, CHAT_LINK_DELAY, PlanStep, schedule
 from bot.domain.records import NewCase, NewObligor, NewReminder, NewUser
+from bot.domain.schedules import Schedule
 from bot.domain.status import EventKind, Role
 from bot.metrics import Metrics
 from bot.pii import PersonalDataKey
 from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
 from bot.services.grouping import Group
+from bot.services.schedules import ScheduleService
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +44,12 @@ class JudgmentService:
         clock: Clock,
         *,
         zone: ZoneInfo,
-        quiet: QuietHours | None,
+        schedules: ScheduleService,
         metrics: Metrics,
         data_key: PersonalDataKey | None = None,
         chat_links: bool = False,
     ) -> None:
-        self._uow, self._clock, self._zone, self._quiet = uow, clock, zone, quiet
+        self._uow, self._clock, self._zone, self._schedules = uow, clock, zone, schedules
         self._metrics = metrics
         self._data_key = data_key
         self._chat_links = chat_links  # invite each debtor to chat by SMS after the first step
@@ -133,15 +126,13 @@ class JudgmentService:
     ) -> dict[str, int]:
         """Adds the cases with their people and plans: case number → case id."""
         courts: dict[str, int] = {}
-        plans: dict[int, tuple[PlanStep, ...]] = {}
+        rules: dict[int, tuple[int | None, Schedule]] = {}  # the version a court's cases get
         staff: list[NewUser] = []  # each judgment's judge, then its creditor if any
         for j in judgments:
             if j.court.code not in courts:
-                court_id = await uow.courts.ensure(
-                    j.court.code, j.court.name, plan_to_json(DEFAULT_PLAN)
-                )
+                court_id = await uow.courts.ensure(j.court.code, j.court.name)
                 courts[j.court.code] = court_id
-                plans[court_id] = plan_from_json(await uow.courts.plan(court_id))
+                rules[court_id] = await self._schedules.for_court(uow, court_id)
             court_id, judge = courts[j.court.code], j.judge
             staff.append(
                 NewUser(Role.JUDGE, judge.name, judge.phone, court_id, None, judge.telegram_chat_id)
@@ -175,6 +166,10 @@ class JudgmentService:
             return any(prefix in official_areas for prefix in prefixes(area_code))
 
         case_ids = await uow.cases.add_many(cases)
+        for court_id, (schedule_id, _) in rules.items():
+            if schedule_id is not None:  # planned with the court's latest version
+                court_cases = [c.case_number for c in cases if c.court_id == court_id]
+                await uow.schedules.assign([case_ids[n] for n in court_cases], schedule_id)
         people = [(j, person) for j in judgments for person in j.obligors]
         obligor_ids = await uow.obligors.ensure_many(
             [
@@ -197,7 +192,7 @@ class JudgmentService:
         planned: Counter[int] = Counter()
         for (j, person), obligor_id in zip(people, obligor_ids, strict=True):
             case_id = case_ids[j.case_number]
-            steps = self._steps(plans[courts[j.court.code]], j, person, now)
+            steps = self._steps(rules[courts[j.court.code]][1], j, person, now)
             reminders += [
                 NewReminder(case_id, obligor_id, step.key, step.template, due_at)
                 for step, due_at in steps
@@ -225,11 +220,16 @@ class JudgmentService:
         return case_ids
 
     def _steps(
-        self, plan: tuple[PlanStep, ...], j: JudgmentIn, person: ObligorIn, now: datetime
+        self, rules: Schedule, j: JudgmentIn, person: ObligorIn, now: datetime
     ) -> list[tuple[PlanStep, datetime]]:
-        """The planning rule: when each step of the court's plan reaches this debtor."""
+        """The planning rule: when each step of the court's schedule reaches this debtor."""
         steps = schedule(
-            plan, j.effective_at, j.performance_due, now=now, zone=self._zone, quiet=self._quiet
+            rules.steps,
+            j.effective_at,
+            j.performance_due,
+            now=now,
+            zone=self._zone,
+            quiet=rules.quiet,
         )
         if self._chat_links and person.telegram_chat_id is None:
             steps.append((CHAT_LINK, steps[0][1] + CHAT_LINK_DELAY))

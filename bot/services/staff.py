@@ -15,7 +15,6 @@ from typing import Any
 from bot.domain.areas import AreaFileError, AreaLine, decode, is_area_code, parse
 from bot.domain.audit import Action, AuditActor, AuditFilter, AuditRow, NewAudit
 from bot.domain.phones import normalize_phone
-from bot.domain.plan import DEFAULT_PLAN, plan_to_json
 from bot.domain.records import NewUser, StaffMember
 from bot.domain.status import STAFF_ROLES, Channel, Role
 from bot.domain.views import UserRow
@@ -109,9 +108,7 @@ class StaffService:
         async with self._uow() as uow:
             court_id = actor.court_id
             if court_id is None and court_code:
-                court_id = await uow.courts.ensure(
-                    court_code, court_name or court_code, plan_to_json(DEFAULT_PLAN)
-                )
+                court_id = await uow.courts.ensure(court_code, court_name or court_code)
             known = await uow.users.id_of(role, phone)
             before = await self._get(uow, actor, known) if known else None
             user_id = await uow.users.ensure(

@@ -1,6 +1,6 @@
 """The admin API under /api/v1/admin (the bearer token, handlers/api/auth.py): people,
-areas, the audit log. Each call goes through the same services as the console and the CLI,
-recorded in the audit log with the actor `api`."""
+areas, the audit log, a court's schedule and own texts. Each call goes through the same
+services as the console and the CLI, recorded in the audit log with the actor `api`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ import re
 from aiohttp import web
 
 from bot.domain.audit import API, FILTERS, wanted
+from bot.domain.locales import STAFF_LOCALE
+from bot.domain.schedules import ScheduleRefused
 from bot.domain.status import Role
+from bot.domain.texts import render
+from bot.services.court_texts import TemplateError
+from bot.services.schedules import NoSuchCourt
 from bot.services.staff import AreaImportError, NoSuchUser, StaffError
 from handlers.api.routes import as_json
 from handlers.keys import SERVICES
@@ -18,6 +23,8 @@ from handlers.keys import SERVICES
 routes = web.RouteTableDef()
 ID = re.compile(r"[0-9]{1,9}")  # users.id is a 32-bit integer
 USER_FIELDS = ("role", "name", "phone", "area_code", "court_code", "court_name")
+TEMPLATES = "/api/v1/admin/templates/{court}"
+TEMPLATE = TEMPLATES + "/{locale}/{key}"
 
 
 def _errors(field: str, message: str, status: int = 422) -> web.Response:
@@ -102,3 +109,134 @@ async def audit(request: web.Request) -> web.Response:
     return as_json(
         {"total": total, "page": asked.page, "rows": [row.model_dump(mode="json") for row in rows]}
     )
+
+
+def _refused(refused: TemplateError) -> web.Response:
+    """Every reason, in English; 404 when the court, locale or key itself is not there."""
+    errors = []
+    for reason in refused.reasons:
+        field = reason.key.rsplit(".", 1)[-1]
+        errors.append(
+            {
+                "field": field if field in ("court", "locale", "key") else "body",
+                "message": reason.text("en"),
+            }
+        )
+    return as_json({"errors": errors}, 404 if refused.missing else 422)
+
+
+@routes.get(TEMPLATES)
+async def list_templates(request: web.Request) -> web.Response:
+    """Every text a court may word, in every locale: the court's or the shipped one."""
+    try:
+        rows = await request.app[SERVICES].court_texts.list(API, request.match_info["court"])
+    except TemplateError as refused:
+        return _refused(refused)
+    return as_json([row.model_dump(mode="json") for row in rows])
+
+
+@routes.get(TEMPLATE)
+async def show_template(request: web.Request) -> web.Response:
+    court, locale, key = (request.match_info[name] for name in ("court", "locale", "key"))
+    try:
+        shown = await request.app[SERVICES].court_texts.show(API, locale, key, court)
+    except TemplateError as refused:
+        return _refused(refused)
+    return as_json(shown.model_dump(mode="json"))
+
+
+@routes.put(TEMPLATE)
+async def save_template(request: web.Request) -> web.Response:
+    """The court's text from now on: `{"body": "…"}` under the admins' placeholder names."""
+    court, locale, key = (request.match_info[name] for name in ("court", "locale", "key"))
+    try:
+        body = await request.json(loads=json.loads)
+    except (ValueError, LookupError, RecursionError):
+        return _errors("body", "the body must be JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+        return _errors("body", 'an object with the text as a string: {"body": "…"}')
+    try:
+        saved = await request.app[SERVICES].court_texts.save(API, locale, key, body["body"], court)
+    except TemplateError as refused:
+        return _refused(refused)
+    return as_json(saved.model_dump(mode="json"))
+
+
+@routes.delete(TEMPLATE)
+async def reset_template(request: web.Request) -> web.Response:
+    """Back to the shipped text."""
+    court, locale, key = (request.match_info[name] for name in ("court", "locale", "key"))
+    try:
+        shown = await request.app[SERVICES].court_texts.reset(API, locale, key, court)
+    except TemplateError as refused:
+        return _refused(refused)
+    return as_json(shown.model_dump(mode="json"))
+
+
+def _schedule_errors(refused: ScheduleRefused) -> web.Response:
+    """Every reason at once, in the court's words, with the field at fault and its key."""
+    errors = [
+        {
+            "field": reason.field,
+            "key": reason.key,
+            "message": render(reason.key, STAFF_LOCALE, **reason.values),
+        }
+        for reason in refused.reasons
+    ]
+    return as_json({"errors": errors}, 422)
+
+
+@routes.get("/api/v1/admin/schedules/{court}")
+async def get_schedule(request: web.Request) -> web.Response:
+    """The court's current schedule (version 0: the built-in one) and its versions."""
+    service = request.app[SERVICES].schedules
+    code = request.match_info["court"]
+    try:
+        current = await service.current(API, code)
+        history = await service.history(API, code)
+    except NoSuchCourt as missing:
+        return _errors("court", str(missing), 404)
+    return as_json(
+        {
+            "court": current.court_code,
+            "version": current.version,
+            "schedule": current.schedule.to_json(),
+            "history": [
+                {"version": v.version, "created_at": v.created_at.isoformat()} for v in history
+            ],
+        }
+    )
+
+
+@routes.put("/api/v1/admin/schedules/{court}")
+async def put_schedule(request: web.Request) -> web.Response:
+    """A new version of the court's schedule; 422 with every reason when it breaks a rule."""
+    try:
+        body = await request.json(loads=json.loads)
+    except (ValueError, LookupError, RecursionError):
+        return _errors("body", "the body must be JSON")
+    try:
+        version = await request.app[SERVICES].schedules.save(API, body, request.match_info["court"])
+    except ScheduleRefused as refused:
+        return _schedule_errors(refused)
+    except NoSuchCourt as missing:
+        return _errors("court", str(missing), 404)
+    return as_json({"court": request.match_info["court"], "version": version}, 201)
+
+
+@routes.post("/api/v1/admin/schedules/{court}/replan")
+async def replan(request: web.Request) -> web.Response:
+    """Re-plans the court's open cases to its latest version: `dry_run=true` (the default)
+    only says what would change; `dry_run=false` does it."""
+    if refused := _bad_query(request, ("dry_run",)):
+        return refused
+    dry_run = request.query.get("dry_run", "true")
+    if dry_run not in ("true", "false"):
+        return _errors("dry_run", "dry_run must be true or false")
+    try:
+        report = await request.app[SERVICES].schedules.replan(
+            API, request.match_info["court"], apply=dry_run == "false"
+        )
+    except NoSuchCourt as missing:
+        return _errors("court", str(missing), 404)
+    return as_json(report.as_dict())

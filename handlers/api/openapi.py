@@ -6,10 +6,15 @@ from functools import cache
 from typing import Any
 
 from bot.domain.audit import ACTORS, MAX_PAGE, OBJECT_KINDS, Action, AuditRow
+from bot.domain.court_texts import EDITABLE, MAX_CHARACTERS
 from bot.domain.figures import AREA_LENGTHS, COURT_CODE_MAX, Figures
 from bot.domain.judgment import JudgmentIn
+from bot.domain.locales import LOCALES
+from bot.domain.replan import Change
+from bot.domain.schedules import ANCHORS, MAX_CAP, MAX_DAYS, MAX_STEPS
 from bot.domain.status import STAFF_ROLES, Role
 from bot.domain.views import CaseView, UserRow
+from bot.services.court_texts import TemplateText
 from handlers.api.export import XLSX
 
 _ERRORS = {
@@ -87,6 +92,109 @@ _AUDIT_FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": schema} for name, schema in _QUERY
 ]
 _UNAUTHORIZED = {"description": "missing or wrong bearer token"}
+_STEP = {
+    "type": "object",
+    "required": ["key", "anchor", "days", "template"],
+    "properties": {
+        "key": {"type": "string", "pattern": "^[a-z0-9_]{1,24}$"},
+        "anchor": {"enum": list(ANCHORS)},
+        "days": {"type": "integer", "minimum": -MAX_DAYS, "maximum": MAX_DAYS},
+        "at": {
+            "anyOf": [
+                {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9])?$"},
+                {"type": "null"},
+            ],
+            "description": "local HH:MM; empty: the moment of effect (effective), 09:00 (due)",
+        },
+        "template": {"type": "string", "description": "a shipped reminder text, reminder.*"},
+        "follow_up": {"type": "boolean", "description": "also opens the official's call"},
+    },
+}
+_SCHEDULE = {
+    "type": "object",
+    "required": ["steps", "quiet_hours", "weekly_cap"],
+    "description": "The rules a schedule must keep: docs/schedules.md",
+    "properties": {
+        "steps": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_STEPS,
+            "items": {"$ref": "#/components/schemas/Step"},
+        },
+        "quiet_hours": {
+            "type": "string",
+            "pattern": "^([0-9]{1,2}:[0-9]{2}-[0-9]{1,2}:[0-9]{2})?$",
+            "description": "e.g. 21:00-08:00; empty: none",
+        },
+        "weekly_cap": {"type": "integer", "minimum": 1, "maximum": MAX_CAP},
+    },
+}
+_COURT_SCHEDULE = {
+    "type": "object",
+    "required": ["court", "version", "schedule", "history"],
+    "properties": {
+        "court": {"type": "string"},
+        "version": {"type": "integer", "description": "0: the built-in schedule"},
+        "schedule": {"$ref": "#/components/schemas/Schedule"},
+        "history": {"type": "array", "items": _object(version="integer", created_at="string")},
+    },
+}
+_CHANGE = {
+    "type": "object",
+    "required": ["obligor_id", "step", "change", "due_at"],
+    "properties": {
+        "obligor_id": {"type": "integer"},
+        "step": {"type": "string"},
+        "change": {"enum": [c.value for c in Change]},
+        "due_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+    },
+}
+_REPLAN = {
+    "type": "object",
+    "required": ["court", "version", "applied", "cases", "counts", "samples"],
+    "properties": {
+        "court": {"type": "string"},
+        "version": {"type": "integer"},
+        "applied": {"type": "boolean"},
+        "cases": {"type": "integer", "description": "cases whose rows change"},
+        "counts": _object(**{c.value: "integer" for c in Change}),
+        "samples": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["case_id", "case_number", "changes"],
+                "properties": {
+                    "case_id": {"type": "integer"},
+                    "case_number": {"type": "string"},
+                    "changes": {"type": "array", "items": _CHANGE},
+                },
+            },
+        },
+    },
+}
+_COURT = {
+    "name": "court",
+    "in": "path",
+    "required": True,
+    "description": "the court's code, e.g. 浙0522",
+    "schema": {"type": "string", "minLength": 1},
+}
+_TEXT_PARAMETERS = [
+    _COURT,
+    {"name": "locale", "in": "path", "required": True, "schema": {"enum": list(LOCALES)}},
+    {"name": "key", "in": "path", "required": True, "schema": {"enum": list(EDITABLE)}},
+]
+_WORDING = {
+    "type": "object",
+    "required": ["body"],
+    "properties": {
+        "body": {
+            "type": "string",
+            "maxLength": MAX_CHARACTERS,
+            "description": "the text, with the admins' placeholder names (docs/templates.md)",
+        }
+    },
+}
 
 
 @cache
@@ -100,6 +208,12 @@ def spec() -> dict[str, Any]:
         "Added": _object(id="integer"),
         "Deactivated": _object(id="integer", active="boolean", moved_tasks="integer"),
         "Imported": _object(added="integer", renamed="integer", unchanged="integer"),
+        "Step": _STEP,
+        "Schedule": _SCHEDULE,
+        "CourtSchedule": _COURT_SCHEDULE,
+        "Saved": _object(court="string", version="integer"),
+        "Replan": _REPLAN,
+        "Wording": _WORDING,
     }
     for name, model, mode in (
         ("Judgment", JudgmentIn, "validation"),
@@ -107,6 +221,7 @@ def spec() -> dict[str, Any]:
         ("Figures", Figures, "serialization"),
         ("User", UserRow, "serialization"),
         ("AuditRow", AuditRow, "serialization"),
+        ("TemplateText", TemplateText, "serialization"),
     ):
         schema = model.model_json_schema(ref_template=_REF, mode=mode)
         defs = schema.pop("$defs", {})
@@ -253,6 +368,128 @@ def spec() -> dict[str, Any]:
                             "description": "refused, nothing saved: each bad line",
                             "content": ref("Errors"),
                         },
+                    },
+                }
+            },
+            "/api/v1/admin/templates/{court}": {
+                "get": {
+                    "summary": "Every text a court may word, in every locale: the court's own "
+                    "or the shipped one, each with its preview",
+                    "parameters": [_COURT],
+                    "responses": {
+                        "200": {
+                            "description": "the texts",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "array",
+                                        "items": {"$ref": _REF.format(model="TemplateText")},
+                                    }
+                                }
+                            },
+                        },
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                    },
+                }
+            },
+            "/api/v1/admin/templates/{court}/{locale}/{key}": {
+                method: {
+                    "summary": summary,
+                    "parameters": _TEXT_PARAMETERS,
+                    **(
+                        {"requestBody": {"required": True, "content": ref("Wording")}}
+                        if body
+                        else {}
+                    ),
+                    "responses": {
+                        "200": {"description": said, "content": ref("TemplateText")},
+                        "401": _UNAUTHORIZED,
+                        "404": {
+                            "description": "no such court, locale or text a court may word",
+                            "content": ref("Errors"),
+                        },
+                        **(
+                            {
+                                "422": {
+                                    "description": "refused, nothing saved: every reason",
+                                    "content": ref("Errors"),
+                                }
+                            }
+                            if body
+                            else {}
+                        ),
+                    },
+                }
+                for method, summary, said, body in (
+                    (
+                        "get",
+                        "A court's text (or the shipped one) with its preview",
+                        "the text",
+                        False,
+                    ),
+                    (
+                        "put",
+                        "The court's own text from now on (audited as `api`); the shipped text "
+                        "unchanged keeps the key shipped",
+                        "saved",
+                        True,
+                    ),
+                    (
+                        "delete",
+                        "Back to the shipped text (audited as `api`)",
+                        "the shipped text",
+                        False,
+                    ),
+                )
+            },
+            "/api/v1/admin/schedules/{court}": {
+                "get": {
+                    "summary": "A court's current reminder schedule and its versions",
+                    "parameters": [_COURT],
+                    "responses": {
+                        "200": {"description": "the schedule", "content": ref("CourtSchedule")},
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                    },
+                },
+                "put": {
+                    "summary": "Save a new version of a court's schedule (audited as `api`); "
+                    "open cases keep theirs until a re-plan",
+                    "parameters": [_COURT],
+                    "requestBody": {"required": True, "content": ref("Schedule")},
+                    "responses": {
+                        "201": {"description": "saved as a new version", "content": ref("Saved")},
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                        "422": {
+                            "description": "refused, nothing saved: every reason",
+                            "content": ref("Errors"),
+                        },
+                    },
+                },
+            },
+            "/api/v1/admin/schedules/{court}/replan": {
+                "post": {
+                    "summary": "Re-plan a court's open cases to its latest schedule: a dry run "
+                    "unless dry_run=false",
+                    "parameters": [
+                        _COURT,
+                        {
+                            "name": "dry_run",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"enum": ["true", "false"], "default": "true"},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "what changes (or changed)",
+                            "content": ref("Replan"),
+                        },
+                        "401": _UNAUTHORIZED,
+                        "404": {"description": "no such court", "content": ref("Errors")},
+                        "422": {"description": "a bad dry_run", "content": ref("Errors")},
                     },
                 }
             },

@@ -7,9 +7,9 @@ import json
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.domain.figures import Figures, SelectionError, as_csv
+from bot.domain.figures import Figures, SelectionError
 from bot.domain.judgment import field_errors
-from handlers.api.export import XLSX, as_xlsx
+from handlers.api.export import download
 from handlers.api.openapi import spec
 from handlers.keys import SERVICES
 
@@ -76,30 +76,14 @@ async def _figures(request: web.Request) -> Figures:
         ) from None
 
 
-def _download(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
-
-
 @routes.get("/api/v1/admin/figures")
 async def get_figures(request: web.Request) -> web.Response:
     return as_json((await _figures(request)).model_dump(mode="json"))
 
 
-@routes.get("/api/v1/admin/figures.csv")
-async def get_figures_csv(request: web.Request) -> web.Response:
-    return web.Response(
-        text=as_csv(await _figures(request)),
-        content_type="text/csv",
-        charset="utf-8",
-        headers=_download("figures.csv"),
-    )
-
-
-@routes.get("/api/v1/admin/figures.xlsx")
-async def get_figures_xlsx(request: web.Request) -> web.Response:
-    return web.Response(
-        body=as_xlsx(await _figures(request)), content_type=XLSX, headers=_download("figures.xlsx")
-    )
+@routes.get(r"/api/v1/admin/figures.{kind:csv|xlsx}")
+async def get_figures_file(request: web.Request) -> web.Response:
+    return download(await _figures(request), request.match_info["kind"])
 
 
 @routes.get("/api/v1/openapi.json")

@@ -12,8 +12,10 @@ from storage.repositories.links import LinkRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.obligors import ObligorRepository
 from storage.repositories.reminders import ReminderRepository
+from storage.repositories.schedules import ScheduleRepository
 from storage.repositories.tasks import InstalmentRepository, TaskRepository
 from storage.repositories.telegram_inbox import TelegramInboxRepository
+from storage.repositories.templates import TemplateRepository
 from storage.repositories.users import UserRepository
 
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
     "MessageRepository",
     "ObligorRepository",
     "ReminderRepository",
+    "ScheduleRepository",
     "TaskRepository",
     "TelegramInboxRepository",
+    "TemplateRepository",
     "UserRepository",
 ]

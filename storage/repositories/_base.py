@@ -76,6 +76,7 @@ def case_record(row: t.Case) -> records.CaseSummary:
         CaseStatus(row.status),
         row.amount_due_fen,
         row.performance_due,
+        row.schedule_id,
     )
 
 

@@ -1,4 +1,4 @@
-"""Courts: their reminder plan and order of channels."""
+"""Courts: their code, name and order of channels (their schedules: schedules.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from storage.repositories._base import Repo, flush
 
 
 class CourtRepository(Repo):
-    async def ensure(self, code: str, name: str, default_plan: list[dict]) -> int:
+    async def ensure(self, code: str, name: str) -> int:
         court = await self.session.scalar(select(t.Court).where(t.Court.code == code))
         if court is None:
-            court = t.Court(code=code, name=name, reminder_plan=default_plan)
+            court = t.Court(code=code, name=name)
             self.session.add(court)
             await flush(self.session)
         return court.id
@@ -31,10 +31,8 @@ class CourtRepository(Repo):
             update(t.Court).where(t.Court.code == code).values(channel_order=order)
         )
 
-    async def plan(self, court_id: int) -> list[dict] | None:
-        return await self.session.scalar(
-            select(t.Court.reminder_plan).where(t.Court.id == court_id)
-        )
+    async def code_of(self, court_id: int) -> str | None:
+        return await self.session.scalar(select(t.Court.code).where(t.Court.id == court_id))
 
     async def name(self, court_id: int) -> str:
         return await self.session.scalar(select(t.Court.name).where(t.Court.id == court_id)) or ""

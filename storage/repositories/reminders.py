@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Update, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Update, func, insert, literal, or_, select, update
 
 from bot.domain import records
 from bot.domain.channels import channel_order
@@ -395,12 +395,15 @@ class ReminderRepository(Repo):
             where.append(t.Reminder.due_at < before)
         return await self._cancel(case_id, at, *where)
 
-    async def cancel_steps(self, case_id: int, prefix: str, at: datetime) -> int:
-        """Cancels a case's pending debtor rows whose step starts with `prefix` (a plan's
-        instalment reminders, once paid or given up)."""
+    async def cancel_steps(self, case_id: int, stem: str, at: datetime) -> int:
+        """Cancels a case's pending debtor rows of step `stem` or of a step under it
+        (`stem-…`): a plan's instalment reminders, once paid or given up."""
         return await self._cancel(
             case_id,
             at,
             t.Reminder.user_id.is_(None),
-            t.Reminder.step_key.startswith(prefix, autoescape=True),
+            or_(
+                t.Reminder.step_key == stem,
+                t.Reminder.step_key.startswith(f"{stem}-", autoescape=True),
+            ),
         )

@@ -37,13 +37,23 @@ BOTH = pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
 
-PAGES = ["/admin", "/admin/users", "/admin/users/1", "/admin/areas", "/admin/audit"]
+PAGES = [
+    "/admin",
+    "/admin/users",
+    "/admin/users/1",
+    "/admin/areas",
+    "/admin/audit",
+    "/admin/schedules",
+    "/admin/schedules/replan",
+]
 FORMS = [
     "/admin/users",
     "/admin/users/1",
     "/admin/users/1/deactivate",
     "/admin/users/1/invite",
     "/admin/areas",
+    "/admin/schedules",
+    "/admin/schedules/replan",
 ]
 API = [
     ("GET", "/api/v1/admin/users"),
@@ -51,6 +61,9 @@ API = [
     ("POST", "/api/v1/admin/users/1/deactivate"),
     ("POST", "/api/v1/admin/areas/import"),
     ("GET", "/api/v1/admin/audit"),
+    ("GET", "/api/v1/admin/schedules/浙0522"),
+    ("PUT", "/api/v1/admin/schedules/浙0522"),
+    ("POST", "/api/v1/admin/schedules/浙0522/replan"),
 ]
 
 

@@ -94,6 +94,10 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     await officials(runtime)
+    own = "{court}{case_number}案：{payment}{amount}元请于{date}前付清，付后回复5。"
+    await runtime.services.court_texts.save(
+        CLI, "zh-CN", "reminder.instalment", own, court="浙0522"
+    )  # the court's wording of its instalment reminders, rendered when the plan starts
     case_id = await new_case(client, clock)
     await runtime.services.dispatcher.run_once()
     debtor = Phone(client, clock, DEBTOR)
@@ -125,12 +129,39 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     assert "首付款已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     assert (await get_case(client, case_id))["status"] == "plan"
 
-    # The first instalment (15 December) is not paid: after three days the plan defaults.
-    clock.set(datetime(2026, 12, 19, 10, 0, tzinfo=SHANGHAI))
+    # Its day: the reminder in the court's own words.
+    clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
+    told = await notices(runtime, fake_twilio, DEBTOR)
+    assert told[-1] == (
+        "【长兴县人民法院】（2024）浙0522民初1234号案：第1期11,000元请于2026年12月15日前付清，"
+        "付后回复5。"
+    )
+
+    # The first instalment is paid on its day: its reminders end, the tenth's stay.
+    for text in ("5", "11000", "今天", "1", "", "1"):
+        await debtor.say(text or "跳过")
+    [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    pending = {
+        r["step"]
+        for r in (await get_case(client, case_id))["reminders"]
+        if r["status"] == "pending"
+    }
+    assert {"instalment-2", "instalment-10-before", "instalment-10"} <= pending
+    assert not {"instalment-1", "instalment-1-before"} & pending
+
+    # The second instalment (15 January) is not paid: after three days the plan defaults.
+    clock.set(datetime(2027, 1, 19, 10, 0, tzinfo=SHANGHAI))
     await runtime.services.followups.run_once()
     [*_, missed] = await notices(runtime, fake_twilio, JUDGE)
-    assert "未按期支付第1期" in missed and "1 恢复督促 2 移送执行" in missed
-    assert "未按期支付第1期" in (await notices(runtime, fake_twilio, VILLAGE))[-1]
+    assert "未按期支付第2期" in missed and "1 恢复督促 2 移送执行" in missed
+    assert "未按期支付第2期" in (await notices(runtime, fake_twilio, VILLAGE))[-1]
+    pending = {
+        r["step"]
+        for r in (await get_case(client, case_id))["reminders"]
+        if r["status"] == "pending"
+    }
+    assert "instalment-10" in pending and "instalment-2" not in pending  # the judge decides
     assert (await judge.say(f"#{ref_in(missed)} 2")).startswith("已办理")
     assert "移送强制执行" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)

@@ -46,6 +46,7 @@ NEGATIVE = GenerationMode.NEGATIVE
 EXAMPLES = 50  # per operation and generation mode
 # The contract's example, as a new case: schema-valid bodies are rarely valid judgments.
 VALID = judgment(datetime(2026, 11, 26, 9, tzinfo=UTC), case_number="（2024）浙0522民初1236号")
+COURT = VALID["court"]["code"]  # a court the cases create: its texts answer 200 and 422
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -90,6 +91,13 @@ def _fuzz(schema: Any, base_url: str, case_ids: list[int]) -> Counter[tuple[str,
                                 generation_mode=mode, path_parameters={"case_id": i}
                             )
                             for i in case_ids
+                        ),
+                    )
+                if "{court}" in operation.path and mode is GenerationMode.POSITIVE:
+                    strategy = st.one_of(  # the example's court too, not only unknown ones
+                        strategy,
+                        operation.as_strategy(
+                            generation_mode=mode, path_parameters={"court": COURT}
                         ),
                     )
                 if operation.path == "/api/v1/judgments" and mode is GenerationMode.POSITIVE:

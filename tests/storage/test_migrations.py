@@ -5,6 +5,7 @@ a revision rewrites is rewritten both ways."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from bot.domain.plan import DEFAULT_PLAN, plan_to_json
 from ducu.bootstrap import build
 from storage.db import make_engine
 from storage.migrate import alembic_config, upgrade
@@ -123,3 +125,35 @@ async def test_0006_a_paused_case_awaits_a_decision_and_is_paused_again_below_it
 
     upgrade(empty_db_url)
     assert await _statuses(empty_db_url) == at_head
+
+
+async def test_0010_a_court_plan_of_its_own_becomes_version_1_of_its_schedule(
+    empty_db_url: str,
+) -> None:
+    """The shipped plan (every court's until 0010) leaves no version: the built-in one runs."""
+    upgrade(empty_db_url, "0009")
+    own = [
+        {"key": "day0", "anchor": "effective", "days": 0, "at": None, "template": "reminder.day0"}
+    ]
+    shipped = plan_to_json(DEFAULT_PLAN)
+    engine = make_engine(empty_db_url)
+    try:
+        async with engine.begin() as conn:
+            for code, plan in (("浙0522", shipped), ("浙0523", own)):
+                await conn.execute(
+                    text("INSERT INTO courts (code, name, reminder_plan) VALUES (:c, :c, :p)"),
+                    {"c": code, "p": json.dumps(plan)},
+                )
+        upgrade(empty_db_url)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT code, version, body FROM schedules JOIN courts ON courts.id = court_id"
+                )
+            )
+            [(code, version, body)] = rows.tuples().all()
+    finally:
+        await engine.dispose()
+    body = body if isinstance(body, dict) else json.loads(body)
+    assert (code, version) == ("浙0523", 1)
+    assert body == {"steps": own, "quiet_hours": "21:00-08:00", "weekly_cap": 3}

@@ -15,11 +15,11 @@ from bot.domain.plan import (
     DEFAULT_PLAN,
     MIN_GAP,
     PlanStep,
-    plan_from_json,
     plan_to_json,
     schedule,
 )
 from bot.domain.quiet_hours import QuietHours
+from bot.domain.schedules import Schedule, parse
 from tests.bot.domain import BOUNDED
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -133,7 +133,8 @@ def test_custom_plan_and_its_json_round_trip() -> None:
         PlanStep("next_day", "effective", 1, "18:30", "reminder.middle"),
         PlanStep("eve", "due", -1, None, "reminder.warning"),  # no time: 09:00 local
     )
-    assert plan_from_json(json.loads(json.dumps(plan_to_json(plan)))) == plan
+    body = Schedule(plan, None, 3).to_json()
+    assert parse(json.loads(json.dumps(body)), SHANGHAI).steps == plan
     steps = schedule(plan, EFFECTIVE, DUE, now=EFFECTIVE, zone=SHANGHAI, quiet=None)
     assert keys_and_times(steps) == [
         ("day0", utc(11, 26, 1)),
@@ -142,7 +143,7 @@ def test_custom_plan_and_its_json_round_trip() -> None:
     ]
 
 
-def test_default_plan_json_round_trip_and_fallbacks() -> None:
+def test_default_plan_json_round_trip_and_a_plan_stored_without_follow_up() -> None:
     raw = plan_to_json(DEFAULT_PLAN)
     assert raw[0] == {
         "key": "day0",
@@ -152,12 +153,13 @@ def test_default_plan_json_round_trip_and_fallbacks() -> None:
         "template": "reminder.day0",
         "follow_up": True,  # the official's first call
     }
-    assert plan_from_json(json.loads(json.dumps(raw))) == DEFAULT_PLAN
-    # a plan stored before steps could open a follow-up reads as opening none
-    stored = [{k: v for k, v in step.items() if k != "follow_up"} for step in raw]
-    assert not any(step.follow_up for step in plan_from_json(stored))
-    assert plan_from_json(None) == DEFAULT_PLAN
-    assert plan_from_json([]) == DEFAULT_PLAN
+    body = {"steps": json.loads(json.dumps(raw)), "quiet_hours": "", "weekly_cap": 3}
+    assert parse(body, SHANGHAI).steps == DEFAULT_PLAN
+    # a plan stored before steps could open a follow-up (moved into a schedule by migration
+    # 0010, with the cap of its settings, 0 included) reads as opening none
+    body["steps"] = [{k: v for k, v in step.items() if k != "follow_up"} for step in raw]
+    stored = Schedule.from_json(body | {"weekly_cap": 0})
+    assert stored.weekly_cap == 0 and not any(step.follow_up for step in stored.steps)
 
 
 # Quiet hours a court might configure; each keeps clear of the 09:00 and 10:00 reminders.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.audit import CLI
-from bot.domain.figures import DEAD_CONTACT, DECIDED_STATES, Figures, SelectionError
+from bot.domain.figures import (
+    DEAD_CONTACT,
+    DECIDED_STATES,
+    Dashboard,
+    Figures,
+    SelectionError,
+)
 from bot.domain.instalments import counter_terms
 from bot.domain.messages import InboundMessage
 from bot.domain.status import CaseStatus, EventKind
@@ -187,9 +193,13 @@ async def _scenario(seeded: Seeded, case_id: int, i: int, scenario: str) -> None
         await _in_uow(seeded.url, end)
 
 
+SEEDED_AT = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # effective dates straddle 1 December
+
+
 async def _seed(url: str) -> Seeded:
-    clock = FakeClock()
-    settings = make_settings(url, None, DUCU_QUIET_HOURS="")
+    clock = FakeClock(SEEDED_AT)
+    # no public https URL: the console (tests/handlers/test_dashboard.py) over plain HTTP
+    settings = make_settings(url, None, DUCU_QUIET_HOURS="", DUCU_PUBLIC_URL="")
     runtime = await build(settings, clock=clock)
     seeded = Seeded(url, runtime, clock)
     services = runtime.services
@@ -388,6 +398,25 @@ def hand_count(
     }
 
 
+def month_counts(dashboard: Dashboard) -> list[tuple[date, int, int, int]]:
+    return [(m.month, m.cases, m.decided, m.performed) for m in dashboard.months]
+
+
+def hand_months(
+    rows: dict[str, list[Any]], chosen: dict[str, Any], months: list[date], as_of: date
+) -> list[tuple[date, int, int, int]]:
+    """The hand count of each of `months` (first days): its days within the period."""
+    found = []
+    for month in months:
+        following = (month + timedelta(days=32)).replace(day=1)
+        since = max(month, chosen.get("since") or month)
+        until = min(following - timedelta(days=1), chosen.get("until") or following)
+        within = {**chosen, "since": since, "until": until}
+        counted = hand_count(rows, **within, as_of=as_of) if since <= until else Counter()
+        found.append((month, counted["cases"], counted["decided"], counted["performed"]))
+    return found
+
+
 def _approx(counted: dict[str, Any]) -> dict[str, Any]:
     return {
         k: pytest.approx(v, abs=1e-3) if isinstance(v, float) else v for k, v in counted.items()
@@ -437,6 +466,13 @@ async def test_every_figure_equals_the_hand_count(seeded: Seeded) -> None:
         assert figures.response_rate == pytest.approx(
             counted["responded"] / counted["first_reminded"], abs=1e-4
         )
+        dashboard = await service.dashboard(
+            chosen.get("court"), chosen.get("area"), chosen.get("since"), chosen.get("until")
+        )
+        assert dashboard.figures == figures
+        months = [m.month for m in dashboard.months]
+        assert month_counts(dashboard) == hand_months(rows, chosen, months, as_of), chosen
+    assert {m.month for m in dashboard.months if m.cases} == {date(2026, 11, 1), date(2026, 12, 1)}
 
 
 async def _the_scenarios_came_out_as_planned(seeded: Seeded) -> None:
