@@ -10,8 +10,11 @@ flood wait.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Bucket:
@@ -114,17 +117,31 @@ class LocalPacer:
 
 class SharedPacer:
     """At most `rate` starts a second (`burst` at once) over every process that paces `lane`
-    in `store`. A cancelled wait gives its token back (a stop need not wait for its turn)."""
+    in `store`. A cancelled wait gives its token back (a stop need not wait for its turn).
+    While the store cannot be reached, this process paces the lane alone (each process at
+    the full rate: sending goes on, above the deployment's pace, rather than stopping)."""
 
     def __init__(self, store: BucketStore, lane: str, rate: float, burst: int = 1) -> None:
         self._store, self._lane, self._rate, self._burst = store, lane, rate, burst
+        self._alone = LocalPacer(rate, burst)
+        self._store_down = False
 
     @property
     def rate(self) -> float:
         return self._rate
 
     async def wait(self) -> None:
-        delay = await self._store.reserve(self._lane, self._rate, self._burst)
+        try:
+            delay = await self._store.reserve(self._lane, self._rate, self._burst)
+        except Exception:
+            if not self._store_down:
+                log.exception("the %s lane's shared pace is unreachable: pacing alone", self._lane)
+            self._store_down = True
+            await self._alone.wait()
+            return
+        if self._store_down:
+            log.warning("the %s lane's shared pace is back", self._lane)
+            self._store_down = False
         if delay <= 0:
             return
         try:

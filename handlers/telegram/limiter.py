@@ -8,6 +8,7 @@ Telegram's."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -18,9 +19,11 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
+from redis.exceptions import RedisError
 
 from bot.services.pacing import Bucket, BucketStore, Turn
 
+log = logging.getLogger(__name__)
 LANE = "telegram"  # the bot's overall lane; a chat's is "telegram:<chat id>"
 
 
@@ -56,15 +59,21 @@ class RateLimit(BaseRequestMiddleware):
             if self._store is None:
                 await self.turn(chat_id).wait()
             else:
-                await self._shared_turn(chat_id)
+                try:
+                    await self._shared_turn(chat_id)
+                except (OSError, RedisError):  # Redis away: this process keeps the limits alone
+                    log.warning("Telegram's shared limits are unreachable: limiting alone")
+                    await self.turn(chat_id).wait()
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as exc:  # a flood wait holds every chat, not just this one
-            if self._store is None:
-                now = time.monotonic()
-                self._all.hold(now + exc.retry_after, now)
-            else:
-                await self._store.hold(LANE, self._all.rate, self._all.burst, exc.retry_after)
+            now = time.monotonic()
+            self._all.hold(now + exc.retry_after, now)
+            if self._store is not None:
+                try:
+                    await self._store.hold(LANE, self._all.rate, self._all.burst, exc.retry_after)
+                except (OSError, RedisError):
+                    log.warning("Telegram's flood wait could not be shared: held here alone")
             raise
 
     async def _shared_turn(self, chat_id: Any) -> None:
