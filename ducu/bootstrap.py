@@ -132,7 +132,9 @@ def judgment_service(
     clock: Clock,
     metrics: Metrics,
     schedules: ScheduleService | None = None,
+    on_new: Callable[[], None] = lambda: None,
 ) -> JudgmentService:
+    """`on_new`: called when new cases were planned (the dispatcher of this process looks)."""
     secret = settings.data_key.get_secret_value()
     return JudgmentService(
         uow,
@@ -142,6 +144,7 @@ def judgment_service(
         metrics=metrics,
         data_key=PersonalDataKey(secret) if secret else None,
         chat_links=bool(settings.chat_link_base),
+        on_new=on_new,
     )
 
 
@@ -179,24 +182,27 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     schedules = schedule_service(settings, uow, clock)
     texts = CourtTexts(uow)  # one per process: a save here is sent at once (its module says)
+    dispatcher = Dispatcher(
+        uow,
+        clock,
+        senders,
+        sms_pacer(settings, buckets),
+        policy,
+        metrics,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        schedules=schedules,
+        texts=texts,
+    )
     services = Services(
         settings=settings,
         clock=clock,
         metrics=metrics,
         senders=senders,
         engine=ConversationEngine(uow, clock, metrics, settings.inbound_per_minute),
-        judgments=judgment_service(settings, uow, clock, metrics, schedules),
-        dispatcher=Dispatcher(
-            uow,
-            clock,
-            senders,
-            sms_pacer(settings, buckets),
-            policy,
-            metrics,
-            worker=f"{socket.gethostname()}:{os.getpid()}",
-            schedules=schedules,
-            texts=texts,
+        judgments=judgment_service(
+            settings, uow, clock, metrics, schedules, on_new=dispatcher.nudge
         ),
+        dispatcher=dispatcher,
         schedules=schedules,
         delivery=DeliveryService(uow, clock, settings.max_attempts),
         staff=StaffService(uow, clock),

@@ -152,9 +152,22 @@ class Dispatcher:
         self._holds: Group[tuple[str, int], bool] = Group(self._renew_held)
         self._records: Group[Handed, None] = Group(self._record_sent)
         self._stopping = False
+        self._nudged = False  # rows fell due during a run: it claims once more
+        self._wake: Callable[[], None] = lambda: None  # starts a run now (the scheduler's)
         self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
         self._idle.set()
+
+    def wake_with(self, wake: Callable[[], None]) -> None:
+        """How to start a run now (the scheduler knows)."""
+        self._wake = wake
+
+    def nudge(self) -> None:
+        """Rows may have fallen due now (a judgment arrived): an idle dispatcher runs at
+        once instead of at its next tick, and a run in progress claims once more."""
+        self._nudged = True
+        if self._idle.is_set() and not self._stopping:
+            self._wake()
 
     async def run_once(self) -> int:
         """Claims due reminders a batch at a time and handles each, for as long as the batches
@@ -168,16 +181,17 @@ class Dispatcher:
         in_flight: list[asyncio.Task[None]] = []
         try:
             while not self._stopping:
+                self._nudged = False
                 claim, ids = await self._claim()
                 claimed += len(ids)
-                if not ids:
+                if ids:
+                    paced = asyncio.Event()
+                    in_flight = [task for task in in_flight if not task.done()]
+                    in_flight.append(asyncio.create_task(self._send_batch(claim, ids, paced)))
+                if len(ids) < self._policy.batch and not self._nudged:
                     break
-                paced = asyncio.Event()
-                in_flight = [task for task in in_flight if not task.done()]
-                in_flight.append(asyncio.create_task(self._send_batch(claim, ids, paced)))
-                if len(ids) < self._policy.batch:
-                    break
-                await paced.wait()
+                if ids:
+                    await paced.wait()
         finally:
             await asyncio.gather(*in_flight, return_exceptions=True)
             self._idle.set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -48,12 +48,14 @@ class JudgmentService:
         metrics: Metrics,
         data_key: PersonalDataKey | None = None,
         chat_links: bool = False,
+        on_new: Callable[[], None] = lambda: None,
     ) -> None:
         self._uow, self._clock, self._zone, self._schedules = uow, clock, zone, schedules
         self._metrics = metrics
         self._data_key = data_key
         self._chat_links = chat_links  # invite each debtor to chat by SMS after the first step
         self._arrivals: Group[JudgmentIn, Registered] = Group(self._register_group)
+        self._on_new = on_new  # new cases were planned (the dispatcher looks at once)
 
     def parse(self, data: object) -> JudgmentIn:
         """Validates a judgment as received (raises pydantic's ValidationError), on the
@@ -82,6 +84,8 @@ class JudgmentService:
             results = await self._register_once(judgments)  # the other delivery won
         for result in results:
             self._metrics.judgments.labels("created" if result.created else "duplicate").inc()
+        if any(result.created for result in results):
+            self._on_new()
         return list(results)
 
     async def _register_alone(self, judgment: JudgmentIn) -> Registered | Exception:
