@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from bot.domain.status import CaseStatus, Direction, ReminderStatus
+from bot.domain.status import CaseStatus, Direction, EventKind, ReminderStatus
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,18 @@ class NewMessage:
     provider_id: str | None = None
     status: str | None = None
     reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class Handed:
+    """A reminder the provider accepted, to record as sent: the message it went as, and the
+    event on its case's timeline."""
+
+    reminder_id: int
+    claim: str
+    message: NewMessage
+    event: EventKind
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)

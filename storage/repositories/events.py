@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import insert
 
 from bot.domain.status import EventKind
 from storage import tables as t
@@ -14,3 +17,13 @@ class EventRepository(Repo):
     async def add(self, case_id: int, kind: EventKind, at: datetime, **detail: Any) -> None:
         self.session.add(t.Event(case_id=case_id, kind=kind, at=at, detail=detail))
         await flush(self.session)
+
+    async def add_many(self, events: Sequence[tuple[int, EventKind, datetime, dict]]) -> None:
+        """(case id, kind, at, detail) each, in one statement."""
+        await self.session.execute(
+            insert(t.Event.__table__),
+            [
+                {"case_id": case_id, "kind": kind, "at": at, "detail": detail}
+                for case_id, kind, at, detail in events
+            ],
+        )
