@@ -37,7 +37,7 @@ from bot.services.followups import FollowUps
 from bot.services.inbox import UpdateInbox
 from bot.services.judgments import JudgmentService
 from bot.services.linking import LinkService
-from bot.services.pacing import Pacer
+from bot.services.pacing import BucketStore, LocalPacer, Pacer, SharedPacer
 from bot.services.retention import RetentionService
 from bot.services.schedules import ScheduleService
 from bot.services.staff import StaffService
@@ -45,6 +45,7 @@ from ducu.web import create_app
 from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
 from scheduler.jobs import build_scheduler, stop_scheduler
+from storage.buckets import RedisBuckets
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import pending, upgrade
 from storage.uow import uow_factory
@@ -131,7 +132,9 @@ def judgment_service(
     clock: Clock,
     metrics: Metrics,
     schedules: ScheduleService | None = None,
+    on_new: Callable[[], None] = lambda: None,
 ) -> JudgmentService:
+    """`on_new`: called when new cases were planned (the dispatcher of this process looks)."""
     secret = settings.data_key.get_secret_value()
     return JudgmentService(
         uow,
@@ -141,7 +144,15 @@ def judgment_service(
         metrics=metrics,
         data_key=PersonalDataKey(secret) if secret else None,
         chat_links=bool(settings.chat_link_base),
+        on_new=on_new,
     )
+
+
+def sms_pacer(settings: Settings, buckets: BucketStore | None) -> Pacer:
+    """`DUCU_SMS_RATE` for the deployment when the processes share buckets, else for this one."""
+    if buckets is None:
+        return LocalPacer(settings.sms_rate)
+    return SharedPacer(buckets, "sms", settings.sms_rate)
 
 
 async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
@@ -149,6 +160,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     engine = make_engine(settings.database_url)
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
+    buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
     sender = make_sender(settings)
     senders: dict[str, MessageSender] = {sender.channel: sender} if sender else {}
     bot = None
@@ -157,7 +169,7 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         from handlers.telegram.keyboards import CallbackSigner
         from handlers.telegram.sender import TelegramSender
 
-        bot = chat.make_bot(settings)
+        bot = chat.make_bot(settings, buckets)
         senders[Channel.TELEGRAM] = TelegramSender(bot, CallbackSigner(settings.telegram_bot_token))
     policy = DispatchPolicy(
         batch=settings.dispatch_batch,
@@ -170,24 +182,27 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     schedules = schedule_service(settings, uow, clock)
     texts = CourtTexts(uow)  # one per process: a save here is sent at once (its module says)
+    dispatcher = Dispatcher(
+        uow,
+        clock,
+        senders,
+        sms_pacer(settings, buckets),
+        policy,
+        metrics,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        schedules=schedules,
+        texts=texts,
+    )
     services = Services(
         settings=settings,
         clock=clock,
         metrics=metrics,
         senders=senders,
         engine=ConversationEngine(uow, clock, metrics, settings.inbound_per_minute),
-        judgments=judgment_service(settings, uow, clock, metrics, schedules),
-        dispatcher=Dispatcher(
-            uow,
-            clock,
-            senders,
-            Pacer(settings.sms_rate),
-            policy,
-            metrics,
-            worker=f"{socket.gethostname()}:{os.getpid()}",
-            schedules=schedules,
-            texts=texts,
+        judgments=judgment_service(
+            settings, uow, clock, metrics, schedules, on_new=dispatcher.nudge
         ),
+        dispatcher=dispatcher,
         schedules=schedules,
         delivery=DeliveryService(uow, clock, settings.max_attempts),
         staff=StaffService(uow, clock),
@@ -208,6 +223,8 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     runtime = Runtime(services, telegram)
     runtime._closers += [engine.dispose, *(s.close for s in senders.values())]
+    if buckets is not None:
+        runtime._closers.append(buckets.close)
     if telegram is not None:
         runtime._closers.append(telegram.close)
     return runtime

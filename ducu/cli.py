@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from bot.logging_setup import configure_logging
@@ -138,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from ducu import commands  # the verbs' dependencies load only now
 
-    return getattr(commands, f"cmd_{args.command}")(args)
+    try:
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except BrokenPipeError:  # `ducu … | head` stopped reading: end quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 1
 
 
 if __name__ == "__main__":

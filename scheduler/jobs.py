@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,6 +19,12 @@ def _every(
     scheduler.add_job(job, "interval", id=job_id, max_instances=1, coalesce=True, **when)
 
 
+def _run_now(scheduler: AsyncIOScheduler, job_id: str) -> None:
+    """The job's next run is now (the interval goes on from there); nothing once stopped."""
+    if scheduler.running and (job := scheduler.get_job(job_id)) is not None:
+        job.modify(next_run_time=datetime.now(UTC))
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     settings = services.settings
@@ -28,6 +35,7 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         seconds=settings.dispatch_interval,
         misfire_grace_time=None,
     )
+    services.dispatcher.wake_with(lambda: _run_now(scheduler, "dispatch_reminders"))
     _every(scheduler, services.followups.run_once, "follow_ups", minutes=1)
     if settings.retention_days > 0:
         _every(scheduler, services.retention.purge, "purge_personal_data", hours=1)

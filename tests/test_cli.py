@@ -491,6 +491,18 @@ def test_schedule_show_set_and_replan(ducu: Ducu) -> None:
     )
     assert "re-plan 0 case(s)" in again.out
     assert "court 浙0522: version 1" in shown.out and "version 1 saved" in shown.out
+    # Into a reader that has stopped reading (`| head`): it ends quietly, no traceback.
+    piped = subprocess.Popen(
+        [str(DUCU), "schedule", "show", "浙0522"],
+        cwd=ducu.cwd,
+        env=ducu.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    piped.stdout.close()
+    err = piped.stderr.read()
+    assert piped.wait(timeout=30) == 1 and "Traceback" not in err, err
 
 
 def test_template_verbs_set_show_list_reset_and_refuse(ducu: Ducu) -> None:

@@ -29,7 +29,6 @@ from bot.domain.records import (
     CaseSummary,
     ConversationState,
     Correspondent,
-    NewEvent,
     NewMessage,
 )
 from bot.domain.sms import pages
@@ -225,7 +224,7 @@ class _Group:
         self.stale = False  # who wrote may have changed since it was read
         self.inbound: list[NewMessage] = []
         self.outbound: list[tuple[int, NewMessage]] = []  # (index of the inbound one, reply)
-        self.events: list[NewEvent] = []
+        self.events: list[tuple[int, EventKind, datetime, dict]] = []  # case, kind, at, detail
         self.saved: dict[tuple[str, str], tuple[ConversationState, datetime]] = {}
 
     @classmethod
@@ -283,11 +282,12 @@ class _Group:
         self.saved[(state.channel, state.address)] = (state, now)
 
     async def write(self, uow: UnitOfWork) -> None:
-        ids = await uow.messages.add_all(self.inbound)
-        await uow.messages.add_all(
+        ids = await uow.messages.add_many(self.inbound)
+        await uow.messages.add_many(
             [replace(reply, reply_to=ids[inbound]) for inbound, reply in self.outbound]
         )
-        await uow.events.add_all(self.events)
+        if self.events:
+            await uow.events.add_many(self.events)
         await uow.conversations.save_all(list(self.saved.values()))
 
 
@@ -328,7 +328,7 @@ class Conversation:
         self.today = self.now.astimezone(ZoneInfo(self.obligor.timezone)).date()
         # The "replied" events: the engine writes them with its group, unless something else
         # is written first (`_before_writing`), so that the timeline keeps their order.
-        self.unwritten: list[NewEvent] = []
+        self.unwritten: list[tuple[int, EventKind, datetime, dict]] = []
         self.wrote = False  # filed, decided or changed the contact: what was read may be stale
 
     def t(self, key: str, **values: object) -> str:
@@ -349,7 +349,7 @@ class Conversation:
                 "obligor_id": self.obligor.id,
             }
             self.unwritten = [
-                NewEvent(case.id, EventKind.DEBTOR_REPLIED, self.now, detail)
+                (case.id, EventKind.DEBTOR_REPLIED, self.now, detail)
                 for case in self.correspondent.open_cases
             ]
         if opting:
@@ -551,7 +551,8 @@ class Conversation:
         return Reply(self.t("error.confirm"))
 
     async def _before_writing(self) -> None:
-        await self.uow.events.add_all(self.unwritten)
+        if self.unwritten:
+            await self.uow.events.add_many(self.unwritten)
         self.unwritten, self.wrote = [], True
 
     async def _file(self, kind: str, payload: dict, cases: list[CaseSummary], summary: str) -> None:

@@ -16,12 +16,23 @@ _PHONE_LIKE = re.compile(
 )
 
 
+# A Chinese mobile number already written in E.164, checked against phonenumbers' own pattern
+# for mobile numbers in China: most numbers arrive so, and parsing costs 45 µs a number (a
+# third of a bulk import's time before this shortcut).
+_CN_E164 = re.compile(r"\+86(\d{11})")
+_CN_MOBILE = re.compile(
+    phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern
+)
+
+
 class PhoneError(ValueError):
     """Not a valid phone number."""
 
 
 def normalize_phone(text: str, region: str = "CN") -> str:
     """Any common writing of a number → E.164 (`+8613800138000`); invalid → PhoneError."""
+    if (e164 := _CN_E164.fullmatch(text)) and _CN_MOBILE.fullmatch(e164[1]):
+        return text
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from bot.domain.status import CaseStatus, Direction, ReminderStatus
+from bot.domain.status import CaseStatus, Direction, EventKind, ReminderStatus
 
 
 @dataclass(frozen=True)
@@ -196,13 +197,15 @@ class NewMessage:
 
 
 @dataclass(frozen=True)
-class NewEvent:
-    """An event to add to a case's timeline."""
+class Handed:
+    """A reminder the provider accepted, to record as sent: the message it went as, and the
+    event on its case's timeline."""
 
-    case_id: int
-    kind: str
-    at: datetime
-    detail: dict
+    reminder_id: int
+    claim: str
+    message: NewMessage
+    event: EventKind
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import random
 import time
 import uuid
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,7 +32,15 @@ from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
 from bot.domain.quiet_hours import QuietHours, defer_out_of_quiet
-from bot.domain.records import Contact, Finished, NewMessage, ReminderJob, Retry, StuckReminder
+from bot.domain.records import (
+    Contact,
+    Finished,
+    Handed,
+    NewMessage,
+    ReminderJob,
+    Retry,
+    StuckReminder,
+)
 from bot.domain.retry import backoff_seconds
 from bot.domain.status import (
     STAFF_ROLES,
@@ -56,12 +64,16 @@ from bot.ports import (
 )
 from bot.services import filings, linking
 from bot.services.court_texts import CourtTexts
+from bot.services.grouping import Group
 from bot.services.pacing import Pacer
 from bot.services.schedules import ScheduleService
 
 log = logging.getLogger(__name__)
 HOLD_RECHECK = timedelta(hours=12)  # a held reminder looks at its case again this much later
 NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an outcome
+# The next batch is claimed while the rows of the one before still waiting their turn fill
+# this many seconds of the pace: a claim takes milliseconds, and the pace never idles meanwhile.
+CLAIM_AHEAD = 0.25
 
 
 @dataclass(frozen=True)
@@ -134,50 +146,104 @@ class Dispatcher:
         self._debtor_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # The rows of a batch read, hold and record themselves one by one, in round trips
+        # they share with the rows that do so at the same moment (bot/services/grouping.py).
+        self._reads: Group[tuple[str, int], ReminderJob] = Group(self._read)
+        self._holds: Group[tuple[str, int], bool] = Group(self._renew_held)
+        self._records: Group[Handed, None] = Group(self._record_sent)
         self._stopping = False
+        self._nudged = False  # rows fell due during a run: it claims once more
+        self._wake: Callable[[], None] = lambda: None  # starts a run now (the scheduler's)
         self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
         self._idle.set()
 
+    def wake_with(self, wake: Callable[[], None]) -> None:
+        """How to start a run now (the scheduler knows)."""
+        self._wake = wake
+
+    def nudge(self) -> None:
+        """Rows may have fallen due now (a judgment arrived): an idle dispatcher runs at
+        once instead of at its next tick, and a run in progress claims once more."""
+        self._nudged = True
+        if self._idle.is_set() and not self._stopping:
+            self._wake()
+
     async def run_once(self) -> int:
-        """Claims one batch of due reminders and handles each; returns how many were claimed."""
+        """Claims due reminders a batch at a time and handles each, for as long as the batches
+        come full: the next batch is claimed once nearly every row of the one before has had
+        its turn at the pacer, so a backlog drains at the pace, never idle between batches,
+        and about one batch waits its turn. Returns how many were claimed."""
         if self._stopping:
             return 0
         self._idle.clear()
+        claimed = 0
+        in_flight: list[asyncio.Task[None]] = []
         try:
-            now = self._clock.now()
-            claim = uuid.uuid4().hex
-            async with self._uow() as uow:
-                stuck = await uow.reminders.fail_stuck(
-                    now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
-                )
-                for row in stuck:
-                    await uow.events.add(
-                        row.case_id,
-                        EventKind.DELIVERY_FAILED,
-                        now,
-                        step=row.step_key,
-                        obligor_id=row.obligor_id,
-                        reason=NO_OUTCOME,
-                    )
-                ids = await uow.reminders.claim_due(
-                    now=now,
-                    limit=self._policy.batch,
-                    lease_until=now + self._policy.lease,
-                    worker=self._worker,
-                    claim=claim,
-                )
-                await uow.commit()
-            self._alert(stuck)
-            if ids:
-                heartbeat = asyncio.create_task(self._heartbeat(claim, ids))
-                try:
-                    await asyncio.gather(*(self._handle(claim, i) for i in ids))
-                finally:
-                    heartbeat.cancel()
-            return len(ids)
+            while not self._stopping:
+                self._nudged = False
+                claim, ids = await self._claim()
+                claimed += len(ids)
+                if ids:
+                    paced = asyncio.Event()
+                    in_flight = [task for task in in_flight if not task.done()]
+                    in_flight.append(asyncio.create_task(self._send_batch(claim, ids, paced)))
+                if len(ids) < self._policy.batch and not self._nudged:
+                    break
+                if ids:
+                    await paced.wait()
         finally:
+            await asyncio.gather(*in_flight, return_exceptions=True)
             self._idle.set()
+        return claimed
+
+    async def _claim(self) -> tuple[str, list[int]]:
+        """Gives up the rows claimed too often, then leases one batch of due rows under a new
+        claim token: the token and the rows."""
+        now = self._clock.now()
+        claim = uuid.uuid4().hex
+        async with self._uow() as uow:
+            stuck = await uow.reminders.fail_stuck(
+                now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
+            )
+            for row in stuck:
+                await uow.events.add(
+                    row.case_id,
+                    EventKind.DELIVERY_FAILED,
+                    now,
+                    step=row.step_key,
+                    obligor_id=row.obligor_id,
+                    reason=NO_OUTCOME,
+                )
+            ids = await uow.reminders.claim_due(
+                now=now,
+                limit=self._policy.batch,
+                lease_until=now + self._policy.lease,
+                worker=self._worker,
+                claim=claim,
+            )
+            await uow.commit()
+        self._alert(stuck)
+        return claim, ids
+
+    async def _send_batch(self, claim: str, ids: list[int], paced: asyncio.Event) -> None:
+        """Handles each row of a batch, renewing their leases meanwhile; sets `paced` once the
+        rows still waiting for their turn at the pacer fill no more than CLAIM_AHEAD."""
+        waiting = len(ids)
+        ahead = int(self._pacer.rate * CLAIM_AHEAD)
+
+        def turn_had() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if waiting <= ahead:
+                paced.set()
+
+        heartbeat = asyncio.create_task(self._heartbeat(claim, ids))
+        try:
+            await asyncio.gather(*(self._handle(claim, i, turn_had) for i in ids))
+        finally:
+            heartbeat.cancel()
+            paced.set()
 
     def _alert(self, stuck: list[StuckReminder]) -> None:
         """An error line (an alert) and a count for each row given up at the claim."""
@@ -218,11 +284,15 @@ class Dispatcher:
             self._waiting.discard(task)
         return not self._stopping
 
-    async def _handle(self, claim: str, reminder_id: int) -> None:
+    async def _handle(self, claim: str, reminder_id: int, turn_had: Callable[[], None]) -> None:
         try:
             # Wait for our turn first, so the row is read fresh just before it is sent: a case
             # closed or an address opted out while the batch waited is seen.
-            if not await self._turn():  # stopping: pending again, its attempt given back
+            try:
+                turned = await self._turn()
+            finally:
+                turn_had()
+            if not turned:  # stopping: pending again, its attempt given back
                 async with self._uow() as uow:
                     await uow.reminders.retry_at(
                         reminder_id,
@@ -248,11 +318,47 @@ class Dispatcher:
 
     async def _job(self, claim: str, reminder_id: int) -> ReminderJob:
         """The row as it is now; `ClaimLost` if another worker took it meanwhile."""
+        return await self._reads((claim, reminder_id))
+
+    async def _read(self, rows: list[tuple[str, int]]) -> list[ReminderJob | ClaimLost]:
         async with self._uow() as uow:
-            job = await uow.reminders.job(reminder_id, claim=claim, uncapped=UNCAPPED_STEPS)
-        if job is None:
-            raise ClaimLost(reminder_id, "send")
-        return job
+            jobs = await uow.reminders.jobs(
+                {reminder_id: claim for claim, reminder_id in rows}, uncapped=UNCAPPED_STEPS
+            )
+        return [jobs.get(i) or ClaimLost(i, "send") for _, i in rows]
+
+    async def _renew_held(self, rows: list[tuple[str, int]]) -> list[bool]:
+        """Renews the lease of each row still held under its claim; whether it was."""
+        lease_until = self._clock.now() + self._policy.lease
+        held: set[int] = set()
+        async with self._uow() as uow:
+            for claim in {claim for claim, _ in rows}:
+                ids = [i for c, i in rows if c == claim]
+                held |= await uow.reminders.renew(claim, ids, lease_until=lease_until)
+            await uow.commit()
+        return [i in held for _, i in rows]
+
+    async def _record_sent(self, handed: list[Handed]) -> list[Exception | None]:
+        """Records the sends of a group in one transaction; should that fail, each on its own,
+        so that one bad row cannot fail (and send again) the others."""
+        try:
+            async with self._uow() as uow:
+                held = await uow.reminders.record_sent(handed, self._clock.now())
+                await uow.commit()
+        except Exception:
+            if len(handed) == 1:
+                raise
+            return [await self._record_alone(h) for h in handed]
+        return [
+            None if h.reminder_id in held else ClaimLost(h.reminder_id, "finish") for h in handed
+        ]
+
+    async def _record_alone(self, handed: Handed) -> Exception | None:
+        try:
+            [answer] = await self._record_sent([handed])
+        except Exception as exc:
+            return exc
+        return answer
 
     def _target(self, job: ReminderJob) -> Target | Nowhere:
         """Where this row goes, or why it goes nowhere."""
@@ -313,45 +419,29 @@ class Dispatcher:
             return
         self._metrics.send_latency.labels(sender.channel).observe(time.monotonic() - started)
         self._metrics.sent.labels(sender.channel, "accepted").inc()
-        async with self._uow() as uow:
-            message_id = await uow.messages.add(
-                NewMessage(
-                    Direction.OUT,
-                    sender.channel,
-                    target.address,
-                    text,
-                    self._clock.now(),
-                    case_id=job.case.id,
-                    obligor_id=None if job.staff else job.obligor.id,
-                    provider=sender.provider,
-                    provider_id=result.provider_id,
-                    status=result.status,
-                )
+        message = NewMessage(
+            Direction.OUT,
+            sender.channel,
+            target.address,
+            text,
+            self._clock.now(),
+            case_id=job.case.id,
+            obligor_id=None if job.staff else job.obligor.id,
+            provider=sender.provider,
+            provider_id=result.provider_id,
+            status=result.status,
+        )
+        if job.staff is None:
+            event, detail = (
+                EventKind.REMINDER_SENT,
+                {"step": job.step_key, "obligor_id": job.obligor.id, "channel": sender.channel},
             )
-            await uow.reminders.finish(
-                job.reminder_id,
-                claim=job.claim,
-                outcome=Finished(ReminderStatus.SENT, self._clock.now(), message_id=message_id),
+        else:
+            event, detail = (
+                EventKind.STAFF_NOTIFIED,
+                {"user_id": job.staff.id, "role": job.staff.role, "channel": sender.channel},
             )
-            if job.staff is None:
-                await uow.events.add(
-                    job.case.id,
-                    EventKind.REMINDER_SENT,
-                    self._clock.now(),
-                    step=job.step_key,
-                    obligor_id=job.obligor.id,
-                    channel=sender.channel,
-                )
-            else:
-                await uow.events.add(
-                    job.case.id,
-                    EventKind.STAFF_NOTIFIED,
-                    self._clock.now(),
-                    user_id=job.staff.id,
-                    role=job.staff.role,
-                    channel=sender.channel,
-                )
-            await uow.commit()
+        await self._records(Handed(job.reminder_id, job.claim, message, event, detail))
 
     async def _send_once(
         self, job: ReminderJob, sender: MessageSender, address: str, text: str
@@ -365,14 +455,12 @@ class Dispatcher:
                 return found
         return await sender.send(address, text, self._buttons(job))
 
-    async def _renew(self, claim: str, ids: list[int]) -> int:
-        """Extends by a lease those of `ids` still held under `claim`; returns how many."""
+    async def _renew(self, claim: str, ids: list[int]) -> None:
+        """Extends by a lease those of `ids` still held under `claim`."""
         async with self._uow() as uow:
-            held = await uow.reminders.renew(
-                claim, ids, lease_until=self._clock.now() + self._policy.lease
-            )
+            lease_until = self._clock.now() + self._policy.lease
+            await uow.reminders.renew(claim, ids, lease_until=lease_until)
             await uow.commit()
-        return held
 
     async def _heartbeat(self, claim: str, ids: list[int]) -> None:
         """While a batch is in flight, renews the leases of its rows still held, every third
@@ -389,7 +477,7 @@ class Dispatcher:
     async def _hold(self, job: ReminderJob) -> None:
         """Right before a send: renews the row's lease, so the send ends well within it, and
         raises `ClaimLost` if another worker took the row meanwhile (it is not sent)."""
-        if not await self._renew(job.claim, [job.reminder_id]):
+        if not await self._holds((job.claim, job.reminder_id)):
             raise ClaimLost(job.reminder_id, "send")
 
     def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:

@@ -1,7 +1,8 @@
 """Bulk import of judgments from CSV: one row per obligor, rows of a case share its number.
 
-A bad case is reported with its line numbers and skipped; good cases land; importing the
-same file again changes nothing (registration is idempotent on the case number).
+A bad case is reported with its line numbers and skipped; good cases land, a chunk of them at
+a time (JudgmentService.register_many); importing the same file again changes nothing
+(registration is idempotent on the case number).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ COLUMNS = (
     "performance_due",
 )
 REQUIRED = set(COLUMNS) - {"creditor_name", "creditor_phone", "locale"}
+CHUNK = 1_000  # cases registered per transaction
 
 
 @dataclass
@@ -115,20 +117,24 @@ async def import_file(
     path: Path,
     judgments: JudgmentService,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
+    chunk: int = CHUNK,
 ) -> ImportReport:
+    """Registers the file's good cases `chunk` at a time, each chunk in one transaction, and
+    reports the bad ones; `on_progress(done, total)` after each chunk."""
     cases = read_cases(path)
     report = ImportReport()
-    for done, (_, numbered) in enumerate(cases, start=1):
-        lines = ",".join(str(n) for n, _ in numbered)
-        try:
-            judgment = judgments.parse(judgment_from_rows(row for _, row in numbered))
-        except ValidationError as exc:
-            report.errors.extend((lines, e["field"], e["message"]) for e in field_errors(exc))
-        else:
-            result = await judgments.register(judgment)
+    for start in range(0, len(cases), chunk):
+        good = []
+        for _, numbered in cases[start : start + chunk]:
+            lines = ",".join(str(n) for n, _ in numbered)
+            try:
+                good.append(judgments.parse(judgment_from_rows(row for _, row in numbered)))
+            except ValidationError as exc:
+                report.errors.extend((lines, e["field"], e["message"]) for e in field_errors(exc))
+        for result in await judgments.register_many(good):
             if result.created:
                 report.created += 1
             else:
                 report.duplicates += 1
-        on_progress(done, len(cases))
+        on_progress(min(start + chunk, len(cases)), len(cases))
     return report

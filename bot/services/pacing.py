@@ -1,13 +1,20 @@
 """The one rate limiter of every outbound lane: a token bucket, and turns taken in buckets.
 
-The SMS lane's `Pacer` is one bucket; Telegram's limiter (handlers/telegram/limiter.py) takes
-each turn in two, the overall one and the chat's, and holds the overall one after a flood wait.
+A lane's `Pacer` is one bucket: in this process (`LocalPacer`), or kept where every process of
+the deployment takes its tokens (`SharedPacer` over a `BucketStore`, e.g. Redis), so N workers
+together start no more than the lane's rate. Telegram's limiter (handlers/telegram/limiter.py)
+takes each turn in two, the overall one and the chat's, and holds the overall one after a
+flood wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Bucket:
@@ -68,7 +75,33 @@ class Turn:
             raise
 
 
-class Pacer:
+class Pacer(Protocol):
+    """At most `rate` starts a second: `wait` returns when the caller's turn has come."""
+
+    @property
+    def rate(self) -> float: ...
+
+    async def wait(self) -> None: ...
+
+
+class BucketStore(Protocol):
+    """Token buckets every process shares, one per lane, with the semantics of `Bucket`: the
+    store's own clock, and each call atomic."""
+
+    async def reserve(self, lane: str, rate: float, burst: float) -> float:
+        """Takes a token (going into debt if need be); how many seconds to wait for it."""
+        ...
+
+    async def give_back(self, lane: str, rate: float, burst: float) -> None:
+        """Returns a token that will not be used."""
+        ...
+
+    async def hold(self, lane: str, rate: float, burst: float, seconds: float) -> None:
+        """Nothing goes for `seconds` (e.g. the provider asked us to wait)."""
+        ...
+
+
+class LocalPacer:
     """At most `rate` starts a second (`burst` at once), shared by every task of a process."""
 
     def __init__(self, rate: float, burst: int = 1) -> None:
@@ -80,3 +113,39 @@ class Pacer:
 
     async def wait(self) -> None:
         await Turn(self._bucket).wait()
+
+
+class SharedPacer:
+    """At most `rate` starts a second (`burst` at once) over every process that paces `lane`
+    in `store`. A cancelled wait gives its token back (a stop need not wait for its turn).
+    While the store cannot be reached, this process paces the lane alone (each process at
+    the full rate: sending goes on, above the deployment's pace, rather than stopping)."""
+
+    def __init__(self, store: BucketStore, lane: str, rate: float, burst: int = 1) -> None:
+        self._store, self._lane, self._rate, self._burst = store, lane, rate, burst
+        self._alone = LocalPacer(rate, burst)
+        self._store_down = False
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    async def wait(self) -> None:
+        try:
+            delay = await self._store.reserve(self._lane, self._rate, self._burst)
+        except Exception:
+            if not self._store_down:
+                log.exception("the %s lane's shared pace is unreachable: pacing alone", self._lane)
+            self._store_down = True
+            await self._alone.wait()
+            return
+        if self._store_down:
+            log.warning("the %s lane's shared pace is back", self._lane)
+            self._store_down = False
+        if delay <= 0:
+            return
+        try:
+            await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            await self._store.give_back(self._lane, self._rate, self._burst)
+            raise

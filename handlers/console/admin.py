@@ -11,12 +11,11 @@ from math import ceil
 from urllib.parse import urlencode
 
 from aiohttp import web
-from aiohttp_session import get_session
 
 from bot.domain.audit import PAGE, AuditActor, wanted
 from bot.domain.status import STAFF_ROLES
 from bot.services.staff import AreaImportError, NoSuchUser, StaffError
-from handlers.console.auth import FLASH, STAFF, page, texts
+from handlers.console.auth import STAFF, done, page, texts
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
@@ -25,11 +24,6 @@ USER = r"/admin/users/{user_id:[0-9]{1,9}}"  # users.id is a 32-bit integer
 
 def _actor(request: web.Request) -> AuditActor:
     return AuditActor.of(request[STAFF])
-
-
-async def _done(request: web.Request, text: str, to: str, *, ok: bool = True) -> web.Response:
-    (await get_session(request))[FLASH] = {"text": text, "ok": ok}
-    raise web.HTTPSeeOther(to)
 
 
 async def _form(request: web.Request) -> dict[str, str]:
@@ -60,9 +54,9 @@ async def add_user(request: web.Request) -> web.Response:
             area_code=form.get("area_code", "").strip() or None,
         )
     except StaffError as refused:
-        return await _done(request, str(refused), "/admin/users", ok=False)
+        return await done(request, str(refused), "/admin/users", ok=False)
     t = await texts(request)
-    return await _done(request, t("admin.saved"), f"/admin/users/{user_id}")
+    return await done(request, t("admin.saved"), f"/admin/users/{user_id}")
 
 
 async def _user_or_404(request: web.Request):
@@ -89,8 +83,8 @@ async def edit_user(request: web.Request) -> web.Response:
             _actor(request), person.id, form.get("name", ""), form.get("area_code", "")
         )
     except StaffError as refused:
-        return await _done(request, str(refused), here, ok=False)
-    return await _done(request, (await texts(request))("admin.saved"), here)
+        return await done(request, str(refused), here, ok=False)
+    return await done(request, (await texts(request))("admin.saved"), here)
 
 
 @routes.post(USER + "/deactivate")
@@ -100,9 +94,9 @@ async def deactivate(request: web.Request) -> web.Response:
     try:
         moved = await request.app[SERVICES].staff.deactivate(_actor(request), person.id)
     except StaffError as refused:
-        return await _done(request, str(refused), here, ok=False)
+        return await done(request, str(refused), here, ok=False)
     t = await texts(request)
-    return await _done(request, t("admin.deactivated", name=person.name, count=moved), here)
+    return await done(request, t("admin.deactivated", name=person.name, count=moved), here)
 
 
 @routes.post(USER + "/invite")
@@ -112,7 +106,7 @@ async def invite(request: web.Request) -> web.Response:
     code = await services.links.invite(person.id)
     t = await texts(request)
     said = t("admin.invite", name=person.name, link=services.settings.chat_link_base + code)
-    return await _done(request, said, f"/admin/users/{person.id}")
+    return await done(request, said, f"/admin/users/{person.id}")
 
 
 @routes.get("/admin/areas")
@@ -132,13 +126,13 @@ async def import_areas(request: web.Request) -> web.Response:
     upload = (await request.post()).get("file")
     data = upload.file.read() if isinstance(upload, web.FileField) else b""
     try:
-        done = await request.app[SERVICES].staff.import_areas(_actor(request), data)
+        imported = await request.app[SERVICES].staff.import_areas(_actor(request), data)
     except AreaImportError as refused:
         extra = {"refused": str(refused), "lines": refused.lines}
         return await _areas_page(request, extra, status=422)
     t = await texts(request)
-    said = t("admin.areas.imported", count=done.added + done.renamed)
-    return await _done(request, said, "/admin/areas")
+    said = t("admin.areas.imported", count=imported.added + imported.renamed)
+    return await done(request, said, "/admin/areas")
 
 
 @routes.get("/admin/audit")

@@ -17,6 +17,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import NoReturn
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
@@ -149,10 +150,16 @@ async def page(
         "csrf": session["csrf"],
         "here": request.path_qs,
         "staff": request.get(STAFF),
-        "flash": session.pop(FLASH, None),  # what the last form did (decisions.py)
+        "flash": session.pop(FLASH, None),  # what the last form did (`done`)
         "poll_ms": int(request.app[SERVICES].settings.console_poll_seconds * 1000),
     }
     return aiohttp_jinja2.render_template(template, request, common | context, status=status)
+
+
+async def done(request: web.Request, text: str, to: str, *, ok: bool = True) -> NoReturn:
+    """After a form: back to `to` (a local path), where the next page says `text` once."""
+    (await get_session(request))[FLASH] = {"text": text, "ok": ok}
+    raise web.HTTPSeeOther(to)
 
 
 async def _fresh(request: web.Request, **values: object) -> None:

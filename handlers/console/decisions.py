@@ -8,11 +8,10 @@ time, from the service, and nothing changes).
 from __future__ import annotations
 
 from aiohttp import web
-from aiohttp_session import get_session
 
 from bot.domain.tasks import Outcome
 from bot.services.decisions import Actor, Refused, counter
-from handlers.console.auth import FLASH, STAFF, local_path
+from handlers.console.auth import STAFF, done, local_path
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
@@ -36,8 +35,7 @@ async def decide(request: web.Request) -> web.Response:
         text, ok = await services.decisions.act(actor, task_id, outcome, note, terms), True
     except Refused as refused:
         text, ok = refused.text, False
-    (await get_session(request))[FLASH] = {"text": text, "ok": ok}
-    raise web.HTTPSeeOther(back)
+    await done(request, text, back, ok=ok)
 
 
 @routes.post(r"/console/cases/{case_id:\d{1,12}}/refer")
@@ -53,8 +51,7 @@ async def refer(request: web.Request) -> web.Response:
         )
     except Refused as refused:
         text, ok = refused.text, False
-    (await get_session(request))[FLASH] = {"text": text, "ok": ok}
-    raise web.HTTPSeeOther(local_path(str(form.get("next", ""))))
+    await done(request, text, local_path(str(form.get("next", ""))), ok=ok)
 
 
 @routes.get(r"/console/tasks/{task_id:\d{1,12}}")

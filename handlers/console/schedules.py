@@ -12,8 +12,7 @@ from multidict import MultiDictProxy
 from bot.domain.audit import AuditActor
 from bot.domain.replan import Change
 from bot.domain.schedules import ANCHORS, DELAY_LIMITS, ScheduleRefused, reminder_texts
-from handlers.console.admin import _done
-from handlers.console.auth import STAFF, page, texts
+from handlers.console.auth import STAFF, done, page, texts
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
@@ -90,7 +89,7 @@ async def save(request: web.Request) -> web.Response:
         said = [t(reason.key, **reason.values) for reason in refused.reasons]
         return await _form_page(request, body, said, status=422)
     t = await texts(request)
-    return await _done(request, t("admin.schedule.saved", version=version), "/admin/schedules")
+    return await done(request, t("admin.schedule.saved", version=version), "/admin/schedules")
 
 
 @routes.get("/admin/schedules/replan")
@@ -105,4 +104,4 @@ async def replan(request: web.Request) -> web.Response:
     report = await request.app[SERVICES].schedules.replan(_actor(request), apply=True)
     t = await texts(request)
     said = t("admin.schedule.replanned", cases=report.cases, version=report.version)
-    return await _done(request, said, "/admin/schedules")
+    return await done(request, said, "/admin/schedules")

@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from aiohttp_session import get_session
 
 from bot.domain.audit import AuditActor
 from bot.domain.court_texts import Checked, Reason
 from bot.domain.texts import render
 from bot.services.court_texts import TemplateError
-from handlers.console.auth import FLASH, STAFF, page, texts
+from handlers.console.auth import STAFF, done, page, texts
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
@@ -128,7 +127,7 @@ async def template_save(request: web.Request) -> web.Response:
     t = await texts(request)
     kept = saved.source == "court"
     said = t("admin.templates.saved") if kept else t("admin.templates.same_as_shipped")
-    return await _done(request, said, _here(locale, key))
+    return await done(request, said, _here(locale, key))
 
 
 @routes.post(TEXT + "/reset")
@@ -139,9 +138,4 @@ async def template_reset(request: web.Request) -> web.Response:
     except TemplateError as missing:
         raise await _not_found(request, missing) from None
     t = await texts(request)
-    return await _done(request, t("admin.templates.reset_done"), _here(locale, key))
-
-
-async def _done(request: web.Request, text: str, to: str) -> web.Response:
-    (await get_session(request))[FLASH] = {"text": text, "ok": True}
-    raise web.HTTPSeeOther(to)
+    return await done(request, t("admin.templates.reset_done"), _here(locale, key))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 
@@ -50,22 +49,16 @@ def _fields(form: dict[str, str], **limits: int) -> list[str]:
     return values
 
 
-@functools.lru_cache(maxsize=50_000)
-def _normalized(sender: str) -> str:
-    """The sender in E.164, or as Twilio sent it: an unknown sender still gets a polite
-    answer. Cached: parsing a number costs more than the rest of the handler."""
-    try:
-        return normalize_phone(sender)
-    except PhoneError:
-        return sender
-
-
 @routes.post("/twilio/sms")
 async def inbound_sms(request: web.Request) -> web.Response:
     form = await _signed_form(request)
     sid, sender = _fields(form, MessageSid=64, From=64)
+    try:
+        sender = normalize_phone(sender)
+    except PhoneError:
+        pass  # keep what Twilio sent: an unknown sender still gets a polite answer
     replies = await request.app[SERVICES].engine.handle(
-        InboundMessage(Channel.SMS, _normalized(sender), form.get("Body", ""), provider_id=sid)
+        InboundMessage(Channel.SMS, sender, form.get("Body", ""), provider_id=sid)
     )
     twiml = MessagingResponse()
     for reply in replies:  # a reply may quote the debtor's own control characters

@@ -24,6 +24,7 @@ from bot.app import Services
 from bot.config import Settings
 from bot.domain.locales import DEFAULT_LOCALE, LOCALES, language, resolve
 from bot.domain.texts import render
+from bot.services.pacing import BucketStore
 from handlers.telegram import debtors, staff
 from handlers.telegram.isolation import ChatLocks, NoState
 from handlers.telegram.keyboards import CallbackSigner
@@ -51,12 +52,13 @@ def _commands(locale: str) -> list[BotCommand]:
     ]
 
 
-def make_bot(settings: Settings) -> Bot:
+def make_bot(settings: Settings, buckets: BucketStore | None = None) -> Bot:
+    """The bot, within Telegram's limits: kept in `buckets` when every process shares them."""
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/")),
         timeout=settings.send_timeout,
     )
-    session.middleware(RateLimit(settings.telegram_rate, settings.telegram_chat_rate))
+    session.middleware(RateLimit(settings.telegram_rate, settings.telegram_chat_rate, buckets))
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,23 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     return stmt.on_conflict_do_nothing()
+
+
+async def next_ids(session: AsyncSession, table: Any, n: int) -> list[int]:
+    """`n` ids for new rows of `table`, to insert many at once and know which is which.
+    PostgreSQL hands them out from the table's sequence; SQLite's transactions take the write
+    lock at BEGIN (storage/db.py), so the ids after the largest are this transaction's alone."""
+    if n == 0:
+        return []
+    name = table.__tablename__
+    if session.bind.dialect.name == "postgresql":
+        rows = await session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) FROM generate_series(1, :n)"),
+            {"name": name, "n": n},
+        )
+        return list(rows)
+    last = await session.scalar(select(func.coalesce(func.max(table.id), 0)))
+    return list(range(last + 1, last + 1 + n))
 
 
 def obligor_record(row: t.Obligor) -> records.Obligor:

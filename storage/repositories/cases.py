@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, false, select, update
+from sqlalchemy import ColumnElement, false, insert, select, update
 
 from bot.domain import records
 from bot.domain.access import AreaCases, CaseScope, CourtCases, JudgeCases
@@ -46,6 +47,29 @@ class CaseRepository(Repo):
         self.session.add(row)
         await flush(self.session)
         return row.id
+
+    async def ids_by_numbers(self, case_numbers: Collection[str]) -> dict[str, int]:
+        """The cases already registered under any of `case_numbers`: number → id."""
+        rows = await self.session.execute(
+            select(t.Case.case_number, t.Case.id).where(t.Case.case_number.in_(case_numbers))
+        )
+        return dict(rows.tuples().all())
+
+    async def add_many(self, cases: Sequence[records.NewCase]) -> dict[str, int]:
+        """Adds the cases in one statement: case number → id."""
+        table = t.Case.__table__  # Core: no ORM bookkeeping for rows we never load
+        rows = await self.session.execute(
+            insert(table).returning(table.c.case_number, table.c.id),
+            [{**vars(case), "status": CaseStatus.OPEN} for case in cases],  # (asdict: deep copies)
+        )  # its rows come back in no set order: known by their case number
+        return dict(rows.tuples().all())
+
+    async def link_obligors(self, links: Sequence[tuple[int, int]]) -> None:
+        """Links each (case, obligor), once."""
+        await self.session.execute(
+            insert_ignoring_duplicates(self.session, t.CaseObligor),
+            [{"case_id": case_id, "obligor_id": obligor_id} for case_id, obligor_id in links],
+        )
 
     async def summary(self, case_id: int) -> records.CaseSummary | None:
         row = await self.session.get(t.Case, case_id)

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.domain import records
 from bot.domain.status import EventKind
 from storage import tables as t
 from storage.repositories._base import Repo, flush
@@ -19,7 +18,12 @@ class EventRepository(Repo):
         self.session.add(t.Event(case_id=case_id, kind=kind, at=at, detail=detail))
         await flush(self.session)
 
-    async def add_all(self, events: Sequence[records.NewEvent]) -> None:
-        """Stores many events in one statement."""
-        if events:
-            await self.session.execute(insert(t.Event.__table__), [vars(event) for event in events])
+    async def add_many(self, events: Sequence[tuple[int, EventKind, datetime, dict]]) -> None:
+        """(case id, kind, at, detail) each, in one statement."""
+        await self.session.execute(
+            insert(t.Event.__table__),
+            [
+                {"case_id": case_id, "kind": kind, "at": at, "detail": detail}
+                for case_id, kind, at, detail in events
+            ],
+        )

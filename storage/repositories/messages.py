@@ -66,7 +66,7 @@ class MessageRepository(Repo):
                 replies[found[inbound_id]].append(text)
         return replies
 
-    async def add_all(self, messages: Sequence[records.NewMessage]) -> list[int]:
+    async def add_many(self, messages: Sequence[records.NewMessage]) -> list[int]:
         """Stores the messages (one statement) and returns their ids, in order. Both databases
         number the rows of one multi-row INSERT in the order of its VALUES, so the ids sorted
         are the messages' (SQLite's RETURNING itself promises no order)."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, insert, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
@@ -15,6 +15,7 @@ from storage.repositories._base import (
     contact_record,
     flush,
     insert_ignoring_duplicates,
+    next_ids,
     obligor_record,
 )
 
@@ -54,6 +55,82 @@ class ObligorRepository(Repo):
             )
         await flush(self.session)
         return obligor.id
+
+    async def ensure_many(self, new: Sequence[records.NewObligor]) -> list[int]:
+        """`ensure` for each of `new`, in order, in a few statements: an obligor whose SMS
+        number is known (earlier in `new` too) is updated, any other one added."""
+        phones = {n.phone for n in new}
+        known: dict[str, int] = dict(
+            (
+                await self.session.execute(
+                    select(t.Contact.address, t.Contact.obligor_id).where(
+                        t.Contact.channel == Channel.SMS, t.Contact.address.in_(phones)
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+        fresh = iter(await next_ids(self.session, t.Obligor, len(phones - known.keys())))
+        added: dict[int, dict] = {}
+        changed: dict[int, dict] = {}
+        ids = []
+        for n in new:
+            values = {"name": n.name, "area_code": n.area_code, "locale": n.locale}
+            if n.id_number_hash is not None:
+                values |= {
+                    "id_number_encrypted": n.id_number_encrypted,
+                    "id_number_hash": n.id_number_hash,
+                }
+            if n.phone not in known:
+                known[n.phone] = next(fresh)
+                added[known[n.phone]] = {
+                    "id": known[n.phone],
+                    "timezone": n.timezone,
+                    "id_number_encrypted": None,
+                    "id_number_hash": None,
+                    **values,
+                }
+            elif known[n.phone] in added:
+                added[known[n.phone]].update(values)
+            else:
+                changed.setdefault(known[n.phone], {"id": known[n.phone]}).update(values)
+            ids.append(known[n.phone])
+        if added:
+            await self.session.execute(insert(t.Obligor.__table__), list(added.values()))
+            await self.session.execute(
+                insert(t.Contact.__table__),
+                [
+                    {
+                        "obligor_id": id_,
+                        "channel": Channel.SMS,
+                        "address": phone,
+                        "status": ContactStatus.ACTIVE,
+                    }
+                    for phone, id_ in known.items()
+                    if id_ in added
+                ],
+            )
+        by_columns: dict[frozenset[str], list[dict]] = {}
+        for values in changed.values():  # by primary key, one statement per set of columns
+            by_columns.setdefault(frozenset(values), []).append(values)
+        for rows in by_columns.values():
+            await self.session.execute(update(t.Obligor), rows)
+        chats = {(id_, n.telegram_chat_id) for id_, n in zip(ids, new, strict=True)}
+        if chats := [chat for chat in chats if chat[1] is not None]:
+            await self.session.execute(
+                insert_ignoring_duplicates(self.session, t.Contact),
+                [
+                    {
+                        "obligor_id": id_,
+                        "channel": Channel.TELEGRAM,
+                        "address": str(chat_id),
+                        "status": ContactStatus.ACTIVE,
+                    }
+                    for id_, chat_id in chats
+                ],
+            )
+        return ids
 
     async def by_id_number_hash(self, id_number_hash: str) -> records.Obligor | None:
         row = await self.session.scalar(

@@ -6,10 +6,11 @@ whose row another worker then took or finished, writes nothing (`ClaimLost`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Update, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Update, func, insert, literal, or_, select, update
 
 from bot.domain import records
 from bot.domain.channels import channel_order
@@ -128,75 +129,150 @@ class ReminderRepository(Repo):
         )
         return [records.StuckReminder(*row) for row in rows.all()]
 
-    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> int:
-        """Extends the lease of those of `ids` still held under `claim`; returns how many."""
+    async def renew(self, claim: str, ids: Collection[int], *, lease_until: datetime) -> set[int]:
+        """Extends the lease of those of `ids` still held under `claim`; returns those."""
         result = await self.session.execute(
             update(t.Reminder)
             .where(t.Reminder.id.in_(ids), *_held(claim))
             .values(lease_until=lease_until)
+            .returning(t.Reminder.id)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount
+        return set(result.scalars())
 
-    async def job(
-        self, reminder_id: int, *, claim: str, uncapped: Collection[str] = ()
-    ) -> records.ReminderJob | None:
-        """The row with all it needs, if it is still held under `claim`; `recent_reminders`
-        leaves out the `uncapped` steps."""
-        row = (
-            await self.session.execute(
-                select(t.Reminder, t.Case, t.Court, t.Obligor)
-                .join(t.Case, t.Case.id == t.Reminder.case_id)
-                .join(t.Court, t.Court.id == t.Case.court_id)
-                .join(t.Obligor, t.Obligor.id == t.Reminder.obligor_id)
-                .where(t.Reminder.id == reminder_id, *_held(claim))
-            )
-        ).first()
-        if row is None:
-            return None
-        reminder, case, court, obligor = row
-        staff = await self.session.get(t.User, reminder.user_id) if reminder.user_id else None
-        recent = (
-            ()
-            if staff
-            else tuple(
-                await self.session.scalars(
-                    select(t.Reminder.finished_at)
-                    .where(
-                        t.Reminder.obligor_id == obligor.id,
-                        t.Reminder.status == ReminderStatus.SENT,
-                        t.Reminder.user_id.is_(None),  # reminders, not notices to staff
-                        t.Reminder.body.is_(None),  # nor what was written for this debtor
-                        t.Reminder.step_key.not_in(uncapped),
-                    )
-                    .order_by(t.Reminder.finished_at.desc())
-                    .limit(RECENT_REMINDERS)
+    async def jobs(
+        self, claims: Mapping[int, str], *, uncapped: Collection[str] = ()
+    ) -> dict[int, records.ReminderJob]:
+        """The rows of `claims` (id → claim) still held under their claim, each with all it
+        needs; `recent_reminders` leaves out the `uncapped` steps. A few statements for any
+        number of rows."""
+        rows = [
+            row
+            for row in (
+                await self.session.execute(
+                    select(t.Reminder, t.Case, t.Court, t.Obligor)
+                    .join(t.Case, t.Case.id == t.Reminder.case_id)
+                    .join(t.Court, t.Court.id == t.Case.court_id)
+                    .join(t.Obligor, t.Obligor.id == t.Reminder.obligor_id)
+                    .where(t.Reminder.id.in_(claims), t.Reminder.status == ReminderStatus.CLAIMED)
                 )
+            ).all()
+            if row[0].claim_token == claims[row[0].id]
+        ]
+        if not rows:
+            return {}
+        staff_ids = {reminder.user_id for reminder, *_ in rows if reminder.user_id}
+        staff = {}
+        if staff_ids:
+            users = await self.session.scalars(select(t.User).where(t.User.id.in_(staff_ids)))
+            staff = {user.id: staff_record(user) for user in users}
+        contacts: dict[int, list[records.Contact]] = defaultdict(list)
+        for contact in await self.session.scalars(
+            select(t.Contact)
+            .where(t.Contact.obligor_id.in_({obligor.id for *_, obligor in rows}))
+            .order_by(t.Contact.id.desc())
+        ):
+            contacts[contact.obligor_id].append(contact_record(contact))
+        debtors = {obligor.id for reminder, *_, obligor in rows if not reminder.user_id}
+        recent = await self._recent(debtors, uncapped)
+        return {
+            reminder.id: records.ReminderJob(
+                reminder_id=reminder.id,
+                step_key=reminder.step_key,
+                template=reminder.template,
+                attempts=reminder.attempts,
+                case=case_record(case),
+                court_name=court.name,
+                obligor=obligor_record(obligor),
+                contacts=tuple(contacts[obligor.id]),
+                channel_order=channel_order(court.channel_order),
+                claim=reminder.claim_token,
+                staff=staff.get(reminder.user_id) if reminder.user_id else None,
+                body=reminder.body,
+                recent_reminders=() if reminder.user_id else recent.get(obligor.id, ()),
+                unsure_since=reminder.finished_at,  # only an unfinished row is ever claimed
             )
+            for reminder, case, court, obligor in rows
+        }
+
+    async def _recent(
+        self, obligors: Collection[int], uncapped: Collection[str]
+    ) -> dict[int, tuple[datetime, ...]]:
+        """For each of `obligors`, when the latest capped reminders were sent to them (at most
+        RECENT_REMINDERS, newest first): what the weekly cap counts."""
+        if not obligors:
+            return {}
+        rank = (
+            func.row_number()
+            .over(partition_by=t.Reminder.obligor_id, order_by=t.Reminder.finished_at.desc())
+            .label("rank")
         )
-        contacts = (
-            await self.session.scalars(
-                select(t.Contact)
-                .where(t.Contact.obligor_id == obligor.id)
-                .order_by(t.Contact.id.desc())
+        sent = (
+            select(t.Reminder.obligor_id, t.Reminder.finished_at, rank)
+            .where(
+                t.Reminder.obligor_id.in_(obligors),
+                t.Reminder.status == ReminderStatus.SENT,
+                t.Reminder.user_id.is_(None),  # reminders, not notices to staff
+                t.Reminder.body.is_(None),  # nor what was written for this debtor
+                t.Reminder.step_key.not_in(uncapped),
             )
-        ).all()
-        return records.ReminderJob(
-            reminder_id=reminder.id,
-            step_key=reminder.step_key,
-            template=reminder.template,
-            attempts=reminder.attempts,
-            case=case_record(case),
-            court_name=court.name,
-            obligor=obligor_record(obligor),
-            contacts=tuple(map(contact_record, contacts)),
-            channel_order=channel_order(court.channel_order),
-            claim=claim,
-            staff=staff_record(staff) if staff else None,
-            body=reminder.body,
-            recent_reminders=recent,
-            unsure_since=reminder.finished_at,  # only an unfinished row is ever claimed
+            .subquery()
         )
+        latest: dict[int, list[datetime]] = defaultdict(list)
+        for obligor_id, finished_at in await self.session.execute(
+            select(sent.c.obligor_id, sent.c.finished_at)
+            .where(sent.c.rank <= RECENT_REMINDERS)
+            .order_by(sent.c.obligor_id, sent.c.rank)
+        ):
+            latest[obligor_id].append(finished_at)
+        return {obligor: tuple(times) for obligor, times in latest.items()}
+
+    async def record_sent(self, handed: Sequence[records.Handed], at: datetime) -> set[int]:
+        """Closes as sent those of the `handed` rows still held under their claim, with the
+        message each went as and its timeline event; returns their ids (the others changed
+        nothing: `ClaimLost`). A few statements for any number of rows."""
+        held: set[int] = set()
+        by_claim: dict[str, list[int]] = defaultdict(list)
+        for row in handed:
+            by_claim[row.claim].append(row.reminder_id)
+        for claim, ids in by_claim.items():
+            result = await self.session.execute(
+                update(t.Reminder)
+                .where(t.Reminder.id.in_(ids), *_held(claim))
+                .values(
+                    status=ReminderStatus.SENT, finished_at=at, last_error=None, lease_until=None
+                )
+                .returning(t.Reminder.id)
+                .execution_options(synchronize_session=False)
+            )
+            held.update(result.scalars())
+        kept = [row for row in handed if row.reminder_id in held]
+        if not kept:
+            return held
+        messages = t.Message.__table__  # Core: no ORM bookkeeping for rows we never load
+        inserted = await self.session.execute(
+            insert(messages).returning(messages.c.id, messages.c.provider, messages.c.provider_id),
+            [vars(row.message) for row in kept],  # (asdict: deep copies)
+        )  # one statement; its rows come back in no set order, known by their provider id
+        message_ids = {(provider, provider_id): id_ for id_, provider, provider_id in inserted}
+        await self.session.execute(
+            update(t.Reminder),
+            [
+                {
+                    "id": row.reminder_id,
+                    "message_id": message_ids[row.message.provider, row.message.provider_id],
+                }
+                for row in kept
+            ],
+        )
+        await self.session.execute(
+            insert(t.Event.__table__),
+            [
+                {"case_id": row.message.case_id, "kind": row.event, "at": at, "detail": row.detail}
+                for row in kept
+            ],
+        )
+        return held
 
     async def finish(self, reminder_id: int, *, claim: str, outcome: records.Finished) -> None:
         """Closes the row held under `claim`; raises `ClaimLost` if it is not."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, update
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, insert, select, update
 
 from bot.domain import records, views
 from bot.domain.areas import prefixes
 from bot.domain.status import STAFF_ROLES, Channel, Role
 from storage import tables as t
-from storage.repositories._base import Repo, flush, staff_record
+from storage.repositories._base import Repo, flush, next_ids, staff_record
 
 
 class UserRepository(Repo):
@@ -27,6 +29,56 @@ class UserRepository(Repo):
         user.telegram_chat_id = new.telegram_chat_id or user.telegram_chat_id
         await flush(self.session)
         return user.id
+
+    async def ensure_many(self, new: Sequence[records.NewUser]) -> list[int]:
+        """`ensure` for each of `new`, in order, in a few statements (a bulk import)."""
+        users: dict[tuple[str, str], dict] = {}  # (role, phone) → the row as it will be
+        phones = {n.phone for n in new if n.phone}
+        if phones:
+            found = await self.session.execute(
+                select(
+                    t.User.id,
+                    t.User.role,
+                    t.User.phone,
+                    t.User.court_id,
+                    t.User.area_code,
+                    t.User.telegram_chat_id,
+                )
+                .where(t.User.phone.in_(phones))
+                .order_by(t.User.id.desc())  # the first of two with one phone and role wins
+            )
+            users = {(row.role, row.phone): dict(row._mapping) for row in found}
+        changed: dict[int, dict] = {}
+        added: list[dict] = []
+        rows = []
+        for n in new:
+            row = users.get((n.role, n.phone)) if n.phone else None
+            if row is None:
+                row = {"id": None, "role": n.role, "phone": n.phone, "court_id": n.court_id}
+                row |= {"area_code": None, "telegram_chat_id": None}
+                added.append(row)
+                if n.phone:
+                    users[n.role, n.phone] = row
+            row["name"] = n.name
+            row["court_id"] = n.court_id or row["court_id"]
+            row["area_code"] = n.area_code or row["area_code"]
+            row["telegram_chat_id"] = n.telegram_chat_id or row["telegram_chat_id"]
+            if row["id"] is not None:
+                changed[row["id"]] = row
+            rows.append(row)
+        for row, id_ in zip(added, await next_ids(self.session, t.User, len(added)), strict=True):
+            row["id"] = id_
+        if added:
+            await self.session.execute(insert(t.User.__table__), added)
+        if changed:
+            await self.session.execute(
+                update(t.User),
+                [
+                    {k: v for k, v in row.items() if k not in ("role", "phone")}
+                    for row in changed.values()
+                ],
+            )
+        return [row["id"] for row in rows]
 
     async def list(
         self, role: str | None = None, court_id: int | None = None

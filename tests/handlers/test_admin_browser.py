@@ -4,7 +4,6 @@ reads the audit log. Screenshots go to `tests/artifacts/console_admin_*.png`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,8 +13,14 @@ from pytest_aiohttp import AiohttpServer
 from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
-from tests.handlers.console_site import PASSWORD, add_staff
-from tests.handlers.test_console_browser import DESK, browser, expect, pytestmark, shoot
+from tests.handlers.console_site import add_staff
+from tests.handlers.test_console_browser import (
+    browser,
+    expect,
+    pytestmark,
+    shoot,
+    signed_in_at,
+)
 
 __all__ = ["browser", "pytestmark"]  # the browser fixture and the skip without chromium
 ADMIN_PHONE = "+8613900000011"
@@ -33,14 +38,7 @@ async def court(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
 async def test_an_admin_adds_imports_deactivates_and_reads_the_log(
     browser, court: Runtime, aiohttp_server: AiohttpServer, tmp_path: Path
 ) -> None:
-    site = str((await aiohttp_server(court.web_app())).make_url("")).rstrip("/")
-    page = await browser.new_page(viewport=DESK)
-    await page.goto(f"{site}/admin/users")
-    await expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)admin(/|%2F)users"))
-    await page.get_by_label("手机号").fill(ADMIN_PHONE)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(f"{site}/admin/users")
+    page = await signed_in_at(browser, court, aiohttp_server, "/admin/users", ADMIN_PHONE)
 
     form = page.locator("form[action='/admin/users']")
     await form.get_by_label("角色").select_option("official")

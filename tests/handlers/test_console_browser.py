@@ -75,6 +75,21 @@ async def browser() -> AsyncIterator[object]:
             await browser.close()
 
 
+async def signed_in_at(
+    browser, runtime: Runtime, aiohttp_server: AiohttpServer, path: str, phone: str, **options
+) -> Page:
+    """A new page of a new server, at `path` through the sign-in it redirects to."""
+    site = str((await aiohttp_server(runtime.web_app())).make_url("")).rstrip("/")
+    page = await browser.new_page(viewport=DESK, **options)
+    await page.goto(f"{site}{path}")
+    await expect(page).to_have_url(re.compile(r"/login\?next="))
+    await page.get_by_label("手机号").fill(phone)
+    await page.get_by_label("密码").fill(PASSWORD)
+    await page.get_by_role("button", name="登录").click()
+    await expect(page).to_have_url(f"{site}{path}")
+    return page
+
+
 async def shoot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=ARTIFACTS / f"console_{name}.png", full_page=True)

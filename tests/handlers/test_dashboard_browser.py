@@ -19,8 +19,15 @@ from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
-from tests.handlers.console_site import PASSWORD, add_staff
-from tests.handlers.test_console_browser import DESK, PHONE, browser, expect, pytestmark, shoot
+from tests.handlers.console_site import add_staff
+from tests.handlers.test_console_browser import (
+    PHONE,
+    browser,
+    expect,
+    pytestmark,
+    shoot,
+    signed_in_at,
+)
 from tests.helpers import judgment, register
 
 __all__ = ["browser", "pytestmark"]  # the browser fixture and the skip without chromium
@@ -52,13 +59,9 @@ async def court(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
 async def test_an_admin_reads_the_dashboard_and_downloads_the_csv(
     browser, court: Runtime, aiohttp_server: AiohttpServer
 ) -> None:
-    site = str((await aiohttp_server(court.web_app())).make_url("")).rstrip("/")
-    page = await browser.new_page(viewport=DESK, accept_downloads=True)
-    await page.goto(f"{site}/admin/dashboard")
-    await page.get_by_label("手机号").fill(ADMIN_PHONE)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(f"{site}/admin/dashboard")
+    page = await signed_in_at(
+        browser, court, aiohttp_server, "/admin/dashboard", ADMIN_PHONE, accept_downloads=True
+    )
     await expect(page.get_by_role("heading", level=1)).to_contain_text("长兴县人民法院")
     rate = page.locator(".rate")
     await expect(rate).to_contain_text("66.7%")  # 2 performed of 3 decided

@@ -5,7 +5,6 @@ saves, then re-plans the open case after reading the dry run. Screenshots go to
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,8 +13,14 @@ from pytest_aiohttp import AiohttpServer
 from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
-from tests.handlers.console_site import PASSWORD, add_staff
-from tests.handlers.test_console_browser import DESK, browser, expect, pytestmark, shoot
+from tests.handlers.console_site import add_staff
+from tests.handlers.test_console_browser import (
+    browser,
+    expect,
+    pytestmark,
+    shoot,
+    signed_in_at,
+)
 from tests.helpers import judgment, register
 
 __all__ = ["browser", "pytestmark"]  # the browser fixture and the skip without chromium
@@ -34,14 +39,7 @@ async def court(sqlite_url: str, clock: FakeClock) -> AsyncIterator[Runtime]:
 async def test_an_admin_edits_a_schedule_is_refused_for_the_cap_and_replans(
     browser, court: Runtime, aiohttp_server: AiohttpServer
 ) -> None:
-    site = str((await aiohttp_server(court.web_app())).make_url("")).rstrip("/")
-    page = await browser.new_page(viewport=DESK)
-    await page.goto(f"{site}/admin/schedules")
-    await expect(page).to_have_url(re.compile(r"/login\?next=(/|%2F)admin(/|%2F)schedules"))
-    await page.get_by_label("手机号").fill(ADMIN_PHONE)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(f"{site}/admin/schedules")
+    page = await signed_in_at(browser, court, aiohttp_server, "/admin/schedules", ADMIN_PHONE)
     await expect(page.get_by_text("内置默认日程")).to_be_visible()
 
     rows = page.locator("#steps tr")

@@ -10,9 +10,14 @@ import re
 from pytest_aiohttp import AiohttpServer
 
 from ducu.bootstrap import Runtime
-from tests.handlers.console_site import PASSWORD
 from tests.handlers.test_admin_browser import ADMIN_PHONE, court
-from tests.handlers.test_console_browser import DESK, browser, expect, pytestmark, shoot
+from tests.handlers.test_console_browser import (
+    browser,
+    expect,
+    pytestmark,
+    shoot,
+    signed_in_at,
+)
 
 __all__ = ["browser", "court", "pytestmark"]  # the fixtures and the skip without chromium
 MISSPELT = "{court}{nmae}：{case_number}案请于{deadline}前履行{amount}元。"
@@ -21,13 +26,7 @@ MISSPELT = "{court}{nmae}：{case_number}案请于{deadline}前履行{amount}元
 async def test_an_admin_words_the_first_reminder_with_a_live_preview(
     browser, court: Runtime, aiohttp_server: AiohttpServer
 ) -> None:
-    site = str((await aiohttp_server(court.web_app())).make_url("")).rstrip("/")
-    page = await browser.new_page(viewport=DESK)
-    await page.goto(f"{site}/admin/templates")
-    await page.get_by_label("手机号").fill(ADMIN_PHONE)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await expect(page).to_have_url(f"{site}/admin/templates")
+    page = await signed_in_at(browser, court, aiohttp_server, "/admin/templates", ADMIN_PHONE)
     await shoot(page, "templates")
     await page.get_by_role("link", name="首次提醒（判决生效当日）").first.click()
     await expect(page).to_have_url(re.compile(r"/admin/templates/zh-CN/reminder\.day0$"))

@@ -100,3 +100,32 @@ async def test_stopping_the_scheduler_lets_a_send_in_flight_be_recorded(
     assert day0["status"] == "sent", "the send in flight was recorded before the stop returned"
     [out] = [m for m in case["timeline"] if m["type"] == "message"]
     assert out["provider_id"] == fake_twilio.messages[0]["Sid"]
+
+
+async def test_a_new_judgment_wakes_the_dispatcher_before_its_tick(
+    sqlite_url: str, fake_twilio: FakeTwilio, aiohttp_client: Any
+) -> None:
+    """A minute between ticks: the day-0 SMS still leaves at once, because registering the
+    judgment starts a run of the dispatcher instead of waiting for the next tick."""
+    settings = make_settings(
+        sqlite_url, fake_twilio, DUCU_DISPATCH_INTERVAL=60, DUCU_QUIET_HOURS=""
+    )
+    runtime = await build(settings, clock=None)
+    scheduler = runtime.scheduler()
+    scheduler.start()
+    try:
+        client = await aiohttp_client(runtime.web_app())
+        posted = time.monotonic()
+        created = await client.post(
+            "/api/v1/judgments", json=judgment(datetime.now(UTC)), headers=AUTH
+        )
+        assert created.status == 201
+        for _ in range(int(WAIT_AT_MOST_S / 0.02)):
+            if fake_twilio.messages:
+                break
+            await asyncio.sleep(0.02)
+        assert [m["To"] for m in fake_twilio.messages] == [DEBTOR]
+        assert time.monotonic() - posted < DAY0_PROMISE_S  # the tick was a minute away
+    finally:
+        await runtime.stop_scheduler(scheduler)
+        await runtime.close()

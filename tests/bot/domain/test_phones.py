@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -174,3 +175,17 @@ def test_mask_phones_in_on_any_text_returns_text(text: str) -> None:
     masked = mask_phones_in(text)
     assert isinstance(masked, str)
     assert re.sub(r"[\d+*\- ]", "", masked) == re.sub(r"[\d+*\- ]", "", text)
+
+
+def test_the_shortcut_for_chinese_mobiles_in_e164_agrees_with_phonenumbers() -> None:
+    """`+86` and eleven digits skip the parser when China's mobile pattern matches: the same
+    answer as parsing, for every four-digit prefix."""
+    for prefix in range(1000, 2000):
+        for tail in ("0000000", "5555555", "9999999"):
+            text = f"+86{prefix}{tail}"
+            parsed = phonenumbers.parse(text, "CN")
+            valid = phonenumbers.is_valid_number(parsed)
+            expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            assert parsed_or_none(normalize_phone, PhoneError, text) == (
+                expected if valid else None
+            ), text

@@ -49,12 +49,12 @@ async def cases(runtime: Runtime) -> dict[str, list[str]]:
 async def test_good_cases_land_and_bad_ones_are_reported(runtime: Runtime) -> None:
     progress: list[tuple[int, int]] = []
     report = await import_file(
-        FIXTURE, runtime.services.judgments, on_progress=lambda *p: progress.append(p)
+        FIXTURE, runtime.services.judgments, on_progress=lambda *p: progress.append(p), chunk=3
     )
     assert (report.created, report.duplicates) == (3, 0)
     assert [(lines, field) for lines, field, _ in report.errors] == BAD
     assert all(message for _, _, message in report.errors)
-    assert progress == [(n, 7) for n in range(1, 8)]  # seven cases in the file
+    assert progress == [(3, 7), (6, 7), (7, 7)]  # seven cases in the file, three at a time
 
     assert await cases(runtime) == GOOD
     reminders = await runtime.services.cases.reminder_counts()
@@ -103,3 +103,36 @@ async def test_an_empty_file_lacks_every_column(runtime: Runtime, tmp_path: Path
 async def test_a_missing_file_is_an_import_file_error(runtime: Runtime, tmp_path: Path) -> None:
     with pytest.raises(ImportFileError, match="cannot open"):
         await import_file(tmp_path / "nowhere.csv", runtime.services.judgments)
+
+
+async def test_a_debtor_in_several_cases_of_one_chunk_is_one_person(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """A chunk is registered in one go: a debtor known before, and one who appears in two
+    cases of the chunk, are each one obligor, named as the latest row says, in every case."""
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "known.csv"
+    path.write_text("\n".join(lines[:2]), encoding="utf-8")  # 林某 at +8613800138000
+    await import_file(path, runtime.services.judgments)
+    first = lines[1].split(",")
+    rows = []
+    for n, (name, phone) in enumerate(
+        [("林某某", "+8613800138000"), ("赵某", "+8613800138123"), ("赵某某", "+8613800138123")]
+    ):
+        row = dict(zip(COLUMNS, first, strict=True))
+        row |= {"case_number": f"（2024）浙0522民初{2001 + n}号", "obligor_name": name}
+        row["obligor_phone"] = phone
+        rows.append(row)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    report = await import_file(path, runtime.services.judgments)
+    assert (report.created, report.errors) == (3, [])
+    people = {}
+    for case_id in range(1, 5):
+        case = await case_json(runtime.services, case_id)
+        people[case["case_number"][-5:-1]] = [(o["id"], o["name"]) for o in case["obligors"]]
+    assert people["1001"] == people["2001"] == [(people["1001"][0][0], "林某某")]
+    assert people["2002"] == people["2003"] == [(people["2002"][0][0], "赵某某")]
+    assert people["1001"][0][0] != people["2002"][0][0]

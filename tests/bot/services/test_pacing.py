@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.services.pacing import Bucket, Pacer, Turn
+from bot.services.pacing import Bucket, LocalPacer, SharedPacer, Turn
 
 
 def test_the_bucket_allows_a_burst_then_the_rate() -> None:
@@ -52,7 +52,7 @@ def test_a_turn_waits_for_the_slowest_of_its_buckets() -> None:
 
 
 async def test_the_pacer_starts_at_its_rate() -> None:
-    pacer = Pacer(rate=20)
+    pacer = LocalPacer(rate=20)
     started = time.monotonic()
     await asyncio.gather(*(pacer.wait() for _ in range(5)))  # the 1st at once, 4 × 1/20 s after
     assert 0.19 <= time.monotonic() - started < 1.0  # bounds loose for a busy machine
@@ -60,7 +60,7 @@ async def test_the_pacer_starts_at_its_rate() -> None:
 
 
 async def test_a_cancelled_wait_ends_at_once_and_gives_its_place_back() -> None:
-    pacer = Pacer(rate=1)
+    pacer = LocalPacer(rate=1)
     await pacer.wait()  # the burst of one, used
     waiting = asyncio.create_task(pacer.wait())  # its turn is a second away
     await asyncio.sleep(0.05)
@@ -73,3 +73,25 @@ async def test_a_cancelled_wait_ends_at_once_and_gives_its_place_back() -> None:
     started = time.monotonic()
     await pacer.wait()
     assert 0.5 < time.monotonic() - started < 1.5
+
+
+class _Unreachable:
+    """A bucket store whose server is away."""
+
+    async def reserve(self, lane: str, rate: float, burst: float) -> float:
+        raise ConnectionError("connection refused")
+
+    async def give_back(self, lane: str, rate: float, burst: float) -> None:
+        raise ConnectionError("connection refused")
+
+    async def hold(self, lane: str, rate: float, burst: float, seconds: float) -> None:
+        raise ConnectionError("connection refused")
+
+
+async def test_a_shared_pace_out_of_reach_paces_the_process_alone() -> None:
+    """Redis away: reminders still go, at the lane's rate for this process, not unpaced and
+    not failing (a failed wait would, claim after claim, give the rows up)."""
+    pacer = SharedPacer(_Unreachable(), "sms", rate=20)
+    started = time.monotonic()
+    await asyncio.gather(*(pacer.wait() for _ in range(5)))  # the 1st at once, 4 × 1/20 s after
+    assert 0.19 <= time.monotonic() - started < 1.0
