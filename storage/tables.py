@@ -100,7 +100,10 @@ class User(Base):
     """Staff and creditors: anyone who is not an obligor."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("role", "phone", name="uq_users_role_phone"),)
+    __table_args__ = (
+        UniqueConstraint("role", "phone", name="uq_users_role_phone"),
+        Index("ix_users_phone", "phone"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
@@ -164,6 +167,7 @@ class Case(Base):
 
 class CaseObligor(Base):
     __tablename__ = "case_obligors"
+    __table_args__ = (Index("ix_case_obligors_obligor", "obligor_id"),)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"), primary_key=True)
 
@@ -263,6 +267,8 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("provider", "provider_id", name="uq_messages_provider_id"),
         Index("ix_messages_case", "case_id", "at"),
+        Index("ix_messages_address", "channel", "address", "at"),  # a sender's recent ones
+        Index("ix_messages_reply_to", "reply_to"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))

@@ -9,8 +9,10 @@ confirmation, files it, and parks a flow left idle so that it can be resumed for
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
+from collections import deque
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +25,12 @@ from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.menu import main_menu
 from bot.domain.messages import Choice, InboundMessage, Reply
-from bot.domain.records import CaseSummary, ConversationState, Correspondent, NewMessage
+from bot.domain.records import (
+    CaseSummary,
+    ConversationState,
+    Correspondent,
+    NewMessage,
+)
 from bot.domain.sms import pages
 from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
 from bot.domain.tasks import Outcome
@@ -41,95 +48,247 @@ MAX_INBOUND = 1600  # Twilio's own limit for one inbound message
 
 
 class ConversationEngine:
+    """Handles inbound messages in groups: a writer task takes what has queued up (at most
+    `group` messages) and handles it in one transaction, message after message in arrival
+    order, then commits once and answers every caller. So requests do not queue for the
+    database's write lock one by one, and a sender's messages keep their order. If a group
+    fails, each of its messages is handled again alone, so one bad message fails only itself."""
+
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, metrics: Metrics, per_minute: int = 0
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        metrics: Metrics,
+        per_minute: int = 0,
+        group: int = 100,
     ) -> None:
         self._uow, self._clock, self._metrics = uow, clock, metrics
         self._per_minute = per_minute  # inbound messages one address may send; 0: no limit
+        self._group = group
+        self._queue: deque[tuple[InboundMessage, asyncio.Future[list[Reply]]]] = deque()
+        self._writer: asyncio.Task[None] | None = None
+        self._last = 0  # how many messages the last group held
 
     async def handle(self, message: InboundMessage) -> list[Reply]:
+        """The replies, once the message and they are committed."""
+        answer: asyncio.Future[list[Reply]] = asyncio.get_running_loop().create_future()
+        self._queue.append((message, answer))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await answer
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch: list[tuple[InboundMessage, asyncio.Future[list[Reply]]]] = []
+            try:
+                await self._fill()
+                batch = [self._queue.popleft() for _ in range(min(self._group, len(self._queue)))]
+                self._last = len(batch)
+                outcomes = await self._outcomes([message for message, _ in batch])
+            except BaseException:  # cancelled (the loop is closing): nobody waits forever
+                for _, answer in [*batch, *self._queue]:
+                    answer.cancel()
+                raise
+            for (_, answer), outcome in zip(batch, outcomes, strict=True):
+                if answer.done():  # the caller went away; the message is handled all the same
+                    continue
+                if isinstance(outcome, Exception):
+                    answer.set_exception(outcome)
+                else:
+                    answer.set_result(outcome)
+
+    async def _fill(self) -> None:
+        """Under load, callers answered together post again together, but the first one would
+        start a group alone and the others wait for it: a group with fewer messages than the
+        last one waits a moment (at most 2 ms) for the rest. After a lone message, none waits."""
+        for _ in range(4):
+            if len(self._queue) >= min(self._last, self._group):
+                return
+            await asyncio.sleep(0.0005)
+
+    async def _outcomes(self, messages: list[InboundMessage]) -> list[list[Reply] | Exception]:
         try:
-            return await self._handle_once(message)
-        except Conflict:  # the same provider id is being handled concurrently; it won
-            return await self._handle_once(message)
+            return list(await self._handle_group(messages))
+        except Exception:
+            return [await self._handle_alone(message) for message in messages]
 
-    async def _flooding(self, uow: UnitOfWork, message: InboundMessage, now: datetime) -> bool:
-        if self._per_minute <= 0:
-            return False
-        recent = await uow.messages.inbound_count_since(
-            message.channel, message.address, now - timedelta(minutes=1)
-        )
-        return recent >= self._per_minute
+    async def _handle_alone(self, message: InboundMessage) -> list[Reply] | Exception:
+        try:
+            try:
+                return (await self._handle_group([message]))[0]
+            except Conflict:  # the same provider id was being handled concurrently; it won
+                return (await self._handle_group([message]))[0]
+        except Exception as exc:
+            return exc
 
-    async def _handle_once(self, message: InboundMessage) -> list[Reply]:
-        message = replace(message, text=storable(message.text))
-        now = self._clock.now()
+    async def _handle_group(self, messages: list[InboundMessage]) -> list[list[Reply]]:
+        messages = [replace(m, text=storable(m.text)) for m in messages]
         async with self._uow() as uow:
             # One message of an address at a time, however they arrive: the rate limit counts
             # and the conversation's state is read and written without a race.
-            await uow.conversations.lock(message.channel, message.address)
-            if message.provider_id:
-                earlier = await uow.messages.inbound_replies(message.channel, message.provider_id)
-                if earlier is not None:
-                    self._metrics.inbound.labels(message.channel, "yes").inc()
-                    return [Reply(text) for text in earlier]
-            self._metrics.inbound.labels(message.channel, "no").inc()
-            correspondent = await uow.obligors.correspondent(message.channel, message.address)
-            only_case = (
-                correspondent.open_cases[0].id if len(correspondent.open_cases) == 1 else None
-            )
-            obligor_id = correspondent.obligor.id if correspondent.obligor else None
-            flooding = await self._flooding(uow, message, now)
-            inbound_id = await uow.messages.add(
+            await uow.conversations.lock({(m.channel, m.address) for m in messages})
+            group = await _Group.read(uow, messages, self._clock.now(), self._per_minute)
+            handled = [await self._handle_one(uow, group, message) for message in messages]
+            await group.write(uow)
+            await uow.commit()
+        for message, (_, again) in zip(messages, handled, strict=True):
+            self._metrics.inbound.labels(message.channel, "yes" if again else "no").inc()
+        return [replies for replies, _ in handled]
+
+    async def _handle_one(
+        self, uow: UnitOfWork, group: _Group, message: InboundMessage
+    ) -> tuple[list[Reply], bool]:
+        """The replies to one message, and whether it was a provider's retry (answered with
+        what the first delivery got)."""
+        if message.provider_id:
+            earlier = group.replies.get((message.channel, message.provider_id))
+            if earlier is not None:
+                return [Reply(text) for text in earlier], True
+        now = self._clock.now()
+        correspondent = await group.correspondent(uow, message)
+        only_case = correspondent.open_cases[0].id if len(correspondent.open_cases) == 1 else None
+        obligor_id = correspondent.obligor.id if correspondent.obligor else None
+        flooding = group.count(message) > self._per_minute > 0
+        inbound = group.add(
+            message,
+            NewMessage(
+                Direction.IN,
+                message.channel,
+                message.address,
+                message.text,
+                now,
+                case_id=only_case,
+                obligor_id=obligor_id,
+                provider=message.channel,
+                provider_id=message.provider_id,
+                status=MessageStatus.THROTTLED if flooding else MessageStatus.RECEIVED,
+            ),
+        )
+        if flooding:
+            # Kept for the record (on the debtor's timeline), but no flow moves and nobody is
+            # notified: one phone cannot flood a judge or an official.
+            return [], False
+        state = group.states[(message.channel, message.address)]
+        staff = None
+        if correspondent.obligor is None or correspondent.contact is None:
+            staff = await uow.users.by_address(message.channel, message.address)
+        if staff is not None:
+            desk = StaffDesk(uow, staff, message.channel, now)
+            replies = [await desk.respond(message.choice or message.text)]
+            group.stale = True  # a staff member may have decided on anyone's case
+        elif correspondent.obligor is None or correspondent.contact is None:
+            replies = [Reply(render("unknown_sender"))]
+        else:
+            conversation = Conversation(uow, correspondent, state, message, self._clock)
+            replies = await conversation.respond()
+            group.events += conversation.unwritten
+            group.stale = group.stale or conversation.wrote
+        replies = [part for reply in replies for part in fit(reply)]
+        group.answer(
+            message,
+            inbound,
+            state,
+            now,
+            [
                 NewMessage(
-                    Direction.IN,
+                    Direction.OUT,
                     message.channel,
                     message.address,
-                    message.text,
+                    reply.plain(),
                     now,
                     case_id=only_case,
                     obligor_id=obligor_id,
-                    provider=message.channel,
-                    provider_id=message.provider_id,
-                    status=MessageStatus.THROTTLED if flooding else MessageStatus.RECEIVED,
+                    status=MessageStatus.REPLY,
                 )
-            )
-            if flooding:
-                # Kept for the record (on the debtor's timeline), but no flow moves and nobody
-                # is notified: one phone cannot flood a judge or an official.
-                await uow.commit()
-                return []
-            state = await uow.conversations.load(message.channel, message.address)
-            staff = None
-            if correspondent.obligor is None or correspondent.contact is None:
-                staff = await uow.users.by_address(message.channel, message.address)
-            if staff is not None:
-                desk = StaffDesk(uow, staff, message.channel, now)
-                replies = [await desk.respond(message.choice or message.text)]
-            elif correspondent.obligor is None or correspondent.contact is None:
-                replies = [Reply(render("unknown_sender"))]
-            else:
-                replies = await Conversation(
-                    uow, correspondent, state, message, self._clock
-                ).respond()
-            replies = [part for reply in replies for part in fit(reply)]
-            await uow.conversations.save(state, now)
-            for reply in replies:
-                await uow.messages.add(
-                    NewMessage(
-                        Direction.OUT,
-                        message.channel,
-                        message.address,
-                        reply.plain(),
-                        now,
-                        case_id=only_case,
-                        obligor_id=obligor_id,
-                        status=MessageStatus.REPLY,
-                        reply_to=inbound_id,
-                    )
+                for reply in replies
+            ],
+        )
+        return replies, False
+
+
+class _Group:
+    """A group's reads, made once for all its messages, and its writes, made once after them:
+    the inbound messages and their replies, the debtors' "replied" events and where each
+    conversation stands. What a flow files, decides or changes it writes at once, through the
+    unit of work, as before. Kept in step message by message: a provider's retry inside the
+    group gets the same answer, a sender's count grows, a conversation's state carries on, and
+    once a message has written anything else (a filing, a decision, a contact's status), the
+    later ones read who wrote again."""
+
+    def __init__(self, now: datetime) -> None:
+        self.since = now - timedelta(minutes=1)
+        self.replies: dict[tuple[str, str], list[str]] = {}
+        self.correspondents: dict[tuple[str, str], Correspondent] = {}
+        self.counts: dict[tuple[str, str], int] = {}
+        self.states: dict[tuple[str, str], ConversationState] = {}
+        self.stale = False  # who wrote may have changed since it was read
+        self.inbound: list[NewMessage] = []
+        self.outbound: list[tuple[int, NewMessage]] = []  # (index of the inbound one, reply)
+        self.events: list[tuple[int, EventKind, datetime, dict]] = []  # case, kind, at, detail
+        self.saved: dict[tuple[str, str], tuple[ConversationState, datetime]] = {}
+
+    @classmethod
+    async def read(
+        cls, uow: UnitOfWork, messages: list[InboundMessage], now: datetime, per_minute: int
+    ) -> _Group:
+        group = cls(now)
+        for channel in {m.channel for m in messages}:
+            mine = [m for m in messages if m.channel == channel]
+            addresses = {m.address for m in mine}
+            sids = {m.provider_id for m in mine if m.provider_id}
+            for sid, texts in (await uow.messages.replies_to(channel, sids)).items():
+                group.replies[(channel, sid)] = texts
+            for address, who in (await uow.obligors.correspondents(channel, addresses)).items():
+                group.correspondents[(channel, address)] = who
+            for address, state in (await uow.conversations.load_all(channel, addresses)).items():
+                group.states[(channel, address)] = state
+            if per_minute > 0:
+                counts = await uow.messages.inbound_counts_since(
+                    channel, addresses, group.since, per_minute
                 )
-            await uow.commit()
-        return replies
+                for address, n in counts.items():
+                    group.counts[(channel, address)] = n
+        return group
+
+    async def correspondent(self, uow: UnitOfWork, message: InboundMessage) -> Correspondent:
+        if self.stale:
+            found = await uow.obligors.correspondents(message.channel, [message.address])
+            return found[message.address]
+        return self.correspondents[(message.channel, message.address)]
+
+    def count(self, message: InboundMessage) -> int:
+        """How many messages the address has sent in the last minute, this one included."""
+        key = (message.channel, message.address)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+    def add(self, message: InboundMessage, inbound: NewMessage) -> int:
+        if message.provider_id:  # a retry later in the group: answered, with nothing (yet)
+            self.replies[(message.channel, message.provider_id)] = []
+        self.inbound.append(inbound)
+        return len(self.inbound) - 1
+
+    def answer(
+        self,
+        message: InboundMessage,
+        inbound: int,
+        state: ConversationState,
+        now: datetime,
+        replies: list[NewMessage],
+    ) -> None:
+        if message.provider_id:
+            self.replies[(message.channel, message.provider_id)] = [r.text for r in replies]
+        self.outbound += [(inbound, reply) for reply in replies]
+        self.saved[(state.channel, state.address)] = (state, now)
+
+    async def write(self, uow: UnitOfWork) -> None:
+        ids = await uow.messages.add_many(self.inbound)
+        await uow.messages.add_many(
+            [replace(reply, reply_to=ids[inbound]) for inbound, reply in self.outbound]
+        )
+        if self.events:
+            await uow.events.add_many(self.events)
+        await uow.conversations.save_all(list(self.saved.values()))
 
 
 def storable(text: str) -> str:
@@ -167,6 +326,10 @@ class Conversation:
         self.now = clock.now()
         self.locale = self.obligor.locale
         self.today = self.now.astimezone(ZoneInfo(self.obligor.timezone)).date()
+        # The "replied" events: the engine writes them with its group, unless something else
+        # is written first (`_before_writing`), so that the timeline keeps their order.
+        self.unwritten: list[tuple[int, EventKind, datetime, dict]] = []
+        self.wrote = False  # filed, decided or changed the contact: what was read may be stale
 
     def t(self, key: str, **values: object) -> str:
         return render(key, self.locale, **values)
@@ -180,15 +343,15 @@ class Conversation:
             state.clear()
         opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
         if opting or not state.flow:  # answers inside a flow are not fresh replies
-            for case in self.correspondent.open_cases:
-                await self.uow.events.add(
-                    case.id,
-                    EventKind.DEBTOR_REPLIED,
-                    self.now,
-                    channel=self.channel,
-                    intent=self.intent or "free_text",
-                    obligor_id=self.obligor.id,
-                )
+            detail = {
+                "channel": self.channel,
+                "intent": self.intent or "free_text",
+                "obligor_id": self.obligor.id,
+            }
+            self.unwritten = [
+                (case.id, EventKind.DEBTOR_REPLIED, self.now, detail)
+                for case in self.correspondent.open_cases
+            ]
         if opting:
             return [await self._opt(self.intent)]
         if not state.flow:
@@ -201,6 +364,7 @@ class Conversation:
 
     async def _opt(self, intent: str) -> Reply:
         status = ContactStatus.OPTED_OUT if intent == keywords.OPT_OUT else ContactStatus.ACTIVE
+        await self._before_writing()
         await self.uow.obligors.set_contact_status(self.contact.id, status)
         return Reply(self.t("opted_out" if intent == keywords.OPT_OUT else "opted_in"))
 
@@ -222,12 +386,15 @@ class Conversation:
     async def _answer_to_offer(self) -> Reply | None:
         """While the judge's counter-proposal waits, `1` accepts it and `2` refuses it (the
         menu's numbers mean them until it is answered)."""
-        offers = await self.uow.tasks.open_offers(self.obligor.id)
         picks = {"1": Outcome.ACCEPT, "2": Outcome.REJECT}
         word = keywords.normalize(self.text)
-        if not offers or word not in picks:
+        if word not in picks:
+            return None
+        offers = await self.uow.tasks.open_offers(self.obligor.id)
+        if not offers:
             return None
         actor = decisions.Actor(obligor_id=self.obligor.id)
+        await self._before_writing()
         try:
             await decisions.act(self.uow, actor, offers[-1].id, picks[word], self.now)
         except decisions.Refused:
@@ -383,7 +550,13 @@ class Conversation:
             return self._goto(flow, flow.steps[0].key)
         return Reply(self.t("error.confirm"))
 
+    async def _before_writing(self) -> None:
+        if self.unwritten:
+            await self.uow.events.add_many(self.unwritten)
+        self.unwritten, self.wrote = [], True
+
     async def _file(self, kind: str, payload: dict, cases: list[CaseSummary], summary: str) -> None:
+        await self._before_writing()
         await filings.file(
             self.uow,
             kind=kind,

@@ -2,36 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain import records
 from storage import tables as t
-from storage.repositories._base import Repo, flush
+from storage.repositories._base import Repo
+
+# unnest(ARRAY(… ORDER BY)) yields the keys in that order, so the locks are taken in it.
+_LOCK_IN_KEY_ORDER = text(
+    "SELECT pg_advisory_xact_lock(key) FROM unnest(ARRAY("
+    "SELECT DISTINCT hashtextextended(name, 0) FROM unnest(CAST(:names AS text[])) AS name "
+    "ORDER BY 1)) AS key"
+)
 
 
 class ConversationRepository(Repo):
-    async def lock(self, channel: str, address: str) -> None:
-        """Holds the address until the transaction ends, so that its messages are handled one
-        at a time. On PostgreSQL a transaction-scoped advisory lock on the address; SQLite's
+    async def lock(self, addresses: Collection[tuple[str, str]]) -> None:
+        """Holds these (channel, address) pairs until the transaction ends, so that an
+        address's messages are handled one at a time. On PostgreSQL transaction-scoped advisory
+        locks, taken in key order (two processes never wait for each other in a ring); SQLite's
         `BEGIN IMMEDIATE` already lets one writer in at a time."""
-        if self.session.bind.dialect.name == "postgresql":
-            key = func.hashtextextended(f"{channel}:{address}", 0)
-            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        names = [f"{channel}:{address}" for channel, address in addresses]
+        await self.session.execute(_LOCK_IN_KEY_ORDER, {"names": names})
 
-    async def load(self, channel: str, address: str) -> records.ConversationState:
-        row = await self.session.get(t.Conversation, (channel, address))
-        if row is None:
-            return records.ConversationState(channel, address)
-        return records.ConversationState(
-            channel, address, row.flow, row.step, dict(row.data), row.updated_at
+    async def load_all(
+        self, channel: str, addresses: Collection[str]
+    ) -> dict[str, records.ConversationState]:
+        """Where the conversations with these addresses stand (a fresh state for a new one)."""
+        c = t.Conversation.__table__.c  # Core columns: no ORM objects to build
+        rows = await self.session.execute(
+            select(c.address, c.flow, c.step, c.data, c.updated_at).where(
+                c.channel == channel, c.address.in_(addresses)
+            )
         )
+        states = {address: records.ConversationState(channel, address) for address in addresses}
+        for address, flow, step, data, updated_at in rows:
+            states[address] = records.ConversationState(
+                channel, address, flow, step, dict(data), updated_at
+            )
+        return states
 
-    async def save(self, state: records.ConversationState, at: datetime) -> None:
-        row = await self.session.get(t.Conversation, (state.channel, state.address))
-        if row is None:
-            row = t.Conversation(channel=state.channel, address=state.address)
-            self.session.add(row)
-        row.flow, row.step, row.data, row.updated_at = state.flow, state.step, state.data, at
-        await flush(self.session)
+    async def save_all(self, states: Sequence[tuple[records.ConversationState, datetime]]) -> None:
+        """Stores each state as of its time (one statement: insert, or update the row)."""
+        if not states:
+            return
+        dialect = self.session.bind.dialect.name
+        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(t.Conversation.__table__)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["channel", "address"],
+            set_={c: stmt.excluded[c] for c in ("flow", "step", "data", "updated_at")},
+        )
+        await self.session.execute(
+            stmt,
+            [
+                dict(
+                    channel=s.channel,
+                    address=s.address,
+                    flow=s.flow,
+                    step=s.step,
+                    data=s.data,
+                    updated_at=at,
+                )
+                for s, at in states
+            ],
+        )

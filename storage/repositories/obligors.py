@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
-from bot.domain.status import Channel, ContactStatus
+from bot.domain.status import CaseStatus, Channel, ContactStatus
 from storage import tables as t
 from storage.repositories._base import (
     Repo,
-    case_record,
     contact_record,
     flush,
     insert_ignoring_duplicates,
@@ -183,37 +182,77 @@ class ObligorRepository(Repo):
         )
         return phone or ""
 
-    async def correspondent(self, channel: str, address: str) -> records.Correspondent:
-        row = await self._contact_row(channel, address)
-        if row is None:
-            return records.Correspondent(None, None)
-        contact, obligor = row
-        cases = (
-            await self.session.scalars(
-                select(t.Case)
-                .join(t.CaseObligor, t.CaseObligor.case_id == t.Case.id)
-                .where(
-                    t.CaseObligor.obligor_id == obligor.id,
-                    t.Case.status.in_(LIVE),  # a case the debtor may still talk about
+    async def correspondents(
+        self, channel: str, addresses: Collection[str]
+    ) -> dict[str, records.Correspondent]:
+        """Who wrote from each of these addresses: the obligor and contact, their live cases
+        (a case the debtor may still talk about) and SMS number; nobody known: empty. One
+        statement for any number of addresses (two on a channel other than SMS)."""
+        contact, obligor, case, link = (
+            x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor)
+        )  # Core columns: no ORM objects to build on the path of every inbound message
+        rows = (
+            await self.session.execute(
+                select(
+                    contact.id,
+                    contact.obligor_id,
+                    contact.address,
+                    contact.status,
+                    obligor.name,
+                    obligor.area_code,
+                    obligor.locale,
+                    obligor.timezone,
+                    case.id.label("case_id"),
+                    case.case_number,
+                    case.court_id,
+                    case.status.label("case_status"),
+                    case.amount_due_fen,
+                    case.performance_due,
                 )
-                .order_by(t.Case.id)
+                .join_from(
+                    t.Contact.__table__, t.Obligor.__table__, obligor.id == contact.obligor_id
+                )
+                .outerjoin(t.CaseObligor.__table__, link.obligor_id == obligor.id)
+                .outerjoin(t.Case.__table__, and_(case.id == link.case_id, case.status.in_(LIVE)))
+                .where(contact.channel == channel, contact.address.in_(addresses))
+                .order_by(case.id)
             )
         ).all()
-        phone = (
-            contact.address
-            if contact.channel == Channel.SMS
-            else await self.session.scalar(
-                select(t.Contact.address).where(
-                    t.Contact.obligor_id == obligor.id, t.Contact.channel == Channel.SMS
+        cases: dict[int, list[records.CaseSummary]] = {}
+        for row in rows:
+            cases.setdefault(row.obligor_id, [])
+            if row.case_id is not None:
+                cases[row.obligor_id].append(
+                    records.CaseSummary(
+                        row.case_id,
+                        row.case_number,
+                        row.court_id,
+                        CaseStatus(row.case_status),
+                        row.amount_due_fen,
+                        row.performance_due,
+                    )
                 )
+        phones: dict[int, str] = {}
+        if cases and channel != Channel.SMS:
+            phones = dict(
+                (
+                    await self.session.execute(
+                        select(t.Contact.obligor_id, t.Contact.address).where(
+                            t.Contact.obligor_id.in_(cases), t.Contact.channel == Channel.SMS
+                        )
+                    )
+                ).all()
             )
-        )
-        return records.Correspondent(
-            obligor_record(obligor),
-            contact_record(contact),
-            tuple(map(case_record, cases)),
-            phone or "",
-        )
+        known = {
+            row.address: records.Correspondent(
+                records.Obligor(row.obligor_id, row.name, row.area_code, row.locale, row.timezone),
+                records.Contact(row.id, row.obligor_id, channel, row.address, row.status),
+                tuple(cases[row.obligor_id]),
+                row.address if channel == Channel.SMS else phones.get(row.obligor_id, ""),
+            )
+            for row in rows
+        }
+        return {a: known.get(a) or records.Correspondent(None, None) for a in addresses}
 
     async def by_phone(self, phone: str) -> int | None:
         """The obligor whose SMS number this is, if any."""
