@@ -79,10 +79,21 @@ _AUDIT_PAGE = {
         "rows": {"type": "array", "items": {"$ref": _REF.format(model="AuditRow")}},
     },
 }
+
+
+def _any_or(*choices: str, said: str = "") -> dict[str, Any]:
+    """A filter that is one of `choices` (regular expressions) or left blank: any."""
+    return {
+        "type": "string",
+        "pattern": f"^\\s*({'|'.join(choices)})?\\s*$",
+        "description": f"{said or 'one of ' + ', '.join(choices)}; blank: any",
+    }
+
+
 _QUERY: list[tuple[str, dict[str, Any]]] = [
-    ("actor", {"type": "string", "pattern": f"^({'|'.join(ACTORS)}|[0-9]{{1,9}})$"}),
-    ("action", {"enum": list(Action)}),
-    ("object_kind", {"enum": list(OBJECT_KINDS)}),
+    ("actor", _any_or(*ACTORS, "[0-9]{1,9}", said=f"{', '.join(ACTORS)} or a user's id")),
+    ("action", _any_or(*Action)),
+    ("object_kind", _any_or(*OBJECT_KINDS)),
     ("object_id", {"type": "string"}),
     ("since", {"type": "string", "format": "date"}),
     ("until", {"type": "string", "format": "date"}),
