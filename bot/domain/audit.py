@@ -106,10 +106,18 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _USER_ID = re.compile(r"[0-9]{1,9}")
 
 
+def _readable(text: str) -> bool:
+    """Printable text and spaces: no NUL or other control character (PostgreSQL refuses NUL)."""
+    return all(c.isprintable() or c.isspace() for c in text)
+
+
 def wanted(query: Mapping[str, str], zone: ZoneInfo) -> AuditFilter:
     """The audit rows a page or an API call asks for: `since` and `until` are days
     (YYYY-MM-DD) in the court's zone, both included. ValueError for a bad day or page."""
-    values = {name: query.get(name, "").strip() for name in FILTERS}
+    raw = {name: query.get(name, "") for name in FILTERS}
+    if unreadable := [name for name, value in raw.items() if not _readable(value)]:
+        raise ValueError(f"{', '.join(unreadable)}: control characters are not allowed")
+    values = {name: value.strip() for name, value in raw.items()}
 
     def day(name: str, *, after: bool = False) -> datetime | None:
         if not values[name]:

@@ -94,7 +94,10 @@ _QUERY: list[tuple[str, dict[str, Any]]] = [
     ("actor", _any_or(*ACTORS, "[0-9]{1,9}", said=f"{', '.join(ACTORS)} or a user's id")),
     ("action", _any_or(*Action)),
     ("object_kind", _any_or(*OBJECT_KINDS)),
-    ("object_id", {"type": "string"}),
+    (
+        "object_id",
+        {"type": "string", "pattern": "^[^\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f]*$"},
+    ),
     ("since", {"type": "string", "format": "date"}),
     ("until", {"type": "string", "format": "date"}),
     ("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),

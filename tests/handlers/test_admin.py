@@ -291,6 +291,7 @@ async def test_api_changes_are_audited_and_the_log_is_never_edited(
         "actor=root",
         "colour=red",
         "actor=",
+        "object_id=a%00b",  # a NUL byte: PostgreSQL would refuse the query
     ):
         refused = await client.get(f"/api/v1/admin/audit?{query}", headers=BEARER)
         assert refused.status == 422, query
