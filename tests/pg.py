@@ -14,12 +14,15 @@ NO_POSTGRES = "DUCU_TEST_POSTGRES_URL is not set (CI sets it; see .ci/run)"
 
 
 @asynccontextmanager
-async def scratch_database(prefix: str = "ducu_test", template: str = "") -> AsyncIterator[str]:
-    """A database of its own (its SQLAlchemy URL), dropped on exit: empty, or a copy of the
-    database `template` (copying a migrated database takes a fraction of migrating one)."""
+async def scratch_database(
+    prefix: str = "ducu_test", template: str = "", server: str = ""
+) -> AsyncIterator[str]:
+    """A database of its own (its SQLAlchemy URL) on `server` (the test server by default),
+    dropped on exit: empty, or a copy of the database `template` (copying a migrated database
+    takes a fraction of migrating one)."""
     import asyncpg
 
-    base = make_url(POSTGRES_URL)
+    base = make_url(server or POSTGRES_URL)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(admin_dsn)
