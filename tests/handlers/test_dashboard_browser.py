@@ -20,6 +20,7 @@ from storage.uow import SqlUnitOfWork
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.handlers.console_site import add_staff
+from tests.handlers.test_admin_browser import ADMIN_PHONE
 from tests.handlers.test_console_browser import (
     PHONE,
     browser,
@@ -31,7 +32,6 @@ from tests.handlers.test_console_browser import (
 from tests.helpers import judgment, register
 
 __all__ = ["browser", "pytestmark"]  # the browser fixture and the skip without chromium
-ADMIN_PHONE = "+8613900000011"
 ENDED = ("performed", "performed", "referred", None)  # None: still open, not yet due
 
 

@@ -14,6 +14,7 @@ from ducu.bootstrap import Runtime, build
 from tests.conftest import make_settings
 from tests.fakes.clock import FakeClock
 from tests.handlers.console_site import add_staff
+from tests.handlers.test_admin_browser import ADMIN_PHONE
 from tests.handlers.test_console_browser import (
     browser,
     expect,
@@ -24,7 +25,6 @@ from tests.handlers.test_console_browser import (
 from tests.helpers import judgment, register
 
 __all__ = ["browser", "pytestmark"]  # the browser fixture and the skip without chromium
-ADMIN_PHONE = "+8613900000011"
 
 
 @pytest.fixture
