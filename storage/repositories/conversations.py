@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.dml import Insert
 
 from bot.domain import records
 from storage import tables as t
@@ -19,6 +20,25 @@ _LOCK_IN_KEY_ORDER = text(
     "SELECT DISTINCT hashtextextended(name, 0) FROM unnest(CAST(:names AS text[])) AS name "
     "ORDER BY 1)) AS key"
 )
+
+
+# The statements of every inbound group, built once (Core columns: no ORM objects to build).
+_c = t.Conversation.__table__.c
+_STATES = select(_c.address, _c.flow, _c.step, _c.data, _c.updated_at).where(
+    _c.channel == bindparam("channel"), _c.address.in_(bindparam("addresses", expanding=True))
+)
+
+
+def _save(insert: Callable[[Table], Insert]) -> Insert:
+    """Insert a state, or update the conversation's row (by (channel, address))."""
+    stmt = insert(t.Conversation.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "address"],
+        set_={c: stmt.excluded[c] for c in ("flow", "step", "data", "updated_at")},
+    )
+
+
+_SAVE = {False: _save(sqlite_insert), True: _save(pg_insert)}  # by "is it PostgreSQL"
 
 
 class ConversationRepository(Repo):
@@ -36,11 +56,8 @@ class ConversationRepository(Repo):
         self, channel: str, addresses: Collection[str]
     ) -> dict[str, records.ConversationState]:
         """Where the conversations with these addresses stand (a fresh state for a new one)."""
-        c = t.Conversation.__table__.c  # Core columns: no ORM objects to build
         rows = await self.session.execute(
-            select(c.address, c.flow, c.step, c.data, c.updated_at).where(
-                c.channel == channel, c.address.in_(addresses)
-            )
+            _STATES, {"channel": channel, "addresses": list(addresses)}
         )
         states = {address: records.ConversationState(channel, address) for address in addresses}
         for address, flow, step, data, updated_at in rows:
@@ -53,14 +70,8 @@ class ConversationRepository(Repo):
         """Stores each state as of its time (one statement: insert, or update the row)."""
         if not states:
             return
-        dialect = self.session.bind.dialect.name
-        stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(t.Conversation.__table__)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["channel", "address"],
-            set_={c: stmt.excluded[c] for c in ("flow", "step", "data", "updated_at")},
-        )
         await self.session.execute(
-            stmt,
+            _SAVE[self.session.bind.dialect.name == "postgresql"],
             [
                 dict(
                     channel=s.channel,

@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select, union_all
+from sqlalchemy import CompoundSelect, String, bindparam, func, insert, select, union_all
 
 from bot.domain import records
 from bot.domain.status import Direction, later_status
 from storage import tables as t
 from storage.repositories._base import Repo, flush
+
+# The statements of every inbound group, built once (Core columns: no ORM objects to build).
+_m = t.Message.__table__.c
+_INSERT = insert(t.Message.__table__).returning(_m.id)
+_INBOUND_BY_PROVIDER_ID = select(_m.id, _m.provider_id).where(
+    _m.provider == bindparam("provider"),
+    _m.provider_id.in_(bindparam("ids", expanding=True)),
+    _m.direction == Direction.IN,
+)
+_REPLIES_TO = (
+    select(_m.reply_to, _m.text)
+    .where(_m.reply_to.in_(bindparam("ids", expanding=True)))
+    .order_by(_m.id)
+)
+
+
+@functools.cache
+def _counts(n: int) -> CompoundSelect:
+    """Inbound messages of `:a0` … `:a{n-1}` on `:channel` since `:since`, up to `:up_to` each."""
+    return union_all(
+        *(
+            select(
+                bindparam(f"a{i}", type_=String).label("address"), func.count().label("n")
+            ).select_from(
+                select(_m.id)
+                .where(
+                    _m.channel == bindparam("channel"),
+                    _m.address == bindparam(f"a{i}"),
+                    _m.at >= bindparam("since"),
+                    _m.direction == Direction.IN,
+                )
+                .limit(bindparam("up_to"))
+                .subquery()
+            )
+            for i in range(n)
+        )
+    )
 
 
 class MessageRepository(Repo):
@@ -21,23 +59,12 @@ class MessageRepository(Repo):
         """How many messages each address sent since then, counted up to `up_to` at most (the
         limit is all the caller needs, and a busy sender's minute may hold thousands): one
         statement, each count an index range (`ix_messages_address`) that stops at `up_to`."""
-        counts = [
-            select(literal(address).label("address"), func.count().label("n")).select_from(
-                select(t.Message.id)
-                .where(
-                    t.Message.channel == channel,
-                    t.Message.address == address,
-                    t.Message.at >= since,
-                    t.Message.direction == Direction.IN,
-                )
-                .limit(up_to)
-                .subquery()
-            )
-            for address in addresses
-        ]
-        if not counts:
+        if not addresses:
             return {}
-        rows = await self.session.execute(union_all(*counts))
+        values = {f"a{i}": address for i, address in enumerate(addresses)}
+        rows = await self.session.execute(
+            _counts(len(values)), {"channel": channel, "since": since, "up_to": up_to, **values}
+        )
         return {address: n for address, n in rows}
 
     async def replies_to(self, channel: str, provider_ids: Collection[str]) -> dict[str, list[str]]:
@@ -45,23 +72,16 @@ class MessageRepository(Repo):
         (an inbound message's provider is its channel: `uq_messages_provider_id` finds it)."""
         if not provider_ids:
             return {}
-        m = t.Message.__table__.c  # Core columns, as on every path of an inbound message
         found = dict(
             (
                 await self.session.execute(
-                    select(m.id, m.provider_id).where(
-                        m.provider == channel,
-                        m.provider_id.in_(provider_ids),
-                        m.direction == Direction.IN,
-                    )
+                    _INBOUND_BY_PROVIDER_ID, {"provider": channel, "ids": list(provider_ids)}
                 )
             ).all()
         )
         replies: dict[str, list[str]] = {provider_id: [] for provider_id in found.values()}
         if found:
-            rows = await self.session.execute(
-                select(m.reply_to, m.text).where(m.reply_to.in_(found)).order_by(m.id)
-            )
+            rows = await self.session.execute(_REPLIES_TO, {"ids": list(found)})
             for inbound_id, text in rows:
                 replies[found[inbound_id]].append(text)
         return replies
@@ -72,10 +92,7 @@ class MessageRepository(Repo):
         are the messages' (SQLite's RETURNING itself promises no order)."""
         if not messages:
             return []
-        rows = await self.session.execute(
-            insert(t.Message.__table__).returning(t.Message.__table__.c.id),
-            [vars(message) for message in messages],
-        )
+        rows = await self.session.execute(_INSERT, [vars(message) for message in messages])
         return sorted(rows.scalars())
 
     async def add(self, message: records.NewMessage) -> int:

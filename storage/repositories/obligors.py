@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Select, and_, bindparam, insert, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
@@ -18,6 +18,43 @@ from storage.repositories._base import (
     next_ids,
     obligor_record,
 )
+
+
+def _correspondents() -> Select:
+    """Who wrote from `:addresses` on `:channel`, with each live case: built once, as the
+    statement of every inbound group (Core columns: no ORM objects to build)."""
+    contact, obligor, case, link = (
+        x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor)
+    )
+    return (
+        select(
+            contact.id,
+            contact.obligor_id,
+            contact.address,
+            contact.status,
+            obligor.name,
+            obligor.area_code,
+            obligor.locale,
+            obligor.timezone,
+            case.id.label("case_id"),
+            case.case_number,
+            case.court_id,
+            case.status.label("case_status"),
+            case.amount_due_fen,
+            case.performance_due,
+        )
+        .join_from(t.Contact.__table__, t.Obligor.__table__, obligor.id == contact.obligor_id)
+        .outerjoin(t.CaseObligor.__table__, link.obligor_id == obligor.id)
+        .outerjoin(t.Case.__table__, and_(case.id == link.case_id, case.status.in_(LIVE)))
+        .where(
+            contact.channel == bindparam("channel"),
+            contact.address.in_(bindparam("addresses", expanding=True)),
+        )
+        .order_by(case.id)
+    )
+
+
+_CORRESPONDENTS = _correspondents()
 
 
 class ObligorRepository(Repo):
@@ -188,34 +225,9 @@ class ObligorRepository(Repo):
         """Who wrote from each of these addresses: the obligor and contact, their live cases
         (a case the debtor may still talk about) and SMS number; nobody known: empty. One
         statement for any number of addresses (two on a channel other than SMS)."""
-        contact, obligor, case, link = (
-            x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor)
-        )  # Core columns: no ORM objects to build on the path of every inbound message
         rows = (
             await self.session.execute(
-                select(
-                    contact.id,
-                    contact.obligor_id,
-                    contact.address,
-                    contact.status,
-                    obligor.name,
-                    obligor.area_code,
-                    obligor.locale,
-                    obligor.timezone,
-                    case.id.label("case_id"),
-                    case.case_number,
-                    case.court_id,
-                    case.status.label("case_status"),
-                    case.amount_due_fen,
-                    case.performance_due,
-                )
-                .join_from(
-                    t.Contact.__table__, t.Obligor.__table__, obligor.id == contact.obligor_id
-                )
-                .outerjoin(t.CaseObligor.__table__, link.obligor_id == obligor.id)
-                .outerjoin(t.Case.__table__, and_(case.id == link.case_id, case.status.in_(LIVE)))
-                .where(contact.channel == channel, contact.address.in_(addresses))
-                .order_by(case.id)
+                _CORRESPONDENTS, {"channel": channel, "addresses": list(addresses)}
             )
         ).all()
         cases: dict[int, list[records.CaseSummary]] = {}

@@ -10,6 +10,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from twilio.request_validator import RequestValidator
 
@@ -130,6 +131,20 @@ async def test_signature_covers_the_query_string(client: TestClient, clock: Fake
     )
     assert response.status == 200
     assert _twiml_messages(await response.text()) == [render("help")]
+
+
+@SQLITE_ONLY
+async def test_a_form_with_a_file_part_is_refused(client: TestClient, clock: FakeClock) -> None:
+    """Twilio posts a plain form; a multipart upload, even over the signed fields, gets 403."""
+    await new_case(client, clock)
+    form = inbound_form("帮助", SID)
+    body = FormData({**form})
+    body.add_field("Media", b"\x89PNG", filename="x.png", content_type="image/png")
+    response = await client.post(
+        SMS, data=body, headers={"X-Twilio-Signature": twilio_signature(SMS, form)}
+    )
+    assert response.status == 403
+    assert await _say(client, "帮助", SID) == [render("help")]  # the SID was not used up
 
 
 # --- at-least-once delivery -----------------------------------------------------------------
