@@ -10,6 +10,8 @@ own process that parses the same form and answers a fixed TwiML.
                                                  # DUCU_TEST_POSTGRES_URL is set
     python bench/inbound.py --no-postgres --sizes 10000,100000,1000000   # flat in table size
     python bench/inbound.py --runs 1 --seconds 3 --no-postgres            # quick look
+    python bench/inbound.py --per-minute 20 --senders 20000   # with the deployed limit
+    python bench/inbound.py --processes 2                     # two `ducu serve` on one port
 
 Senders: `many` is `--senders` known debtors (default 200) writing in turn; `busy` is one
 known debtor sending everything. Each figure is the median of `--runs` runs (default 3);
@@ -17,7 +19,10 @@ every run posts fresh MessageSids. `--sizes` pre-fills the `messages` table of a
 SQLite file with that many rows (bulk inserted, spread over 20,000 addresses including the
 senders', some days old) and measures `many` at concurrency 20 against an empty one.
 The per-sender limit is off (DUCU_INBOUND_PER_MINUTE=0): at thousands of messages a second
-every sender would be throttled after 20, and a throttled message gets no menu. Quiet hours
+every sender would be throttled after 20, and a throttled message gets no menu. With
+`--per-minute 20 --senders 20000` the deployed default is on and counts every message, and
+no sender writes 20 times in a minute (only `many` is run then). `--processes 2` runs two
+`ducu serve` on one port (DUCU_REUSE_PORT=1), as on a host with cores to spare. Quiet hours
 are off, so the figure does not depend on the hour.
 """
 
@@ -249,25 +254,37 @@ async def seed(url: str, debtors: int, messages: int) -> None:
 
 
 @contextmanager
-def server(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
-    process = subprocess.Popen(
-        argv,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+def server(
+    argv: list[str], port: int, env: dict[str, str] | None = None, processes: int = 1
+) -> Iterator[None]:
+    """`processes` copies of the server on one port (they set DUCU_REUSE_PORT=1 then); the
+    port answers once the first is up, so the others get a second more to start."""
+    started = [
+        subprocess.Popen(
+            argv,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for _ in range(processes)
+    ]
     try:
-        wait_ready(port, process)
+        for process in started:
+            wait_ready(port, process)
+        if processes > 1:
+            time.sleep(1.0)
         yield
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for process in started:
+            process.send_signal(signal.SIGINT)
+        for process in started:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def wait_ready(port: int, process: subprocess.Popen) -> None:
@@ -284,7 +301,7 @@ def wait_ready(port: int, process: subprocess.Popen) -> None:
     raise SystemExit("the server did not start within 60 s")
 
 
-def ducu_env(url: str, port: int) -> dict[str, str]:
+def ducu_env(url: str, port: int, per_minute: int = 0) -> dict[str, str]:
     return {
         "DUCU_DATABASE_URL": url,
         "DUCU_HOST": "127.0.0.1",
@@ -292,7 +309,7 @@ def ducu_env(url: str, port: int) -> dict[str, str]:
         "DUCU_PUBLIC_URL": PUBLIC_URL,
         "DUCU_API_TOKEN": "bench-token",
         "DUCU_QUIET_HOURS": "",
-        "DUCU_INBOUND_PER_MINUTE": "0",
+        "DUCU_INBOUND_PER_MINUTE": str(per_minute),
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
@@ -346,7 +363,8 @@ class Figures:
 def measure_databases(args: argparse.Namespace, directory: str) -> None:
     figures = Figures()
     hello_port = free_port()
-    loads = [("many", args.senders), ("busy", 1)]
+    # With a per-sender limit, one busy sender would be throttled after it: `many` only.
+    loads = [("many", args.senders), ("busy", 1)][: 1 if args.per_minute else 2]
     databases: list[tuple[str, str]] = [("sqlite", f"sqlite+aiosqlite:///{directory}/bench.db")]
     pg = None
     if args.postgres:
@@ -365,7 +383,10 @@ def measure_databases(args: argparse.Namespace, directory: str) -> None:
                     result = run_load(hello_port, c, args.seconds, args.senders, "hello")
                     figures.add(f"baseline c{c}", result)
             for name, url in databases:
-                with server(ducu_serve(), ports[name], ducu_env(url, ports[name])):
+                env = ducu_env(url, ports[name], args.per_minute)
+                if args.processes > 1:
+                    env["DUCU_REUSE_PORT"] = "1"
+                with server(ducu_serve(), ports[name], env, args.processes):
                     for who, senders in loads:
                         for c in args.concurrency:
                             result = run_load(ports[name], c, args.seconds, senders, "<Message>")
@@ -424,6 +445,19 @@ def main() -> None:
         help="a PostgreSQL server URL (default DUCU_TEST_POSTGRES_URL)",
     )
     parser.add_argument("--no-postgres", dest="postgres", action="store_const", const="")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="this many `ducu serve` on one port (DUCU_REUSE_PORT=1); default 1",
+    )
+    parser.add_argument(
+        "--per-minute",
+        type=int,
+        default=0,
+        help="DUCU_INBOUND_PER_MINUTE (default 0: off); with 20, the deployed default, pass "
+        "--senders 20000 so that nobody writes 20 times in a minute",
+    )
     parser.add_argument(
         "--sizes",
         type=lambda s: [int(x) for x in s.split(",") if x],

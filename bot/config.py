@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite+aiosqlite:///./ducu.db", alias="DUCU_DATABASE_URL")
     host: str = Field("127.0.0.1", alias="DUCU_HOST")
     port: int = Field(8080, alias="DUCU_PORT", ge=0, le=65535)
+    # Several `ducu serve` on one host may listen on the same port (Linux SO_REUSEPORT).
+    reuse_port: bool = Field(False, alias="DUCU_REUSE_PORT")
     public_url: str = Field("", alias="DUCU_PUBLIC_URL")
     api_token: SecretStr = Field(SecretStr(""), alias="DUCU_API_TOKEN")
     timezone: str = Field("Asia/Shanghai", alias="DUCU_TIMEZONE")

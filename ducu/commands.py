@@ -97,7 +97,8 @@ async def _serve(settings: Settings, *, demo: bool, web_server: bool) -> None:
             runner = web.AppRunner(runtime.web_app(), access_log=None)
             await runner.setup()
             try:
-                await web.TCPSite(runner, settings.host, settings.port).start()
+                reuse = settings.reuse_port or None  # None: aiohttp leaves the option alone
+                await web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse).start()
             except OSError as exc:
                 console.print(
                     f"[red]cannot listen on {settings.host}:{settings.port}: "

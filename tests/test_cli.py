@@ -357,6 +357,58 @@ def test_serve_demo_answers_with_its_token_and_stops_on_sigterm(ducu: Ducu) -> N
     ducu.outputs += [err_path.read_text(), out_path.read_text()]
 
 
+def test_two_serves_share_a_port_and_the_second_answers_when_the_first_stops(
+    ducu: Ducu,
+) -> None:
+    """With DUCU_REUSE_PORT=1 a second `ducu serve` listens on the first one's port (without
+    it, it says the port is taken); when the first stops, the port still answers."""
+    port = _free_port()
+    env = {**ducu.env, "DUCU_PORT": str(port), "DUCU_API_TOKEN": "t" * 24}
+    ducu.env = env
+    assert ducu("db", "upgrade").code == 0
+
+    def serve(**extra: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [str(DUCU), "serve"],
+            cwd=ducu.cwd,
+            env={**env, **extra},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def healthy(process: subprocess.Popen) -> None:
+        deadline = time.monotonic() + 15
+        while _fetch_or_none(f"http://127.0.0.1:{port}/healthz") != 200:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "ducu serve did not come up in 15 s"
+            time.sleep(0.1)
+
+    first = serve(DUCU_REUSE_PORT="1")
+    second = serve(DUCU_REUSE_PORT="1")
+    try:
+        healthy(first)
+        refused = serve()  # without the setting: the port is taken, and it says so
+        out, err = refused.communicate(timeout=30)
+        assert refused.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in out
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=15) == 0
+        healthy(second)  # the port kept answering: the second process serves it alone
+    finally:
+        for process in (first, second):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=15)
+            ducu.outputs.append(err)
+
+
+def _fetch_or_none(url: str) -> int | None:
+    try:
+        return _fetch(url)[0]
+    except OSError:
+        return None
+
+
 def test_sms_settings_that_would_fail_silently_are_refused_at_start(ducu: Ducu) -> None:
     """Half a Twilio configuration used to become the sandbox (reminders recorded as sent,
     nothing leaving); the sandbox next to Twilio, or on a public host, would show every
