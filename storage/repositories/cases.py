@@ -67,7 +67,7 @@ class CaseRepository(Repo):
     async def link_obligors(self, links: Sequence[tuple[int, int]]) -> None:
         """Links each (case, obligor), once."""
         await self.session.execute(
-            insert_ignoring_duplicates(self.session, t.CaseObligor),
+            insert_ignoring_duplicates(self.session, t.CaseObligor.__table__),
             [{"case_id": case_id, "obligor_id": obligor_id} for case_id, obligor_id in links],
         )
 

@@ -40,7 +40,7 @@ class ReminderRepository(Repo):
         if not reminders:
             return
         await self.session.execute(
-            insert_ignoring_duplicates(self.session, t.Reminder),
+            insert_ignoring_duplicates(self.session, t.Reminder.__table__),  # Core: no ORM work
             [
                 {
                     "case_id": r.case_id,
