@@ -8,8 +8,10 @@ a time (JudgmentService.register_many); importing the same file again changes no
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -51,8 +53,12 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read (missing, wrong columns, not CSV)."""
 
 
-def read_cases(path: Path) -> list[tuple[str, list[tuple[int, dict[str, str]]]]]:
-    """Rows grouped by case number, in file order, each with its line number."""
+Rows = list[tuple[int, dict[str, str]]]  # the rows of one case, each with its line number
+
+
+@contextmanager
+def _rows(path: Path) -> Iterator[csv.DictReader]:
+    """The file's rows, once its columns are checked."""
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -62,11 +68,46 @@ def read_cases(path: Path) -> list[tuple[str, list[tuple[int, dict[str, str]]]]]
         missing = REQUIRED - set(reader.fieldnames or ())
         if missing:
             raise ImportFileError(f"{path} lacks the column(s): {', '.join(sorted(missing))}")
-        groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        for row in reader:
-            key = _case_key(row.get("case_number") or "", reader.line_num)
-            groups.setdefault(key, []).append((reader.line_num, row))
-    return list(groups.items())
+        yield reader
+
+
+def read_cases(path: Path, chunk: int) -> tuple[int, Iterator[list[tuple[str, Rows]]]]:
+    """The number of cases in the file, and its rows grouped by case number in file order,
+    `chunk` cases at a time.
+
+    Reads the file twice, so that memory does not grow with it: first the case numbers alone
+    (how many cases, and the row that completes each chunk: a case's rows need not be
+    adjacent), then the rows, a chunk given out as soon as its last row is read."""
+    keys: list[str] = []
+    last: dict[str, int] = {}  # case → index of its last row, in order of first appearance
+    with _rows(path) as reader:
+        column = reader.reader  # the bare rows: no dict per row for one column
+        index = reader.fieldnames.index("case_number")  # type: ignore[union-attr]
+        for row in column:
+            if row:  # DictReader skips blank lines too
+                key = _case_key(row[index] if index < len(row) else "", column.line_num)
+                last[key] = len(keys)
+                keys.append(key)
+    ends = list(last.values())
+    ready = [max(ends[start : start + chunk]) for start in range(0, len(ends), chunk)]
+    return len(ends), _chunks(path, keys, ready, chunk)
+
+
+def _chunks(
+    path: Path, keys: list[str], ready: list[int], chunk: int
+) -> Iterator[list[tuple[str, Rows]]]:
+    groups: dict[str, Rows] = {}  # the cases read and not given out yet, in file order
+    given = 0
+    with _rows(path) as reader:
+        for i, row in enumerate(reader):
+            if i >= len(keys):
+                raise ImportFileError(f"{path} changed while it was imported")
+            groups.setdefault(keys[i], []).append((reader.line_num, row))
+            while given < len(ready) and ready[given] <= i:
+                yield [(key, groups.pop(key)) for key in list(islice(groups, chunk))]
+                given += 1
+    if given < len(ready):
+        raise ImportFileError(f"{path} changed while it was imported")
 
 
 def _case_key(raw: str, line: int) -> str:
@@ -121,11 +162,12 @@ async def import_file(
 ) -> ImportReport:
     """Registers the file's good cases `chunk` at a time, each chunk in one transaction, and
     reports the bad ones; `on_progress(done, total)` after each chunk."""
-    cases = read_cases(path)
+    total, chunks = read_cases(path, chunk)
     report = ImportReport()
-    for start in range(0, len(cases), chunk):
+    done = 0
+    for cases in chunks:
         good = []
-        for _, numbered in cases[start : start + chunk]:
+        for _, numbered in cases:
             lines = ",".join(str(n) for n, _ in numbered)
             try:
                 good.append(judgments.parse(judgment_from_rows(row for _, row in numbered)))
@@ -136,5 +178,6 @@ async def import_file(
                 report.created += 1
             else:
                 report.duplicates += 1
-        on_progress(min(start + chunk, len(cases)), len(cases))
+        done += len(cases)
+        on_progress(done, total)
     return report
