@@ -194,9 +194,13 @@ class JudgmentService:
         )
         reminders: list[NewReminder] = []
         planned: Counter[int] = Counter()
+        plans: dict[tuple, list[tuple[PlanStep, datetime]]] = {}  # worked out once for a chunk
         for (j, person), obligor_id in zip(people, obligor_ids, strict=True):
-            case_id = case_ids[j.case_number]
-            steps = self._steps(rules[courts[j.court.code]][1], j, person, now)
+            case_id, court_id = case_ids[j.case_number], courts[j.court.code]
+            # What a plan depends on; many judgments of a chunk share it.
+            plan = (court_id, j.effective_at, j.performance_due, person.telegram_chat_id is None)
+            if (steps := plans.get(plan)) is None:
+                steps = plans[plan] = self._steps(rules[court_id][1], j, person, now)
             reminders += [
                 NewReminder(case_id, obligor_id, step.key, step.template, due_at)
                 for step, due_at in steps
