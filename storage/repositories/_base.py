@@ -3,9 +3,10 @@ row → record mappers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Dialect, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +46,83 @@ async def next_ids(session: AsyncSession, table: Any, n: int) -> list[int]:
         return list(rows)
     last = await session.scalar(select(func.coalesce(func.max(table.id), 0)))
     return list(range(last + 1, last + 1 + n))
+
+
+class BulkInsert:
+    """An INSERT of many rows, handed to the driver as tuples (`executemany`).
+
+    SQLAlchemy's own executemany builds a dict of parameters and runs each bound value through
+    its type, row by row: about half of a bulk import's database time. Here the statement is
+    compiled once per dialect, and each column's conversion (a UTC time as SQLite stores it,
+    JSON) runs once per distinct value. Columns left out get their table default."""
+
+    def __init__(self, table: Any, columns: Sequence[str], *, ignore_duplicates: bool = False):
+        self._table = table
+        self._columns = tuple(columns)
+        self._ignore_duplicates = ignore_duplicates
+        self._compiled: dict[str, tuple[str, list[Callable[[Sequence], list]]]] = {}
+
+    async def __call__(self, session: AsyncSession, rows: Sequence[tuple]) -> None:
+        """Inserts `rows`, each a tuple of values in the order of `columns`."""
+        if not rows:
+            return
+        dialect = session.bind.dialect
+        if dialect.name not in self._compiled:
+            self._compiled[dialect.name] = self._compile(dialect)
+        sql, makers = self._compiled[dialect.name]
+        values = list(zip(*rows, strict=True))
+        parameters = list(zip(*(make(values) for make in makers), strict=True))
+        connection = await session.connection()
+        try:
+            await connection.exec_driver_sql(sql, parameters)
+        except IntegrityError as exc:
+            raise Conflict(str(exc.orig)) from exc
+
+    def _compile(self, dialect: Dialect) -> tuple[str, list[Callable[[Sequence], list]]]:
+        """The SQL, and for each of its parameters in order how to make it from the rows'
+        values (by column)."""
+        if self._ignore_duplicates:
+            stmt = (pg_insert if dialect.name == "postgresql" else sqlite_insert)(self._table)
+            stmt = stmt.on_conflict_do_nothing()
+        else:
+            stmt = insert(self._table)
+        compiled = stmt.compile(dialect=dialect, column_keys=list(self._columns))
+        makers = []
+        for name in compiled.positiontup or ():
+            column = self._table.c[name]
+            if name in self._columns:
+                makers.append(_converter(self._columns.index(name), column.type, dialect))
+            elif column.default is not None and column.default.is_scalar:
+                makers.append(_constant(column.default.arg, column.type, dialect))
+            else:
+                raise ValueError(f"{self._table.name}.{name} needs a value")
+        return compiled.string, makers
+
+
+def _converter(index: int, type_: Any, dialect: Dialect) -> Callable[[Sequence], list]:
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return lambda values: values[index]
+
+    def convert(values: Sequence) -> list:
+        done: dict = {}  # value → as bound: most values repeat (times, dates)
+        out = []
+        for value in values[index]:
+            try:
+                out.append(done[value])
+            except KeyError:
+                out.append(done.setdefault(value, process(value)))
+            except TypeError:  # unhashable (JSON)
+                out.append(process(value))
+        return out
+
+    return convert
+
+
+def _constant(value: Any, type_: Any, dialect: Dialect) -> Callable[[Sequence], list]:
+    process = type_.dialect_impl(dialect).bind_processor(dialect)
+    bound = process(value) if process else value
+    return lambda values: [bound] * len(values[0])
 
 
 def obligor_record(row: t.Obligor) -> records.Obligor:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
+from operator import attrgetter
 
-from sqlalchemy import ColumnElement, false, insert, select, update
+from sqlalchemy import ColumnElement, false, select, update
 
 from bot.domain import records
 from bot.domain.access import AreaCases, CaseScope, CourtCases, JudgeCases
@@ -14,7 +15,19 @@ from bot.domain.case_states import LIVE, IllegalTransition, transition
 from bot.domain.retention import ERASED, erased_address
 from bot.domain.status import CaseStatus, ContactStatus
 from storage import tables as t
-from storage.repositories._base import Repo, case_record, flush, insert_ignoring_duplicates
+from storage.repositories._base import (
+    BulkInsert,
+    Repo,
+    case_record,
+    flush,
+    insert_ignoring_duplicates,
+    next_ids,
+)
+
+_NEW_CASE = tuple(f.name for f in fields(records.NewCase))
+_NEW_CASE_VALUES = attrgetter(*_NEW_CASE)  # a tuple, without astuple's deep copies
+_ADD = BulkInsert(t.Case.__table__, ("id", *_NEW_CASE))
+_LINK = BulkInsert(t.CaseObligor.__table__, ("case_id", "obligor_id"), ignore_duplicates=True)
 
 
 def visible(scope: CaseScope) -> ColumnElement[bool]:
@@ -57,19 +70,16 @@ class CaseRepository(Repo):
 
     async def add_many(self, cases: Sequence[records.NewCase]) -> dict[str, int]:
         """Adds the cases in one statement: case number → id."""
-        table = t.Case.__table__  # Core: no ORM bookkeeping for rows we never load
-        rows = await self.session.execute(
-            insert(table).returning(table.c.case_number, table.c.id),
-            [{**vars(case), "status": CaseStatus.OPEN} for case in cases],  # (asdict: deep copies)
-        )  # its rows come back in no set order: known by their case number
-        return dict(rows.tuples().all())
+        ids = await next_ids(self.session, t.Case, len(cases))
+        await _ADD(
+            self.session,
+            [(id_, *_NEW_CASE_VALUES(case)) for id_, case in zip(ids, cases, strict=True)],
+        )
+        return {case.case_number: id_ for id_, case in zip(ids, cases, strict=True)}
 
     async def link_obligors(self, links: Sequence[tuple[int, int]]) -> None:
         """Links each (case, obligor), once."""
-        await self.session.execute(
-            insert_ignoring_duplicates(self.session, t.CaseObligor.__table__),
-            [{"case_id": case_id, "obligor_id": obligor_id} for case_id, obligor_id in links],
-        )
+        await _LINK(self.session, links)
 
     async def summary(self, case_id: int) -> records.CaseSummary | None:
         row = await self.session.get(t.Case, case_id)

@@ -18,14 +18,19 @@ from bot.domain.status import ReminderStatus
 from bot.ports import ClaimLost
 from storage import tables as t
 from storage.repositories._base import (
+    BulkInsert,
     Repo,
     case_record,
     contact_record,
-    insert_ignoring_duplicates,
     obligor_record,
     staff_record,
 )
 
+_ADD = BulkInsert(
+    t.Reminder.__table__,
+    ("case_id", "obligor_id", "step_key", "template", "due_at", "user_id", "body"),
+    ignore_duplicates=True,
+)
 RECENT_REMINDERS = 20  # more than any weekly cap a court would set
 
 
@@ -37,22 +42,10 @@ def _held(claim: str) -> tuple[ColumnElement[bool], ...]:
 class ReminderRepository(Repo):
     async def add_many(self, reminders: list[records.NewReminder]) -> None:
         """Plans reminders; a step already planned for that case and obligor is kept as it is."""
-        if not reminders:
-            return
-        await self.session.execute(
-            insert_ignoring_duplicates(self.session, t.Reminder.__table__),  # Core: no ORM work
+        await _ADD(
+            self.session,
             [
-                {
-                    "case_id": r.case_id,
-                    "obligor_id": r.obligor_id,
-                    "step_key": r.step_key,
-                    "template": r.template,
-                    "due_at": r.due_at,
-                    "status": ReminderStatus.PENDING,
-                    "attempts": 0,
-                    "user_id": r.user_id,
-                    "body": r.body,
-                }
+                (r.case_id, r.obligor_id, r.step_key, r.template, r.due_at, r.user_id, r.body)
                 for r in reminders
             ],
         )
