@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Select, and_, bindparam, insert, select, update
+from sqlalchemy import Select, and_, bindparam, select, update
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
 from bot.domain.status import CaseStatus, Channel, ContactStatus
 from storage import tables as t
 from storage.repositories._base import (
+    BulkInsert,
     Repo,
     contact_record,
     flush,
@@ -55,6 +56,17 @@ def _correspondents() -> Select:
 
 
 _CORRESPONDENTS = _correspondents()
+_ADD_COLUMNS = (
+    "id",
+    "name",
+    "area_code",
+    "locale",
+    "timezone",
+    "id_number_encrypted",
+    "id_number_hash",
+)
+_ADD = BulkInsert(t.Obligor.__table__, _ADD_COLUMNS)
+_ADD_PHONE = BulkInsert(t.Contact.__table__, ("obligor_id", "channel", "address"))
 
 
 class ObligorRepository(Repo):
@@ -134,19 +146,10 @@ class ObligorRepository(Repo):
                 changed.setdefault(known[n.phone], {"id": known[n.phone]}).update(values)
             ids.append(known[n.phone])
         if added:
-            await self.session.execute(insert(t.Obligor.__table__), list(added.values()))
-            await self.session.execute(
-                insert(t.Contact.__table__),
-                [
-                    {
-                        "obligor_id": id_,
-                        "channel": Channel.SMS,
-                        "address": phone,
-                        "status": ContactStatus.ACTIVE,
-                    }
-                    for phone, id_ in known.items()
-                    if id_ in added
-                ],
+            await _ADD(self.session, [tuple(map(row.get, _ADD_COLUMNS)) for row in added.values()])
+            await _ADD_PHONE(
+                self.session,
+                [(id_, Channel.SMS, phone) for phone, id_ in known.items() if id_ in added],
             )
         by_columns: dict[frozenset[str], list[dict]] = {}
         for values in changed.values():  # by primary key, one statement per set of columns
