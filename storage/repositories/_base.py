@@ -3,10 +3,10 @@ row → record mappers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, func, insert, select, text
+from sqlalchemy import ARRAY, ColumnElement, Dialect, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,16 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     return stmt.on_conflict_do_nothing()
+
+
+def one_of(session: AsyncSession, column: Any, values: Collection) -> ColumnElement[bool]:
+    """`column IN values`, for a long list. PostgreSQL gets the list as one array: with a
+    parameter for each value it settles, after a few runs, on a plan that scans the table and
+    compares each row with each value (during a bulk import: a chunk's query 2 ms, then 0.2 s
+    and growing with the table)."""
+    if session.bind.dialect.name != "postgresql":
+        return column.in_(values)
+    return column.in_(select(func.unnest(bindparam(None, list(values), ARRAY(column.type)))))
 
 
 async def next_ids(session: AsyncSession, table: Any, n: int) -> list[int]:

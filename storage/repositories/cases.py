@@ -22,6 +22,7 @@ from storage.repositories._base import (
     flush,
     insert_ignoring_duplicates,
     next_ids,
+    one_of,
 )
 
 _NEW_CASE = tuple(f.name for f in fields(records.NewCase))
@@ -64,7 +65,9 @@ class CaseRepository(Repo):
     async def ids_by_numbers(self, case_numbers: Collection[str]) -> dict[str, int]:
         """The cases already registered under any of `case_numbers`: number → id."""
         rows = await self.session.execute(
-            select(t.Case.case_number, t.Case.id).where(t.Case.case_number.in_(case_numbers))
+            select(t.Case.case_number, t.Case.id).where(
+                one_of(self.session, t.Case.case_number, case_numbers)
+            )
         )
         return dict(rows.tuples().all())
 

@@ -18,6 +18,7 @@ from storage.repositories._base import (
     insert_ignoring_duplicates,
     next_ids,
     obligor_record,
+    one_of,
 )
 
 
@@ -113,7 +114,8 @@ class ObligorRepository(Repo):
             (
                 await self.session.execute(
                     select(t.Contact.address, t.Contact.obligor_id).where(
-                        t.Contact.channel == Channel.SMS, t.Contact.address.in_(phones)
+                        t.Contact.channel == Channel.SMS,
+                        one_of(self.session, t.Contact.address, phones),
                     )
                 )
             )
