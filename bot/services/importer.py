@@ -193,7 +193,7 @@ async def import_file(
         if writing is not None:
             await written()
     except BaseException:
-        if writing is not None and not writing.done():
+        if writing is not None:  # a chunk under way is rolled back (its outcome is collected)
             writing.cancel()
             with suppress(Exception, asyncio.CancelledError):
                 await writing

@@ -27,7 +27,7 @@ from storage.repositories._base import (
 
 _NEW_CASE = tuple(f.name for f in fields(records.NewCase))
 _NEW_CASE_VALUES = attrgetter(*_NEW_CASE)  # a tuple, without astuple's deep copies
-_ADD = BulkInsert(t.Case.__table__, ("id", *_NEW_CASE))
+_ADD = BulkInsert(t.Case.__table__, ("id", *_NEW_CASE, "status"))
 _LINK = BulkInsert(t.CaseObligor.__table__, ("case_id", "obligor_id"), ignore_duplicates=True)
 
 
@@ -76,7 +76,10 @@ class CaseRepository(Repo):
         ids = await next_ids(self.session, t.Case, len(cases))
         await _ADD(
             self.session,
-            [(id_, *_NEW_CASE_VALUES(case)) for id_, case in zip(ids, cases, strict=True)],
+            [
+                (id_, *_NEW_CASE_VALUES(case), CaseStatus.OPEN)
+                for id_, case in zip(ids, cases, strict=True)
+            ],
         )
         return {case.case_number: id_ for id_, case in zip(ids, cases, strict=True)}
 

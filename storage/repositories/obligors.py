@@ -67,7 +67,7 @@ _ADD_COLUMNS = (
     "id_number_hash",
 )
 _ADD = BulkInsert(t.Obligor.__table__, _ADD_COLUMNS)
-_ADD_PHONE = BulkInsert(t.Contact.__table__, ("obligor_id", "channel", "address"))
+_ADD_PHONE = BulkInsert(t.Contact.__table__, ("obligor_id", "channel", "address", "status"))
 
 
 class ObligorRepository(Repo):
@@ -151,7 +151,11 @@ class ObligorRepository(Repo):
             await _ADD(self.session, [tuple(map(row.get, _ADD_COLUMNS)) for row in added.values()])
             await _ADD_PHONE(
                 self.session,
-                [(id_, Channel.SMS, phone) for phone, id_ in known.items() if id_ in added],
+                [
+                    (id_, Channel.SMS, phone, ContactStatus.ACTIVE)
+                    for phone, id_ in known.items()
+                    if id_ in added
+                ],
             )
         by_columns: dict[frozenset[str], list[dict]] = {}
         for values in changed.values():  # by primary key, one statement per set of columns

@@ -28,7 +28,17 @@ from storage.repositories._base import (
 
 _ADD = BulkInsert(
     t.Reminder.__table__,
-    ("case_id", "obligor_id", "step_key", "template", "due_at", "user_id", "body"),
+    (
+        "case_id",
+        "obligor_id",
+        "step_key",
+        "template",
+        "due_at",
+        "status",
+        "attempts",
+        "user_id",
+        "body",
+    ),
     ignore_duplicates=True,
 )
 RECENT_REMINDERS = 20  # more than any weekly cap a court would set
@@ -45,7 +55,17 @@ class ReminderRepository(Repo):
         await _ADD(
             self.session,
             [
-                (r.case_id, r.obligor_id, r.step_key, r.template, r.due_at, r.user_id, r.body)
+                (
+                    r.case_id,
+                    r.obligor_id,
+                    r.step_key,
+                    r.template,
+                    r.due_at,
+                    ReminderStatus.PENDING,
+                    0,
+                    r.user_id,
+                    r.body,
+                )
                 for r in reminders
             ],
         )

@@ -136,3 +136,58 @@ async def test_a_debtor_in_several_cases_of_one_chunk_is_one_person(
     assert people["1001"] == people["2001"] == [(people["1001"][0][0], "林某某")]
     assert people["2002"] == people["2003"] == [(people["2002"][0][0], "赵某某")]
     assert people["1001"][0][0] != people["2002"][0][0]
+
+
+async def test_a_file_cut_short_while_imported_stops_and_resumes(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """The file is read twice (numbers, then rows): if it changes in between, the import stops
+    with a clear error, keeps the chunks written, and a second run adds only the rest."""
+    header, first = FIXTURE.read_text(encoding="utf-8").splitlines()[:2]
+    rows = [
+        first.replace("1001号", f"{5000 + n}号").replace("+8613800138000", f"+86138{n:08d}")
+        for n in range(300)
+    ]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    original = path.read_bytes()
+
+    def cut_short(done: int, total: int) -> None:
+        if done == 20:  # well past what the reader holds in its buffer
+            path.write_text("\n".join([header, *rows[:150]]) + "\n", encoding="utf-8")
+
+    with pytest.raises(ImportFileError, match="changed while it was imported"):
+        await import_file(path, runtime.services.judgments, on_progress=cut_short, chunk=20)
+    stored = len(await cases(runtime))
+    assert 0 < stored < 150 and stored % 20 == 0  # whole chunks only
+
+    path.write_bytes(original)
+    again = await import_file(path, runtime.services.judgments)
+    assert (again.created, again.duplicates, again.errors) == (300 - stored, stored, [])
+
+
+@pytest.mark.postgres
+async def test_postgresql_stores_what_sqlite_stores(
+    postgres_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    """PostgreSQL gets bulk statements of its own (an array per column; known phones and case
+    numbers as one array): the same cases, errors and reminders, and a known debtor is found."""
+    runtime = await build(make_settings(postgres_url, None), clock=clock)
+    try:
+        report = await import_file(FIXTURE, runtime.services.judgments, chunk=3)
+        assert (report.created, report.duplicates) == (3, 0)
+        assert [(lines, field) for lines, field, _ in report.errors] == BAD
+        assert await cases(runtime) == GOOD
+        assert sum((await runtime.services.cases.reminder_counts()).values()) == 4 * 4
+        again = await import_file(FIXTURE, runtime.services.judgments)
+        assert (again.created, again.duplicates, again.errors) == (0, 3, report.errors)
+
+        header, first = FIXTURE.read_text(encoding="utf-8").splitlines()[:2]  # 林某's case
+        path = tmp_path / "known.csv"
+        path.write_text(f"{header}\n{first.replace('1001号', '3001号')}\n", encoding="utf-8")
+        assert (await import_file(path, runtime.services.judgments)).created == 1
+        old, new = [await case_json(runtime.services, case_id) for case_id in (1, 4)]
+        assert new["case_number"].endswith("3001号")
+        assert new["obligors"][0]["id"] == old["obligors"][0]["id"]
+    finally:
+        await runtime.close()
