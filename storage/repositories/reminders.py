@@ -11,8 +11,13 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
+    Select,
     Update,
+    any_,
+    cast,
     func,
     insert,
     literal,
@@ -51,6 +56,21 @@ def _held(claim: str) -> tuple[ColumnElement[bool], ...]:
 
 
 class ReminderRepository(Repo):
+    def _locked(self, rows: Select[tuple[int]]) -> ColumnElement[bool]:
+        """`id` is one of the ids that `rows` (a `SELECT id … FOR UPDATE SKIP LOCKED`) locks.
+
+        On PostgreSQL as `id = ANY(CAST((SELECT array_agg(id) …) AS INTEGER[]))`: the ids
+        come as one value (the cast keeps PostgreSQL from reading `ANY (SELECT …)`), and
+        each row is then fetched by its key. With `id IN (SELECT …)` the planner joined by
+        hashing a scan of the whole table whenever that looked cheaper than 1,000 key lookups,
+        as it does up to a few hundred thousand rows (bench/tick.py: a claim of 1,000 took
+        18 ms at 100k pending rows, 11 ms at 1M)."""
+        if self.session.bind.dialect.name != "postgresql":
+            return t.Reminder.id.in_(rows.scalar_subquery())
+        ids = rows.subquery()
+        array = cast(select(func.array_agg(ids.c.id)).scalar_subquery(), ARRAY(Integer))
+        return t.Reminder.id == any_(array)
+
     async def add_many(self, reminders: list[records.NewReminder]) -> None:
         """Plans reminders; a step already planned for that case and obligor is kept as it is."""
         if not reminders:
@@ -100,7 +120,7 @@ class ReminderRepository(Repo):
             )
             result = await self.session.execute(
                 update(t.Reminder)
-                .where(t.Reminder.id.in_(due.scalar_subquery()))
+                .where(self._locked(due))
                 .values(
                     status=ReminderStatus.CLAIMED,
                     lease_until=lease_until,
@@ -130,7 +150,7 @@ class ReminderRepository(Repo):
         )
         rows = await self.session.execute(
             update(t.Reminder)
-            .where(t.Reminder.id.in_(stuck.scalar_subquery()))
+            .where(self._locked(stuck))
             .values(
                 status=ReminderStatus.FAILED, finished_at=now, last_error=error, lease_until=None
             )
