@@ -222,7 +222,7 @@ def median_of(runs: int, postgres: bool, measure: Callable[[str], Awaitable[dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reminders", type=int, default=5_000)
+    parser.add_argument("--reminders", type=int, default=5_000, help="0: skip")
     parser.add_argument("--batch", type=int, default=50, help="DUCU_DISPATCH_BATCH")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", action="store_true")
@@ -236,7 +236,8 @@ def main() -> None:
     TWILIO = twilio
     results: dict[str, list[float]] = {}
     try:
-        results |= median_of(args.repeat, args.postgres, lambda url: one_run(args, url, twilio))
+        if args.reminders:
+            results |= median_of(args.repeat, args.postgres, lambda url: one_run(args, url, twilio))
         if args.judgments:
 
             async def posts(url: str) -> dict[str, float]:

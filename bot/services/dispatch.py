@@ -153,6 +153,7 @@ class Dispatcher:
         self._records: Group[Handed, None] = Group(self._record_sent)
         self._stopping = False
         self._nudged = False  # rows fell due during a run: it claims once more
+        self._nudge = asyncio.Event()  # set with `_nudged`, for a run waiting on its sends
         self._wake: Callable[[], None] = lambda: None  # starts a run now (the scheduler's)
         self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
@@ -166,6 +167,7 @@ class Dispatcher:
         """Rows may have fallen due now (a judgment arrived): an idle dispatcher runs at
         once instead of at its next tick, and a run in progress claims once more."""
         self._nudged = True
+        self._nudge.set()
         if self._idle.is_set() and not self._stopping:
             self._wake()
 
@@ -182,13 +184,14 @@ class Dispatcher:
         try:
             while not self._stopping:
                 self._nudged = False
+                self._nudge.clear()
                 claim, ids = await self._claim()
                 claimed += len(ids)
                 if ids:
                     paced = asyncio.Event()
                     in_flight = [task for task in in_flight if not task.done()]
                     in_flight.append(asyncio.create_task(self._send_batch(claim, ids, paced)))
-                if len(ids) < self._policy.batch and not self._nudged:
+                if len(ids) < self._policy.batch and not await self._nudged_before(in_flight):
                     break
                 if ids:
                     await paced.wait()
@@ -196,6 +199,17 @@ class Dispatcher:
             await asyncio.gather(*in_flight, return_exceptions=True)
             self._idle.set()
         return claimed
+
+    async def _nudged_before(self, in_flight: list[asyncio.Task[None]]) -> bool:
+        """Waits until the batches in flight are done or rows fall due (a nudge); whether they
+        did. A nudge while the last batch is sent finds the run busy and wakes nothing: the
+        run must claim for it, or the rows wait for the next tick."""
+        if not self._nudged:
+            nudge = asyncio.ensure_future(self._nudge.wait())
+            sends = asyncio.gather(*in_flight, return_exceptions=True)
+            await asyncio.wait((nudge, sends), return_when=asyncio.FIRST_COMPLETED)
+            nudge.cancel()
+        return self._nudged
 
     async def _claim(self) -> tuple[str, list[int]]:
         """Gives up the rows claimed too often, then leases one batch of due rows under a new
