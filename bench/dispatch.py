@@ -14,6 +14,7 @@ on the server of DUCU_TEST_POSTGRES_URL), bulk-inserts N debtors with one remind
     python bench/dispatch.py                      # SQLite, 5,000 reminders
     python bench/dispatch.py --postgres           # PostgreSQL (DUCU_TEST_POSTGRES_URL)
     python bench/dispatch.py --lane-rate 200 --lane-seconds 60
+    python bench/dispatch.py --reminders 0        # end to end only
 
 Prints `figure: value` lines, then a table.
 """
