@@ -74,6 +74,9 @@ NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an out
 # The next batch is claimed while the rows of the one before still waiting their turn fill
 # this many seconds of the pace: a claim takes milliseconds, and the pace never idles meanwhile.
 CLAIM_AHEAD = 0.25
+# Rows whose lease ran out are looked for at the first claim of a run and then at most this
+# often: the claims a run makes one after another skip those two statements.
+SWEEP_EVERY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ class Dispatcher:
         self._records: Group[Handed, None] = Group(self._record_sent)
         self._stopping = False
         self._nudged = False  # rows fell due during a run: it claims once more
+        self._swept_at: datetime | None = None  # when rows whose lease ran out were looked for
         self._nudge = asyncio.Event()  # set with `_nudged`, for a run waiting on its sends
         self._wake: Callable[[], None] = lambda: None  # starts a run now (the scheduler's)
         self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
@@ -181,6 +185,7 @@ class Dispatcher:
         self._idle.clear()
         claimed = 0
         in_flight: list[asyncio.Task[None]] = []
+        self._swept_at = None
         try:
             while not self._stopping:
                 self._nudged = False
@@ -212,14 +217,18 @@ class Dispatcher:
         return self._nudged
 
     async def _claim(self) -> tuple[str, list[int]]:
-        """Gives up the rows claimed too often, then leases one batch of due rows under a new
-        claim token: the token and the rows."""
+        """Gives up the rows claimed too often (when it is time to sweep: SWEEP_EVERY), then
+        leases one batch of due rows under a new claim token: the token and the rows."""
         now = self._clock.now()
         claim = uuid.uuid4().hex
+        sweep = self._swept_at is None or now - self._swept_at >= SWEEP_EVERY
         async with self._uow() as uow:
-            stuck = await uow.reminders.fail_stuck(
-                now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
-            )
+            stuck: list[StuckReminder] = []
+            if sweep:
+                self._swept_at = now
+                stuck = await uow.reminders.fail_stuck(
+                    now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
+                )
             for row in stuck:
                 await uow.events.add(
                     row.case_id,
@@ -235,6 +244,7 @@ class Dispatcher:
                 lease_until=now + self._policy.lease,
                 worker=self._worker,
                 claim=claim,
+                expired=sweep,
             )
             await uow.commit()
         self._alert(stuck)

@@ -94,10 +94,17 @@ class ReminderRepository(Repo):
         )
 
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        worker: str,
+        claim: str,
+        expired: bool = True,
     ) -> list[int]:
         """Leases up to `limit` due rows under the token `claim`: claimed ones whose lease ran
-        out, then pending ones.
+        out (unless not `expired`), then pending ones.
 
         One statement per status, so each walks its status's partial index on due_at in order
         and stops after `limit` rows. A single `status IN (…)` statement made PostgreSQL scan
@@ -105,10 +112,10 @@ class ReminderRepository(Repo):
         rows with 100k due).
         """
         claimed: list[int] = []
-        for where in (
-            (_status_is(ReminderStatus.CLAIMED), t.Reminder.lease_until <= now),
-            (_status_is(ReminderStatus.PENDING), t.Reminder.due_at <= now),
-        ):
+        statuses = [(_status_is(ReminderStatus.PENDING), t.Reminder.due_at <= now)]
+        if expired:
+            statuses.insert(0, (_status_is(ReminderStatus.CLAIMED), t.Reminder.lease_until <= now))
+        for where in statuses:
             if len(claimed) >= limit:
                 break
             due = (
