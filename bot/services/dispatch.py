@@ -212,8 +212,10 @@ class Dispatcher:
         if not self._nudged:
             nudge = asyncio.ensure_future(self._nudge.wait())
             sends = asyncio.gather(*in_flight, return_exceptions=True)
-            await asyncio.wait((nudge, sends), return_when=asyncio.FIRST_COMPLETED)
-            nudge.cancel()
+            try:
+                await asyncio.wait((nudge, sends), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                nudge.cancel()
         return self._nudged
 
     async def _claim(self) -> tuple[str, list[int]]:
