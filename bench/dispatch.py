@@ -14,6 +14,7 @@ on the server of DUCU_TEST_POSTGRES_URL), bulk-inserts N debtors with one remind
     python bench/dispatch.py                      # SQLite, 5,000 reminders
     python bench/dispatch.py --postgres           # PostgreSQL (DUCU_TEST_POSTGRES_URL)
     python bench/dispatch.py --lane-rate 200 --lane-seconds 60
+    python bench/dispatch.py --reminders 0        # end to end only
 
 Prints `figure: value` lines, then a table.
 """
@@ -222,7 +223,7 @@ def median_of(runs: int, postgres: bool, measure: Callable[[str], Awaitable[dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reminders", type=int, default=5_000)
+    parser.add_argument("--reminders", type=int, default=5_000, help="0: skip")
     parser.add_argument("--batch", type=int, default=50, help="DUCU_DISPATCH_BATCH")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", action="store_true")
@@ -236,7 +237,8 @@ def main() -> None:
     TWILIO = twilio
     results: dict[str, list[float]] = {}
     try:
-        results |= median_of(args.repeat, args.postgres, lambda url: one_run(args, url, twilio))
+        if args.reminders:
+            results |= median_of(args.repeat, args.postgres, lambda url: one_run(args, url, twilio))
         if args.judgments:
 
             async def posts(url: str) -> dict[str, float]:

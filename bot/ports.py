@@ -229,7 +229,14 @@ class ObligorRepository(Protocol):
 class ReminderRepository(Protocol):
     async def add_many(self, reminders: list[NewReminder]) -> None: ...
     async def claim_due(
-        self, *, now: datetime, limit: int, lease_until: datetime, worker: str, claim: str
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        worker: str,
+        claim: str,
+        expired: bool = True,
     ) -> list[int]: ...
     async def renew(
         self, claim: str, ids: Collection[int], *, lease_until: datetime

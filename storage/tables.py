@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -172,6 +173,13 @@ class CaseObligor(Base):
     obligor_id: Mapped[int] = mapped_column(ForeignKey("obligors.id"), primary_key=True)
 
 
+def _status_is(status: str) -> dict[str, Any]:
+    """A partial index's predicate; a query uses the index when it names the status as a
+    literal (storage/repositories/reminders.py), not as a bound parameter."""
+    where = text(f"status = '{status}'")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
 class Reminder(Base):
     """The outbox: a planned reminder to an obligor, or a notice to a staff member about one
     (`user_id` and its pre-rendered `body` set). The dispatcher claims, sends and closes it."""
@@ -179,8 +187,11 @@ class Reminder(Base):
     __tablename__ = "reminders"
     __table_args__ = (
         UniqueConstraint("case_id", "obligor_id", "step_key", name="uq_reminders_step"),
-        Index("ix_reminders_due", "status", "due_at"),
-        Index("ix_reminders_obligor", "obligor_id", "finished_at"),
+        # One partial index per status looked up (migration 0012): a claim's new row
+        # version enters only the small index of claimed rows, besides the key and the step.
+        Index("ix_reminders_pending", "due_at", **_status_is("pending")),
+        Index("ix_reminders_claimed", "due_at", **_status_is("claimed")),
+        Index("ix_reminders_sent", "obligor_id", "finished_at", **_status_is("sent")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

@@ -3,11 +3,14 @@ them (the reminders carry it too)."""
 
 from __future__ import annotations
 
+import functools
+
 from bot.domain import keywords
 from bot.domain.messages import Choice, Reply
 from bot.domain.texts import render
 
 
+@functools.lru_cache(maxsize=64)  # the catalogs are read once; it answers most messages
 def main_menu(key: str, locale: str) -> Reply:
     """The main menu's text (`help` or `menu`), with its items as buttons for chat."""
     items = tuple(

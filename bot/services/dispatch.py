@@ -74,6 +74,9 @@ NO_OUTCOME = "no_outcome"  # the error of a row claimed too often without an out
 # The next batch is claimed while the rows of the one before still waiting their turn fill
 # this many seconds of the pace: a claim takes milliseconds, and the pace never idles meanwhile.
 CLAIM_AHEAD = 0.25
+# Rows whose lease ran out are looked for at the first claim of a run and then at most this
+# often: the claims a run makes one after another skip those two statements.
+SWEEP_EVERY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ class Dispatcher:
         self._records: Group[Handed, None] = Group(self._record_sent)
         self._stopping = False
         self._nudged = False  # rows fell due during a run: it claims once more
+        self._swept_at: datetime | None = None  # when rows whose lease ran out were looked for
+        self._nudge = asyncio.Event()  # set with `_nudged`, for a run waiting on its sends
         self._wake: Callable[[], None] = lambda: None  # starts a run now (the scheduler's)
         self._waiting: set[asyncio.Task[object]] = set()  # handlers waiting for their turn
         self._idle = asyncio.Event()
@@ -166,6 +171,7 @@ class Dispatcher:
         """Rows may have fallen due now (a judgment arrived): an idle dispatcher runs at
         once instead of at its next tick, and a run in progress claims once more."""
         self._nudged = True
+        self._nudge.set()
         if self._idle.is_set() and not self._stopping:
             self._wake()
 
@@ -179,16 +185,18 @@ class Dispatcher:
         self._idle.clear()
         claimed = 0
         in_flight: list[asyncio.Task[None]] = []
+        self._swept_at = None
         try:
             while not self._stopping:
                 self._nudged = False
+                self._nudge.clear()
                 claim, ids = await self._claim()
                 claimed += len(ids)
                 if ids:
                     paced = asyncio.Event()
                     in_flight = [task for task in in_flight if not task.done()]
                     in_flight.append(asyncio.create_task(self._send_batch(claim, ids, paced)))
-                if len(ids) < self._policy.batch and not self._nudged:
+                if len(ids) < self._policy.batch and not await self._nudged_before(in_flight):
                     break
                 if ids:
                     await paced.wait()
@@ -197,15 +205,32 @@ class Dispatcher:
             self._idle.set()
         return claimed
 
+    async def _nudged_before(self, in_flight: list[asyncio.Task[None]]) -> bool:
+        """Waits until the batches in flight are done or rows fall due (a nudge); whether they
+        did. A nudge while the last batch is sent finds the run busy and wakes nothing: the
+        run must claim for it, or the rows wait for the next tick."""
+        if not self._nudged:
+            nudge = asyncio.ensure_future(self._nudge.wait())
+            sends = asyncio.gather(*in_flight, return_exceptions=True)
+            try:
+                await asyncio.wait((nudge, sends), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                nudge.cancel()
+        return self._nudged
+
     async def _claim(self) -> tuple[str, list[int]]:
-        """Gives up the rows claimed too often, then leases one batch of due rows under a new
-        claim token: the token and the rows."""
+        """Gives up the rows claimed too often (when it is time to sweep: SWEEP_EVERY), then
+        leases one batch of due rows under a new claim token: the token and the rows."""
         now = self._clock.now()
         claim = uuid.uuid4().hex
+        sweep = self._swept_at is None or now - self._swept_at >= SWEEP_EVERY
         async with self._uow() as uow:
-            stuck = await uow.reminders.fail_stuck(
-                now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
-            )
+            stuck: list[StuckReminder] = []
+            if sweep:
+                self._swept_at = now
+                stuck = await uow.reminders.fail_stuck(
+                    now=now, max_attempts=self._policy.max_attempts, error=NO_OUTCOME
+                )
             for row in stuck:
                 await uow.events.add(
                     row.case_id,
@@ -221,6 +246,7 @@ class Dispatcher:
                 lease_until=now + self._policy.lease,
                 worker=self._worker,
                 claim=claim,
+                expired=sweep,
             )
             await uow.commit()
         self._alert(stuck)

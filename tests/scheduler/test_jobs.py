@@ -129,3 +129,38 @@ async def test_a_new_judgment_wakes_the_dispatcher_before_its_tick(
     finally:
         await runtime.stop_scheduler(scheduler)
         await runtime.close()
+
+
+async def test_a_judgment_registered_while_a_run_finishes_is_sent_in_that_run(
+    sqlite_url: str, fake_twilio: FakeTwilio, aiohttp_client: Any
+) -> None:
+    """A run whose last batch is still in flight when a judgment arrives claims once more
+    before it ends: the new day-0 SMS does not wait for the next tick, a minute away."""
+    settings = make_settings(
+        sqlite_url, fake_twilio, DUCU_DISPATCH_INTERVAL=60, DUCU_QUIET_HOURS=""
+    )
+    runtime = await build(settings, clock=None)
+    scheduler = runtime.scheduler()
+    scheduler.start()
+    fake_twilio.answer_late(1.0)  # the first run's one send stays in flight for a second
+    second = "+8613800000002"
+    try:
+        client = await aiohttp_client(runtime.web_app())
+        now = datetime.now(UTC)
+        first = await client.post("/api/v1/judgments", json=judgment(now), headers=AUTH)
+        assert first.status == 201
+        while not fake_twilio.messages:  # the run has the first row in flight  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        posted = time.monotonic()
+        obligor = {"name": "王某", "phone": second, "area_code": "330522102201", "locale": "zh-CN"}
+        later = judgment(now, case_number="（2024）浙0522民初1235号", obligors=[obligor])
+        assert (await client.post("/api/v1/judgments", json=later, headers=AUTH)).status == 201
+        for _ in range(int(WAIT_AT_MOST_S / 0.02)):
+            if fake_twilio.to(second):
+                break
+            await asyncio.sleep(0.02)
+        assert [m["To"] for m in fake_twilio.messages] == [DEBTOR, second]
+        assert time.monotonic() - posted < DAY0_PROMISE_S  # the tick was a minute away
+    finally:
+        await runtime.stop_scheduler(scheduler)
+        await runtime.close()

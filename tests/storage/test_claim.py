@@ -92,6 +92,24 @@ async def test_a_crashed_workers_rows_are_claimed_again_after_the_lease(
     assert await runtime.services.dispatcher.run_once() == 0
 
 
+async def test_a_claim_without_the_sweep_leaves_expired_leases_for_the_next(
+    runtime: Runtime, uow: UowFactory, clock: FakeClock
+) -> None:
+    """The claims a dispatcher run makes one after another (`expired=False`) take pending
+    rows only; the run's next sweep takes the row whose lease ran out."""
+    for i in range(2):
+        await register(runtime, numbered_judgment(i, clock.now()))
+    [lapsed] = await claim(uow, clock.now(), limit=1, worker="crashed", lease=-timedelta(seconds=1))
+    now = clock.now()
+    async with uow() as work:
+        pending = await work.reminders.claim_due(
+            now=now, limit=10, lease_until=now + LEASE, worker="w", claim="w", expired=False
+        )
+        await work.commit()
+    assert len(pending) == 1 and lapsed not in pending
+    assert await claim(uow, now, limit=10, worker="sweep") == [lapsed]
+
+
 async def test_expired_leases_come_back_first_and_count_towards_the_limit(
     runtime: Runtime, uow: UowFactory, clock: FakeClock
 ) -> None:

@@ -77,6 +77,7 @@ INTENTS = {*MENU, OPT_OUT, OPT_IN, HELP}
         ("start", OPT_IN),
         ("unstop", OPT_IN),
         ("恢复", OPT_IN),
+        ("开始", OPT_IN),  # "start" in Chinese: what a debtor told to reply START may write
         # help
         ("HELP", HELP),
         ("help", HELP),
