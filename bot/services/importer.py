@@ -7,10 +7,9 @@ a time (JudgmentService.register_many); importing the same file again changes no
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -18,9 +17,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.domain.case_number import CaseNumberError, normalize_case_number
-from bot.domain.judgment import JudgmentIn, field_errors
+from bot.domain.judgment import field_errors
 from bot.domain.locales import DEFAULT_LOCALE
-from bot.services.judgments import JudgmentService, Registered
+from bot.services.judgments import JudgmentService
 
 COLUMNS = (
     "case_number",
@@ -162,57 +161,24 @@ async def import_file(
     chunk: int = CHUNK,
 ) -> ImportReport:
     """Registers the file's good cases `chunk` at a time, each chunk in one transaction, and
-    reports the bad ones; `on_progress(done, total)` after each chunk.
-
-    A chunk is read and checked while the one before it is written (the database works in a
-    thread or process of its own meanwhile); chunks are written one after another, in file
-    order. If the import stops, the chunks written so far stay and the one being written is
-    rolled back: importing the file again skips the cases already there."""
+    reports the bad ones; `on_progress(done, total)` after each chunk. If the import stops, the
+    chunks written so far stay: importing the file again skips their cases."""
     total, chunks = read_cases(path, chunk)
     report = ImportReport()
     done = 0
-    writing: asyncio.Task[list[Registered]] | None = None
-    size = 0  # cases in the chunk being written, bad ones included
-
-    async def written() -> None:
-        nonlocal done
-        for result in await writing:
+    for cases in chunks:
+        good = []
+        for _, numbered in cases:
+            lines = ",".join(str(n) for n, _ in numbered)
+            try:
+                good.append(judgments.parse(judgment_from_rows(row for _, row in numbered)))
+            except ValidationError as exc:
+                report.errors.extend((lines, e["field"], e["message"]) for e in field_errors(exc))
+        for result in await judgments.register_many(good):
             if result.created:
                 report.created += 1
             else:
                 report.duplicates += 1
-        done += size
+        done += len(cases)
         on_progress(done, total)
-
-    try:
-        for cases in chunks:
-            good = await _checked(cases, judgments, report)
-            if writing is not None:
-                await written()
-            writing, size = asyncio.create_task(judgments.register_many(good)), len(cases)
-        if writing is not None:
-            await written()
-    except BaseException:
-        if writing is not None:  # a chunk under way is rolled back (its outcome is collected)
-            writing.cancel()
-            with suppress(Exception, asyncio.CancelledError):
-                await writing
-        raise
     return report
-
-
-async def _checked(
-    cases: list[tuple[str, Rows]], judgments: JudgmentService, report: ImportReport
-) -> list[JudgmentIn]:
-    """The chunk's valid judgments; the others' errors go to the report. Lets the chunk before
-    be written meanwhile: the event loop gets a turn every few cases."""
-    good = []
-    for n, (_, numbered) in enumerate(cases):
-        if n % 20 == 0:
-            await asyncio.sleep(0)
-        lines = ",".join(str(line) for line, _ in numbered)
-        try:
-            good.append(judgments.parse(judgment_from_rows(row for _, row in numbered)))
-        except ValidationError as exc:
-            report.errors.extend((lines, e["field"], e["message"]) for e in field_errors(exc))
-    return good
