@@ -27,7 +27,8 @@ def segments(text: str) -> int:
         units = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
         single, multi = 160, 153
     else:
-        units = len(text.encode("utf-16-le")) // 2
+        # A lone surrogate (JSON may carry one) is one unit too, not an error.
+        units = len(text.encode("utf-16-le", "surrogatepass")) // 2
         single, multi = 70, 67
     if units <= single:
         return 1

@@ -97,6 +97,13 @@ def test_pages_each_fit_are_numbered_and_lose_no_words(
     assert "".join("".join(body.split()) for body in bodies) == "".join(text.split())
 
 
+def test_a_lone_surrogate_counts_as_one_unit() -> None:
+    """Found by the property test above: JSON can carry "\\ud800", and counting failed."""
+    assert segments("\ud800" * 70) == 1 and segments("\ud800" * 71) == 2
+    parts = pages("\ud800" * 300)
+    assert len(parts) > 1 and all(fits(part) for part in parts)
+
+
 def test_pages_break_between_items_rather_than_inside_one() -> None:
     items = "; ".join(f"{n}. 车辆 浙E8888{n} 大众朗逸轿车，2019年购入 {n}0,000元" for n in range(9))
     parts = pages("请核对：" + items)
