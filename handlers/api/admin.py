@@ -32,11 +32,11 @@ def _errors(field: str, message: str, status: int = 422) -> web.Response:
 
 
 def _bad_query(request: web.Request, known: tuple[str, ...]) -> web.Response | None:
-    """A 422 naming the query parameters this call does not take, or given empty (leave out
-    a filter not wanted), if any."""
+    """A 422 naming the query parameters this call does not take, or given empty or blank
+    (leave out a filter not wanted), if any."""
     if unknown := sorted(set(request.query) - set(known)):
         return _errors("query", f"unknown parameter(s): {', '.join(unknown)}")
-    if empty := sorted({name for name, value in request.query.items() if not value}):
+    if empty := sorted({name for name, value in request.query.items() if not value.strip()}):
         return _errors("query", f"empty parameter(s): {', '.join(empty)}")
     return None
 
