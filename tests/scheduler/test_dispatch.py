@@ -250,7 +250,10 @@ async def test_two_dispatchers_on_one_database_send_each_step_once(
 ) -> None:
     # Small batches so the two dispatchers interleave instead of one taking everything.
     # All four steps of every case come due at once here: no weekly cap, or the fourth waits.
-    settings = make_settings(db_url, fake_twilio, DUCU_DISPATCH_BATCH=16, DUCU_WEEKLY_CAP=0)
+    # A send timeout well above any pause of a loaded machine: this test is not about timeouts.
+    settings = make_settings(
+        db_url, fake_twilio, DUCU_DISPATCH_BATCH=16, DUCU_WEEKLY_CAP=0, DUCU_SEND_TIMEOUT=10
+    )
     async with two_workers(settings, settings, clock) as (first, second):
         cases = 50
         for i in range(cases):
@@ -273,6 +276,7 @@ async def test_two_dispatchers_on_one_database_send_each_step_once(
                         t.Reminder.step_key,
                         t.Reminder.status,
                         t.Reminder.attempts,
+                        t.Reminder.last_error,
                         t.Message.provider_id,
                         t.Message.address,
                     ).outerjoin(t.Message, t.Message.id == t.Reminder.message_id)
@@ -282,7 +286,8 @@ async def test_two_dispatchers_on_one_database_send_each_step_once(
         await engine.dispose()
 
     assert len(rows) == cases * 4
-    assert Counter(r.status for r in rows) == {"sent": cases * 4}
+    errors = Counter(r.last_error for r in rows if r.status != "sent")
+    assert Counter(r.status for r in rows) == {"sent": cases * 4}, f"why not sent: {errors}"
     assert {r.attempts for r in rows} == {1}
     # Every (case, obligor, step) reached Twilio exactly once, and as the message we recorded.
     assert fake_twilio.attempts == len(fake_twilio.messages) == cases * 4
