@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage import sqlite_driver
+
 SQLITE_BUSY_MS = 30_000
 
 
@@ -14,7 +16,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # An error's SQL parameters would carry message texts and names into the logs.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
+        engine = create_async_engine(
+            url,
+            module=sqlite_driver.dbapi(),
+            connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+            **kwargs,
+        )
         _sqlite_writer_transactions(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

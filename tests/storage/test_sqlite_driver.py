@@ -1,0 +1,81 @@
+"""The SQLite engine's adapter (storage/sqlite_driver.py), which runs each statement in one
+call to aiosqlite's thread: what SQLAlchemy reads from a cursor comes back as before (rows,
+row counts, the last row id, errors), and a statement takes one call, not four."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import sqlite_driver
+from storage.db import make_engine
+
+
+@pytest.fixture
+async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+    yield engine
+    await engine.dispose()
+
+
+def test_the_adapter_is_in_use() -> None:
+    assert sqlite_driver.AVAILABLE, "aiosqlite.Connection._execute is gone: see the module"
+    assert isinstance(make_engine("sqlite+aiosqlite://").dialect.dbapi, sqlite_driver._DBAPI)
+
+
+async def test_rows_counts_and_ids_come_back_as_sqlalchemy_expects(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        inserted = await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        assert inserted.lastrowid == 1 and inserted.rowcount == 1
+        many = await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}])
+        assert many.rowcount == 2
+        returned = await conn.execute(text("INSERT INTO t (v) VALUES ('d') RETURNING id, v"))
+        assert returned.all() == [(4, "d")]
+        updated = await conn.execute(text("UPDATE t SET v = v || '!' WHERE id > 2"))
+        assert updated.rowcount == 2
+        rows = await conn.execute(text("SELECT id, v FROM t ORDER BY id"))
+        assert list(rows.keys()) == ["id", "v"]
+        assert rows.all() == [(1, "a"), (2, "b"), (3, "c!"), (4, "d!")]
+        assert (await conn.execute(text("SELECT v FROM t WHERE id = 99"))).first() is None
+        streamed = await conn.stream(text("SELECT v FROM t ORDER BY id"))
+        assert [v async for (v,) in streamed] == ["a", "b", "c!", "d!"]
+
+
+async def test_errors_are_sqlalchemys_and_leave_the_connection_usable(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        with pytest.raises(IntegrityError):
+            await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await conn.rollback()
+        with pytest.raises(OperationalError, match="no such table"):
+            await conn.execute(text("SELECT * FROM nowhere"))
+        await conn.rollback()
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+
+
+async def test_a_statement_is_one_call_to_sqlites_thread(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    run = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn, *args, **kwargs):
+        calls.append(fn.__name__)
+        return await run(self, fn, *args, **kwargs)
+
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the connection is open before counting
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        await conn.execute(text("SELECT v FROM t"))
+        await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
+        await conn.execute(text("INSERT INTO t (v) VALUES ('c') RETURNING id"))
+    assert calls[:3] == ["_execute", "_executemany", "_execute"]
