@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy import bindparam, select, text
 
 from bot.domain import records
 from storage import tables as t
@@ -29,16 +26,17 @@ _STATES = select(_c.address, _c.flow, _c.step, _c.data, _c.updated_at).where(
 )
 
 
-def _save(insert: Callable[[Table], Insert]) -> Insert:
-    """Insert a state, or update the conversation's row (by (channel, address))."""
-    stmt = insert(t.Conversation.__table__)
-    return stmt.on_conflict_do_update(
-        index_elements=["channel", "address"],
-        set_={c: stmt.excluded[c] for c in ("flow", "step", "data", "updated_at")},
-    )
-
-
-_SAVE = {False: _save(sqlite_insert), True: _save(pg_insert)}  # by "is it PostgreSQL"
+# Insert a state, or update the conversation's row. Written out, as SQLite and PostgreSQL
+# both read it: SQLAlchemy does not cache an `on_conflict_do_update`, and compiled it anew
+# for every inbound group.
+_SAVE = text(
+    "INSERT INTO conversations (channel, address, flow, step, data, updated_at) "
+    "VALUES (:channel, :address, :flow, :step, :data, :updated_at) "
+    "ON CONFLICT (channel, address) DO UPDATE SET flow = excluded.flow, "
+    "step = excluded.step, data = excluded.data, updated_at = excluded.updated_at"
+).bindparams(
+    bindparam("data", type_=_c.data.type), bindparam("updated_at", type_=_c.updated_at.type)
+)
 
 
 class ConversationRepository(Repo):
@@ -71,7 +69,7 @@ class ConversationRepository(Repo):
         if not states:
             return
         await self.session.execute(
-            _SAVE[self.session.bind.dialect.name == "postgresql"],
+            _SAVE,
             [
                 dict(
                     channel=s.channel,
