@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.domain.texts import render
 from ducu.bootstrap import Runtime
+from tests.conftest import PUBLIC_URL
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import AUTH_TOKEN, FakeTwilio
 from tests.helpers import (
@@ -62,6 +63,7 @@ FORGERIES: dict[str, Forgery] = {
         {"X-Twilio-Signature": base64.b64encode(b"not a real hmac-sha1!").decode()},
     ),
     "missing": lambda form: (SMS, {}),
+    "not_base64": lambda form: (SMS, {"X-Twilio-Signature": "sïgnature"}),
     "empty": lambda form: (SMS, {"X-Twilio-Signature": ""}),
     "wrong_auth_token": lambda form: (
         SMS,
@@ -118,6 +120,21 @@ async def test_unsigned_or_forged_inbound_is_refused_and_leaves_no_trace(
     case = await get_case(client, case_id)
     assert [m["text"] for m in _messages(case, "in")] == ["2"]
     assert [e["detail"]["intent"] for e in case_events(case, "debtor_replied")] == ["hardship"]
+
+
+@SQLITE_ONLY
+async def test_a_signature_over_the_url_with_its_port_is_accepted(
+    client: TestClient, clock: FakeClock
+) -> None:
+    """Twilio may sign the URL with the scheme's port written out; both forms are genuine."""
+    await new_case(client, clock)
+    form = inbound_form("帮助", SID)
+    signed = RequestValidator(AUTH_TOKEN).compute_signature(
+        PUBLIC_URL.replace(".test", ".test:443") + SMS, form
+    )
+    response = await client.post(SMS, data=form, headers={"X-Twilio-Signature": signed})
+    assert response.status == 200
+    assert _twiml_messages(await response.text()) == [render("help")]
 
 
 @SQLITE_ONLY
