@@ -46,7 +46,7 @@ from handlers.sandbox.sender import SandboxSender
 from handlers.sms.twilio_sender import TwilioSender
 from scheduler.jobs import build_scheduler, stop_scheduler
 from storage.buckets import RedisBuckets
-from storage.db import make_engine, make_sessionmaker
+from storage.db import checkpointer, make_engine, make_sessionmaker
 from storage.migrate import pending, upgrade
 from storage.uow import uow_factory
 
@@ -157,7 +157,8 @@ def sms_pacer(settings: Settings, buckets: BucketStore | None) -> Pacer:
 
 async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
-    engine = make_engine(settings.database_url)
+    wal = checkpointer(settings.database_url)
+    engine = make_engine(settings.database_url, background_checkpoints=wal is not None)
     uow = uow_factory(make_sessionmaker(engine))
     metrics = Metrics()
     buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
@@ -223,6 +224,9 @@ async def build(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     )
     runtime = Runtime(services, telegram)
     runtime._closers += [engine.dispose, *(s.close for s in senders.values())]
+    if wal is not None:
+        wal.start()
+        runtime._closers.append(wal.stop)
     if buckets is not None:
         runtime._closers.append(buckets.close)
     if telegram is not None:
