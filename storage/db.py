@@ -62,9 +62,7 @@ def _sqlite_writer_transactions(engine: AsyncEngine, autocheckpoint: int) -> Non
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    event.listen(engine.sync_engine, "begin", sqlite_driver.begin_immediate)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

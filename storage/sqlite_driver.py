@@ -3,7 +3,9 @@
 aiosqlite runs each call on its connection's own thread, and SQLAlchemy's adapter makes four
 such calls per statement (open a cursor, execute, fetch, close), each a wake-up of that thread
 and then of the event loop. Here the four run as one call: in process, the inbound path at
-concurrency 20 handles about a quarter more messages a second (docs/performance.md).
+concurrency 20 handles about a quarter more messages a second (docs/performance.md). A
+transaction's `BEGIN IMMEDIATE` goes in the call of its first statement, and a commit or
+rollback with no transaction open (the pool's reset of a returned connection) makes no call.
 
 It relies on `aiosqlite.Connection._execute` (run a function on the connection's thread),
 which SQLAlchemy's own adapter relies on too; without it the stock adapter is used.
@@ -16,6 +18,7 @@ from collections import deque
 from typing import Any
 
 import aiosqlite
+from sqlalchemy import Connection
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -23,12 +26,25 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 AVAILABLE = hasattr(aiosqlite.Connection, "_execute")
+BEGIN = "BEGIN IMMEDIATE"
+
+
+def begin_immediate(connection: Connection) -> None:
+    """Opens the connection's transaction with `BEGIN IMMEDIATE`: with its first statement
+    where the adapter is this module's, else at once."""
+    adapted = connection.connection.dbapi_connection
+    if isinstance(adapted, _Connection):
+        adapted.begin_with_next_statement()
+    else:
+        connection.exec_driver_sql(BEGIN)
 
 
 def _execute(
-    conn: sqlite3.Connection, operation: str, parameters: Any
+    conn: sqlite3.Connection, operation: str, parameters: Any, begin: bool
 ) -> tuple[Any, list[Any] | None, int | None, int]:
     """On SQLite's thread: the statement's description, rows, last row id and row count."""
+    if begin:
+        conn.execute(BEGIN)
     cursor = conn.cursor()
     try:
         cursor.execute(operation, () if parameters is None else parameters)
@@ -39,7 +55,11 @@ def _execute(
         cursor.close()
 
 
-def _executemany(conn: sqlite3.Connection, operation: str, rows: Any) -> tuple[int | None, int]:
+def _executemany(
+    conn: sqlite3.Connection, operation: str, rows: Any, begin: bool
+) -> tuple[int | None, int]:
+    if begin:
+        conn.execute(BEGIN)
     cursor = conn.cursor()
     try:
         cursor.executemany(operation, rows)
@@ -52,9 +72,12 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
+        begin = self._adapt_connection.take_begin()
         try:
             description, rows, lastrowid, rowcount = self.await_(
-                self._connection._execute(_execute, self._connection._conn, operation, parameters)
+                self._connection._execute(
+                    _execute, self._connection._conn, operation, parameters, begin
+                )
             )
         except Exception as error:
             self._adapt_connection._handle_exception(error)
@@ -67,10 +90,11 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
             self.lastrowid, self.rowcount = lastrowid, rowcount
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
+        begin = self._adapt_connection.take_begin()
         try:
             self.lastrowid, self.rowcount = self.await_(
                 self._connection._execute(
-                    _executemany, self._connection._conn, operation, seq_of_parameters
+                    _executemany, self._connection._conn, operation, seq_of_parameters, begin
                 )
             )
         except Exception as error:
@@ -79,10 +103,35 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin",)
+
+    def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
+        super().__init__(dbapi, connection)
+        self._begin = False  # BEGIN IMMEDIATE is to go with the next statement
+
+    def begin_with_next_statement(self) -> None:
+        self._begin = True
+
+    def take_begin(self) -> bool:
+        begin, self._begin = self._begin, False
+        return begin
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
-        return super().cursor(server_side) if server_side else _Cursor(self)
+        if not server_side:
+            return _Cursor(self)
+        if self.take_begin():  # the stock cursor knows nothing of it: begin first
+            self.execute(BEGIN)
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        self._begin = False
+        if self._connection.in_transaction:
+            super().commit()
+
+    def rollback(self) -> None:
+        self._begin = False
+        if self._connection.in_transaction:
+            super().rollback()
 
 
 class _DBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -4,6 +4,7 @@ row counts, the last row id, errors), and a statement takes one call, not four."
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 
 import aiosqlite
@@ -79,3 +80,79 @@ async def test_a_statement_is_one_call_to_sqlites_thread(
         await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
         await conn.execute(text("INSERT INTO t (v) VALUES ('c') RETURNING id"))
     assert calls[:3] == ["_execute", "_executemany", "_execute"]
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+    run = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn, *args, **kwargs):
+        calls.append(fn.__name__)
+        return await run(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+def _locked_for_others(sqlite_url: str) -> bool:
+    """Whether another connection is kept from writing (someone holds BEGIN IMMEDIATE)."""
+    other = sqlite3.connect(sqlite_url.split("///", 1)[1], timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return True
+    else:
+        other.execute("ROLLBACK")
+        return False
+    finally:
+        other.close()
+
+
+async def test_a_transaction_begins_in_its_first_statements_call(
+    engine: AsyncEngine, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the connection is open before counting
+    calls = _count_calls(monkeypatch)
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT v FROM t"))
+        assert _locked_for_others(sqlite_url)  # a read, yet the write lock is held
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    # BEGIN went with the SELECT; the pool's reset of the returned connection made no call
+    assert calls == ["_execute", "_execute", "commit"]
+    assert not _locked_for_others(sqlite_url)
+
+
+async def test_a_transaction_that_runs_nothing_makes_no_call(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+        await conn.commit()
+        calls = _count_calls(monkeypatch)
+        await conn.begin()
+        await conn.commit()
+        await conn.begin()
+        await conn.rollback()
+    assert calls == []
+
+
+async def test_a_stream_first_in_a_transaction_runs_inside_it(
+    engine: AsyncEngine, sqlite_url: str
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    async with engine.begin() as conn:
+        streamed = await conn.stream(text("SELECT v FROM t"))
+        assert _locked_for_others(sqlite_url)
+        assert [v async for (v,) in streamed] == ["a"]
+
+
+async def test_a_failed_statement_rolls_back_what_its_transaction_did(engine: AsyncEngine) -> None:
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+            await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
