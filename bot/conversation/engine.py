@@ -283,7 +283,7 @@ class _Group:
 
     async def write(self, uow: UnitOfWork) -> None:
         ids = await uow.messages.add_many(self.inbound)
-        await uow.messages.add_many(
+        await uow.messages.add_all(
             [replace(reply, reply_to=ids[inbound]) for inbound, reply in self.outbound]
         )
         if self.events:

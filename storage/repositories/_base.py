@@ -58,6 +58,9 @@ async def next_ids(session: AsyncSession, table: Any, n: int) -> list[int]:
     return list(range(last + 1, last + 1 + n))
 
 
+SQLITE_MAX_VALUES = 32766  # bound values in one statement (SQLite 3.32 and later)
+
+
 class BulkInsert:
     """An INSERT of many rows that skips SQLAlchemy's per-row work.
 
@@ -79,19 +82,50 @@ class BulkInsert:
         if not rows:
             return
         dialect = session.bind.dialect
+        sql, columns = self._prepare(dialect, rows)
+        parameters = (
+            tuple(columns) if dialect.name == "postgresql" else list(zip(*columns, strict=True))
+        )
+        await self._run(session, sql, parameters)
+
+    async def returning_ids(self, session: AsyncSession, rows: Sequence[tuple]) -> list[int]:
+        """Inserts `rows` as a call does and returns their new ids, in the rows' order. Both
+        databases number the rows of one INSERT in the order it lists them, so the ids sorted
+        are the rows' (neither promises an order for RETURNING). SQLite gets one VALUES row
+        per row (`executemany` returns nothing), up to its limit of bound values at a time."""
+        if not rows:
+            return []
+        dialect = session.bind.dialect
+        sql, columns = self._prepare(dialect, rows)
+        if dialect.name == "postgresql":
+            return sorted(await self._run(session, f"{sql} RETURNING id", tuple(columns)))
+        head, _, row = sql.partition(" VALUES ")
+        per_statement = SQLITE_MAX_VALUES // len(columns)
+        ids: list[int] = []
+        values = list(zip(*columns, strict=True))
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            many = f"{head} VALUES {', '.join([row] * len(chunk))} RETURNING id"
+            ids += sorted(await self._run(session, many, tuple(v for r in chunk for v in r)))
+        return ids
+
+    def _prepare(self, dialect: Dialect, rows: Sequence[tuple]) -> tuple[str, list[list]]:
+        """The statement for one row (SQLite) or all (PostgreSQL), and each column's values
+        as bound."""
         if dialect.name not in self._built:
             self._built[dialect.name] = self._build(dialect)
         sql, makers = self._built[dialect.name]
         by_column = list(zip(*rows, strict=True))
-        columns = [make(by_column) for make in makers]
-        parameters = (
-            tuple(columns) if dialect.name == "postgresql" else list(zip(*columns, strict=True))
-        )
+        return sql, [make(by_column) for make in makers]
+
+    @staticmethod
+    async def _run(session: AsyncSession, sql: str, parameters: Any) -> list[int]:
         connection = await session.connection()
         try:
-            await connection.exec_driver_sql(sql, parameters)
+            result = await connection.exec_driver_sql(sql, parameters)
         except IntegrityError as exc:
             raise Conflict(str(exc.orig)) from exc
+        return list(result.scalars()) if result.returns_rows else []
 
     def _build(self, dialect: Dialect) -> tuple[str, list[Callable[[Sequence], list]]]:
         """The SQL, and for each of its parameters in order how to make it from the rows'

@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
 from bot.domain.status import EventKind
 from storage import tables as t
-from storage.repositories._base import Repo, flush
+from storage.repositories._base import BulkInsert, Repo, flush
 
-_INSERT = insert(t.Event.__table__)  # built once: every inbound group runs it
+_ADD = BulkInsert(t.Event.__table__, ("case_id", "kind", "at", "detail"))  # every inbound group
 
 
 class EventRepository(Repo):
@@ -22,10 +20,4 @@ class EventRepository(Repo):
 
     async def add_many(self, events: Sequence[tuple[int, EventKind, datetime, dict]]) -> None:
         """(case id, kind, at, detail) each, in one statement."""
-        await self.session.execute(
-            _INSERT,
-            [
-                {"case_id": case_id, "kind": kind, "at": at, "detail": detail}
-                for case_id, kind, at, detail in events
-            ],
-        )
+        await _ADD(self.session, events)

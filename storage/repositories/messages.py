@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Collection, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 
-from sqlalchemy import CompoundSelect, String, bindparam, func, insert, select, union_all
+from sqlalchemy import CompoundSelect, String, bindparam, func, select, union_all
 
 from bot.domain import records
 from bot.domain.status import Direction, later_status
 from storage import tables as t
-from storage.repositories._base import Repo, flush
+from storage.repositories._base import BulkInsert, Repo, flush
 
 # The statements of every inbound group, built once (Core columns: no ORM objects to build).
 _m = t.Message.__table__.c
-_INSERT = insert(t.Message.__table__).returning(_m.id)
+_COLUMNS = tuple(f.name for f in fields(records.NewMessage))
+_ADD = BulkInsert(t.Message.__table__, _COLUMNS)
+_VALUES = operator.attrgetter(*_COLUMNS)
 _INBOUND_BY_PROVIDER_ID = select(_m.id, _m.provider_id).where(
     _m.provider == bindparam("provider"),
     _m.provider_id.in_(bindparam("ids", expanding=True)),
@@ -91,13 +94,12 @@ class MessageRepository(Repo):
         return replies
 
     async def add_many(self, messages: Sequence[records.NewMessage]) -> list[int]:
-        """Stores the messages (one statement) and returns their ids, in order. Both databases
-        number the rows of one multi-row INSERT in the order of its VALUES, so the ids sorted
-        are the messages' (SQLite's RETURNING itself promises no order)."""
-        if not messages:
-            return []
-        rows = await self.session.execute(_INSERT, [vars(message) for message in messages])
-        return sorted(rows.scalars())
+        """Stores the messages (one statement) and returns their ids, in order."""
+        return await _ADD.returning_ids(self.session, [_VALUES(message) for message in messages])
+
+    async def add_all(self, messages: Sequence[records.NewMessage]) -> None:
+        """Stores the messages (one statement), when their ids are not needed."""
+        await _ADD(self.session, [_VALUES(message) for message in messages])
 
     async def add(self, message: records.NewMessage) -> int:
         row = t.Message(**asdict(message))
