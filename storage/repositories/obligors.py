@@ -239,19 +239,39 @@ class ObligorRepository(Repo):
                 _CORRESPONDENTS, {"channel": channel, "addresses": list(addresses)}
             )
         ).all()
-        cases: dict[int, list[records.CaseSummary]] = {}
-        for row in rows:
-            cases.setdefault(row.obligor_id, [])
-            if row.case_id is not None:
-                cases[row.obligor_id].append(
-                    records.CaseSummary(
-                        row.case_id,
-                        row.case_number,
-                        row.court_id,
-                        CaseStatus(row.case_status),
-                        row.amount_due_fen,
-                        row.performance_due,
-                    )
+        # Unpacked by position: a row's attributes by name cost ~0.4 us each, 20 rows a group.
+        who: dict[str, tuple[records.Obligor, records.Contact]] = {}
+        cases: dict[int, dict[int, records.CaseSummary]] = {}  # by obligor, then case id
+        for (
+            contact_id,
+            obligor_id,
+            address,
+            status,
+            name,
+            area_code,
+            locale,
+            timezone,
+            case_id,
+            case_number,
+            court_id,
+            case_status,
+            amount_due_fen,
+            performance_due,
+        ) in rows:
+            if address not in who:
+                who[address] = (
+                    records.Obligor(obligor_id, name, area_code, locale, timezone),
+                    records.Contact(contact_id, obligor_id, channel, address, status),
+                )
+            live = cases.setdefault(obligor_id, {})
+            if case_id is not None:
+                live[case_id] = records.CaseSummary(
+                    case_id,
+                    case_number,
+                    court_id,
+                    CaseStatus(case_status),
+                    amount_due_fen,
+                    performance_due,
                 )
         phones: dict[int, str] = {}
         if cases and channel != Channel.SMS:
@@ -265,13 +285,13 @@ class ObligorRepository(Repo):
                 ).all()
             )
         known = {
-            row.address: records.Correspondent(
-                records.Obligor(row.obligor_id, row.name, row.area_code, row.locale, row.timezone),
-                records.Contact(row.id, row.obligor_id, channel, row.address, row.status),
-                tuple(cases[row.obligor_id]),
-                row.address if channel == Channel.SMS else phones.get(row.obligor_id, ""),
+            address: records.Correspondent(
+                obligor,
+                contact,
+                tuple(cases[obligor.id].values()),
+                address if channel == Channel.SMS else phones.get(obligor.id, ""),
             )
-            for row in rows
+            for address, (obligor, contact) in who.items()
         }
         return {a: known.get(a) or records.Correspondent(None, None) for a in addresses}
 
