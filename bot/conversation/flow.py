@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain import keywords
 from bot.domain.messages import Choice, Reply
 from bot.domain.records import CaseSummary
 from bot.domain.texts import render
@@ -42,12 +43,18 @@ class Turn:
         return tuple(Choice(str(n), self.t(f"{prefix}.{k}")) for n, k in enumerate(keys, 1))
 
 
-def pick(turn: Turn, keys: tuple[str, ...], error: str) -> str:
-    """The key the debtor chose by its number."""
+def pick(turn: Turn, prefix: str, keys: tuple[str, ...], error: str) -> str:
+    """The key the debtor chose among `turn.choices(prefix, keys)`: by its number, or by
+    words found in its label alone ("分期" for 分期付款; one character is not enough)."""
     answer = turn.text.strip()
     # isdecimal, not isdigit: int() cannot read "²" or "፩", which are digits too.
     if answer.isdecimal() and 1 <= int(answer) <= len(keys):
         return keys[int(answer) - 1]
+    said = keywords.normalize(answer)
+    if len(said) > 1:
+        named = [k for k in keys if said in keywords.normalize(turn.t(f"{prefix}.{k}"))]
+        if len(named) == 1:
+            return named[0]
     raise Invalid(error)
 
 

@@ -120,7 +120,9 @@ def _asset_category(turn: Turn) -> str | None:
     if turn.command == keywords.NOTHING and not items:
         turn.data["nothing"] = True
         return READBACK
-    turn.data["current"] = {"category": pick(turn, ASSET_CATEGORIES, "error.asset_category")}
+    turn.data["current"] = {
+        "category": pick(turn, "asset", ASSET_CATEGORIES, "error.asset_category")
+    }
     return None
 
 
@@ -187,7 +189,7 @@ HARDSHIP = Flow(
             lambda turn: Reply(
                 turn.t("hardship.reason"), turn.choices("hardship", HARDSHIP_REASONS)
             ),
-            _keep("reason", lambda turn: pick(turn, HARDSHIP_REASONS, "error.choice")),
+            _keep("reason", lambda turn: pick(turn, "hardship", HARDSHIP_REASONS, "error.choice")),
         ),
         Step("details", _ask("hardship.details"), _keep("details", _free_text)),
     ),
@@ -206,7 +208,7 @@ _SETTLEMENT_KINDS = ("instalments", "lump")
 
 
 def _settle_kind(turn: Turn) -> str | None:
-    turn.data["kind"] = pick(turn, _SETTLEMENT_KINDS, "error.choice")
+    turn.data["kind"] = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice")
     return "down" if turn.data["kind"] == "instalments" else "lump_amount"
 
 
@@ -342,7 +344,7 @@ PAID = Flow(
         Step(
             "method",
             lambda turn: Reply(turn.t("paid.method"), turn.choices("paid", PAYMENT_METHODS)),
-            _keep("method", lambda turn: pick(turn, PAYMENT_METHODS, "error.choice")),
+            _keep("method", lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice")),
         ),
         Step("reference", _ask("paid.reference"), _paid_reference),
     ),

@@ -655,6 +655,8 @@ WRONG: list[tuple[str, str, str, str]] = [
     ("hardship/zh-CN", "confirm", "好的", "error.confirm"),
     ("instalments/zh-CN", "kind", "3", "error.choice"),
     ("instalments/zh-CN", "kind", "0", "error.choice"),
+    ("instalments/zh-CN", "kind", "付款", "error.choice"),  # words of both choices
+    ("instalments/zh-CN", "kind", "期", "error.choice"),  # one character is no choice
     ("instalments/zh-CN", "down", "一些", "error.amount"),
     ("instalments/zh-CN", "count", "61", "error.instalment_count"),
     ("instalments/zh-CN", "count", "0", "error.instalment_count"),
@@ -704,6 +706,32 @@ async def test_wrong_answer_gets_the_steps_error_and_the_flow_stays(
     assert await events(runtime, case_id) == []
 
     await chat.walk(path.steps[at:], path.locale)
+    assert [e["kind"] for e in await events(runtime, case_id)] == [f"filed_{path.kind}"]
+
+
+WORDS: list[tuple[str, str, str]] = [
+    # (path, step, the choice's words instead of its number)
+    ("instalments/zh-CN", "kind", "分期"),
+    ("instalments/zh-CN", "kind", "分期付款。"),
+    ("instalments/en", "kind", "Instalments"),
+    ("hardship/zh-CN", "reason", "疾病"),
+    ("paid/zh-CN", "method", "法院账户"),
+]
+
+
+@pytest.mark.parametrize(("name", "step", "words"), WORDS, ids=[w for _, _, w in WORDS])
+async def test_a_choice_may_be_answered_with_its_words(
+    name: str, step: str, words: str, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """People answer a choice with its label as often as with its number: words found in one
+    choice's label alone are that choice, and the flow files as with the number."""
+    path = PATHS[name]
+    case_id = await open_case(runtime, clock, path.locale)
+    at = path.index(step)
+    label, _, expected = path.steps[at]
+    await chat.walk(
+        [*path.steps[:at], (label, words, expected), *path.steps[at + 1 :]], path.locale
+    )
     assert [e["kind"] for e in await events(runtime, case_id)] == [f"filed_{path.kind}"]
 
 
