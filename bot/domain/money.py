@@ -24,6 +24,10 @@ _ASCII_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _UNIT_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)([十百千万亿])$")
 _UNITS = {"十": 10, "百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
 _DIGIT = "[0-9零〇一二两三四五六七八九]"
+# The question's words said back before the amount (`首付三万`, `每月一万`): up to four Han
+# characters that are no numeral, unit or sign, right before a numeral.
+_NUMERAL = "0-9零〇一二两三四五六七八九十百千万亿"
+_LEAD = re.compile(rf"^(?:(?![{_NUMERAL}负元角分整正])[\u4e00-\u9fff]){{1,4}}(?=[{_NUMERAL}])")
 # What follows the yuan: `5角`, `5角3分`, `三角五` (the digit after 角 is fen), `零5分`.
 _JIAO_FEN = re.compile(rf"^(?:({_DIGIT})角)?零?(?:({_DIGIT})分?)?$")
 
@@ -36,10 +40,10 @@ def parse_amount(text: str) -> Decimal:
     """What people write for an amount → Decimal yuan (to the fen): `5000`, `5,000`, `5千`,
     `1.5万`, `一万五千`, `¥8,000.50`, `12k`, `2w`, `千二` (1200), `壹佰贰拾元整`,
     `两百零五块三毛二分`, `三毛五`, `8块5` (8.50). Nonsense, zero, negatives and amounts over
-    MAX_YUAN raise AmountError."""
+    MAX_YUAN raise AmountError. Words said back before it are left out: `首付三万`."""
     cleaned = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).translate(_PLAIN)
     cleaned = re.sub(r"(?<=\d)[kw]", lambda m: _SHORTHAND[m.group(0).lower()], cleaned, flags=re.I)
-    cleaned = cleaned.removesuffix("整").removesuffix("正")
+    cleaned = _LEAD.sub("", cleaned).removesuffix("整").removesuffix("正")
     if not cleaned or len(cleaned) > MAX_LENGTH:
         raise AmountError(text)
     yuan, has_yuan, rest = cleaned.partition("元")

@@ -74,6 +74,13 @@ from tests.bot.domain import BOUNDED, assert_refused, messy_text, parsed_or_none
         ("千二", "1200.00"),
         ("万八", "18000.00"),
         ("万五", "15000.00"),
+        # the question's words said back before the amount
+        ("首付叁万元", "30000.00"),
+        ("首付3万", "30000.00"),
+        ("每月一万", "10000.00"),
+        ("每期一万五", "15000.00"),
+        ("已付130000元", "130000.00"),
+        ("大约5000", "5000.00"),
     ],
 )
 def test_parse_amount_accepts_what_people_write(text: str, yuan: str) -> None:
@@ -131,6 +138,11 @@ def test_parse_amount_accepts_what_people_write(text: str, yuan: str) -> None:
         "12x",
         "万万",
         "千千万",
+        "首付",
+        "每月",
+        "首付负五",
+        "首付很多",
+        "很多钱",
     ],
 )
 def test_parse_amount_rejects_what_is_not_an_amount(text: str) -> None:
