@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -107,9 +108,13 @@ def is_reduction(total_fen: int, amount_due_fen: int) -> bool:
     return total_fen < amount_due_fen
 
 
+_COUNT_LEAD = re.compile("^(?:一共|总共|分成|共|分)")  # the question's words said back
+
+
 def parse_count(text: str) -> int:
-    """`12`, `１２`, `十二`, `12期` → 12; anything else → FilingError."""
-    cleaned = unicodedata.normalize("NFKC", text or "").strip().rstrip("期次个月")[:10]
+    """`12`, `１２`, `十二`, `12期`, `分十二期`, `一共12期` → 12; anything else → FilingError."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().rstrip("期次个月")
+    cleaned = _COUNT_LEAD.sub("", cleaned)[:10]
     if cleaned.isascii() and cleaned.isdigit():
         return check_count(int(cleaned))
     try:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.filings import FilingError
+from bot.domain.filings import FilingError, parse_count
 from bot.domain.instalments import Payment, counter_terms, payments, reminder_times, total_fen
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,3 +75,27 @@ def test_a_counter_proposal_that_cannot_be_a_plan_is_refused(
     with pytest.raises(FilingError) as refused:
         counter_terms(down, count, amount, day)
     assert refused.value.key == error
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("12", 12),
+        ("１２", 12),
+        ("十二", 12),
+        ("12期", 12),
+        ("12个月", 12),
+        ("分十期", 10),  # the question's words said back
+        ("分成6期", 6),
+        ("一共十二期", 12),
+        ("共12次", 12),
+    ],
+)
+def test_an_instalment_count_as_people_write_it(text: str, count: int) -> None:
+    assert parse_count(text) == count
+
+
+@pytest.mark.parametrize("text", ["分", "分期", "很多期", "0", "61", "分61期", "1.5"])
+def test_what_is_no_instalment_count(text: str) -> None:
+    with pytest.raises(FilingError, match="error.instalment_count"):
+        parse_count(text)
