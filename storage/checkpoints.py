@@ -38,17 +38,9 @@ class WalCheckpointer:
         connection = sqlite3.connect(self._path, isolation_level=None)
         try:
             while not self._stop.wait(self._interval):
-                self.checkpoint(connection)
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.OperationalError as exc:  # another process's checkpoint, say
+                    log.debug("WAL checkpoint skipped; the next round catches up: %s", exc)
         finally:
             connection.close()
-
-    @staticmethod
-    def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
-        """(busy, pages in the WAL, pages copied back); another process checkpointing at the
-        same moment is no error: the next round catches up."""
-        try:
-            busy, pages, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except sqlite3.OperationalError as exc:
-            log.debug("WAL checkpoint skipped: %s", exc)
-            return 1, -1, -1
-        return busy, pages, copied

@@ -66,16 +66,9 @@ async def test_errors_are_sqlalchemys_and_leave_the_connection_usable(
 async def test_a_statement_is_one_call_to_sqlites_thread(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[str] = []
-    run = aiosqlite.Connection._execute
-
-    async def counted(self: aiosqlite.Connection, fn, *args, **kwargs):
-        calls.append(fn.__name__)
-        return await run(self, fn, *args, **kwargs)
-
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))  # the connection is open before counting
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        calls = _count_calls(monkeypatch)
         await conn.execute(text("SELECT v FROM t"))
         await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
         await conn.execute(text("INSERT INTO t (v) VALUES ('c') RETURNING id"))
