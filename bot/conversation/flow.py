@@ -45,14 +45,17 @@ class Turn:
 
 def pick(turn: Turn, prefix: str, keys: tuple[str, ...], error: str) -> str:
     """The key the debtor chose among `turn.choices(prefix, keys)`: by its number, or by
-    words found in its label alone ("分期" for 分期付款; one character is not enough)."""
+    its whole label, or words found in its label alone ("分期" for 分期付款; one character
+    is not enough)."""
     answer = turn.text.strip()
     # isdecimal, not isdigit: int() cannot read "²" or "፩", which are digits too.
     if answer.isdecimal() and 1 <= int(answer) <= len(keys):
         return keys[int(answer) - 1]
     said = keywords.normalize(answer)
     if len(said) > 1:
-        named = [k for k in keys if said in keywords.normalize(turn.t(f"{prefix}.{k}"))]
+        labels = {k: keywords.normalize(turn.t(f"{prefix}.{k}")) for k in keys}
+        whole = [k for k, label in labels.items() if said == label]  # "其他", not "其他动产"
+        named = whole or [k for k, label in labels.items() if said in label]
         if len(named) == 1:
             return named[0]
     raise Invalid(error)

@@ -14,7 +14,9 @@ from typing import Any, Self
 
 import pytest
 
+from bot.conversation.flow import Turn, pick
 from bot.domain.audit import CLI
+from bot.domain.filings import ASSET_CATEGORIES
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import InboundMessage
 from bot.domain.sms import fits
@@ -716,6 +718,8 @@ WORDS: list[tuple[str, str, str]] = [
     ("instalments/en", "kind", "Instalments"),
     ("hardship/zh-CN", "reason", "疾病"),
     ("paid/zh-CN", "method", "法院账户"),
+    ("assets/zh-CN", "category", "存款"),
+    ("assets/zh-CN", "category+1", "车辆"),
 ]
 
 
@@ -733,6 +737,17 @@ async def test_a_choice_may_be_answered_with_its_words(
         [*path.steps[:at], (label, words, expected), *path.steps[at + 1 :]], path.locale
     )
     assert [e["kind"] for e in await events(runtime, case_id)] == [f"filed_{path.kind}"]
+
+
+@pytest.mark.parametrize(
+    ("words", "key"), [("其他", "other"), ("其他动产", "movables"), ("动产", "movables")]
+)
+def test_words_that_are_a_whole_label_pick_it_though_another_label_holds_them(
+    words: str, key: str
+) -> None:
+    """ "其他" is the label of `other` and also part of "其他动产": the whole label wins."""
+    turn = Turn(words, None, "zh-CN", date(2026, 11, 26), None)
+    assert pick(turn, "asset", ASSET_CATEGORIES, "error.asset_category") == key
 
 
 # --- 3. dates read toward the step's side ----------------------------------------------------
