@@ -97,5 +97,5 @@ def test_an_instalment_count_as_people_write_it(text: str, count: int) -> None:
 
 @pytest.mark.parametrize("text", ["分", "分期", "很多期", "0", "61", "分61期", "1.5"])
 def test_what_is_no_instalment_count(text: str) -> None:
-    with pytest.raises(FilingError, match="error.instalment_count"):
+    with pytest.raises(FilingError, match=r"error\.instalment_count"):
         parse_count(text)
