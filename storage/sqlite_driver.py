@@ -6,6 +6,8 @@ and then of the event loop. Here the four run as one call: in process, the inbou
 concurrency 20 handles about a quarter more messages a second (docs/performance.md). A
 transaction's `BEGIN IMMEDIATE` goes in the call of its first statement, and a commit or
 rollback with no transaction open (the pool's reset of a returned connection) makes no call.
+Inserts whose outcome nobody reads can be held (`write_later`) and go first in the next call,
+a statement's or the commit's.
 
 It relies on `aiosqlite.Connection._execute` (run a function on the connection's thread),
 which SQLAlchemy's own adapter relies on too; without it the stock adapter is used.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -39,12 +42,34 @@ def begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql(BEGIN)
 
 
-def _execute(
-    conn: sqlite3.Connection, operation: str, parameters: Any, begin: bool
-) -> tuple[Any, list[Any] | None, int | None, int]:
-    """On SQLite's thread: the statement's description, rows, last row id and row count."""
+def write_later(connection: Connection, operation: str, rows: Sequence[Sequence[Any]]) -> bool:
+    """Holds `executemany(operation, rows)` until the connection's next call to SQLite's
+    thread (its next statement, or the commit), which runs it first: a call fewer. An error in
+    it is raised by that call; a rollback drops it. False where the adapter is not this
+    module's: the caller runs it itself."""
+    adapted = connection.connection.dbapi_connection
+    if not isinstance(adapted, _Connection):
+        return False
+    adapted.hold(operation, rows)
+    return True
+
+
+Held = Sequence[tuple[str, Sequence[Sequence[Any]]]]
+
+
+def _prelude(conn: sqlite3.Connection, begin: bool, held: Held) -> None:
+    """On SQLite's thread, before a call's own work: BEGIN, then the held writes."""
     if begin:
         conn.execute(BEGIN)
+    for operation, rows in held:
+        conn.executemany(operation, rows)
+
+
+def _execute(
+    conn: sqlite3.Connection, operation: str, parameters: Any, begin: bool, held: Held
+) -> tuple[Any, list[Any] | None, int | None, int]:
+    """On SQLite's thread: the statement's description, rows, last row id and row count."""
+    _prelude(conn, begin, held)
     cursor = conn.cursor()
     try:
         cursor.execute(operation, () if parameters is None else parameters)
@@ -56,10 +81,9 @@ def _execute(
 
 
 def _executemany(
-    conn: sqlite3.Connection, operation: str, rows: Any, begin: bool
+    conn: sqlite3.Connection, operation: str, rows: Any, begin: bool, held: Held
 ) -> tuple[int | None, int]:
-    if begin:
-        conn.execute(BEGIN)
+    _prelude(conn, begin, held)
     cursor = conn.cursor()
     try:
         cursor.executemany(operation, rows)
@@ -68,15 +92,20 @@ def _executemany(
         cursor.close()
 
 
+def _commit(conn: sqlite3.Connection, begin: bool, held: Held) -> None:
+    _prelude(conn, begin, held)
+    conn.commit()
+
+
 class _Cursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
-        begin = self._adapt_connection.take_begin()
+        begin, held = self._adapt_connection.take_pending()
         try:
             description, rows, lastrowid, rowcount = self.await_(
                 self._connection._execute(
-                    _execute, self._connection._conn, operation, parameters, begin
+                    _execute, self._connection._conn, operation, parameters, begin, held
                 )
             )
         except Exception as error:
@@ -90,11 +119,11 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
             self.lastrowid, self.rowcount = lastrowid, rowcount
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> None:
-        begin = self._adapt_connection.take_begin()
+        begin, held = self._adapt_connection.take_pending()
         try:
             self.lastrowid, self.rowcount = self.await_(
                 self._connection._execute(
-                    _executemany, self._connection._conn, operation, seq_of_parameters, begin
+                    _executemany, self._connection._conn, operation, seq_of_parameters, begin, held
                 )
             )
         except Exception as error:
@@ -103,35 +132,53 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_begin",)
+    __slots__ = ("_begin", "_held")
 
     def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
         super().__init__(dbapi, connection)
-        self._begin = False  # BEGIN IMMEDIATE is to go with the next statement
+        self._begin = False  # BEGIN IMMEDIATE is to go with the next call
+        self._held: list[tuple[str, Sequence[Sequence[Any]]]] = []  # to go with the next call
 
     def begin_with_next_statement(self) -> None:
         self._begin = True
 
-    def take_begin(self) -> bool:
-        begin, self._begin = self._begin, False
-        return begin
+    def hold(self, operation: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._held.append((operation, rows))
+
+    def take_pending(self) -> tuple[bool, Held]:
+        """What the next call to SQLite's thread is to do first: BEGIN, the held writes."""
+        begin, held = self._begin, self._held
+        self._begin = False
+        if not held:
+            return begin, ()
+        self._held = []
+        return begin, held
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         if not server_side:
             return _Cursor(self)
-        if self.take_begin():  # the stock cursor knows nothing of it: begin first
-            self.execute(BEGIN)
+        begin, held = self.take_pending()
+        if begin or held:  # the stock cursor knows nothing of them: first, in a call
+            self._call(_prelude, begin, held)
         return super().cursor(server_side)
 
     def commit(self) -> None:
-        self._begin = False
-        if self._connection.in_transaction:
+        begin, held = self.take_pending()
+        if held:
+            self._call(_commit, begin, held)
+        elif self._connection.in_transaction:
             super().commit()
 
     def rollback(self) -> None:
-        self._begin = False
+        self.take_pending()
         if self._connection.in_transaction:
             super().rollback()
+
+    def _call(self, fn: Any, *args: Any) -> None:
+        try:
+            self.await_(self._connection._execute(fn, self._connection._conn, *args))
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class _DBAPI(AsyncAdapt_aiosqlite_dbapi):

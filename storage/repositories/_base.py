@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import records
 from bot.domain.status import CaseStatus
 from bot.ports import Conflict
+from storage import sqlite_driver
 from storage import tables as t
 
 
@@ -71,22 +72,45 @@ class BulkInsert:
     one array per column in a single `INSERT … SELECT FROM unnest(…)` instead of a statement
     per row. Columns left out get their table default."""
 
-    def __init__(self, table: Any, columns: Sequence[str], *, ignore_duplicates: bool = False):
+    def __init__(
+        self,
+        table: Any,
+        columns: Sequence[str],
+        *,
+        ignore_duplicates: bool = False,
+        update_on: Sequence[str] = (),
+    ):
+        """`update_on`: the columns of a unique key; a row whose key is taken updates the
+        stored row's other columns instead (an upsert)."""
         self._table = table
         self._columns = tuple(columns)
         self._ignore_duplicates = ignore_duplicates
+        self._update_on = tuple(update_on)
         self._built: dict[str, tuple[str, list[Callable[[Sequence], list]]]] = {}
 
     async def __call__(self, session: AsyncSession, rows: Sequence[tuple]) -> None:
         """Inserts `rows`, each a tuple of values in the order of `columns`."""
+        if rows:
+            await self._run(session, *self._statement(session.bind.dialect, rows))
+
+    async def later(self, session: AsyncSession, rows: Sequence[tuple]) -> None:
+        """Inserts `rows` as a call does, but on SQLite they go with the transaction's next
+        statement or its commit (`sqlite_driver.write_later`): for rows nothing reads before
+        then, whose failure may show there."""
         if not rows:
             return
-        dialect = session.bind.dialect
+        sql, parameters = self._statement(session.bind.dialect, rows)
+        connection = await session.connection()
+        if session.bind.dialect.name == "postgresql" or not sqlite_driver.write_later(
+            connection.sync_connection, sql, parameters
+        ):
+            await self._run(session, sql, parameters)
+
+    def _statement(self, dialect: Dialect, rows: Sequence[tuple]) -> tuple[str, Any]:
         sql, columns = self._prepare(dialect, rows)
-        parameters = (
-            tuple(columns) if dialect.name == "postgresql" else list(zip(*columns, strict=True))
-        )
-        await self._run(session, sql, parameters)
+        if dialect.name == "postgresql":
+            return sql, tuple(columns)
+        return sql, list(zip(*columns, strict=True))
 
     async def returning_ids(self, session: AsyncSession, rows: Sequence[tuple]) -> list[int]:
         """Inserts `rows` as a call does and returns their new ids, in the rows' order. Both
@@ -141,14 +165,19 @@ class BulkInsert:
                 makers.append(_constant(column.default.arg, column.type, dialect))
             else:
                 raise ValueError(f"{self._table.name}.{name} needs a value")
-        if not postgres:
-            stmt = sqlite_insert(self._table)
-            if self._ignore_duplicates:
-                stmt = stmt.on_conflict_do_nothing()
-            compiled = stmt.compile(dialect=dialect, column_keys=names)
-            assert compiled.positiontup == names
-            return compiled.string, makers
         quote = dialect.identifier_preparer
+        on_conflict = ""
+        if self._update_on:
+            key = ", ".join(map(quote.quote, self._update_on))
+            changed = [quote.quote(name) for name in names if name not in self._update_on]
+            updates = ", ".join(f"{name} = excluded.{name}" for name in changed)
+            on_conflict = f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        elif self._ignore_duplicates:
+            on_conflict = " ON CONFLICT DO NOTHING"
+        if not postgres:
+            compiled = sqlite_insert(self._table).compile(dialect=dialect, column_keys=names)
+            assert compiled.positiontup == names
+            return compiled.string + on_conflict, makers
         arrays = ", ".join(
             f"${n}::{self._table.c[name].type.compile(dialect=dialect)}[]"
             for n, name in enumerate(names, 1)
@@ -156,9 +185,7 @@ class BulkInsert:
         table, into = quote.format_table(self._table), ", ".join(map(quote.quote, names))
         # Names from the table, quoted by the dialect; every value is bound.
         sql = f"INSERT INTO {table} ({into}) SELECT * FROM unnest({arrays})"  # noqa: S608
-        if self._ignore_duplicates:
-            sql += " ON CONFLICT DO NOTHING"
-        return sql, makers
+        return sql + on_conflict, makers
 
 
 def _converter(index: int, type_: Any, dialect: Dialect) -> Callable[[Sequence], list]:

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, text
 
 from bot.domain import records
 from storage import tables as t
-from storage.repositories._base import Repo
+from storage.repositories._base import BulkInsert, Repo
 
 # unnest(ARRAY(… ORDER BY)) yields the keys in that order, so the locks are taken in it.
 _LOCK_IN_KEY_ORDER = text(
@@ -26,16 +26,11 @@ _STATES = select(_c.address, _c.flow, _c.step, _c.data, _c.updated_at).where(
 )
 
 
-# Insert a state, or update the conversation's row. Written out, as SQLite and PostgreSQL
-# both read it: SQLAlchemy does not cache an `on_conflict_do_update`, and compiled it anew
-# for every inbound group.
-_SAVE = text(
-    "INSERT INTO conversations (channel, address, flow, step, data, updated_at) "
-    "VALUES (:channel, :address, :flow, :step, :data, :updated_at) "
-    "ON CONFLICT (channel, address) DO UPDATE SET flow = excluded.flow, "
-    "step = excluded.step, data = excluded.data, updated_at = excluded.updated_at"
-).bindparams(
-    bindparam("data", type_=_c.data.type), bindparam("updated_at", type_=_c.updated_at.type)
+# Insert a state, or update the conversation's row.
+_SAVE = BulkInsert(
+    t.Conversation.__table__,
+    ("channel", "address", "flow", "step", "data", "updated_at"),
+    update_on=("channel", "address"),
 )
 
 
@@ -65,20 +60,8 @@ class ConversationRepository(Repo):
         return states
 
     async def save_all(self, states: Sequence[tuple[records.ConversationState, datetime]]) -> None:
-        """Stores each state as of its time (one statement: insert, or update the row)."""
-        if not states:
-            return
-        await self.session.execute(
-            _SAVE,
-            [
-                dict(
-                    channel=s.channel,
-                    address=s.address,
-                    flow=s.flow,
-                    step=s.step,
-                    data=s.data,
-                    updated_at=at,
-                )
-                for s, at in states
-            ],
+        """Stores each state as of its time (one statement, held on SQLite:
+        `BulkInsert.later`): inserts it, or updates the conversation's row."""
+        await _SAVE.later(
+            self.session, [(s.channel, s.address, s.flow, s.step, s.data, at) for s, at in states]
         )

@@ -19,5 +19,6 @@ class EventRepository(Repo):
         await flush(self.session)
 
     async def add_many(self, events: Sequence[tuple[int, EventKind, datetime, dict]]) -> None:
-        """(case id, kind, at, detail) each, in one statement."""
-        await _ADD(self.session, events)
+        """(case id, kind, at, detail) each, in one statement (held on SQLite:
+        `BulkInsert.later`)."""
+        await _ADD.later(self.session, events)

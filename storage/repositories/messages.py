@@ -98,8 +98,9 @@ class MessageRepository(Repo):
         return await _ADD.returning_ids(self.session, [_VALUES(message) for message in messages])
 
     async def add_all(self, messages: Sequence[records.NewMessage]) -> None:
-        """Stores the messages (one statement), when their ids are not needed."""
-        await _ADD(self.session, [_VALUES(message) for message in messages])
+        """Stores the messages (one statement, held on SQLite: `BulkInsert.later`), when their
+        ids are not needed."""
+        await _ADD.later(self.session, [_VALUES(message) for message in messages])
 
     async def add(self, message: records.NewMessage) -> int:
         row = t.Message(**asdict(message))

@@ -1,6 +1,7 @@
 """The SQLite engine's adapter (storage/sqlite_driver.py), which runs each statement in one
 call to aiosqlite's thread: what SQLAlchemy reads from a cursor comes back as before (rows,
-row counts, the last row id, errors), and a statement takes one call, not four."""
+row counts, the last row id, errors), and a statement takes one call, not four. Writes held
+for later go with the next call, in order, and a failure among them fails the transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import sqlite_driver
 from storage.db import make_engine
@@ -149,3 +150,79 @@ async def test_a_failed_statement_rolls_back_what_its_transaction_did(engine: As
             await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+
+
+async def _hold(conn: AsyncConnection, value: str) -> None:
+    """An INSERT held by the adapter, as `BulkInsert.later` does it."""
+    await conn.get_raw_connection()  # the transaction has begun (its BEGIN is pending)
+    assert sqlite_driver.write_later(
+        conn.sync_connection, "INSERT INTO t (v) VALUES (?)", [(value,)]
+    )
+
+
+async def test_held_writes_go_first_in_the_next_statements_call(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    calls = _count_calls(monkeypatch)
+    async with engine.begin() as conn:
+        await _hold(conn, "a")
+        await _hold(conn, "b")
+        assert calls == []
+        rows = await conn.execute(text("SELECT v FROM t ORDER BY id"))
+        assert rows.scalars().all() == ["a", "b"]
+    assert calls == ["_execute", "commit"]
+
+
+async def test_held_writes_go_with_the_commit(
+    engine: AsyncEngine, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    calls = _count_calls(monkeypatch)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await _hold(conn, "b")
+    assert calls == ["_execute", "_commit"]
+    assert not _locked_for_others(sqlite_url)
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
+            "a",
+            "b",
+        ]
+
+
+async def test_a_rollback_drops_held_writes(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+        await conn.commit()
+        calls = _count_calls(monkeypatch)
+        await conn.begin()
+        await _hold(conn, "a")
+        await conn.rollback()
+        assert calls == []  # nothing had reached SQLite
+        await conn.begin()
+        await conn.commit()
+        assert calls == []  # nor does the dropped write later
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+
+
+async def test_a_held_write_that_fails_fails_the_commit_and_keeps_nothing(
+    engine: AsyncEngine, sqlite_url: str
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    with pytest.raises(IntegrityError, match="UNIQUE"):
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
+            await _hold(conn, "a")  # taken
+    assert not _locked_for_others(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('c')"))
+        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
+            "a",
+            "c",
+        ]
