@@ -181,6 +181,20 @@ ASSETS = Flow(
 # --- hardship ----------------------------------------------------------------------------
 
 
+def _hardship_reason(turn: Turn) -> str | None:
+    """The reason picked (then the details are asked), or told in words that name none
+    ("看病花了很多钱"): those are the details of "other", and the read-back comes next."""
+    try:
+        turn.data["reason"] = pick(turn, "hardship", HARDSHIP_REASONS, "error.choice")
+    except Invalid:
+        said = keywords.normalize(turn.text)
+        if said.isdecimal() or len(said) < 2:  # a wrong number, or too little to tell
+            raise
+        turn.data["reason"], turn.data["details"] = "other", _free_text(turn)
+        return READBACK
+    return None
+
+
 HARDSHIP = Flow(
     "hardship",
     (
@@ -189,7 +203,7 @@ HARDSHIP = Flow(
             lambda turn: Reply(
                 turn.t("hardship.reason"), turn.choices("hardship", HARDSHIP_REASONS)
             ),
-            _keep("reason", lambda turn: pick(turn, "hardship", HARDSHIP_REASONS, "error.choice")),
+            _hardship_reason,
         ),
         Step("details", _ask("hardship.details"), _keep("details", _free_text)),
     ),

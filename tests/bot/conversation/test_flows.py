@@ -337,6 +337,25 @@ PATHS: dict[str, Path] = {
         ),
         notified=OFFICIAL_AND_JUDGE,
     ),
+    # The reason told, not picked: words that name no reason are "other" and its details.
+    "hardship-told/zh-CN": Path(
+        "hardship",
+        "zh-CN",
+        (
+            ("menu", "2", Text("hardship.reason")),
+            (
+                "reason",
+                "看病花了很多钱",
+                ReadBack(
+                    "hardship.summary",
+                    reason=Text("hardship.other"),
+                    details="看病花了很多钱",
+                ),
+            ),
+            ("confirm", "1", Text("filed.hardship")),
+        ),
+        notified=OFFICIAL_AND_JUDGE,
+    ),
     "instalments/zh-CN": Path(
         "settle",
         "zh-CN",
@@ -653,6 +672,7 @@ WRONG: list[tuple[str, str, str, str]] = [
     ("assets/zh-CN", "confirm", "3", "error.confirm"),
     ("assets/en", "category", "DONE", "error.asset_category"),
     ("hardship/zh-CN", "reason", "8", "error.choice"),
+    ("hardship/zh-CN", "reason", "病", "error.choice"),  # one character tells nothing
     ("hardship/zh-CN", "details", " ", "error.text_empty"),
     ("hardship/zh-CN", "confirm", "好的", "error.confirm"),
     ("instalments/zh-CN", "kind", "3", "error.choice"),
