@@ -44,6 +44,8 @@ _AFTER_VERB = re.compile(rf"[\s,.:;，。：；、]*(?:{_REF})?[\s,.:;，。：�
 _VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_counter": Verb.COUNTER}
 # Words people put before the verb ("好的，同意", "OK, accept"): at most this many characters.
 _LEAD = 4
+# …unless they end in a negation ("not accept", "没同意"): then the verb is not meant.
+_NEGATED = re.compile(r"(?:\b(?:not|no|never)|[不没未别])\s*$", re.I)
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -51,7 +53,8 @@ _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 def _verb_at(folded: str) -> tuple[Verb, int] | None:
     """The verb near the start of `folded` and where it ends: the earliest keyword found, the
-    longest where two start together (`不同意` is not `同意`); English words whole."""
+    longest where two start together (`不同意` is not `同意`); English words whole; none
+    after a negation."""
     upper = folded.upper()
     found: list[tuple[int, int, Verb]] = []
     for name, verb in _VERBS.items():
@@ -64,6 +67,8 @@ def _verb_at(folded: str) -> tuple[Verb, int] | None:
     start, minus_length, verb = min(found)
     lead = folded[:start]
     if "#" in lead or any(ch.isdigit() for ch in lead) or len(lead.strip(" ,，。.")) > _LEAD:
+        return None
+    if _NEGATED.search(lead):
         return None
     return verb, start - minus_length
 
