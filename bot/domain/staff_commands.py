@@ -44,8 +44,9 @@ _AFTER_VERB = re.compile(rf"[\s,.:;，。：；、]*(?:{_REF})?[\s,.:;，。：�
 _VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_counter": Verb.COUNTER}
 # Words people put before the verb ("好的，同意", "OK, accept"): at most this many characters.
 _LEAD = 4
-# …unless they end in a negation ("not accept", "没同意"): then the verb is not meant.
-_NEGATED = re.compile(r"(?:\b(?:not|no|never)|[不没未别])\s*$", re.I)
+# …unless they end in a negation ("not accept", "没同意", "不能同意"): the verb is not meant.
+_NEGATED = re.compile(r"(?:\b(?:not|no|never)|[不没未别]|无法|不能|未能|没法|不可|不予)\s*$", re.I)
+_SEPARATORS = " ,.:;!，。：；、！"
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -53,15 +54,11 @@ _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 def _verb_at(folded: str) -> tuple[Verb, int] | None:
     """The verb near the start of `folded` and where it ends: the earliest keyword found, the
-    longest where two start together (`不同意` is not `同意`); English words whole; none
-    after a negation."""
+    longest where two start together (`不同意` is not `同意`); English words whole. None after
+    a negation, or where another verb follows at once ("OK, reject"): which is meant is not
+    clear."""
     upper = folded.upper()
-    found: list[tuple[int, int, Verb]] = []
-    for name, verb in _VERBS.items():
-        for word in keywords.words(name):
-            pattern = rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word)
-            if hit := re.search(pattern, upper[: _LEAD + len(word) + 2]):
-                found.append((hit.start(), -len(word), verb))
+    found = _verbs_in(upper, _LEAD)
     if not found:
         return None
     start, minus_length, verb = min(found)
@@ -70,7 +67,23 @@ def _verb_at(folded: str) -> tuple[Verb, int] | None:
         return None
     if _NEGATED.search(lead):
         return None
-    return verb, start - minus_length
+    end = start - minus_length
+    after = upper[end:].lstrip(_SEPARATORS)
+    if any(other != verb for at, _, other in _verbs_in(after, 0) if at == 0):
+        return None
+    return verb, end
+
+
+def _verbs_in(upper: str, lead: int) -> list[tuple[int, int, Verb]]:
+    """(start, minus its length, verb) of each keyword found within `lead` characters and
+    itself of the start of `upper`."""
+    found = []
+    for name, verb in _VERBS.items():
+        for word in keywords.words(name):
+            pattern = rf"\b{re.escape(word)}\b" if word.isascii() else re.escape(word)
+            if hit := re.search(pattern, upper[: lead + len(word) + 2]):
+                found.append((hit.start(), -len(word), verb))
+    return found
 
 
 def parse(text: str) -> StaffCommand:

@@ -27,13 +27,16 @@ A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.
         ("拒绝#3", StaffCommand(R, 3)),
         ("不同意 #4 材料不全", StaffCommand(R, 4, text="材料不全")),  # not 同意
         ("我不同意，理由见卷宗", StaffCommand(R, text="理由见卷宗")),
-        # the notices ask to 核实确认 a payment and a settlement 待您确认: 确认 accepts
-        ("确认 #3", StaffCommand(A, 3)),
-        ("已核实，确认#3", StaffCommand(A, 3)),
-        ("不确认 #3 没有收到款项", StaffCommand(R, 3, text="没有收到款项")),  # not 确认
+        # 确认 is no verb: 无法确认, 待确认 and 确认未收到 all mean something else
+        ("确认 #3", StaffCommand(U, text="确认 #3")),
+        # a verb after a negation, or followed at once by another verb, is no command
+        ("不能同意 #3", StaffCommand(U, text="不能同意 #3")),
+        ("无法同意，材料不全", StaffCommand(U, text="无法同意，材料不全")),
+        ("OK, reject #3", StaffCommand(U, text="OK, reject #3")),
+        ("同意，驳回", StaffCommand(U, text="同意，驳回")),
+        ("拒绝 #3 同意的话请重新提出", StaffCommand(R, 3, text="同意的话请重新提出")),
         ("拒绝 #3\n第二行 😀", StaffCommand(R, 3, text="第二行 😀")),  # kept as written
         ("reject#7 no", StaffCommand(R, 7, text="no")),
-        ("confirm #3", StaffCommand(A, 3)),  # the notice: "reports payment, please confirm"
         # a verb after a negation is no command: neither the verb nor its opposite
         ("not confirm #3", StaffCommand(U, text="not confirm #3")),
         ("No accept #3", StaffCommand(U, text="No accept #3")),
