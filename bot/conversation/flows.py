@@ -181,18 +181,31 @@ ASSETS = Flow(
 # --- hardship ----------------------------------------------------------------------------
 
 
+TOLD = 4  # characters of words that name no reason and still tell one ("看病没钱了")
+
+
 def _hardship_reason(turn: Turn) -> str | None:
-    """The reason picked (then the details are asked), or told in words that name none
-    ("看病花了很多钱"): those are the details of "other", and the read-back comes next."""
+    """The reason picked (then the details are asked), or told: words holding one reason's
+    label ("我失业了") are that reason, other words of some length ("看病花了很多钱") are
+    "other", and either way they are the details: the read-back comes next. A number first
+    ("2 失业"), a yes or a few characters ("好的") get the step's error."""
     try:
         turn.data["reason"] = pick(turn, "hardship", HARDSHIP_REASONS, "error.choice")
+        return None
     except Invalid:
         said = keywords.normalize(turn.text)
-        if said.isdecimal() or len(said) < 2:  # a wrong number, or too little to tell
+        if said[:1].isdigit() or turn.command is not None:
             raise
-        turn.data["reason"], turn.data["details"] = "other", _free_text(turn)
+        named = [
+            key
+            for key in HARDSHIP_REASONS
+            if key != "other" and keywords.normalize(turn.t(f"hardship.{key}")) in said
+        ]
+        if len(named) != 1 and len(said) < TOLD:
+            raise
+        turn.data["reason"] = named[0] if len(named) == 1 else "other"
+        turn.data["details"] = _free_text(turn)
         return READBACK
-    return None
 
 
 HARDSHIP = Flow(

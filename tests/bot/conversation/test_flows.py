@@ -673,6 +673,8 @@ WRONG: list[tuple[str, str, str, str]] = [
     ("assets/en", "category", "DONE", "error.asset_category"),
     ("hardship/zh-CN", "reason", "8", "error.choice"),
     ("hardship/zh-CN", "reason", "病", "error.choice"),  # one character tells nothing
+    ("hardship/zh-CN", "reason", "好的", "error.choice"),  # nor does a yes
+    ("hardship/zh-CN", "reason", "2 失业", "error.choice"),  # which one: the number or 失业?
     ("hardship/zh-CN", "details", " ", "error.text_empty"),
     ("hardship/zh-CN", "confirm", "好的", "error.confirm"),
     ("instalments/zh-CN", "kind", "3", "error.choice"),
@@ -768,6 +770,35 @@ def test_words_that_are_a_whole_label_pick_it_though_another_label_holds_them(
     """ "其他" is the label of `other` and also part of "其他动产": the whole label wins."""
     turn = Turn(words, None, "zh-CN", date(2026, 11, 26), None)
     assert pick(turn, "asset", ASSET_CATEGORIES, "error.asset_category") == key
+
+
+TOLD: list[tuple[str, str]] = [
+    # (a hardship told at the reason step, the reason read back)
+    ("我失业了，没有收入", "unemployment"),
+    ("家里遭了洪水灾害", "disaster"),
+    ("年老又残疾，干不了活", "other"),  # two reasons: told, not picked
+    ("看病没钱了", "other"),
+]
+
+
+@pytest.mark.parametrize(("words", "reason"), TOLD, ids=[w for w, _ in TOLD])
+async def test_a_hardship_told_in_words_is_read_back_with_them(
+    words: str, reason: str, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Asked for the reason, people tell it: words holding one reason's label are that
+    reason, other words are "other"; they are the details, read back before anything is
+    filed."""
+    case_id = await open_case(runtime, clock, "zh-CN")
+    told = ReadBack("hardship.summary", reason=Text(f"hardship.{reason}"), details=words)
+    await chat.walk(
+        [
+            ("menu", "2", Text("hardship.reason")),
+            ("reason", words, told),
+            ("confirm", "1", Text("filed.hardship")),
+        ],
+        "zh-CN",
+    )
+    assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_hardship"]
 
 
 # --- 3. dates read toward the step's side ----------------------------------------------------
