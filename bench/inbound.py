@@ -338,9 +338,9 @@ async def analyze(url: str) -> None:
 
     from storage.db import make_engine
 
-    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    engine = make_engine(url)
     try:
-        async with engine.connect() as conn:
+        async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
     finally:
         await engine.dispose()

@@ -7,7 +7,8 @@ concurrency 20 handles about a quarter more messages a second (docs/performance.
 transaction's `BEGIN IMMEDIATE` goes in the call of its first statement, and a commit or
 rollback with no transaction open (the pool's reset of a returned connection) makes no call.
 Inserts whose outcome nobody reads can be held (`write_later`) and go first in the next call,
-a statement's or the commit's.
+a statement's or the commit's; if one fails, the transaction may only roll back. (Not for
+savepoints: a held write would cross them.)
 
 It relies on `aiosqlite.Connection._execute` (run a function on the connection's thread),
 which SQLAlchemy's own adapter relies on too; without it the stock adapter is used.
@@ -55,14 +56,21 @@ def write_later(connection: Connection, operation: str, rows: Sequence[Sequence[
 
 
 Held = Sequence[tuple[str, Sequence[Sequence[Any]]]]
+HELD = "ducu_held_write"  # set on an error raised by a held write
 
 
 def _prelude(conn: sqlite3.Connection, begin: bool, held: Held) -> None:
-    """On SQLite's thread, before a call's own work: BEGIN, then the held writes."""
+    """On SQLite's thread, before a call's own work: BEGIN, then the held writes. A held
+    write's error says so (`HELD`): the transaction has lost writes and may not commit."""
     if begin:
         conn.execute(BEGIN)
     for operation, rows in held:
-        conn.executemany(operation, rows)
+        try:
+            conn.executemany(operation, rows)
+        except sqlite3.Error as error:
+            error.add_note(f"in a write held for this call: {operation}")
+            setattr(error, HELD, True)
+            raise
 
 
 def _execute(
@@ -109,7 +117,7 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
                 )
             )
         except Exception as error:
-            self._adapt_connection._handle_exception(error)
+            self._adapt_connection.failed(error)
         if description:
             self.description = description
             self.lastrowid = self.rowcount = -1
@@ -127,17 +135,18 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
                 )
             )
         except Exception as error:
-            self._adapt_connection._handle_exception(error)
+            self._adapt_connection.failed(error)
         self.description = None
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_begin", "_held")
+    __slots__ = ("_begin", "_held", "_lost")
 
     def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
         super().__init__(dbapi, connection)
         self._begin = False  # BEGIN IMMEDIATE is to go with the next call
         self._held: list[tuple[str, Sequence[Sequence[Any]]]] = []  # to go with the next call
+        self._lost = False  # a held write failed: this transaction may only roll back
 
     def begin_with_next_statement(self) -> None:
         self._begin = True
@@ -164,21 +173,36 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         begin, held = self.take_pending()
-        if held:
-            self._call(_commit, begin, held)
-        elif self._connection.in_transaction:
-            super().commit()
+        if not (held or self._lost):
+            if self._connection.in_transaction:
+                super().commit()
+            return
+        try:
+            if self._lost:
+                raise sqlite3.OperationalError("a held write failed: the transaction rolls back")
+            self.await_(self._connection._execute(_commit, self._connection._conn, begin, held))
+        except Exception as error:
+            if self._lost or getattr(error, HELD, False):
+                self.rollback()  # what is left of it is not to be committed later either
+            self._handle_exception(error)
 
     def rollback(self) -> None:
         self.take_pending()
+        self._lost = False
         if self._connection.in_transaction:
             super().rollback()
+
+    def failed(self, error: Exception) -> None:
+        """Raises `error` as SQLAlchemy expects it, and after a held write's, keeps the
+        transaction from committing what remains of it."""
+        self._lost = self._lost or getattr(error, HELD, False)
+        self._handle_exception(error)
 
     def _call(self, fn: Any, *args: Any) -> None:
         try:
             self.await_(self._connection._execute(fn, self._connection._conn, *args))
         except Exception as error:
-            self._handle_exception(error)
+            self.failed(error)
 
 
 class _DBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -81,7 +81,9 @@ class BulkInsert:
         update_on: Sequence[str] = (),
     ):
         """`update_on`: the columns of a unique key; a row whose key is taken updates the
-        stored row's other columns instead (an upsert)."""
+        stored row's other given columns instead (an upsert; one row per key in a call)."""
+        if update_on and (ignore_duplicates or set(columns) <= set(update_on)):
+            raise ValueError("an upsert updates a column besides its key, and ignores nothing")
         self._table = table
         self._columns = tuple(columns)
         self._ignore_duplicates = ignore_duplicates
@@ -169,7 +171,7 @@ class BulkInsert:
         on_conflict = ""
         if self._update_on:
             key = ", ".join(map(quote.quote, self._update_on))
-            changed = [quote.quote(name) for name in names if name not in self._update_on]
+            changed = [quote.quote(n) for n in self._columns if n not in self._update_on]
             updates = ", ".join(f"{name} = excluded.{name}" for name in changed)
             on_conflict = f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
         elif self._ignore_duplicates:

@@ -61,7 +61,8 @@ class ConversationRepository(Repo):
 
     async def save_all(self, states: Sequence[tuple[records.ConversationState, datetime]]) -> None:
         """Stores each state as of its time (one statement, held on SQLite:
-        `BulkInsert.later`): inserts it, or updates the conversation's row."""
+        `BulkInsert.later`): inserts it, or updates the conversation's row. One state per
+        conversation (PostgreSQL refuses to update a row twice in one statement)."""
         await _SAVE.later(
             self.session, [(s.channel, s.address, s.flow, s.step, s.data, at) for s, at in states]
         )

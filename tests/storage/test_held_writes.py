@@ -15,6 +15,7 @@ from bot.domain.status import Direction
 from bot.ports import Conflict
 from storage import tables as t
 from storage.db import make_engine, make_sessionmaker
+from storage.repositories._base import BulkInsert
 from storage.uow import SqlUnitOfWork
 from tests.fakes.clock import FakeClock
 
@@ -80,3 +81,13 @@ async def test_a_held_write_that_fails_keeps_nothing_of_its_transaction(
             assert await uow.session.scalar(select(func.count()).select_from(t.Conversation)) == 0
     finally:
         await engine.dispose()
+
+
+def test_an_upsert_updates_something_besides_its_key_and_ignores_nothing() -> None:
+    table = t.Conversation.__table__
+    with pytest.raises(ValueError, match="upsert"):
+        BulkInsert(table, ("channel", "address"), update_on=("channel", "address"))
+    with pytest.raises(ValueError, match="upsert"):
+        BulkInsert(
+            table, ("channel", "address", "flow"), update_on=("channel",), ignore_duplicates=True
+        )

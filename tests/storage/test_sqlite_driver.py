@@ -226,3 +226,51 @@ async def test_a_held_write_that_fails_fails_the_commit_and_keeps_nothing(
             "a",
             "c",
         ]
+
+
+async def test_a_held_write_that_fails_fails_the_next_statement_and_then_the_commit(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    async with engine.connect() as conn:
+        await conn.begin()
+        await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
+        await _hold(conn, "a")  # taken
+        await _hold(conn, "c")
+        with pytest.raises(IntegrityError) as failed:
+            await conn.execute(text("SELECT count(*) FROM t"))
+        assert "held" in "\n".join(getattr(failed.value.orig, "__notes__", []))
+        # 'c' never ran: what remains may not be committed as if whole
+        with pytest.raises(OperationalError, match="held write failed"):
+            await conn.commit()
+        await conn.rollback()
+        await conn.begin()  # the connection is usable again
+        await conn.execute(text("INSERT INTO t (v) VALUES ('d')"))
+        await conn.commit()
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
+            "a",
+            "d",
+        ]
+
+
+async def test_held_writes_alone_begin_and_commit_in_one_call(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    calls = _count_calls(monkeypatch)
+    async with engine.begin() as conn:
+        await _hold(conn, "a")
+    assert calls == ["_commit"]
+    async with engine.connect() as conn:
+        streamed = await conn.stream(text("SELECT v FROM t"))
+        assert [v async for (v,) in streamed] == ["a"]
+
+
+async def test_held_writes_go_before_a_stream(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await _hold(conn, "a")
+        streamed = await conn.stream(text("SELECT v FROM t"))
+        assert [v async for (v,) in streamed] == ["a"]
