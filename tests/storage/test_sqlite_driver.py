@@ -152,6 +152,11 @@ async def test_a_failed_statement_rolls_back_what_its_transaction_did(engine: As
         assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
 
 
+async def _stored(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars())
+
+
 async def _hold(conn: AsyncConnection, value: str) -> None:
     """An INSERT held by the adapter, as `BulkInsert.later` does it."""
     await conn.get_raw_connection()  # the transaction has begun (its BEGIN is pending)
@@ -186,11 +191,7 @@ async def test_held_writes_go_with_the_commit(
         await _hold(conn, "b")
     assert calls == ["_execute", "_commit"]
     assert not _locked_for_others(sqlite_url)
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
-            "a",
-            "b",
-        ]
+    assert await _stored(engine) == ["a", "b"]
 
 
 async def test_a_rollback_drops_held_writes(
@@ -220,12 +221,9 @@ async def test_a_held_write_that_fails_fails_the_commit_and_keeps_nothing(
             await conn.execute(text("INSERT INTO t (v) VALUES ('b')"))
             await _hold(conn, "a")  # taken
     assert not _locked_for_others(sqlite_url)
-    async with engine.begin() as conn:
+    async with engine.begin() as conn:  # the connection is usable
         await conn.execute(text("INSERT INTO t (v) VALUES ('c')"))
-        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
-            "a",
-            "c",
-        ]
+    assert await _stored(engine) == ["a", "c"]
 
 
 async def test_a_held_write_that_fails_fails_the_next_statement_and_then_the_commit(
@@ -248,11 +246,7 @@ async def test_a_held_write_that_fails_fails_the_next_statement_and_then_the_com
         await conn.begin()  # the connection is usable again
         await conn.execute(text("INSERT INTO t (v) VALUES ('d')"))
         await conn.commit()
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all() == [
-            "a",
-            "d",
-        ]
+    assert await _stored(engine) == ["a", "d"]
 
 
 async def test_held_writes_alone_begin_and_commit_in_one_call(
