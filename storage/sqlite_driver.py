@@ -56,12 +56,12 @@ def write_later(connection: Connection, operation: str, rows: Sequence[Sequence[
 
 
 Held = Sequence[tuple[str, Sequence[Sequence[Any]]]]
-HELD = "ducu_held_write"  # set on an error raised by a held write
+_HELD = "ducu_held_write"  # set on an error raised by a held write
 
 
 def _prelude(conn: sqlite3.Connection, begin: bool, held: Held) -> None:
     """On SQLite's thread, before a call's own work: BEGIN, then the held writes. A held
-    write's error says so (`HELD`): the transaction has lost writes and may not commit."""
+    write's error says so (`_HELD`): the transaction has lost writes and may not commit."""
     if begin:
         conn.execute(BEGIN)
     for operation, rows in held:
@@ -69,7 +69,7 @@ def _prelude(conn: sqlite3.Connection, begin: bool, held: Held) -> None:
             conn.executemany(operation, rows)
         except sqlite3.Error as error:
             error.add_note(f"in a write held for this call: {operation}")
-            setattr(error, HELD, True)
+            setattr(error, _HELD, True)
             raise
 
 
@@ -182,7 +182,7 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
                 raise sqlite3.OperationalError("a held write failed: the transaction rolls back")
             self.await_(self._connection._execute(_commit, self._connection._conn, begin, held))
         except Exception as error:
-            if self._lost or getattr(error, HELD, False):
+            if self._lost or getattr(error, _HELD, False):
                 self.rollback()  # what is left of it is not to be committed later either
             self._handle_exception(error)
 
@@ -195,7 +195,7 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
     def failed(self, error: Exception) -> None:
         """Raises `error` as SQLAlchemy expects it, and after a held write's, keeps the
         transaction from committing what remains of it."""
-        self._lost = self._lost or getattr(error, HELD, False)
+        self._lost = self._lost or getattr(error, _HELD, False)
         self._handle_exception(error)
 
     def _call(self, fn: Any, *args: Any) -> None:

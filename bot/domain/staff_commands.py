@@ -75,8 +75,8 @@ def _verb_at(folded: str) -> tuple[Verb, int] | None:
 
 
 def _verbs_in(upper: str, lead: int) -> list[tuple[int, int, Verb]]:
-    """(start, minus its length, verb) of each keyword found within `lead` characters and
-    itself of the start of `upper`."""
+    """(start, minus its length, verb) of each keyword that starts within `lead` characters
+    (and a separator or two) of the start of `upper`."""
     found = []
     for name, verb in _VERBS.items():
         for word in keywords.words(name):

@@ -102,10 +102,8 @@ class BulkInsert:
         if not rows:
             return
         sql, parameters = self._statement(session.bind.dialect, rows)
-        connection = await session.connection()
-        if session.bind.dialect.name == "postgresql" or not sqlite_driver.write_later(
-            connection.sync_connection, sql, parameters
-        ):
+        connection = (await session.connection()).sync_connection
+        if not sqlite_driver.write_later(connection, sql, parameters):  # not SQLite's adapter
             await self._run(session, sql, parameters)
 
     def _statement(self, dialect: Dialect, rows: Sequence[tuple]) -> tuple[str, Any]:

@@ -76,6 +76,13 @@ async def test_a_statement_is_one_call_to_sqlites_thread(
     assert calls[:3] == ["_execute", "_executemany", "_execute"]
 
 
+async def _counting(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls to SQLite's thread from now on, the pool's connection open before."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return _count_calls(monkeypatch)
+
+
 def _count_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     run = aiosqlite.Connection._execute
@@ -106,9 +113,7 @@ def _locked_for_others(sqlite_url: str) -> bool:
 async def test_a_transaction_begins_in_its_first_statements_call(
     engine: AsyncEngine, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))  # the connection is open before counting
-    calls = _count_calls(monkeypatch)
+    calls = await _counting(engine, monkeypatch)
     async with engine.begin() as conn:
         await conn.execute(text("SELECT v FROM t"))
         assert _locked_for_others(sqlite_url)  # a read, yet the write lock is held
@@ -168,9 +173,7 @@ async def _hold(conn: AsyncConnection, value: str) -> None:
 async def test_held_writes_go_first_in_the_next_statements_call(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    calls = _count_calls(monkeypatch)
+    calls = await _counting(engine, monkeypatch)
     async with engine.begin() as conn:
         await _hold(conn, "a")
         await _hold(conn, "b")
@@ -183,9 +186,7 @@ async def test_held_writes_go_first_in_the_next_statements_call(
 async def test_held_writes_go_with_the_commit(
     engine: AsyncEngine, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    calls = _count_calls(monkeypatch)
+    calls = await _counting(engine, monkeypatch)
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
         await _hold(conn, "b")
@@ -252,15 +253,11 @@ async def test_a_held_write_that_fails_fails_the_next_statement_and_then_the_com
 async def test_held_writes_alone_begin_and_commit_in_one_call(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-    calls = _count_calls(monkeypatch)
+    calls = await _counting(engine, monkeypatch)
     async with engine.begin() as conn:
         await _hold(conn, "a")
     assert calls == ["_commit"]
-    async with engine.connect() as conn:
-        streamed = await conn.stream(text("SELECT v FROM t"))
-        assert [v async for (v,) in streamed] == ["a"]
+    assert await _stored(engine) == ["a"]
 
 
 async def test_held_writes_go_before_a_stream(engine: AsyncEngine) -> None:
