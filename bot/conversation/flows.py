@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date
 
@@ -182,13 +183,21 @@ ASSETS = Flow(
 
 
 TOLD = 4  # characters of words that name no reason and still tell one ("看病没钱了")
+DENIAL = 3  # characters before a reason where a negation denies it ("我不是失业")
+
+
+def _told(label: str, said: str) -> bool:
+    """Whether `said` holds `label`, not just after a negation ("没有失业", "不是失业")."""
+    at = said.find(label)
+    return at >= 0 and not keywords.negated(said[max(0, at - DENIAL) : at])
 
 
 def _hardship_reason(turn: Turn) -> str | None:
     """The reason picked (then the details are asked), or told: words holding one reason's
-    label ("我失业了") are that reason, other words of some length ("看病花了很多钱") are
-    "other", and either way they are the details: the read-back comes next. A number first
-    ("2 失业"), a yes or a few characters ("好的") get the step's error."""
+    label ("我失业了") are that reason, unless they deny it ("我不是失业"); other words of
+    some length ("看病花了很多钱") are "other", and either way they are the details: the
+    read-back comes next. A number first ("2 失业"), a yes or a few characters ("好的") get
+    the step's error."""
     try:
         turn.data["reason"] = pick(turn, "hardship", HARDSHIP_REASONS, "error.choice")
         return None
@@ -196,11 +205,8 @@ def _hardship_reason(turn: Turn) -> str | None:
         said = keywords.normalize(turn.text)
         if said[:1].isdigit() or turn.command is not None:
             raise
-        named = [
-            key
-            for key in HARDSHIP_REASONS
-            if key != "other" and keywords.normalize(turn.t(f"hardship.{key}")) in said
-        ]
+        labels = {key: keywords.normalize(turn.t(f"hardship.{key}")) for key in HARDSHIP_REASONS}
+        named = [key for key, label in labels.items() if key != "other" and _told(label, said)]
         if len(named) != 1 and len(said) < TOLD:
             raise
         turn.data["reason"] = named[0] if len(named) == 1 else "other"
@@ -232,11 +238,29 @@ HARDSHIP = Flow(
 # --- settlement --------------------------------------------------------------------------
 
 _SETTLEMENT_KINDS = ("instalments", "lump")
+_SETTLEMENT_NEXT = {"instalments": "down", "lump": "lump_amount"}
 
 
 def _settle_kind(turn: Turn) -> str | None:
-    turn.data["kind"] = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice")
-    return "down" if turn.data["kind"] == "instalments" else "lump_amount"
+    """The kind picked, or told in words found anywhere in the answer ("我想分期", "一次付清");
+    a lump sum told with its amount ("一次性付8万") keeps it, and its date is asked next."""
+    try:
+        turn.data["kind"] = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice")
+        return _SETTLEMENT_NEXT[turn.data["kind"]]
+    except Invalid:
+        told = keywords.named(turn.text, tuple(f"settle_{kind}" for kind in _SETTLEMENT_KINDS))
+        if len(told) != 1:
+            raise
+    [(name, found)] = told.items()
+    turn.data["kind"] = kind = name.removeprefix("settle_")
+    if kind == "lump":
+        rest = keywords.normalize(turn.text)
+        for word in found:
+            rest = rest.replace(word, "")
+        with contextlib.suppress(AmountError):
+            turn.data["amount_fen"] = to_fen(parse_amount(rest))
+            return "lump_date"
+    return _SETTLEMENT_NEXT[kind]
 
 
 def _settle_down(turn: Turn) -> str | None:

@@ -28,6 +28,9 @@ _INTENT_SYMBOLS = {
     "?": HELP,
 }
 _NOISE = re.compile(r"[\s\u3000.,!。，！、]+")
+# Words that turn a meaning around ("不分期", "没同意", "not accept"), in every language.
+NEGATION = r"\b(?:not|no|never)\b|[不没未别]|无法|不能|未能|没法|不可|不予"
+_NEGATION = re.compile(NEGATION, re.I)
 _SEPARATOR = "|"
 
 
@@ -57,6 +60,22 @@ def _meaning(text: str, names: tuple[str, ...], symbols: dict[str, str]) -> str 
     # `?` alone asks for help; after a word it is only punctuation: `退订？`, `help?`.
     word = word.rstrip("?") or word
     return symbols.get(word) or _lookup(names).get(word)
+
+
+def negated(text: str) -> bool:
+    """Whether `text` holds a negation anywhere."""
+    return bool(_NEGATION.search(text or ""))
+
+
+def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """Of `names`, those whose words `text` holds somewhere ("我想分期"), each with the words
+    found, longest first. None at all when the text holds a negation ("不想分期"): which
+    is meant is not clear."""
+    if negated(text):
+        return {}
+    said = normalize(text)
+    found = {name: [word for word in words(name) if word in said] for name in names}
+    return {name: sorted(hits, key=len, reverse=True) for name, hits in found.items() if hits}
 
 
 def intent_of(text: str) -> str | None:

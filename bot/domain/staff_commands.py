@@ -45,7 +45,7 @@ _VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_count
 # Words people put before the verb ("好的，同意", "OK, accept"): at most this many characters.
 _LEAD = 4
 # …unless they end in a negation ("not accept", "没同意", "不能同意"): the verb is not meant.
-_NEGATED = re.compile(r"(?:\b(?:not|no|never)|[不没未别]|无法|不能|未能|没法|不可|不予)\s*$", re.I)
+_NEGATED = re.compile(rf"(?:{keywords.NEGATION})\s*$", re.I)
 _SEPARATORS = " ,.:;!，。：；、！"
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.

@@ -778,6 +778,7 @@ TOLD: list[tuple[str, str]] = [
     ("家里遭了洪水灾害", "disaster"),
     ("年老又残疾，干不了活", "other"),  # two reasons: told, not picked
     ("看病没钱了", "other"),
+    ("我不是失业，是看病花光了钱", "other"),  # a reason denied is not the reason
 ]
 
 
@@ -799,6 +800,46 @@ async def test_a_hardship_told_in_words_is_read_back_with_them(
         "zh-CN",
     )
     assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_hardship"]
+
+
+KIND_TOLD: list[tuple[str, str, Any]] = [
+    # (the settlement's kind told in words, the locale, what is asked next)
+    ("一次性付8万", "zh-CN", Text("settle.lump_date")),  # the amount said with it: kept
+    ("8万一次付清", "zh-CN", Text("settle.lump_date")),
+    ("一次性付清", "zh-CN", Text("settle.lump_amount")),
+    ("全款", "zh-CN", Text("settle.lump_amount")),
+    ("我想分期", "zh-CN", Text("settle.down")),
+    ("按月还", "zh-CN", Text("settle.down")),
+    ("80000 in full", "en", Text("settle.lump_date")),
+    ("monthly please", "en", Text("settle.down")),
+]
+
+
+@pytest.mark.parametrize(("words", "locale", "asked"), KIND_TOLD, ids=[w for w, _, _ in KIND_TOLD])
+async def test_a_settlement_kind_told_in_words_is_taken(
+    words: str, locale: str, asked: Text, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Asked "instalments or all at once", people say which in their own words, often with
+    the sum: the kind is taken, and an amount said with a lump sum is not asked again."""
+    await open_case(runtime, clock, locale)
+    await chat.walk(
+        [("menu", render("keywords.settle", locale).split("|")[0], Text("settle.kind"))], locale
+    )
+    asked.check(await chat.say(words), locale)
+    if asked.key == "settle.lump_date":
+        reply = await chat.say("12月20日" if locale == "zh-CN" else "Dec 20")
+        LUMP.check(reply, locale)
+
+
+@pytest.mark.parametrize("words", ["不分期", "不想一次性付", "分期还是一次性都行", "好的", "8万"])
+async def test_a_settlement_kind_not_clear_is_asked_again(
+    words: str, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """A negation, both kinds, or no kind at all: which is meant is not clear."""
+    await open_case(runtime, clock, "zh-CN")
+    await chat.walk([("menu", "3", Text("settle.kind"))], "zh-CN")
+    Text("error.choice").check(await chat.say(words), "zh-CN")
+    Text("settle.lump_amount").check(await chat.say("2"), "zh-CN")
 
 
 # --- 3. dates read toward the step's side ----------------------------------------------------
