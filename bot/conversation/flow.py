@@ -43,10 +43,12 @@ class Turn:
         return tuple(Choice(str(n), self.t(f"{prefix}.{k}")) for n, k in enumerate(keys, 1))
 
 
-def pick(turn: Turn, prefix: str, keys: tuple[str, ...], error: str) -> str:
+def pick(turn: Turn, prefix: str, keys: tuple[str, ...], error: str, *, told: bool = False) -> str:
     """The key the debtor chose among `turn.choices(prefix, keys)`: by its number, or by
     its whole label, or words found in its label alone ("分期" for 分期付款; one character
-    is not enough)."""
+    is not enough). With `told`, each choice also has words of its own (the catalog's
+    `keywords.<prefix>_<key>`), found anywhere in the answer ("转给法院了"); an answer with
+    a negation, or with words of two choices, is asked again."""
     answer = turn.text.strip()
     # isdecimal, not isdigit: int() cannot read "²" or "፩", which are digits too.
     if answer.isdecimal() and 1 <= int(answer) <= len(keys):
@@ -58,7 +60,14 @@ def pick(turn: Turn, prefix: str, keys: tuple[str, ...], error: str) -> str:
         named = whole or [k for k, label in labels.items() if said in label]
         if len(named) == 1:
             return named[0]
+    if told and len(found := keywords.named(answer, told_words(prefix, keys))) == 1:
+        return next(iter(found)).removeprefix(f"{prefix}_")
     raise Invalid(error)
+
+
+def told_words(prefix: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of the choices' own words in the catalog: `keywords.<prefix>_<key>`."""
+    return tuple(f"{prefix}_{key}" for key in keys)
 
 
 @dataclass(frozen=True)

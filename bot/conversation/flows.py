@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable
 from datetime import date
 
-from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick
+from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick, told_words
 from bot.domain import keywords
 from bot.domain.dates import AmbiguousDate, DateError, Side, parse_date, parse_day_of_month
 from bot.domain.filings import (
@@ -242,20 +242,14 @@ _SETTLEMENT_NEXT = {"instalments": "down", "lump": "lump_amount"}
 
 
 def _settle_kind(turn: Turn) -> str | None:
-    """The kind picked, or told in words found anywhere in the answer ("我想分期", "一次付清");
-    a lump sum told with its amount ("一次性付8万") keeps it, and its date is asked next."""
-    try:
-        turn.data["kind"] = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice")
-        return _SETTLEMENT_NEXT[turn.data["kind"]]
-    except Invalid:
-        told = keywords.named(turn.text, tuple(f"settle_{kind}" for kind in _SETTLEMENT_KINDS))
-        if len(told) != 1:
-            raise
-    [(name, found)] = told.items()
-    turn.data["kind"] = kind = name.removeprefix("settle_")
-    if kind == "lump":
+    """The kind picked or told ("我想分期", "一次付清"); a lump sum told with its amount
+    ("一次性付8万") keeps it, and its date is asked next."""
+    kind = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice", told=True)
+    turn.data["kind"] = kind
+    words = keywords.named(turn.text, told_words("settle", (kind,)))
+    if kind == "lump" and words:
         rest = keywords.normalize(turn.text)
-        for word in found:
+        for word in next(iter(words.values())):
             rest = rest.replace(word, "")
         with contextlib.suppress(AmountError):
             turn.data["amount_fen"] = to_fen(parse_amount(rest))
@@ -395,7 +389,10 @@ PAID = Flow(
         Step(
             "method",
             lambda turn: Reply(turn.t("paid.method"), turn.choices("paid", PAYMENT_METHODS)),
-            _keep("method", lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice")),
+            _keep(
+                "method",
+                lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice", told=True),
+            ),
         ),
         Step("reference", _ask("paid.reference"), _paid_reference),
     ),

@@ -699,6 +699,8 @@ WRONG: list[tuple[str, str, str, str]] = [
     ("paid/zh-CN", "date", "某天", "error.date_past"),
     ("paid/en", "date", "someday", "error.date_past"),
     ("paid/zh-CN", "method", "4", "error.choice"),
+    ("paid/zh-CN", "method", "没转给法院", "error.choice"),
+    ("paid/zh-CN", "method", "法院和原告各付一半", "error.choice"),
     ("paid/zh-CN", "reference", " ", "error.text_empty"),
     ("paid/zh-CN", "confirm", "maybe", "error.confirm"),
     ("paid/en", "date", "tomorrow", "error.date_in_future"),
@@ -740,6 +742,9 @@ WORDS: list[tuple[str, str, str]] = [
     ("instalments/en", "kind", "Instalments"),
     ("hardship/zh-CN", "reason", "疾病"),
     ("paid/zh-CN", "method", "法院账户"),
+    ("paid/zh-CN", "method", "转给法院了"),  # words of the choice's own, found anywhere
+    ("paid/zh-CN", "method", "打到法院的账上"),
+    ("paid/en", "method", "I gave it to the plaintiff"),
     ("assets/zh-CN", "category", "存款"),
     ("assets/zh-CN", "category+1", "车辆"),
 ]
