@@ -58,13 +58,20 @@ class StaffDesk:
         return Reply("\n".join(filter(None, [head, listing, t("staff.grammar")])))
 
     async def _line(self, task: Task) -> str:
+        """The task, and its numbered options where it is answered by number: they differ
+        from one kind of task to another, and its notice may not have reached this person
+        yet."""
         case = await self.uow.cases.summary(task.case_id)
-        return t(
-            "staff.item",
-            ref=task.id,
-            case=case.case_number if case else "",
-            what=t(f"task.what.{task.kind}.{task.reason}"),
-        )
+        item = {
+            "ref": task.id,
+            "case": case.case_number if case else "",
+            "what": t(f"task.what.{task.kind}.{task.reason}"),
+        }
+        if tasks.by_number(task.kind, task.reason):
+            return t(
+                "staff.item_options", **item, options=tasks.option_list(task.kind, task.reason)
+            )
+        return t("staff.item", **item)
 
     async def _task(self, command: StaffCommand) -> Task:
         if command.ref is not None:

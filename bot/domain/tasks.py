@@ -104,7 +104,12 @@ class NoticeRow:
     reason: str
 
     def step_key(self, user_id: int) -> str:
-        return f"task:{self.task_id}:{user_id}"
+        return f"{self.stem(self.task_id)}{user_id}"
+
+    @staticmethod
+    def stem(task_id: int) -> str:
+        """What the step keys of a task's notices begin with, whoever they are to."""
+        return f"task:{task_id}:"
 
     @property
     def template(self) -> str:

@@ -199,7 +199,7 @@ class Decide:
         done = Done(
             Outcome.COUNTER if countering else outcome, self.now, self.actor.user_id, note or None
         )
-        if not await uow.tasks.finish(task.id, done):
+        if not await tasks.close(uow, task, done):
             raise await already(uow, await uow.tasks.get(task.id))
         await uow.events.add(
             case.id,

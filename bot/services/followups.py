@@ -141,9 +141,7 @@ async def pass_up(uow: UnitOfWork, task: Task, now: datetime) -> int | None:
     code (village → township → county → the court's admins → the judge), saying so on the
     timeline: for a task overdue, or one whose official was deactivated. The new task's id;
     None when the task was no longer open or there is nobody above."""
-    if not await uow.tasks.finish(
-        task.id, Done(Outcome.ESCALATED, now, status=TaskStatus.ESCALATED)
-    ):
+    if not await tasks.close(uow, task, Done(Outcome.ESCALATED, now, status=TaskStatus.ESCALATED)):
         return None
     case = await uow.cases.summary(task.case_id)
     obligor = await uow.obligors.get(task.obligor_id)

@@ -14,7 +14,15 @@ from bot.domain.case_states import DECISION_STEP
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK_DELAY, FIRST_CALL_DUE
-from bot.domain.records import CaseSummary, NewReminder, NewTask, Obligor, StaffMember
+from bot.domain.records import (
+    CaseSummary,
+    Done,
+    NewReminder,
+    NewTask,
+    Obligor,
+    StaffMember,
+    Task,
+)
 from bot.domain.schedules import Delays, Schedule
 from bot.domain.sms import pages
 from bot.domain.status import EventKind
@@ -34,8 +42,13 @@ def option_list(kind: str, reason: str, locale: str = STAFF_LOCALE) -> str:
     )
 
 
+def by_number(kind: str, reason: str) -> bool:
+    """Whether a task is answered with its options' numbers (else with accept or reject)."""
+    return kind not in (TaskKind.DECIDE, TaskKind.CONSENT) or reason == "hardship"
+
+
 def how_to_answer(task_id: int, kind: str, reason: str) -> str:
-    if kind in (TaskKind.DECIDE, TaskKind.CONSENT) and reason != "hardship":
+    if not by_number(kind, reason):
         return render("task.how.accept_reject", STAFF_LOCALE, ref=task_id)
     how = render("task.how.options", STAFF_LOCALE, ref=task_id, options=option_list(kind, reason))
     if Outcome.GRACE in options(kind, reason):  # a grace period needs its last day
@@ -133,6 +146,15 @@ async def open_task(
         filing_id=filing_id,
     )
     return task_id
+
+
+async def close(uow: UnitOfWork, task: Task, done: Done) -> bool:
+    """Ends an open task as `done` and cancels its notice if it has not left yet: nobody is
+    asked for what is done already. False when the task was no longer open."""
+    if not await uow.tasks.finish(task.id, done):
+        return False
+    await uow.reminders.cancel_notices(task.case_id, task.id, done.at)
+    return True
 
 
 async def delays_of(uow: UnitOfWork, case: CaseSummary) -> Delays:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from bot.domain import records
 from bot.domain.channels import channel_order
 from bot.domain.status import ReminderStatus
+from bot.domain.tasks import NoticeRow
 from bot.ports import ClaimLost
 from storage import tables as t
 from storage.repositories._base import (
@@ -450,6 +451,15 @@ class ReminderRepository(Repo):
         if before is not None:
             where.append(t.Reminder.due_at < before)
         return await self._cancel(case_id, at, *where)
+
+    async def cancel_notices(self, case_id: int, task_id: int, at: datetime) -> int:
+        """Cancels a task's notices not sent yet, to whoever and in however many parts."""
+        return await self._cancel(
+            case_id,
+            at,
+            t.Reminder.user_id.is_not(None),
+            t.Reminder.step_key.startswith(NoticeRow.stem(task_id), autoescape=True),
+        )
 
     async def cancel_steps(self, case_id: int, stem: str, at: datetime) -> int:
         """Cancels a case's pending debtor rows of step `stem` or of a step under it

@@ -267,6 +267,25 @@ async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
 
 
 @SQLITE
+async def test_a_task_done_before_its_notice_left_gets_no_notice(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The official answers the first call from the list of open tasks, in the minute before
+    its notice is due: the list shows the task's own options (the numbers differ from one
+    kind of task to another), and the notice asking for the call is not sent afterwards."""
+    await officials(runtime)
+    await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()  # day 0; the first call's notice waits
+    village = Phone(client, clock, VILLAGE)
+    listed = await village.say("帮助")
+    ref = re.search(r"#(\d+) \S+ 督促后首次电话（1 已联系 2 愿意履行 3 未找到", listed).group(1)
+    assert (await village.say(f"#{ref} 1 已电话联系")).startswith("已办理")
+    clock.advance(minutes=2)
+    await runtime.services.dispatcher.run_once()
+    assert await notices(runtime, fake_twilio, VILLAGE) == []
+
+
+@SQLITE
 async def test_a_courts_own_delays_govern_visits_and_escalation_and_older_cases_keep_theirs(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
