@@ -220,7 +220,8 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
     assert (await official.say(f"#{ref_in(task)} 1 已上门核实，独居")).startswith("已办理")
     *_, verified = await notices(runtime, fake_twilio, JUDGE)
     assert "核实属实" in verified and "独居" in verified
-    assert "宽限请写明日期" in verified  # option 1 needs the grace period's last day
+    # option 1 needs the grace period's last day: said after the options, not run into them
+    assert "3 继续督促。宽限请写明日期" in verified
     judge = Phone(client, clock, JUDGE)
     hint = f"#{ref_in(verified)} 1 2027年3月1日"
     assert hint in await judge.say(f"#{ref_in(verified)} 1")
