@@ -482,7 +482,13 @@ class Decide:
                 )
             ]
         )
-        await self._tell("decision.grace_granted", date=format_date(until, self.obligor.locale))
+        # Asked for (a grace filing), or the judge's own answer to a hardship verified.
+        key = (
+            "decision.hardship_grace"
+            if self.task.reason == "hardship"
+            else "decision.grace_granted"
+        )
+        await self._tell(key, date=format_date(until, self.obligor.locale))
 
     async def _start_plan(self, terms: dict) -> None:
         """Both sides agreed: the plan runs, with its payments and their reminders."""

@@ -233,6 +233,29 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
 
 
 @SQLITE
+async def test_a_grace_the_judge_gives_on_a_hardship_is_not_told_as_a_request_granted(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The debtor reported a hardship and asked for nothing: the grace is the judge's
+    decision on the hardship verified, and the debtor is told so."""
+    await officials(runtime)
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor = Phone(client, clock, DEBTOR)
+    for text in ("2", "3", "年过八十，无劳动能力", "1"):
+        await debtor.say(text)
+    _, task = await notices(runtime, fake_twilio, VILLAGE)
+    await Phone(client, clock, VILLAGE).say(f"#{ref_in(task)} 1")
+    *_, verified = await notices(runtime, fake_twilio, JUDGE)
+    judge = Phone(client, clock, JUDGE)
+    assert (await judge.say(f"#{ref_in(verified)} 1 2027年3月1日")).startswith("已办理")
+    assert (await get_case(client, case_id))["status"] == "grace"
+    told = (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "困难已核实" in told and "2027年3月1日" in told
+    assert "申请" not in told
+
+
+@SQLITE
 async def test_silent_debtor_gets_a_task_that_escalates_to_the_township(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
