@@ -44,23 +44,22 @@ class Turn:
 
 
 def pick(turn: Turn, prefix: str, keys: tuple[str, ...], error: str, *, told: bool = False) -> str:
-    """The key the debtor chose among `turn.choices(prefix, keys)`: by its number, or by
-    its whole label, or words found in its label alone ("分期" for 分期付款; one character
-    is not enough). With `told`, each choice also has words of its own (the catalog's
-    `keywords.<prefix>_<key>`), found anywhere in the answer ("转给法院了"); an answer with
-    a negation, or with words of two choices, is asked again."""
-    answer = turn.text.strip()
-    # isdecimal, not isdigit: int() cannot read "²" or "፩", which are digits too.
-    if answer.isdecimal() and 1 <= int(answer) <= len(keys):
-        return keys[int(answer) - 1]
-    said = keywords.normalize(answer)
+    """The key the debtor chose among `turn.choices(prefix, keys)`: by its number (２ or 二
+    too), or by its whole label, or words found in its label alone ("分期" for 分期付款; one
+    character is not enough). With `told`, each choice also has words of its own (the
+    catalog's `keywords.<prefix>_<key>`), found anywhere in the answer ("转给法院了"); an
+    answer with a negation, or with words of two choices, is asked again."""
+    said = keywords.normalize(turn.text)
+    # isdecimal, not isdigit: int() cannot read "፩", which is a digit too.
+    if said.isdecimal() and 1 <= int(said) <= len(keys):
+        return keys[int(said) - 1]
     if len(said) > 1:
         labels = {k: keywords.normalize(turn.t(f"{prefix}.{k}")) for k in keys}
         whole = [k for k, label in labels.items() if said == label]  # "其他", not "其他动产"
         named = whole or [k for k, label in labels.items() if said in label]
         if len(named) == 1:
             return named[0]
-    if told and len(found := keywords.named(answer, told_words(prefix, keys))) == 1:
+    if told and len(found := keywords.named(turn.text, told_words(prefix, keys))) == 1:
         return next(iter(found)).removeprefix(f"{prefix}_")
     raise Invalid(error)
 

@@ -34,9 +34,20 @@ _NEGATION = re.compile(NEGATION, re.I)
 _SEPARATOR = "|"
 
 
+# A number written in Chinese, alone, as far as menus and choices go ("二" for 2).
+_CHINESE_NUMBERS = {word: str(n) for n, word in enumerate("零一二三四五六七八九十")} | {
+    "〇": "0",
+    "两": "2",
+    "十一": "11",
+    "十二": "12",
+}
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width → ASCII), no spaces or trailing punctuation, upper case."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).upper()
+    """NFKC (full-width → ASCII), no spaces or trailing punctuation, upper case; a number
+    from 0 to 12 written in Chinese, alone, in digits."""
+    said = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).upper()
+    return _CHINESE_NUMBERS.get(said, said)
 
 
 @functools.cache

@@ -261,9 +261,9 @@ class TestInboundSms:
         assert (await client.post("/api/v1/judgments", json=other, headers=AUTH)).status == 201
         odd = ["²", "፩", "᧚"]  # superscript, Ethiopic and New Tai Lue digits
         # Two open cases: "1" (assets) asks which case; once one is chosen, which category.
-        # The case choice reads NFKC, where "²" is 2; the other two stay what they are.
+        # Choices read NFKC, where "²" is 2; the other two stay what they are.
         steps = [("1", None), *((d, "error.case") for d in odd[1:]), ("1", None)]
-        steps += [(d, "error.asset_category") for d in odd]
+        steps += [*((d, "error.asset_category") for d in odd[1:]), ("²", "assets.description")]
         for text, error in steps:
             clock.advance(seconds=5)
             form = inbound_form(text, f"SM{next(_SIDS):032x}")

@@ -742,6 +742,10 @@ WORDS: list[tuple[str, str, str]] = [
     ("instalments/en", "kind", "Instalments"),
     ("hardship/zh-CN", "reason", "疾病"),
     ("paid/zh-CN", "method", "法院账户"),
+    ("paid/zh-CN", "method", "一"),  # a number written in Chinese
+    ("lump/zh-CN", "kind", "二"),
+    ("lump/zh-CN", "confirm", "一"),
+    ("assets/zh-CN", "category+1", "七"),
     ("paid/zh-CN", "method", "转给法院了"),  # words of the choice's own, found anywhere
     ("paid/zh-CN", "method", "打到法院的账上"),
     ("paid/en", "method", "I gave it to the plaintiff"),

@@ -90,6 +90,9 @@ INTENTS = {*MENU, OPT_OUT, OPT_IN, HELP}
         ("?", HELP),
         ("？", HELP),
         ("\u3000帮助\u3000", HELP),
+        ("二", "hardship"),  # a number written in Chinese is that number
+        ("六。", "agent"),
+        ("零", HELP),
     ],
 )
 def test_intent_of(text: str, intent: str) -> None:
@@ -112,6 +115,8 @@ def test_intent_of(text: str, intent: str) -> None:
         "??",
         "stop it",
         "请退订我",
+        "七",
+        "一二",
     ],
 )
 def test_unknown_text_has_no_intent(text: str) -> None:
