@@ -258,7 +258,9 @@ def _settle_kind(turn: Turn) -> str | None:
 
 
 def _settle_down(turn: Turn) -> str | None:
-    nothing = turn.command in (keywords.NOTHING, keywords.SKIP) or turn.text.strip() == "0"
+    nothing = (
+        turn.command in (keywords.NOTHING, keywords.SKIP) or keywords.normalize(turn.text) == "0"
+    )
     turn.data["down_fen"] = 0 if nothing else _amount(turn)
     return None
 

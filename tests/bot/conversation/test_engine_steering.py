@@ -197,8 +197,9 @@ async def test_help_inside_a_flow_explains_and_keeps_the_step(
     await chat.walk(path.steps[at:], ZH)
 
 
+@pytest.mark.parametrize("zero", ["0", "零", "０"])
 async def test_zero_is_an_answer_inside_a_flow_not_help(
-    chat: Chat, runtime: Runtime, clock: FakeClock
+    zero: str, chat: Chat, runtime: Runtime, clock: FakeClock
 ) -> None:
     """“0” at the down-payment step means no down payment (outside a flow it means help)."""
     await open_case(runtime, clock)
@@ -207,7 +208,7 @@ async def test_zero_is_an_answer_inside_a_flow_not_help(
         (
             ("menu", "3", Text("settle.kind")),
             ("kind", "1", Text("settle.down")),
-            ("down", "0", Text("settle.count")),
+            ("down", zero, Text("settle.count")),
             ("count", "12", Text("settle.amount")),
             ("amount", "10000", Text("settle.day")),
             ("day", "15", no_down),
@@ -215,7 +216,7 @@ async def test_zero_is_an_answer_inside_a_flow_not_help(
         ),
         ZH,
     )
-    assert await chat.say("0") == render("help", ZH)  # outside a flow: help
+    assert await chat.say(zero) == render("help", ZH)  # outside a flow: help
 
 
 # --- several open cases on one phone --------------------------------------------------------
