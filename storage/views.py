@@ -189,10 +189,20 @@ class ViewQueries(Repo):
             .scalar_subquery()
         )
         query = (
-            select(t.Task, t.Case.case_number, t.Case.court_id, t.User.name, t.Obligor.name, phone)
+            select(
+                t.Task,
+                t.Case.case_number,
+                t.Case.court_id,
+                t.Case.amount_due_fen,
+                t.User.name,
+                t.Obligor.name,
+                phone,
+                t.Filing,
+            )
             .join(t.Case, t.Case.id == t.Task.case_id)
             .outerjoin(t.User, t.User.id == t.Task.assignee_id)
             .outerjoin(t.Obligor, t.Obligor.id == t.Task.obligor_id)
+            .outerjoin(t.Filing, t.Filing.id == t.Task.filing_id)
             .where(t.Task.status == TaskStatus.OPEN, t.Task.assignee_id.is_not(None))
             .order_by(t.Task.due_at.is_(None), t.Task.due_at, t.Task.id)
             .limit(limit)
@@ -221,8 +231,10 @@ class ViewQueries(Repo):
                 created_at=task.created_at,
                 options=list(options(task.kind, task.reason)),
                 detail=dict(task.detail or {}),
+                amount_due_fen=owed,
+                filing=views.FilingView.model_validate(filing) if filing is not None else None,
             )
-            for task, number, court_id, assignee, obligor, sms in rows
+            for task, number, court_id, owed, assignee, obligor, sms, filing in rows
         ]
 
     async def case_lines(

@@ -138,7 +138,7 @@ class CaseView(_View):
 
 class TaskLine(_View):
     """An open task as its assignee's lists show it: the case, the debtor, what to do, by
-    when, and the numbered options (`Outcome` values) a form offers."""
+    when, what was filed, and the numbered options (`Outcome` values) a form offers."""
 
     id: int
     case_id: int
@@ -157,6 +157,8 @@ class TaskLine(_View):
     created_at: Instant
     options: list[str]
     detail: dict[str, Any]
+    amount_due_fen: int  # what the case owes, to tell a settlement below it
+    filing: FilingView | None = None  # what the task is about, as filed
 
 
 class CaseLine(_View):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -73,6 +74,15 @@ def _plan(payload: dict[str, Any]) -> Instalments:
     )
 
 
+# What console/filing.html needs besides the filing, and `reduced` (see `below`).
+FILING_HELPERS = {"fen": format_yuan, "assets_total": assets_total, "plan": _plan}
+
+
+def below(owed_fen: int) -> Callable[[int], bool]:
+    """`reduced` for console/filing.html: whether a total proposed is less than `owed_fen`."""
+    return lambda total_fen: is_reduction(total_fen, owed_fen)
+
+
 def _preview(request: web.Request) -> tuple[dict[str, str], list[Payment] | str | None]:
     """A counter-proposal's payments as they would run if accepted today (the form's GET
     preview: nothing is stored), or why it cannot be a plan."""
@@ -99,10 +109,8 @@ async def case(request: web.Request) -> web.Response:
         "case": view,
         "names": {o.id: o.name for o in view.obligors},
         "yuan": lambda amount: format_yuan(to_fen(amount)),
-        "fen": format_yuan,
-        "assets_total": assets_total,
-        "plan": _plan,
-        "reduced": lambda total_fen: is_reduction(total_fen, owed),
+        **FILING_HELPERS,
+        "reduced": below(owed),
         "tasks": await services.decisions.on_case(staff, view.id),
         "counter": counter_fields,
         "preview": preview,
@@ -119,6 +127,8 @@ async def tasks(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     staff = request[STAFF]
     context = {
+        **FILING_HELPERS,
+        "below": below,
         "tasks": await services.decisions.mine(staff),
         "silent": await services.cases.live_for(staff, silent_only=True),
         "now": services.clock.now(),

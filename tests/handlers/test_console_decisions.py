@@ -142,6 +142,30 @@ async def test_a_counter_proposal_is_previewed_checked_and_reaches_the_debtor(
     assert [d.outcome for d in filing.decisions] == ["counter", "accept"]
 
 
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_the_tasks_page_shows_what_was_filed_beside_its_form(console: Runtime, judge) -> None:
+    """A judge decides from the list: the proposal's terms, the shortfall against what is
+    owed flagged, as on the case's page."""
+    await settlement_filed(console)
+    page = htmllib.unescape(await (await judge.get("/console/tasks")).text())
+    assert len(task_ids(page)) == 1
+    terms = page[page.index("和解方案待决定") :]
+    for shown in ("20,000", "11,000", "2026-12-15", "130,000"):  # down, each, first, total
+        assert shown in terms, shown
+    assert "低于应付金额" not in terms  # 20,000 + 10 × 11,000 is all that is owed
+
+
+async def test_the_tasks_page_flags_a_settlement_below_what_is_owed(
+    console: Runtime, judge
+) -> None:
+    await debtor_says(console, "3", "2", "8万", "12月20日", "1")  # a lump sum of 80,000
+    page = htmllib.unescape(await (await judge.get("/console/tasks")).text())
+    terms = page[page.index("和解方案待决定") :]
+    assert "80,000" in terms and "低于应付金额" in terms
+
+
 async def test_an_official_records_a_call_on_the_tasks_page(
     console: Runtime, aiohttp_client: AiohttpClient
 ) -> None:
