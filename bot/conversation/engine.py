@@ -373,14 +373,15 @@ class Conversation:
             return self.menu("help")
         if answer := await self._answer_to_offer():
             return answer
-        if self.intent == "agent":
+        intent = self.intent or keywords.intent_told(self.text)  # "能不能宽限几天"
+        if intent == "agent":
             cases = list(self.correspondent.open_cases)
             if not cases:
                 return Reply(self.t("no_open_case"))
             await self._file("agent", {}, cases, self.t("agent.summary"))
             return Reply(self.t("intent.agent"))
-        if self.intent in FLOWS:
-            return await self._start(FLOWS[self.intent])
+        if intent in FLOWS:
+            return await self._start(FLOWS[intent])
         return self.menu("menu")
 
     async def _answer_to_offer(self) -> Reply | None:

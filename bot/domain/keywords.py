@@ -31,6 +31,8 @@ _NOISE = re.compile(r"[\s\u3000.,!。，！、]+")
 # Words that turn a meaning around ("不分期", "没同意", "not accept"), in every language.
 NEGATION = r"\b(?:not|no|never)\b|[不没未别]|无法|不能|未能|没法|不可|不予"
 _NEGATION = re.compile(NEGATION, re.I)
+# A question asked as "A-not-A" is no negation: 能不能, 可不可以, 有没有.
+_A_NOT_A = re.compile(r"(.)[不没]\1")
 _SEPARATOR = "|"
 
 
@@ -74,8 +76,8 @@ def _meaning(text: str, names: tuple[str, ...], symbols: dict[str, str]) -> str 
 
 
 def negated(text: str) -> bool:
-    """Whether `text` holds a negation anywhere."""
-    return bool(_NEGATION.search(text or ""))
+    """Whether `text` holds a negation anywhere (a question such as 能不能 is none)."""
+    return bool(_NEGATION.search(_A_NOT_A.sub(r"\1", text or "")))
 
 
 def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
@@ -91,6 +93,15 @@ def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
 
 def intent_of(text: str) -> str | None:
     return _meaning(text, _INTENTS, _INTENT_SYMBOLS)
+
+
+def intent_told(text: str) -> str | None:
+    """The menu's item whose words in Chinese script `text` holds somewhere ("能不能宽限几天"):
+    None when it holds two items' words, or a negation. Words in Latin script are menu words
+    only as whole answers ("PAID" is in "UNPAID")."""
+    found = named(text, MENU)
+    told = [name for name, hits in found.items() if any(not word.isascii() for word in hits)]
+    return told[0] if len(told) == 1 else None
 
 
 # Words that steer a flow once it has started (numbers there are answers, not menu picks).

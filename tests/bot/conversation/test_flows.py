@@ -811,6 +811,30 @@ async def test_a_hardship_told_in_words_is_read_back_with_them(
     assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_hardship"]
 
 
+MENU_TOLD: list[tuple[str, Any]] = [
+    # (what a debtor writes at the menu in their own words, what they are asked next)
+    ("能不能宽限几天", Text("grace.until")),
+    ("我想分期还", Text("settle.kind")),
+    ("我现在生活很困难", Text("hardship.reason")),
+    ("我已经付款了", Text("paid.amount")),
+    ("我要找人工", Text("intent.agent")),
+    ("可不可以分期", Text("settle.kind")),  # a question, no negation
+    ("我不想分期", Text("menu")),  # a negation: which is meant is not clear
+    ("分期还是宽限都行", Text("menu")),  # two things
+    ("I paid it all", Text("menu")),  # English words are whole answers only ("unpaid")
+]
+
+
+@pytest.mark.parametrize(("words", "asked"), MENU_TOLD, ids=[w for w, _ in MENU_TOLD])
+async def test_a_menu_choice_told_in_words_starts_it(
+    words: str, asked: Text, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Outside a flow, the menu's own words found anywhere in a message choose: "能不能宽限几
+    天" is 宽限. Not after a negation, not when two are found."""
+    await open_case(runtime, clock)
+    asked.check(await chat.say(words), "zh-CN")
+
+
 KIND_TOLD: list[tuple[str, str, Any]] = [
     # (the settlement's kind told in words, the locale, what is asked next)
     ("一次性付8万", "zh-CN", Text("settle.lump_date")),  # the amount said with it: kept
