@@ -204,16 +204,22 @@ async def test_payment_reported_confirmed_performed_nothing_pending(
     assert "已履行" in (await notices(runtime, fake_twilio, CREDITOR))[-1]
 
 
-@SQLITE
-async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
-    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
-) -> None:
+async def hardship_reported(client: TestClient, runtime: Runtime, clock: FakeClock) -> int:
+    """A new case whose debtor, reminded on day 0, reports a hardship (old age); its id."""
     await officials(runtime)
     case_id = await new_case(client, clock)
     await runtime.services.dispatcher.run_once()
     debtor = Phone(client, clock, DEBTOR)
     for text in ("2", "3", "年过八十，无劳动能力", "1"):
         await debtor.say(text)
+    return case_id
+
+
+@SQLITE
+async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    case_id = await hardship_reported(client, runtime, clock)
     first_call, task = await notices(runtime, fake_twilio, VILLAGE)
     assert "一小时内致电" in first_call and "1 属实 2 不属实" in task
     official = Phone(client, clock, VILLAGE)
@@ -238,12 +244,7 @@ async def test_a_grace_the_judge_gives_on_a_hardship_is_not_told_as_a_request_gr
 ) -> None:
     """The debtor reported a hardship and asked for nothing: the grace is the judge's
     decision on the hardship verified, and the debtor is told so."""
-    await officials(runtime)
-    case_id = await new_case(client, clock)
-    await runtime.services.dispatcher.run_once()
-    debtor = Phone(client, clock, DEBTOR)
-    for text in ("2", "3", "年过八十，无劳动能力", "1"):
-        await debtor.say(text)
+    case_id = await hardship_reported(client, runtime, clock)
     _, task = await notices(runtime, fake_twilio, VILLAGE)
     await Phone(client, clock, VILLAGE).say(f"#{ref_in(task)} 1")
     *_, verified = await notices(runtime, fake_twilio, JUDGE)
