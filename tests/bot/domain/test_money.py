@@ -44,6 +44,8 @@ from tests.bot.domain import BOUNDED, assert_refused, messy_text, parsed_or_none
         ("  5000\n", "5000.00"),
         # yuan, jiao and fen as cheques, receipts and people write them
         ("壹佰贰拾元整", "120.00"),
+        ("三千块左右", "3000.00"),  # an estimate, as people give a value
+        ("大概两万上下", "20000.00"),
         ("壹佰贰拾圆整", "120.00"),
         ("贰佰叁拾圆伍角", "230.50"),
         ("贰佰叁拾元伍角陆分", "230.56"),
