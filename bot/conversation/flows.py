@@ -81,6 +81,18 @@ def _free_text(turn: Turn) -> str:
     return text[:MAX_TEXT]
 
 
+def _beside(turn: Turn, prefix: str, key: str) -> str | None:
+    """What the answer says besides the chosen key's own words (`keywords.<prefix>_<key>`):
+    "一次性付8万" → "付8万"; None when it holds none of them."""
+    found = keywords.named(turn.text, told_words(prefix, (key,)))
+    if not found:
+        return None
+    rest = keywords.normalize(turn.text)
+    for word in next(iter(found.values())):
+        rest = rest.replace(word, "")
+    return rest
+
+
 def _checked(check, *args):
     try:
         return check(*args)
@@ -121,9 +133,13 @@ def _asset_category(turn: Turn) -> str | None:
     if turn.command == keywords.NOTHING and not items:
         turn.data["nothing"] = True
         return READBACK
-    turn.data["current"] = {
-        "category": pick(turn, "asset", ASSET_CATEGORIES, "error.asset_category")
-    }
+    category = pick(turn, "asset", ASSET_CATEGORIES, "error.asset_category", told=True)
+    turn.data["current"] = {"category": category}
+    # Named with words that also say what it is ("电动车一辆"): they are its description.
+    rest = _beside(turn, "asset", category)
+    if rest and sum(ch.isalnum() for ch in rest) >= 2:
+        turn.data["current"]["description"] = _clip(_free_text(turn), 100)
+        return "value"
     return None
 
 
@@ -246,11 +262,8 @@ def _settle_kind(turn: Turn) -> str | None:
     ("一次性付8万") keeps it, and its date is asked next."""
     kind = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice", told=True)
     turn.data["kind"] = kind
-    words = keywords.named(turn.text, told_words("settle", (kind,)))
-    if kind == "lump" and words:
-        rest = keywords.normalize(turn.text)
-        for word in next(iter(words.values())):
-            rest = rest.replace(word, "")
+    rest = _beside(turn, "settle", kind)
+    if kind == "lump" and rest:
         with contextlib.suppress(AmountError):
             turn.data["amount_fen"] = to_fen(parse_amount(rest))
             return "lump_date"

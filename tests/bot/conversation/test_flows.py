@@ -811,6 +811,50 @@ async def test_a_hardship_told_in_words_is_read_back_with_them(
     assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_hardship"]
 
 
+ASSET_TOLD: list[tuple[str, str, str | None]] = [
+    # (an asset told at the category step, its category, the description kept, if any)
+    ("车", "vehicles", None),
+    ("电动车一辆", "vehicles", "电动车一辆"),
+    ("农业银行卡里有点钱", "deposits", "农业银行卡里有点钱"),
+    ("老家有套房子", "real_estate", "老家有套房子"),
+    ("每月工资", "income", "每月工资"),
+]
+
+
+@pytest.mark.parametrize(
+    ("words", "category", "kept"), ASSET_TOLD, ids=[w for w, _, _ in ASSET_TOLD]
+)
+async def test_an_asset_told_at_the_category_step_is_taken(
+    words: str, category: str, kept: str | None, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Asked for the category, people name the thing: its category is taken, and words
+    that also describe it are its description, so its value is asked next."""
+    await open_case(runtime, clock)
+    await chat.walk([("menu", "1", Text("assets.category"))], "zh-CN")
+    reply = await chat.say(words)
+    if kept is None:
+        Text("assets.description").check(reply, "zh-CN")
+        await chat.say("浙E12345 电动车")
+    else:
+        value = "assets.value_income" if category == "income" else "assets.value"
+        Text(value).check(reply, "zh-CN")
+    await chat.say("3000")
+    read_back = await chat.say("完成")
+    assert render(f"asset.{category}", "zh-CN") in read_back
+    assert (kept or "浙E12345 电动车") in read_back
+
+
+@pytest.mark.parametrize("words", ["去年卖掉一辆货车", "没有车", "车和房子"])
+async def test_an_asset_category_not_clear_is_asked_again(
+    words: str, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """A sale names a change and a thing (which category is not clear), a negation, two
+    things: the category is asked again."""
+    await open_case(runtime, clock)
+    await chat.walk([("menu", "1", Text("assets.category"))], "zh-CN")
+    Text("error.asset_category").check(await chat.say(words), "zh-CN")
+
+
 MENU_TOLD: list[tuple[str, Any]] = [
     # (what a debtor writes at the menu in their own words, what they are asked next)
     ("能不能宽限几天", Text("grace.until")),
