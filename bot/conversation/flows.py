@@ -262,8 +262,7 @@ def _settle_kind(turn: Turn) -> str | None:
     ("一次性付8万") keeps it, and its date is asked next."""
     kind = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice", told=True)
     turn.data["kind"] = kind
-    rest = _beside(turn, "settle", kind)
-    if kind == "lump" and rest:
+    if kind == "lump" and (rest := _beside(turn, "settle", kind)):
         with contextlib.suppress(AmountError):
             turn.data["amount_fen"] = to_fen(parse_amount(rest))
             return "lump_date"

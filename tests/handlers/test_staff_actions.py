@@ -299,7 +299,7 @@ async def test_a_task_done_before_its_notice_left_gets_no_notice(
     its notice is due: the list shows the task's own options (the numbers differ from one
     kind of task to another), and the notice asking for the call is not sent afterwards."""
     await officials(runtime)
-    await new_case(client, clock)
+    case_id = await new_case(client, clock)
     await runtime.services.dispatcher.run_once()  # day 0; the first call's notice waits
     village = Phone(client, clock, VILLAGE)
     listed = await village.say("帮助")
@@ -308,6 +308,9 @@ async def test_a_task_done_before_its_notice_left_gets_no_notice(
     clock.advance(minutes=2)
     await runtime.services.dispatcher.run_once()
     assert await notices(runtime, fake_twilio, VILLAGE) == []
+    steps = {r["step"]: r["status"] for r in (await get_case(client, case_id))["reminders"]}
+    notice = [status for step, status in steps.items() if step.startswith(f"task:{ref}:")]
+    assert notice == ["cancelled"]  # the row itself, not a notice gone astray
 
 
 @SQLITE
