@@ -164,6 +164,8 @@ class Case(Base):
     judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     creditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     amount_due_fen: Mapped[int] = mapped_column(BigInteger)
+    # What the judge has confirmed paid so far; what is owed is the difference.
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     obligations: Mapped[str] = mapped_column(Text)
     effective_at: Mapped[datetime]

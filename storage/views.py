@@ -137,6 +137,7 @@ class ViewQueries(Repo):
             judge=views.JudgeRef.model_validate(judge),
             creditor=views.PartyRef.model_validate(creditor) if creditor else None,
             amount_due=from_fen(case.amount_due_fen),
+            paid=from_fen(case.paid_fen),
             currency=case.currency,
             obligations=case.obligations,
             effective_at=case.effective_at,
@@ -193,7 +194,7 @@ class ViewQueries(Repo):
                 t.Task,
                 t.Case.case_number,
                 t.Case.court_id,
-                t.Case.amount_due_fen,
+                t.Case.amount_due_fen - t.Case.paid_fen,
                 t.User.name,
                 t.Obligor.name,
                 phone,
@@ -231,7 +232,7 @@ class ViewQueries(Repo):
                 created_at=task.created_at,
                 options=list(options(task.kind, task.reason)),
                 detail=dict(task.detail or {}),
-                amount_due_fen=owed,
+                owed_fen=owed,
                 filing=views.FilingView.model_validate(filing) if filing is not None else None,
             )
             for task, number, court_id, owed, assignee, obligor, sms, filing in rows

@@ -114,7 +114,7 @@ def _clip(text: str, limit: int = 40) -> str:
 
 
 def _due(turn: Turn) -> str:
-    return format_yuan(turn.case.amount_due_fen) if turn.case else "-"
+    return format_yuan(turn.case.owed_fen) if turn.case else "-"
 
 
 # --- assets ------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def _settle_summary(turn: Turn) -> str:
     d = turn.data
     total = settlement_total(d)
     reduction = ""
-    if turn.case and is_reduction(total, turn.case.amount_due_fen):
+    if turn.case and is_reduction(total, turn.case.owed_fen):
         reduction = turn.t("settle.reduction")
     if d["kind"] == "instalments":
         plan = Instalments(

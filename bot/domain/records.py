@@ -33,9 +33,15 @@ class CaseSummary:
     case_number: str
     court_id: int
     status: CaseStatus
-    amount_due_fen: int
+    amount_due_fen: int  # as the judgment says
     performance_due: date
     schedule_id: int | None = None  # the court schedule version it runs; None: the built-in
+    paid_fen: int = 0  # confirmed paid so far
+
+    @property
+    def owed_fen(self) -> int:
+        """What is still owed: what reminders and the debtor's read-backs state."""
+        return max(self.amount_due_fen - self.paid_fen, 0)
 
 
 @dataclass(frozen=True)

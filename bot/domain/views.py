@@ -125,7 +125,8 @@ class CaseView(_View):
     court: CourtRef
     judge: JudgeRef
     creditor: PartyRef | None = None
-    amount_due: Yuan
+    amount_due: Yuan  # as the judgment says
+    paid: Yuan  # confirmed by the judge so far
     currency: str
     obligations: str
     effective_at: Instant
@@ -157,7 +158,7 @@ class TaskLine(_View):
     created_at: Instant
     options: list[str]
     detail: dict[str, Any]
-    amount_due_fen: int  # what the case owes, to tell a settlement below it
+    owed_fen: int  # what the case still owes, to tell a settlement below it
     filing: FilingView | None = None  # what the task is about, as filed
 
 

@@ -190,6 +190,7 @@ class Decide:
         self.zone = ZoneInfo(self.obligor.timezone) if self.obligor else COURT_ZONE
         self.today = self.now.astimezone(self.zone).date()
         self.until = self._grace_date(outcome, note)
+        self.done_text: str | None = None  # what the staff member is told, where not `done`
         target = self._target(outcome)
         if target is not None and target != case.status:
             try:
@@ -214,6 +215,8 @@ class Decide:
             note=note or None,
         )
         await self._effects(done.outcome, note, terms)
+        if self.done_text is not None:
+            return self.done_text
         if self.until is not None:
             until = format_date(self.until, STAFF_LOCALE)
             return t("staff.done_until", ref=task.id, date=until)
@@ -256,7 +259,7 @@ class Decide:
         if self.until is not None:
             return S.GRACE
         if kind == TaskKind.DECIDE and reason == "paid" and outcome == Outcome.ACCEPT:
-            return None if self.case.status == S.PLAN else S.PERFORMED
+            return S.PERFORMED if self.case.status != S.PLAN and self._pays_off() else None
         if kind == TaskKind.DECIDE and reason == "hardship" and outcome == Outcome.EXIT:
             return S.EXITED
         if kind == TaskKind.DEFAULT:
@@ -360,13 +363,28 @@ class Decide:
             await self._tell("decision.creditor_refused", reason=note)
         await self._tell_judge("notify.agreement_refused", outcome, note)
 
+    def _paid_fen(self) -> int | None:
+        """The sum the payment report gives (None: a report without one)."""
+        return self.filing.payload.get("amount_fen") if self.filing else None
+
+    def _pays_off(self) -> bool:
+        """Whether the payment confirmed covers what the case still owes."""
+        paid = self._paid_fen()
+        return paid is None or paid >= self.case.owed_fen
+
     async def _payment(self, outcome: str, note: str) -> None:
         if outcome == Outcome.REJECT:
             await self._reject(note, "decision.paid_disputed")
             return
         await self._filing(FilingStatus.ACCEPTED)
+        paid = self._paid_fen()
+        if paid:
+            await self.uow.cases.add_paid(self.case.id, paid)
         if self.case.status != S.PLAN:
-            await self._performed()
+            if self._pays_off():
+                await self._performed()
+            else:
+                await self._part_paid(paid)
             return
         plan = await self.uow.instalments.of_case(self.case.id)
         due = [i for i in plan if i.status != InstalmentStatus.PAID]
@@ -380,6 +398,15 @@ class Decide:
         else:
             payment = instalments.payment_name(due[0].seq, self.obligor.locale)
             await self._tell("decision.instalment_confirmed", payment=payment)
+
+    async def _part_paid(self, paid: int) -> None:
+        """A payment short of what is owed: the case goes on for the rest."""
+        await self._reopen_if_idle()
+        self.case = await self.uow.cases.summary(self.case.id)
+        amounts = {"amount": format_yuan(paid), "owed": format_yuan(self.case.owed_fen)}
+        self.done_text = t("staff.done_part", ref=self.task.id, **amounts)
+        await self._tell("decision.paid_part", **amounts)
+        await self._tell_creditor("notify.paid_part", f"paid:{self.task.filing_id}", **amounts)
 
     async def _hardship(self, outcome: str) -> None:
         if outcome == Outcome.EXIT:
@@ -452,17 +479,15 @@ class Decide:
         await self._end(S.PERFORMED)
         await self._cancel_steps(instalments.payment_steps())
         await self._tell("decision.performed")
+        await self._tell_creditor("notify.performed", f"performed:{self.case.id}")
+
+    async def _tell_creditor(self, key: str, notice: str, **values: object) -> None:
+        """The creditor, where the case has one who can be reached, is told `key`."""
         creditor = await self.uow.users.creditor_of(self.case.id)
         if creditor is not None and (creditor.phone or creditor.telegram_chat_id):
-            text = t("notify.performed", case=self.case.case_number, name=self.obligor.name)
+            text = t(key, case=self.case.case_number, name=self.obligor.name, **values)
             await tasks.queue_notice(
-                self.uow,
-                [creditor],
-                self.case,
-                self.obligor.id,
-                text,
-                f"performed:{self.case.id}",
-                self.now,
+                self.uow, [creditor], self.case, self.obligor.id, text, notice, self.now
             )
 
     async def _grant_grace(self, until: date) -> None:

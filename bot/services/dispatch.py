@@ -100,7 +100,7 @@ def reminder_text(job: ReminderJob, wording: str | None) -> str:
         court=court_signature(job.court_name),
         name=job.obligor.name,
         case_number=job.case.case_number,
-        amount=format_yuan(job.case.amount_due_fen),
+        amount=format_yuan(job.case.owed_fen),
         deadline=format_date(job.case.performance_due, locale),
     )
 

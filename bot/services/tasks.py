@@ -242,7 +242,7 @@ async def first_call(uow: UnitOfWork, case_id: int, obligor_id: int, sent_at: da
         case=case.case_number,
         name=obligor.name,
         phone=await uow.obligors.phone_of(obligor_id),
-        amount=format_yuan(case.amount_due_fen),
+        amount=format_yuan(case.owed_fen),
     )
     await open_task(
         uow,

@@ -244,6 +244,7 @@ def case_record(row: t.Case) -> records.CaseSummary:
         row.amount_due_fen,
         row.performance_due,
         row.schedule_id,
+        row.paid_fen,
     )
 
 

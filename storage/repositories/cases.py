@@ -91,6 +91,12 @@ class CaseRepository(Repo):
         row = await self.session.get(t.Case, case_id)
         return case_record(row) if row else None
 
+    async def add_paid(self, case_id: int, fen: int) -> None:
+        """Adds a payment the judge confirmed to what the case has been paid."""
+        await self.session.execute(
+            update(t.Case).where(t.Case.id == case_id).values(paid_fen=t.Case.paid_fen + fen)
+        )
+
     async def set_grace(self, case_id: int, until: date | None) -> None:
         await self.session.execute(
             update(t.Case).where(t.Case.id == case_id).values(grace_until=until)

@@ -44,6 +44,7 @@ def _correspondents() -> Select:
             case.status.label("case_status"),
             case.amount_due_fen,
             case.performance_due,
+            case.paid_fen,
         )
         .join_from(t.Contact.__table__, t.Obligor.__table__, obligor.id == contact.obligor_id)
         .outerjoin(t.CaseObligor.__table__, link.obligor_id == obligor.id)
@@ -257,6 +258,7 @@ class ObligorRepository(Repo):
             case_status,
             amount_due_fen,
             performance_due,
+            paid_fen,
         ) in rows:
             if address not in who:
                 who[address] = (
@@ -272,6 +274,7 @@ class ObligorRepository(Repo):
                     CaseStatus(case_status),
                     amount_due_fen,
                     performance_due,
+                    paid_fen=paid_fen,
                 )
         phones: dict[int, str] = {}
         if cases and channel != Channel.SMS:

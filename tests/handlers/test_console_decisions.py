@@ -166,6 +166,27 @@ async def test_the_tasks_page_flags_a_settlement_below_what_is_owed(
     assert "80,000" in terms and "低于应付金额" in terms
 
 
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_part_payment_confirmed_leaves_the_rest_owed(console: Runtime, judge) -> None:
+    """50,000 of 130,000 paid and confirmed on the console: the case page shows both, and a
+    later proposal is measured against the 80,000 left."""
+    await debtor_says(console, "5", "5万", "昨天", "1", "跳过", "1")
+    [task] = task_ids(await (await judge.get("/console/tasks")).text())
+    done = await post(judge, f"/console/tasks/{task}", "/console/tasks", outcome="accept")
+    assert f"已办理：#{task} 确认收到50,000元，尚欠80,000元。" in done
+    case = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", await (await judge.get("/console/cases/1")).text())
+    )
+    assert "已确认付款 50,000 CNY" in case and "尚欠 80,000 CNY" in case
+
+    await debtor_says(console, "3", "2", "8万", "12月20日", "1")  # all that is left, at once
+    page = htmllib.unescape(await (await judge.get("/console/tasks")).text())
+    terms = page[page.index("和解方案待决定") :]
+    assert "80,000" in terms and "低于应付金额" not in terms
+
+
 async def test_an_official_records_a_call_on_the_tasks_page(
     console: Runtime, aiohttp_client: AiohttpClient
 ) -> None:

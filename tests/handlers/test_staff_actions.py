@@ -204,6 +204,48 @@ async def test_payment_reported_confirmed_performed_nothing_pending(
     assert "已履行" in (await notices(runtime, fake_twilio, CREDITOR))[-1]
 
 
+@SQLITE
+async def test_a_part_payment_confirmed_keeps_the_case_open_for_the_rest(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """Of 130,000 owed, 50,000 paid and confirmed: the case goes on for the 80,000 left, and
+    the reminders, the read-back and the judge's notice say 80,000; the rest paid ends it."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    ref = ref_in(notice)
+    assert await judge.say(f"accept #{ref}") == f"已办理：#{ref} 确认收到50,000元，尚欠80,000元。"
+
+    case = await get_case(client, case_id)
+    assert case["status"] == "open"
+    assert (case["amount_due"], case["paid"]) == ("130000.00", "50000.00")
+    assert [f["status"] for f in case["filings"]] == ["accepted"]
+    assert {r["step"]: r["status"] for r in case["reminders"]}["deadline"] == "pending"
+    told = (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "已确认收到50,000元" in told and "尚欠80,000元" in told
+    assert "尚欠80,000元" in (await notices(runtime, fake_twilio, CREDITOR))[-1]
+
+    # the next reminder states what is left
+    due = min(r["due_at"] for r in case["reminders"] if r["status"] == "pending")
+    clock.set(datetime.fromisoformat(due))
+    reminder = (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "80,000" in reminder and "130,000" not in reminder
+
+    assert "应付80,000元" in await debtor.say("5") + "".join(
+        [await debtor.say(text) for text in ("8万", "今天", "1", "跳过")]
+    )
+    await debtor.say("1")
+    notice = (await notices(runtime, fake_twilio, JUDGE))[-1]
+    assert "应付80,000元" in notice
+    assert (await judge.say(f"accept #{ref_in(notice)}")).startswith("已办理")
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("performed", "130000.00")
+    assert "履行已确认" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+
+
 async def hardship_reported(client: TestClient, runtime: Runtime, clock: FakeClock) -> int:
     """A new case whose debtor, reminded on day 0, reports a hardship (old age); its id."""
     await officials(runtime)

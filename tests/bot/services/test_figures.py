@@ -93,10 +93,13 @@ async def _in_uow(url: str, work) -> Any:
 
 
 async def _file(seeded: Seeded, case_id: int, kind: str, payload: dict) -> None:
+    """Files `payload`; a payment report without an amount reports all that is owed."""
     now = seeded.clock.now()
 
     async def work(uow) -> None:
         case = await uow.cases.summary(case_id)
+        if kind == "paid":
+            payload.setdefault("amount_fen", case.owed_fen)
         [(obligor_id,)] = (
             await uow.session.execute(
                 select(t.CaseObligor.obligor_id).where(t.CaseObligor.case_id == case_id)
@@ -151,7 +154,7 @@ async def _scenario(seeded: Seeded, case_id: int, i: int, scenario: str) -> None
     grace_day = (seeded.clock.now().astimezone(SHANGHAI) + timedelta(days=20)).date()
     kind = scenario.split("_")[0]
     if kind == "paid":
-        await _file(seeded, case_id, "paid", {"amount_fen": 100_000})
+        await _file(seeded, case_id, "paid", {})
         if scenario == "paid":
             await _act(seeded, case_id, TaskKind.DECIDE, Outcome.ACCEPT)
         else:
