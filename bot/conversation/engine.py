@@ -381,7 +381,7 @@ class Conversation:
             await self._file("agent", {}, cases, self.t("agent.summary"))
             return Reply(self.t("intent.agent"))
         if intent in FLOWS:
-            return await self._start(FLOWS[intent])
+            return await self._start(FLOWS[intent], told=self.intent is None)
         return self.menu("menu")
 
     async def _answer_to_offer(self) -> Reply | None:
@@ -402,17 +402,33 @@ class Conversation:
             return None
         return Reply(self.t(f"offer.{picks[word]}"))
 
-    async def _start(self, flow: Flow) -> Reply:
+    async def _start(self, flow: Flow, told: bool) -> Reply:
+        """The flow, chosen by its number or word, or `told` in the debtor's own words (what
+        they told is read once the case is known)."""
         cases = self.correspondent.open_cases
         if not cases:
             return Reply(self.t("no_open_case"))
         self.state.clear()
         self.state.flow = flow.intent
+        if told:
+            self.state.data["_told"] = self.text
         if len(cases) == 1:
             self.state.data["_cases"] = [cases[0].id]
-            return self._goto(flow, flow.steps[0].key)
+            return self._begin(flow)
         self.state.step = CASE_STEP
         return self._case_prompt(flow)
+
+    def _begin(self, flow: Flow) -> Reply:
+        """The flow's first step; or, where the words that started it hold its first answer
+        ("我已经转了5万"), the step after it, with the first one a step back."""
+        first = flow.steps[0].key
+        told = self.state.data.pop("_told", None)
+        if told and flow.told:
+            before = copy.deepcopy(self.state.data)
+            if following := flow.told(self._turn(told)):
+                self.state.data["_history"] = [*before.pop("_history", []), [first, before]]
+                return self._goto(flow, following)
+        return self._goto(flow, first)
 
     # --- a parked flow ----------------------------------------------------------------------
 
@@ -492,8 +508,11 @@ class Conversation:
         self.state.step, self.state.data = step, data
         return self._prompt(flow)
 
-    def _turn(self) -> Turn:
-        return Turn(self.text, self.command, self.locale, self.today, self._case(), self.state.data)
+    def _turn(self, text: str | None = None) -> Turn:
+        """This message as a step sees it (or, with `text`, earlier words of the debtor's)."""
+        command = self.command if text is None else None
+        text = self.text if text is None else text
+        return Turn(text, command, self.locale, self.today, self._case(), self.state.data)
 
     def _case(self) -> CaseSummary | None:
         chosen = self.state.data.get("_cases") or []
@@ -529,7 +548,7 @@ class Conversation:
             return Reply(self.t("error.case"))
         self.state.data["_history"] = [[CASE_STEP, {}]]
         self.state.data["_cases"] = chosen
-        return self._goto(flow, flow.steps[0].key)
+        return self._begin(flow)
 
     # --- read-back and filing ---------------------------------------------------------------
 

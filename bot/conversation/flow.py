@@ -84,6 +84,9 @@ class Flow:
     steps: tuple[Step, ...]
     summary: Callable[[Turn], str]  # the read-back: what will be filed, in plain figures
     all_cases: bool = False  # may the debtor file it for all their cases at once?
+    # Reads the debtor's words that started the flow ("我已经转了5万") into its data as the
+    # first step's answer: the step to go on at, or None (the first step asks).
+    told: Callable[[Turn], str | None] | None = None
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)

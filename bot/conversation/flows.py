@@ -25,7 +25,7 @@ from bot.domain.filings import (
     parse_count,
 )
 from bot.domain.messages import Reply
-from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
+from bot.domain.money import AmountError, amount_in, format_yuan, parse_amount, to_fen
 from bot.domain.sms import is_gsm
 from bot.domain.texts import format_date
 
@@ -395,6 +395,16 @@ def _paid_summary(turn: Turn) -> str:
     )
 
 
+def _paid_told(turn: Turn) -> str | None:
+    """A payment told at the menu with its sum ("我已经转了5万到法院账户"): the sum is kept
+    and the day is asked next."""
+    amount = amount_in(turn.text)
+    if amount is None:
+        return None
+    turn.data["amount_fen"] = to_fen(amount)
+    return "date"
+
+
 PAID = Flow(
     "paid",
     (
@@ -411,6 +421,7 @@ PAID = Flow(
         Step("reference", _ask("paid.reference"), _paid_reference),
     ),
     _paid_summary,
+    told=_paid_told,
 )
 
 FLOWS = {flow.intent: flow for flow in (ASSETS, HARDSHIP, SETTLE, GRACE, PAID)}

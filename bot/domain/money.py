@@ -32,6 +32,17 @@ _LEAD = re.compile(rf"^(?:(?![{_NUMERAL}负元角分整正])[\u4e00-\u9fff]){{1,
 _JIAO_FEN = re.compile(rf"^(?:({_DIGIT})角)?零?(?:({_DIGIT})分?)?$")
 
 
+# A sum inside a sentence: digits (grouped by thousands or not) or numerals, their unit and
+# yuan; not a number (单号, 尾号, 验证码) nor followed by a day, a time, a count or a
+# percentage (`15号`, `两个月`, `3次`).
+_SUM_IN = re.compile(
+    r"(?<![号號#码碼\d])(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[kKwW十百千万亿]*"
+    r"|[零〇一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億兩]+)"
+    r"(?:元|块钱|块|塊)?(?![\d号號日月年点點期个個次天周%])"
+)
+_MONEY_MARK = re.compile(r"[元块塊kKwW十百千万亿拾佰仟萬億]|\d{3}")
+
+
 class AmountError(ValueError):
     """The text is not an amount of money we can understand."""
 
@@ -64,6 +75,20 @@ def parse_amount(text: str) -> Decimal:
     if not FEN <= value <= MAX_YUAN:
         raise AmountError(text)
     return value
+
+
+def amount_in(text: str) -> Decimal | None:
+    """The one sum of money a sentence holds ("我已经转了5万到法院账户": 50,000); None when
+    it holds none, or two (which is meant is not clear). A number without a unit or yuan
+    is a sum only from three digits on: `一部分`, `转了2次` hold none."""
+    sums = set()
+    for found in _SUM_IN.finditer(unicodedata.normalize("NFKC", text or "")):
+        if _MONEY_MARK.search(found.group(0)):
+            try:
+                sums.add(parse_amount(found.group(0)))
+            except AmountError:
+                continue
+    return sums.pop() if len(sums) == 1 else None
 
 
 def _yuan(number: str, text: str) -> Decimal:

@@ -160,6 +160,17 @@ async def test_cancel_in_english_at_the_case_choice(
     assert await nothing_filed(runtime, first) and await nothing_filed(runtime, second)
 
 
+async def test_a_payments_sum_told_before_the_case_choice_is_kept_for_the_case_chosen(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    await open_case(runtime, clock)
+    await open_case(runtime, clock, case_number=CASE_2)
+    Text("case.which", count=2).check(await chat.say("我已经转了5万到法院账户"), ZH)
+    Text("paid.date").check(await chat.say("2"), ZH)  # the sum told is not asked for
+    Text("paid.amount").check(await chat.say("返回"), ZH)  # and is a step back
+    Text("case.which", count=2).check(await chat.say("返回"), ZH)
+
+
 # --- start over, help -----------------------------------------------------------------------
 
 

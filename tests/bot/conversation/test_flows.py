@@ -861,6 +861,13 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("我想分期还", Text("settle.kind")),
     ("我现在生活很困难", Text("hardship.reason")),
     ("我已经付款了", Text("paid.amount")),
+    # a payment told with its sum: the sum is kept, and the day is asked next
+    ("我已经转了5万到法院账户", Text("paid.date")),
+    ("剩下的105000元我昨天转到法院账户了", Text("paid.date")),
+    ("上个月15号还了三千块", Text("paid.date")),  # 15号 is a day, not a sum
+    ("我付了一部分", Text("paid.amount")),  # no sum
+    ("转了5万，又转了2万", Text("paid.amount")),  # two sums: which is meant is not clear
+    ("我没钱还了", Text("menu")),  # a negation
     ("我要找人工", Text("intent.agent")),
     ("可不可以分期", Text("settle.kind")),  # a question, no negation
     ("我不想分期", Text("menu")),  # a negation: which is meant is not clear
@@ -877,6 +884,18 @@ async def test_a_menu_choice_told_in_words_starts_it(
     天" is 宽限. Not after a negation, not when two are found."""
     await open_case(runtime, clock)
     asked.check(await chat.say(words), "zh-CN")
+
+
+async def test_a_payments_sum_told_at_the_menu_is_read_back_and_may_be_changed(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    await open_case(runtime, clock)
+    Text("paid.date").check(await chat.say("我已经转了5万到法院账户"), "zh-CN")
+    Text("paid.amount").check(await chat.say("返回"), "zh-CN")  # back: the sum again
+    Text("paid.date").check(await chat.say("五万五"), "zh-CN")
+    for answer in ("昨天", "1", "跳过"):
+        read_back = await chat.say(answer)
+    assert "55,000元" in read_back
 
 
 KIND_TOLD: list[tuple[str, str, Any]] = [

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.money import MAX_YUAN, AmountError, format_yuan, from_fen, parse_amount, to_fen
+from bot.domain.money import (
+    MAX_YUAN,
+    AmountError,
+    amount_in,
+    format_yuan,
+    from_fen,
+    parse_amount,
+    to_fen,
+)
 from tests.bot.domain import BOUNDED, assert_refused, messy_text, parsed_or_none
 
 
@@ -209,3 +217,39 @@ def test_an_amount_in_chinese_numerals_reads_back(fen: int, style: str) -> None:
     """`壹佰贰拾元整`, `贰佰零伍元叁角贰分`, `二百零五点三二`: as cheques and receipts have it."""
     written = cn2an.an2cn(str(from_fen(fen)), style)
     assert to_fen(parse_amount(written)) == fen, written
+
+
+SUMS_IN: list[tuple[str, str | None]] = [
+    # (a sentence a debtor writes, the one sum it holds; None: none, or which is not clear)
+    ("我已经转了5万到法院账户", "50000.00"),
+    ("剩下的105000元我昨天转到法院账户了", "105000.00"),
+    ("上个月15号还了三千块", "3000.00"),  # 15号 is a day
+    ("11月27日转了8000", "8000.00"),
+    ("我2024年转了5万", "50000.00"),  # a year
+    ("两个月前转了一万二", "12000.00"),  # a count of months
+    ("钱还了，一共两万", "20000.00"),  # 一 alone is no sum
+    ("我转了5,000元", "5000.00"),
+    ("付了１２３４５元", "12345.00"),  # full-width digits
+    ("转了1.5万元。", "15000.00"),
+    ("转了5万，单号2024112733", "50000.00"),  # a reference number is no sum
+    ("我付了一部分", None),
+    ("转了2次", None),
+    ("转了50", None),  # two digits alone: too little to be sure it is money
+    ("转了10%", None),
+    ("转了5万，又转了2万", None),  # two sums
+    ("转了5000，3000", None),
+    ("我转了，单号2024112733", None),
+    ("付了5,0000", None),  # not grouped by thousands
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SUMS_IN, ids=[t for t, _ in SUMS_IN])
+def test_the_one_sum_a_sentence_holds(text: str, expected: str | None) -> None:
+    assert amount_in(text) == (None if expected is None else Decimal(expected))
+
+
+@given(messy_text())
+def test_any_sentence_holds_one_sum_in_bounds_or_none(text: str) -> None:
+    found = amount_in(text)
+    assert found is None or Decimal("0.01") <= found <= MAX_YUAN
