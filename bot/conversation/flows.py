@@ -377,7 +377,11 @@ GRACE = Flow(
 
 
 def _paid_reference(turn: Turn) -> str | None:
-    skipped = turn.command in (keywords.SKIP, keywords.NOTHING)
+    """The voucher's reference; none when skipped, or said in words ("没有单号", "不记得了"):
+    a negation, and no digit or letter a reference would hold."""
+    said = keywords.normalize(turn.text)
+    none_told = keywords.negated(said) and not any(ch.isascii() and ch.isalnum() for ch in said)
+    skipped = turn.command in (keywords.SKIP, keywords.NOTHING) or none_told
     turn.data["reference"] = "" if skipped else _clip(_free_text(turn), 40)
     return READBACK
 

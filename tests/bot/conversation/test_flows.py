@@ -898,6 +898,31 @@ async def test_a_payments_sum_told_at_the_menu_is_read_back_and_may_be_changed(
     assert "55,000元" in read_back
 
 
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        ("没有单号", None),
+        ("没有凭证", None),
+        ("没有", None),
+        ("不记得了", None),
+        ("不记得了，尾号1234", "不记得了，尾号1234"),  # a number: kept as told
+        ("HK123456", "HK123456"),
+    ],
+)
+async def test_no_payment_reference_said_in_words_is_none(
+    answer: str, kept: str | None, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """Asked for a reference, people say they have none in their own words; what holds no
+    digit or letter after a negation is no reference."""
+    await open_case(runtime, clock)
+    for text in ("5", "3万", "昨天", "1"):
+        await chat.say(text)
+    read_back = await chat.say(answer)
+    assert "30,000元" in read_back
+    assert ("凭证号" in read_back) == (kept is not None)
+    assert kept is None or kept in read_back
+
+
 KIND_TOLD: list[tuple[str, str, Any]] = [
     # (the settlement's kind told in words, the locale, what is asked next)
     ("一次性付8万", "zh-CN", Text("settle.lump_date")),  # the amount said with it: kept
