@@ -322,6 +322,7 @@ class Conversation:
         self.text = message.choice or message.text or ""
         self.channel = message.channel
         self.intent = keywords.intent_of(self.text)
+        self.told = False  # the intent was told in words, not chosen by number or keyword
         self.command = keywords.command_of(self.text)
         self.now = clock.now()
         self.locale = self.obligor.locale
@@ -342,6 +343,10 @@ class Conversation:
         if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
             state.clear()
         opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
+        if not (opting or state.flow or self.intent):
+            # Outside a flow, the menu's words anywhere in a message choose ("能不能宽限几天")
+            self.intent = keywords.intent_told(self.text)
+            self.told = self.intent is not None
         if opting or not state.flow:  # answers inside a flow are not fresh replies
             detail = {
                 "channel": self.channel,
@@ -373,7 +378,7 @@ class Conversation:
             return self.menu("help")
         if answer := await self._answer_to_offer():
             return answer
-        intent = self.intent or keywords.intent_told(self.text)  # "能不能宽限几天"
+        intent = self.intent
         if intent == "agent":
             cases = list(self.correspondent.open_cases)
             if not cases:
@@ -381,7 +386,7 @@ class Conversation:
             await self._file("agent", {}, cases, self.t("agent.summary"))
             return Reply(self.t("intent.agent"))
         if intent in FLOWS:
-            return await self._start(FLOWS[intent], told=self.intent is None)
+            return await self._start(FLOWS[intent], told=self.told)
         return self.menu("menu")
 
     async def _answer_to_offer(self) -> Reply | None:

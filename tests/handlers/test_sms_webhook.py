@@ -302,6 +302,17 @@ async def test_unknown_number_gets_a_polite_reply_without_case_information(
 
 
 @SQLITE_ONLY
+async def test_a_menu_item_told_in_words_is_recorded_as_that_item(
+    client: TestClient, clock: FakeClock
+) -> None:
+    case_id = await new_case(client, clock)
+    [answer] = await _say(client, "我已经转了5万到法院账户", SID)
+    assert answer == render("paid.date")
+    case = await get_case(client, case_id)
+    assert [e["detail"]["intent"] for e in case_events(case, "debtor_replied")] == ["paid"]
+
+
+@SQLITE_ONLY
 async def test_free_text_gets_the_menu(client: TestClient, clock: FakeClock) -> None:
     case_id = await new_case(client, clock)
 
