@@ -3,6 +3,8 @@ of a staff member's lists, the latest messages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy import case as when
 
@@ -161,7 +163,23 @@ class ViewQueries(Repo):
                 for f in filings
             ],
             timeline=sorted(timeline, key=lambda item: item.at),
+            staff=await self._named(events),
         )
+
+    async def _named(self, events: Sequence[t.Event]) -> list[views.StaffRef]:
+        """The staff members `events` name by id (who acted, who was told)."""
+        ids = set()
+        for event in events:
+            detail = event.detail or {}
+            ids.add(detail.get("user_id"))
+            ids.update(person.get("user_id") for person in detail.get("notified") or [])
+        ids.discard(None)
+        if not ids:
+            return []
+        rows = await self.session.execute(
+            select(t.User.id, t.User.name).where(t.User.id.in_(sorted(ids))).order_by(t.User.id)
+        )
+        return [views.StaffRef(id=id_, name=name) for id_, name in rows.all()]
 
     async def case_for(self, scope: CaseScope, case_id: int) -> views.CaseView | None:
         """The case, if `scope` lets one see it: None for a foreign case as for a missing one."""

@@ -45,6 +45,11 @@ class JudgeRef(_View):
     name: str
 
 
+class StaffRef(_View):
+    id: int
+    name: str
+
+
 class PartyRef(_View):
     name: str
     phone: str | None
@@ -135,6 +140,7 @@ class CaseView(_View):
     reminders: list[ReminderView]
     filings: list[FilingView]
     timeline: list[TimelineEntry]
+    staff: list[StaffRef] = []  # the staff members the timeline's events name by id
 
 
 class TaskLine(_View):

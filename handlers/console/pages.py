@@ -26,6 +26,7 @@ from bot.domain.status import CaseStatus
 from bot.domain.views import EventEntry
 from bot.services.decisions import Refused, counter
 from handlers.console.auth import HOME, STAFF, page
+from handlers.console.timeline import describe
 from handlers.keys import SERVICES
 
 routes = web.RouteTableDef()
@@ -115,6 +116,7 @@ async def case(request: web.Request) -> web.Response:
         "counter": counter_fields,
         "preview": preview,
         "payment_name": payment_name,
+        "describe": describe,
         "live": LIVE,
     }
     return await page(request, "console/case.html", context)

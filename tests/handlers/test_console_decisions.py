@@ -180,6 +180,11 @@ async def test_a_part_payment_confirmed_leaves_the_rest_owed(console: Runtime, j
         r"\s+", " ", re.sub(r"<[^>]+>", " ", await (await judge.get("/console/cases/1")).text())
     )
     assert "已确认付款 50,000 CNY" in case and "尚欠 80,000 CNY" in case
+    # the timeline names who did what, not the record's ids
+    assert f"承办法官 李法官 · 履行报告待确认 #{task}" in case  # the task opened
+    assert f"李法官 · 履行报告待确认 #{task} · 同意" in case  # and decided
+    assert "林某 · 已通知承办法官 李法官" in case  # the payment reported
+    assert "_id" not in case.split("时间线")[1]
 
     await debtor_says(console, "3", "2", "8万", "12月20日", "1")  # all that is left, at once
     page = htmllib.unescape(await (await judge.get("/console/tasks")).text())

@@ -61,6 +61,9 @@ def long_values(locale: str) -> dict[str, str]:
         "total": LONG_AMOUNT,
         "down": LONG_AMOUNT,
         "count": "60",
+        "obligors": "12",  # a judgment's debtors
+        "reminders": "120",  # the reminders planned for them
+        "people": f"{render('staff.role.judge', locale)} {LONG_NAME}",
         "day": "28",
         "first": long_date,
         "last": long_date,
