@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import date
 
@@ -262,11 +261,18 @@ def _settle_kind(turn: Turn) -> str | None:
     ("一次性付8万") keeps it, and its date is asked next."""
     kind = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice", told=True)
     turn.data["kind"] = kind
-    if kind == "lump" and (rest := _beside(turn, "settle", kind)):
-        with contextlib.suppress(AmountError):
-            turn.data["amount_fen"] = to_fen(parse_amount(rest))
-            return "lump_date"
+    if kind == "lump" and (amount := amount_in(_beside(turn, "settle", kind) or "")):
+        turn.data["amount_fen"] = to_fen(amount)
+        return "lump_date"
     return _SETTLEMENT_NEXT[kind]
+
+
+def _settle_told(turn: Turn) -> str | None:
+    """A settlement asked for with its kind ("剩下的能不能分期还"): as if told at that step."""
+    try:
+        return _settle_kind(turn)
+    except Invalid:
+        return None
 
 
 def _settle_down(turn: Turn) -> str | None:
@@ -348,6 +354,7 @@ SETTLE = Flow(
         ),
     ),
     _settle_summary,
+    told=_settle_told,
 )
 
 

@@ -858,7 +858,10 @@ async def test_an_asset_category_not_clear_is_asked_again(
 MENU_TOLD: list[tuple[str, Any]] = [
     # (what a debtor writes at the menu in their own words, what they are asked next)
     ("能不能宽限几天", Text("grace.until")),
-    ("我想分期还", Text("settle.kind")),
+    ("我想分期还", Text("settle.down")),  # the kind told with it: the down payment next
+    ("我想和解", Text("settle.kind")),
+    ("剩下的十万块能不能分期还", Text("settle.down")),
+    ("想和解，一次性付清八万", Text("settle.lump_date")),  # a lump sum and its amount: the date
     ("我现在生活很困难", Text("hardship.reason")),
     ("我已经付款了", Text("paid.amount")),
     # a payment told with its sum: the sum is kept, and the day is asked next
@@ -869,7 +872,7 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("转了5万，又转了2万", Text("paid.amount")),  # two sums: which is meant is not clear
     ("我没钱还了", Text("menu")),  # a negation
     ("我要找人工", Text("intent.agent")),
-    ("可不可以分期", Text("settle.kind")),  # a question, no negation
+    ("可不可以分期", Text("settle.down")),  # a question, no negation
     ("我不想分期", Text("menu")),  # a negation: which is meant is not clear
     ("分期还是宽限都行", Text("menu")),  # two things
     ("I paid it all", Text("menu")),  # English words are whole answers only ("unpaid")
