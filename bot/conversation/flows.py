@@ -207,12 +207,30 @@ def _told(label: str, said: str) -> bool:
     return at >= 0 and not keywords.negated(said[max(0, at - DENIAL) : at])
 
 
+def _reason_named(turn: Turn) -> str | None:
+    """The one reason the words name, by its label ("我失业了") or its own words (`keywords.
+    hardship_<reason>`: "被裁员了"), where they do not deny it ("我不是失业")."""
+    said = keywords.normalize(turn.text)
+    named = [
+        key
+        for key in HARDSHIP_REASONS
+        if key != "other"
+        and any(
+            _told(word, said)
+            for word in (
+                keywords.normalize(turn.t(f"hardship.{key}")),
+                *keywords.words(f"hardship_{key}"),
+            )
+        )
+    ]
+    return named[0] if len(named) == 1 else None
+
+
 def _hardship_reason(turn: Turn) -> str | None:
-    """The reason picked (then the details are asked), or told: words holding one reason's
-    label ("我失业了") are that reason, unless they deny it ("我不是失业"); other words of
-    some length ("看病花了很多钱") are "other", and either way they are the details: the
-    read-back comes next. A number first ("2 失业"), a yes or a few characters ("好的") get
-    the step's error."""
+    """The reason picked (then the details are asked), or told: words naming one reason are
+    that reason; other words of some length ("看病花了很多钱") are "other", and either way
+    they are the details: the read-back comes next. A number first ("2 失业"), a yes or a few
+    characters ("好的") get the step's error."""
     try:
         turn.data["reason"] = pick(turn, "hardship", HARDSHIP_REASONS, "error.choice")
         return None
@@ -220,13 +238,20 @@ def _hardship_reason(turn: Turn) -> str | None:
         said = keywords.normalize(turn.text)
         if said[:1].isdigit() or turn.command is not None:
             raise
-        labels = {key: keywords.normalize(turn.t(f"hardship.{key}")) for key in HARDSHIP_REASONS}
-        named = [key for key, label in labels.items() if key != "other" and _told(label, said)]
-        if len(named) != 1 and len(said) < TOLD:
+        reason = _reason_named(turn)
+        if reason is None and len(said) < TOLD:
             raise
-        turn.data["reason"] = named[0] if len(named) == 1 else "other"
+        turn.data["reason"] = reason or "other"
         turn.data["details"] = _free_text(turn)
         return READBACK
+
+
+def _hardship_told(turn: Turn) -> str | None:
+    """A hardship told at the menu with its reason ("我被裁员了，家里还有两个孩子"): read
+    back with the words as the details. Without one ("生活很困难") the reason is asked."""
+    if _reason_named(turn) is None:
+        return None
+    return _hardship_reason(turn)
 
 
 HARDSHIP = Flow(
@@ -247,6 +272,7 @@ HARDSHIP = Flow(
         details=_clip(turn.data["details"]),
     ),
     all_cases=True,
+    told=_hardship_told,
 )
 
 

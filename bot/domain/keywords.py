@@ -34,6 +34,7 @@ _NEGATION = re.compile(NEGATION, re.I)
 # A question asked as "A-not-A" is no negation: 能不能, 可不可以, 有没有.
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 _SEPARATOR = "|"
+_CLAUSE = re.compile(r"[,.;:!?，。；：！？、\n]+")  # where a clause ends (after NFKC)
 
 
 # A number written in Chinese, alone, as far as menus and choices go ("二" for 2).
@@ -82,12 +83,12 @@ def negated(text: str) -> bool:
 
 def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
     """Of `names`, those whose words `text` holds somewhere ("我想分期"), each with the words
-    found, longest first. None at all when the text holds a negation ("不想分期"): which
-    is meant is not clear."""
-    if negated(text):
-        return {}
-    said = normalize(text)
-    found = {name: [word for word in words(name) if word in said] for name in names}
+    found, longest first. Words in a clause that holds a negation do not count ("不想分期",
+    "分期不行"): which is meant is not clear; another clause's negation does not turn them
+    around ("我失业了，暂时还不上")."""
+    clauses = _CLAUSE.split(unicodedata.normalize("NFKC", text or ""))
+    said = [normalize(clause) for clause in clauses if not negated(clause)]
+    found = {name: [word for word in words(name) if any(word in c for c in said)] for name in names}
     return {name: sorted(hits, key=len, reverse=True) for name, hits in found.items() if hits}
 
 

@@ -345,11 +345,11 @@ PATHS: dict[str, Path] = {
             ("menu", "2", Text("hardship.reason")),
             (
                 "reason",
-                "看病花了很多钱",
+                "家里开销太大了",
                 ReadBack(
                     "hardship.summary",
                     reason=Text("hardship.other"),
-                    details="看病花了很多钱",
+                    details="家里开销太大了",
                 ),
             ),
             ("confirm", "1", Text("filed.hardship")),
@@ -786,8 +786,10 @@ TOLD: list[tuple[str, str]] = [
     ("我失业了，没有收入", "unemployment"),
     ("家里遭了洪水灾害", "disaster"),
     ("年老又残疾，干不了活", "other"),  # two reasons: told, not picked
-    ("看病没钱了", "other"),
-    ("我不是失业，是看病花光了钱", "other"),  # a reason denied is not the reason
+    ("看病没钱了", "illness"),  # a reason's own words
+    ("被裁员了，一直没找到工作", "unemployment"),
+    ("家里开销大，入不敷出", "other"),  # no reason named
+    ("我不是失业，是看病花光了钱", "illness"),  # a reason denied is not the reason
 ]
 
 
@@ -862,7 +864,18 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("我想和解", Text("settle.kind")),
     ("剩下的十万块能不能分期还", Text("settle.down")),
     ("想和解，一次性付清八万", Text("settle.lump_date")),  # a lump sum and its amount: the date
-    ("我现在生活很困难", Text("hardship.reason")),
+    ("我现在生活很困难", Text("hardship.reason")),  # no reason named: it is asked
+    # a hardship told with its reason: read back with the words as the details
+    *[
+        (words, ReadBack("hardship.summary", reason=Text(f"hardship.{reason}"), details=words))
+        for words, reason in (
+            ("我被裁员了，家里还有两个孩子上学", "unemployment"),
+            ("我失业了，暂时还不上", "unemployment"),  # a negation in another clause
+            ("被裁员，没有收入", "unemployment"),
+            ("老伴生病住院，花光了积蓄", "illness"),
+        )
+    ],
+    ("分期不行", Text("menu")),  # a negation in the clause
     ("我已经付款了", Text("paid.amount")),
     # a payment told with its sum: the sum is kept, and the day is asked next
     ("我已经转了5万到法院账户", Text("paid.date")),
