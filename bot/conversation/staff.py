@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import Reply
 from bot.domain.records import StaffMember, Task
-from bot.domain.staff_commands import StaffCommand, Verb, parse
+from bot.domain.staff_commands import SEPARATORS, StaffCommand, Verb, parse, reference_first
 from bot.domain.status import Channel, TaskStatus
 from bot.domain.tasks import Outcome, options
 from bot.domain.texts import render
@@ -33,6 +33,8 @@ class StaffDesk:
     async def respond(self, text: str) -> Reply:
         command = parse(text)
         try:
+            if command.verb == Verb.UNKNOWN:
+                command = await self._by_words(text) or command
             if command.verb in (Verb.HELP, Verb.UNKNOWN):
                 return await self._help(command.verb == Verb.UNKNOWN)
             task = await self._task(command)
@@ -72,6 +74,25 @@ class StaffDesk:
                 "staff.item_options", **item, options=tasks.option_list(task.kind, task.reason)
             )
         return t("staff.item", **item)
+
+    async def _by_words(self, text: str) -> StaffCommand | None:
+        """A task answered by number, answered instead with an option's words and a note
+        ("#5 属实，已上门看过"): the option whose words the answer starts with, the longest
+        where two do ("不属实" is not "属实")."""
+        ref, rest = reference_first(text)
+        try:
+            task = await self._task(StaffCommand(Verb.OPTION, ref))
+        except Refused:
+            return None
+        if not tasks.by_number(task.kind, task.reason):
+            return None
+        allowed = options(task.kind, task.reason)
+        labels = [(t(f"task.option.{outcome}"), n) for n, outcome in enumerate(allowed, 1)]
+        for label, number in sorted(labels, key=lambda pair: -len(pair[0])):
+            if rest.startswith(label):
+                note = rest[len(label) :].lstrip(SEPARATORS)
+                return StaffCommand(Verb.OPTION, task.id, number, note)
+        return None
 
     async def _task(self, command: StaffCommand) -> Task:
         if command.ref is not None:

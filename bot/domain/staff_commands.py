@@ -4,6 +4,7 @@
     同意 #12 3月1日    accept #12 2027-03-01   grant grace to another date
     拒绝 #12 <理由>    reject #12 <reason>     the reason reaches the debtor verbatim
     #12 2 [备注]       #12 2 [note]            the task's second option
+    #12 属实 [备注]     #12 true [note]         the same by its words (bot/conversation/staff.py)
     还价 #12 <首付> <期数> <每期> <日>   counter #12 …   a counter-proposal (chat and web only)
     帮助              help
 
@@ -46,7 +47,7 @@ _VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_count
 _LEAD = 4
 # …unless they end in a negation ("not accept", "没同意", "不能同意"): the verb is not meant.
 _NEGATED = re.compile(rf"(?:{keywords.NEGATION})\s*$", re.I)
-_SEPARATORS = " ,.:;!，。：；、！"
+SEPARATORS = " ,.:;!，。：；、！"
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.
 _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -68,7 +69,7 @@ def _verb_at(folded: str) -> tuple[Verb, int] | None:
     if _NEGATED.search(lead):
         return None
     end = start - minus_length
-    after = upper[end:].lstrip(_SEPARATORS)
+    after = upper[end:].lstrip(SEPARATORS)
     if any(other != verb for at, _, other in _verbs_in(after, 0) if at == 0):
         return None
     return verb, end
@@ -84,6 +85,15 @@ def _verbs_in(upper: str, lead: int) -> list[tuple[int, int, Verb]]:
             if hit := re.search(pattern, upper[: lead + len(word) + 2]):
                 found.append((hit.start(), -len(word), verb))
     return found
+
+
+def reference_first(text: str) -> tuple[int | None, str]:
+    """The reference a message starts with, if any, and what follows it as written
+    ("#5：属实，已上门" → 5, "属实，已上门")."""
+    original = (text or "").strip()
+    if first := _REF_FIRST.match(original.translate(_FOLD)):
+        return int(first.group(1)), original[first.end() :].lstrip(SEPARATORS)
+    return None, original
 
 
 def parse(text: str) -> StaffCommand:

@@ -281,6 +281,28 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
 
 
 @SQLITE
+async def test_an_official_answers_with_an_options_words_instead_of_its_number(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """ "#2 属实，已上门看过" is option 1 (属实) with its note; "不属实" is not "属实"."""
+    case_id = await hardship_reported(client, runtime, clock)
+    first_call, task = await notices(runtime, fake_twilio, VILLAGE)
+    official = Phone(client, clock, VILLAGE)
+    said = await official.say(f"#{ref_in(task)} 属实，已上门看过，独居")
+    assert said == f"已办理：#{ref_in(task)} 属实。"
+    *_, verified = await notices(runtime, fake_twilio, JUDGE)
+    assert "核实属实" in verified and "已上门看过，独居" in verified
+    said = await official.say(f"#{ref_in(first_call)}：未找到 家中无人")
+    assert said == f"已办理：#{ref_in(first_call)} 未找到。"
+    case = await get_case(client, case_id)
+    decided = {e["detail"]["task_id"]: e["detail"] for e in case_events(case, "decided")}
+    assert decided[ref_in(first_call)]["outcome"] == "not_found"
+    assert decided[ref_in(first_call)]["note"] == "家中无人"
+    # words that are no option of the task: the list of open items, nothing decided
+    assert "未能识别" in await official.say("情况属实")
+
+
+@SQLITE
 async def test_a_grace_the_judge_gives_on_a_hardship_is_not_told_as_a_request_granted(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.staff_commands import StaffCommand, Verb, parse
+from bot.domain.staff_commands import StaffCommand, Verb, parse, reference_first
 
 A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.HELP, Verb.UNKNOWN
 
@@ -59,3 +59,17 @@ A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.
 )
 def test_what_staff_type(text: str, command: StaffCommand) -> None:
     assert parse(text) == command
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "rest"),
+    [
+        ("#5 属实，已上门", 5, "属实，已上门"),
+        ("＃５：未找到 家中无人", 5, "未找到 家中无人"),  # full-width, a colon after it
+        ("属实", None, "属实"),
+        ("  已联系  ", None, "已联系"),
+        ("#12", 12, ""),
+    ],
+)
+def test_the_reference_a_message_starts_with(text: str, ref: int | None, rest: str) -> None:
+    assert reference_first(text) == (ref, rest)
