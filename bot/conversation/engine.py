@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 IDLE = timedelta(minutes=30)  # a flow left this long is parked: the next message asks first
 KEEP = timedelta(hours=24)  # a parked flow is dropped after this
+AGAIN = timedelta(minutes=2)  # a read-back's 1 sent again this soon is the same answer
 CASE_STEP, CONFIRM_STEP = "case", "confirm"
 MAX_INBOUND = 1600  # Twilio's own limit for one inbound message
 
@@ -323,6 +324,7 @@ class Conversation:
         self.channel = message.channel
         self.intent = keywords.intent_of(self.text)
         self.told = False  # the intent was told in words, not chosen by number or keyword
+        self.just_filed = False  # a filing was confirmed moments before this message
         self.command = keywords.command_of(self.text)
         self.now = clock.now()
         self.locale = self.obligor.locale
@@ -340,6 +342,9 @@ class Conversation:
 
     async def respond(self) -> list[Reply]:
         state = self.state
+        # Moments after a filing (a double tap, a phone that sends again): the next message only
+        filed, at = state.data.pop("_filed", False), state.updated_at
+        self.just_filed = bool(filed and at and self.now - at < AGAIN)
         if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
             state.clear()
         opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
@@ -374,6 +379,8 @@ class Conversation:
         return Reply(self.t("opted_out" if intent == keywords.OPT_OUT else "opted_in"))
 
     async def _outside_a_flow(self) -> Reply:
+        if self.just_filed and self.text.strip() == "1":  # the read-back's 1, sent twice
+            return Reply(self.t("filed.again"))
         if self.intent == keywords.HELP:
             return self.menu("help")
         if answer := await self._answer_to_offer():
@@ -568,6 +575,7 @@ class Conversation:
             payload = {k: v for k, v in self.state.data.items() if not k.startswith("_")}
             await self._file(flow.intent, payload, cases, flow.summary(staff_view))
             self.state.clear()
+            self.state.data["_filed"] = True  # a 1 sent again at once is not the menu's 1
             return Reply(self.t(f"filed.{flow.intent}"))
         if self.command == keywords.REDO or answer == "2":
             kept = {"_cases": self.state.data["_cases"]}

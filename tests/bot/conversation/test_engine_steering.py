@@ -306,6 +306,23 @@ async def test_back_at_the_first_step_returns_to_the_case_choice(
     assert [e["kind"] for e in await events(runtime, second)] == ["filed_grace"]
 
 
+async def test_a_1_sent_again_right_after_a_filing_is_not_the_asset_menu_item(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The read-back's `1` sent twice (a double tap, a phone that sends again): the second
+    says it is done; a `1` after that, or minutes later, is the menu's 1 again."""
+    case_id = await open_case(runtime, clock)
+    await chat.walk(PATHS["grace/zh-CN"].steps, ZH)  # ends with the read-back's 1
+    assert await chat.say("1") == render("filed.again", ZH)
+    Text("assets.category").check(await chat.say("1"), ZH)
+    assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_grace"]
+
+    await chat.say("取消")
+    await chat.walk(PATHS["paid/zh-CN"].steps, ZH)
+    clock.advance(minutes=3)
+    Text("assets.category").check(await chat.say("1"), ZH)
+
+
 # --- idle flows -----------------------------------------------------------------------------
 
 
