@@ -226,6 +226,18 @@ def _reason_named(turn: Turn) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+def _date_or_sum(turn: Turn) -> bool:
+    """Whether the answer is a date or a sum alone: an answer to another question."""
+    try:
+        parse_date(turn.text, turn.today)
+    except DateError:
+        try:
+            parse_amount(turn.text)
+        except AmountError:
+            return False
+    return True
+
+
 def _hardship_reason(turn: Turn) -> str | None:
     """The reason picked (then the details are asked), or told: words naming one reason are
     that reason; other words of some length ("看病花了很多钱") are "other", and either way
@@ -239,7 +251,7 @@ def _hardship_reason(turn: Turn) -> str | None:
         if said[:1].isdigit() or turn.command is not None:
             raise
         reason = _reason_named(turn)
-        if reason is None and len(said) < TOLD:
+        if reason is None and (len(said) < TOLD or _date_or_sum(turn)):
             raise
         turn.data["reason"] = reason or "other"
         turn.data["details"] = _free_text(turn)

@@ -50,13 +50,15 @@ class AmountError(ValueError):
 def parse_amount(text: str) -> Decimal:
     """What people write for an amount → Decimal yuan (to the fen): `5000`, `5,000`, `5千`,
     `1.5万`, `一万五千`, `¥8,000.50`, `12k`, `2w`, `千二` (1200), `壹佰贰拾元整`,
-    `两百零五块三毛二分`, `三毛五`, `8块5` (8.50). Nonsense, zero, negatives and amounts over
-    MAX_YUAN raise AmountError. Words said back before it are left out: `首付三万`, and an
-    estimate's `左右` or `上下` after it."""
+    `两百零五块三毛二分`, `三毛五`, `8块5` (8.50), `十万块钱`. Nonsense, zero, negatives and
+    amounts over MAX_YUAN raise AmountError. Words said back before it are left out:
+    `首付三万`, and an estimate's `左右` or `上下` after it."""
     cleaned = _NOISE.sub("", unicodedata.normalize("NFKC", text or "")).translate(_PLAIN)
     cleaned = re.sub(r"(?<=\d)[kw]", lambda m: _SHORTHAND[m.group(0).lower()], cleaned, flags=re.I)
     cleaned = _LEAD.sub("", cleaned).removesuffix("左右").removesuffix("上下")  # an estimate
     cleaned = cleaned.removesuffix("整").removesuffix("正")
+    if cleaned.endswith("元钱"):  # `5000块钱`: 块 is read as 元 above
+        cleaned = cleaned.removesuffix("钱")
     if not cleaned or len(cleaned) > MAX_LENGTH:
         raise AmountError(text)
     yuan, has_yuan, rest = cleaned.partition("元")

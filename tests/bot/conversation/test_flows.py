@@ -793,6 +793,17 @@ TOLD: list[tuple[str, str]] = [
 ]
 
 
+@pytest.mark.parametrize("answer", ["下个月底", "12月20日", "十万块钱", "8万"])
+async def test_a_date_or_a_sum_at_the_hardship_reason_is_no_hardship_told(
+    answer: str, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """A date or a sum answers another question (the debtor is in the wrong flow): asked
+    again, not read back as a hardship of "other" explained by "下个月底"."""
+    await open_case(runtime, clock, "zh-CN")
+    await chat.walk([("menu", "2", Text("hardship.reason"))], "zh-CN")
+    Text("error.choice").check(await chat.say(answer), "zh-CN")
+
+
 @pytest.mark.parametrize(("words", "reason"), TOLD, ids=[w for w, _ in TOLD])
 async def test_a_hardship_told_in_words_is_read_back_with_them(
     words: str, reason: str, chat: Chat, runtime: Runtime, clock: FakeClock
@@ -862,6 +873,7 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("能不能宽限几天", Text("grace.until")),
     ("我想分期还", Text("settle.down")),  # the kind told with it: the down payment next
     ("我想和解", Text("settle.kind")),
+    ("我想问下这个钱能不能少还点", Text("settle.kind")),  # to pay less is to settle
     ("剩下的十万块能不能分期还", Text("settle.down")),
     ("想和解，一次性付清八万", Text("settle.lump_date")),  # a lump sum and its amount: the date
     ("我现在生活很困难", Text("hardship.reason")),  # no reason named: it is asked

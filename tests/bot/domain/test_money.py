@@ -26,6 +26,8 @@ from tests.bot.domain import BOUNDED, assert_refused, messy_text, parsed_or_none
     [
         ("5000", "5000.00"),
         ("5,000", "5000.00"),
+        ("5000块钱", "5000.00"),  # 块钱: the money of 块
+        ("十万块钱", "100000.00"),
         ("5，000", "5000.00"),
         ("5千", "5000.00"),
         ("五千元", "5000.00"),
