@@ -379,12 +379,12 @@ class Conversation:
         return Reply(self.t("opted_out" if intent == keywords.OPT_OUT else "opted_in"))
 
     async def _outside_a_flow(self) -> Reply:
-        if self.just_filed and self.text.strip() == "1":  # the read-back's 1, sent twice
-            return Reply(self.t("filed.again"))
         if self.intent == keywords.HELP:
             return self.menu("help")
-        if answer := await self._answer_to_offer():
+        if answer := await self._answer_to_offer():  # the judge's offer came since: its 1
             return answer
+        if self.just_filed and self.text.strip() == "1":  # the read-back's 1, sent twice
+            return Reply(self.t("filed.again"))
         intent = self.intent
         if intent == "agent":
             cases = list(self.correspondent.open_cases)
