@@ -77,7 +77,9 @@ class ViewQueries(Repo):
         ).all()
         reminders = (
             await self.session.scalars(
-                select(t.Reminder).where(t.Reminder.case_id == case_id).order_by(t.Reminder.due_at)
+                select(t.Reminder)
+                .where(t.Reminder.case_id == case_id)
+                .order_by(t.Reminder.due_at, t.Reminder.id)  # rows due together: as queued
             )
         ).all()
         filings = (

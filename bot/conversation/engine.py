@@ -343,8 +343,8 @@ class Conversation:
     async def respond(self) -> list[Reply]:
         state = self.state
         # Moments after a filing (a double tap, a phone that sends again): the next message only
-        filed, at = state.data.pop("_filed", False), state.updated_at
-        self.just_filed = bool(filed and at and self.now - at < AGAIN)
+        filed = state.data.pop("_filed", None)
+        self.just_filed = bool(filed) and self.now - datetime.fromisoformat(filed) < AGAIN
         if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
             state.clear()
         opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
@@ -437,9 +437,14 @@ class Conversation:
         told = self.state.data.pop("_told", None)
         if told and flow.told:
             before = copy.deepcopy(self.state.data)
-            if following := flow.told(self._turn(told)):
+            try:
+                following = flow.told(self._turn(told))
+            except Invalid:
+                following = None
+            if following:
                 self.state.data["_history"] = [*before.pop("_history", []), [first, before]]
                 return self._goto(flow, following)
+            self.state.data = before
         return self._goto(flow, first)
 
     # --- a parked flow ----------------------------------------------------------------------
@@ -575,7 +580,9 @@ class Conversation:
             payload = {k: v for k, v in self.state.data.items() if not k.startswith("_")}
             await self._file(flow.intent, payload, cases, flow.summary(staff_view))
             self.state.clear()
-            self.state.data["_filed"] = True  # a 1 sent again at once is not the menu's 1
+            self.state.data["_filed"] = (
+                self.now.isoformat()
+            )  # a 1 sent again at once: not the menu's
             return Reply(self.t(f"filed.{flow.intent}"))
         if self.command == keywords.REDO or answer == "2":
             kept = {"_cases": self.state.data["_cases"]}

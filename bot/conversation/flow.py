@@ -85,7 +85,7 @@ class Flow:
     summary: Callable[[Turn], str]  # the read-back: what will be filed, in plain figures
     all_cases: bool = False  # may the debtor file it for all their cases at once?
     # Reads the debtor's words that started the flow ("我已经转了5万") into its data as the
-    # first step's answer: the step to go on at, or None (the first step asks).
+    # first step's answer: the step to go on at; None or Invalid: the first step asks.
     told: Callable[[Turn], str | None] | None = None
 
     def step(self, key: str) -> Step:

@@ -253,17 +253,21 @@ def _hardship_reason(turn: Turn) -> str | None:
         reason = _reason_named(turn)
         if reason is None and (len(said) < TOLD or _date_or_sum(turn)):
             raise
-        turn.data["reason"] = reason or "other"
-        turn.data["details"] = _free_text(turn)
-        return READBACK
+        return _hardship_in_words(turn, reason or "other")
+
+
+def _hardship_in_words(turn: Turn, reason: str) -> str:
+    turn.data["reason"] = reason
+    turn.data["details"] = _free_text(turn)
+    return READBACK
 
 
 def _hardship_told(turn: Turn) -> str | None:
-    """A hardship told at the menu with its reason ("我被裁员了，家里还有两个孩子"): read
-    back with the words as the details. Without one ("生活很困难") the reason is asked."""
-    if _reason_named(turn) is None:
-        return None
-    return _hardship_reason(turn)
+    """A hardship told at the menu with its reason ("我被裁员了，家里还有两个孩子",
+    "3个月前被裁员了"): read back with the words as the details. Without one ("生活很困难")
+    the reason is asked."""
+    reason = _reason_named(turn)
+    return None if reason is None else _hardship_in_words(turn, reason)
 
 
 HARDSHIP = Flow(
@@ -303,14 +307,6 @@ def _settle_kind(turn: Turn) -> str | None:
         turn.data["amount_fen"] = to_fen(amount)
         return "lump_date"
     return _SETTLEMENT_NEXT[kind]
-
-
-def _settle_told(turn: Turn) -> str | None:
-    """A settlement asked for with its kind ("剩下的能不能分期还"): as if told at that step."""
-    try:
-        return _settle_kind(turn)
-    except Invalid:
-        return None
 
 
 def _settle_down(turn: Turn) -> str | None:
@@ -392,7 +388,7 @@ SETTLE = Flow(
         ),
     ),
     _settle_summary,
-    told=_settle_told,
+    told=_settle_kind,  # "剩下的能不能分期还": as if told at that step
 )
 
 

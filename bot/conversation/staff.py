@@ -78,7 +78,8 @@ class StaffDesk:
     async def _by_words(self, text: str) -> StaffCommand | None:
         """A task answered by number, answered instead with an option's words and a note
         ("#5 属实，已上门看过"): the option whose words the answer starts with, the longest
-        where two do ("不属实" is not "属实")."""
+        where two do ("不属实" is not "属实"), followed by nothing, a space or a separator
+        ("已联系不上" and "属实吗" are no option)."""
         ref, rest = reference_first(text)
         try:
             task = await self._task(StaffCommand(Verb.OPTION, ref))
@@ -89,9 +90,11 @@ class StaffDesk:
         allowed = options(task.kind, task.reason)
         labels = [(t(f"task.option.{outcome}"), n) for n, outcome in enumerate(allowed, 1)]
         for label, number in sorted(labels, key=lambda pair: -len(pair[0])):
-            if rest.startswith(label):
-                note = rest[len(label) :].lstrip(SEPARATORS)
-                return StaffCommand(Verb.OPTION, task.id, number, note)
+            after = rest[len(label) :]
+            if rest.startswith(label) and (
+                not after or after[0] in SEPARATORS or after[0].isspace()
+            ):
+                return StaffCommand(Verb.OPTION, task.id, number, after.lstrip(SEPARATORS).strip())
         return None
 
     async def _task(self, command: StaffCommand) -> Task:

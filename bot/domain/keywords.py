@@ -11,6 +11,7 @@ import functools
 import re
 import unicodedata
 from importlib.resources.abc import Traversable
+from itertools import zip_longest
 
 from bot.domain.locales import CATALOGS, locales_in
 from bot.domain.texts import translations
@@ -34,6 +35,24 @@ _NEGATION = re.compile(NEGATION, re.I)
 # A question asked as "A-not-A" is no negation: 能不能, 可不可以, 有没有.
 _A_NOT_A = re.compile(r"(.)[不没]\1")
 _SEPARATOR = "|"
+# A clause that is a refusal alone turns the clause before it around ("分期，不行").
+_REFUSALS = frozenset(
+    {
+        "不",
+        "不行",
+        "不要",
+        "不用",
+        "不是",
+        "不对",
+        "不可以",
+        "不可能",
+        "做不到",
+        "没",
+        "没有",
+        "还没",
+        "还没有",
+    }
+)
 _CLAUSE = re.compile(r"[,.;:!?，。；：！？、\n]+")  # where a clause ends (after NFKC)
 
 
@@ -84,10 +103,16 @@ def negated(text: str) -> bool:
 def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
     """Of `names`, those whose words `text` holds somewhere ("我想分期"), each with the words
     found, longest first. Words in a clause that holds a negation do not count ("不想分期",
-    "分期不行"): which is meant is not clear; another clause's negation does not turn them
-    around ("我失业了，暂时还不上")."""
-    clauses = _CLAUSE.split(unicodedata.normalize("NFKC", text or ""))
-    said = [normalize(clause) for clause in clauses if not negated(clause)]
+    "分期不行"), nor in one a refusal follows ("分期，不行"): which is meant is not clear;
+    another clause's negation does not turn them around ("我失业了，暂时还不上")."""
+    clauses = [
+        c for c in map(normalize, _CLAUSE.split(unicodedata.normalize("NFKC", text or ""))) if c
+    ]
+    said = [
+        clause
+        for clause, after in zip_longest(clauses, clauses[1:], fillvalue="")
+        if not (negated(clause) or after in _REFUSALS)  # "分期，不行"
+    ]
     found = {name: [word for word in words(name) if any(word in c for c in said)] for name in names}
     return {name: sorted(hits, key=len, reverse=True) for name, hits in found.items() if hits}
 

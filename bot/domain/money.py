@@ -32,15 +32,22 @@ _LEAD = re.compile(rf"^(?:(?![{_NUMERAL}负元角分整正])[\u4e00-\u9fff]){{1,
 _JIAO_FEN = re.compile(rf"^(?:({_DIGIT})角)?零?(?:({_DIGIT})分?)?$")
 
 
-# A sum inside a sentence: digits (grouped by thousands or not) or numerals, their unit and
-# yuan; not a number (单号, 尾号, 验证码) nor followed by a day, a time, a count or a
-# percentage (`15号`, `两个月`, `3次`).
-_SUM_IN = re.compile(
-    r"(?<![号號#码碼\d])(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?[kKwW十百千万亿]*"
-    r"|[零〇一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億兩]+)"
-    r"(?:元|块钱|块|塊)?(?![\d号號日月年点點期个個次天周%])"
+# A sum inside a sentence: a run of digits (grouped by thousands or not), numerals and units,
+# and what follows the yuan (`2万5千`, `8块5`, `十万块钱`); `amount_in` judges each run.
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬億兩"
+_SUM_RUN = re.compile(
+    rf"(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|[0-9{_NUMERALS}])[0-9{_NUMERALS}.kKwW]*"
+    r"(?:(?:元|块钱|块|塊)[0-9一二三四五六七八九角毛分]*)?"
 )
+_DIGIT_NUMERAL = re.compile(r"[0-9零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖兩]")
 _MONEY_MARK = re.compile(r"[元块塊kKwW十百千万亿拾佰仟萬億]|\d{3}")
+# What a run is not a sum before: a day, a time, a count, a share, a date's separator.
+_NOT_BEFORE = (*"号號日月年点點期个個次天周%/-", "分之")
+# …nor after: a reference or a code (单号, 尾号, 验证码, #), a share, a minus.
+_NOT_AFTER = re.compile(r"(?:[号號码碼#]|后四位|分之)[\s:：是为]{0,2}$|[-负]$")
+_LONGEST_BARE = 9  # more digits than this, without unit or yuan: a phone or a reference
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class AmountError(ValueError):
@@ -80,16 +87,26 @@ def parse_amount(text: str) -> Decimal:
 
 
 def amount_in(text: str) -> Decimal | None:
-    """The one sum of money a sentence holds ("我已经转了5万到法院账户": 50,000); None when
-    it holds none, or two (which is meant is not clear). A number without a unit or yuan
-    is a sum only from three digits on: `一部分`, `转了2次` hold none."""
+    """The one sum of money a sentence holds ("我已经转了2万5千": 25,000); None when it holds
+    none, or two (which is meant is not clear). Not a sum: a day, a year, a count or a share
+    (`15号`, `2024/3/5`, `两个月`, `百分之五十`), a reference or a phone number, words made of
+    units alone (`十分`, `千万别`; but `十万`), nor digits without unit or yuan below three
+    (`一部分`, `转了2次`, `转了50`)."""
+    said = (text or "").translate(_FULL_WIDTH_DIGITS)
     sums = set()
-    for found in _SUM_IN.finditer(unicodedata.normalize("NFKC", text or "")):
-        if _MONEY_MARK.search(found.group(0)):
-            try:
-                sums.add(parse_amount(found.group(0)))
-            except AmountError:
-                continue
+    for found in _SUM_RUN.finditer(said):
+        run = found.group(0)
+        if said[found.end() :].startswith(_NOT_BEFORE) or _NOT_AFTER.search(said[: found.start()]):
+            continue
+        if not (_DIGIT_NUMERAL.search(run) or (run.startswith("十") and len(run) > 1)):
+            continue  # 十分, 千万: units alone are words
+        bare = run.isdigit() or _GROUPED.fullmatch(run)
+        if not _MONEY_MARK.search(run) or (bare and len(run.replace(",", "")) > _LONGEST_BARE):
+            continue
+        try:
+            sums.add(parse_amount(run))
+        except AmountError:
+            continue
     return sums.pop() if len(sums) == 1 else None
 
 

@@ -288,6 +288,13 @@ async def test_an_official_answers_with_an_options_words_instead_of_its_number(
     case_id = await hardship_reported(client, runtime, clock)
     first_call, task = await notices(runtime, fake_twilio, VILLAGE)
     official = Phone(client, clock, VILLAGE)
+    # an option's words that go on into other words, or a question: no option
+    for unclear in (
+        f"#{ref_in(first_call)} 已联系不上",
+        f"#{ref_in(task)} 属实吗",
+        f"#{ref_in(task)} 属实？",
+    ):
+        assert "未能识别" in await official.say(unclear)
     said = await official.say(f"#{ref_in(task)} 属实，已上门看过，独居")
     assert said == f"已办理：#{ref_in(task)} 属实。"
     *_, verified = await notices(runtime, fake_twilio, JUDGE)

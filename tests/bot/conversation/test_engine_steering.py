@@ -4,6 +4,7 @@ retry of the same message."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import date
@@ -321,6 +322,13 @@ async def test_a_1_sent_again_right_after_a_filing_is_not_the_asset_menu_item(
     await chat.walk(PATHS["paid/zh-CN"].steps, ZH)
     clock.advance(minutes=3)
     Text("assets.category").check(await chat.say("1"), ZH)
+
+    # both taps at once, long after the read-back was shown: handled in one group
+    await chat.say("取消")
+    await chat.walk(PATHS["grace/zh-CN"].steps[:-1], ZH)
+    clock.advance(minutes=3)
+    taps = [chat.say("1", provider_id=f"SMtap{n}") for n in (1, 2)]
+    assert await asyncio.gather(*taps) == [render("filed.grace", ZH), render("filed.again", ZH)]
 
 
 # --- idle flows -----------------------------------------------------------------------------

@@ -885,9 +885,12 @@ MENU_TOLD: list[tuple[str, Any]] = [
             ("我失业了，暂时还不上", "unemployment"),  # a negation in another clause
             ("被裁员，没有收入", "unemployment"),
             ("老伴生病住院，花光了积蓄", "illness"),
+            ("3个月前被裁员了", "unemployment"),  # a number first: still words
         )
     ],
     ("分期不行", Text("menu")),  # a negation in the clause
+    ("分期，不行", Text("menu")),  # a refusal alone denies the clause before it
+    ("已经还了？还没有", Text("menu")),
     ("我已经付款了", Text("paid.amount")),
     # a payment told with its sum: the sum is kept, and the day is asked next
     ("我已经转了5万到法院账户", Text("paid.date")),
@@ -980,7 +983,9 @@ async def test_a_settlement_kind_told_in_words_is_taken(
         LUMP.check(reply, locale)
 
 
-@pytest.mark.parametrize("words", ["不分期", "不想一次性付", "分期还是一次性都行", "好的", "8万"])
+@pytest.mark.parametrize(
+    "words", ["不分期", "不想一次性付", "分期还是一次性都行", "好的", "8万", "一次性付清，做不到"]
+)
 async def test_a_settlement_kind_not_clear_is_asked_again(
     words: str, chat: Chat, runtime: Runtime, clock: FakeClock
 ) -> None:

@@ -234,7 +234,22 @@ SUMS_IN: list[tuple[str, str | None]] = [
     ("付了１２３４５元", "12345.00"),  # full-width digits
     ("转了1.5万元。", "15000.00"),
     ("转了5万，单号2024112733", "50000.00"),  # a reference number is no sum
+    ("我已经转了2万5千", "25000.00"),  # one sum in two units
+    ("一次性付1万2千元", "12000.00"),
+    ("转了3万5", "35000.00"),
+    ("还了8块5", "8.50"),
+    ("十万块钱昨天转了", "100000.00"),
     ("我付了一部分", None),
+    ("我已经付了，十分抱歉", None),  # 十分: very
+    ("千万别起诉我，我已经还了", None),  # 千万: by all means
+    ("百分之五十已经还了", None),  # a share, not a sum
+    ("我2024/3/5转了", None),  # a date
+    ("单号：123456", None),  # a reference
+    ("验证码 123456", None),
+    ("卡号后四位6789", None),
+    ("电话13800138000", None),  # a phone number
+    ("我还了300，500下周给", None),  # two sums
+    ("-5000", None),
     ("转了2次", None),
     ("转了50", None),  # two digits alone: too little to be sure it is money
     ("转了10%", None),
