@@ -252,7 +252,7 @@ class ViewQueries(Repo):
                 created_at=task.created_at,
                 options=list(options(task.kind, task.reason)),
                 detail=dict(task.detail or {}),
-                owed_fen=owed,
+                owed_fen=max(owed, 0),
                 filing=views.FilingView.model_validate(filing) if filing is not None else None,
             )
             for task, number, court_id, owed, assignee, obligor, sms, filing in rows

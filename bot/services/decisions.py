@@ -183,7 +183,9 @@ class Decide:
             raise Refused(t("staff.note_too_long", max=MAX_NOTE))
         if outcome in NEEDS_REASON and task.kind != TaskKind.OFFER and not note:
             raise Refused(t("staff.reason_needed", ref=task.id))
-        self.case = case = await uow.cases.summary(task.case_id)
+        # Two decisions on one case (two payments confirmed at once) go one after the other:
+        # the second sees what the first paid.
+        self.case = case = await uow.cases.summary(task.case_id, lock=True)
         self.obligor = await uow.obligors.get(task.obligor_id) if task.obligor_id else None
         self.filing = await uow.filings.get(task.filing_id) if task.filing_id else None
         self.court_name = await uow.courts.name(case.court_id)

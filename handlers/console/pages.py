@@ -104,7 +104,7 @@ async def case(request: web.Request) -> web.Response:
     view = await services.cases.case_for(staff, int(request.match_info["case_id"]))
     if view is None:
         raise web.HTTPNotFound()
-    owed = to_fen(view.amount_due) - to_fen(view.paid)
+    owed = max(to_fen(view.amount_due) - to_fen(view.paid), 0)
     counter_fields, preview = _preview(request)
     context = {
         "case": view,

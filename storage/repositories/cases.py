@@ -87,8 +87,12 @@ class CaseRepository(Repo):
         """Links each (case, obligor), once."""
         await _LINK(self.session, links)
 
-    async def summary(self, case_id: int) -> records.CaseSummary | None:
-        row = await self.session.get(t.Case, case_id)
+    async def summary(self, case_id: int, *, lock: bool = False) -> records.CaseSummary | None:
+        """The case; with `lock`, its row is held until the commit (PostgreSQL; SQLite's
+        writes are one at a time already) and read afresh: decisions on one case queue."""
+        row = await self.session.get(
+            t.Case, case_id, with_for_update=lock or None, populate_existing=lock
+        )
         return case_record(row) if row else None
 
     async def add_paid(self, case_id: int, fen: int) -> None:

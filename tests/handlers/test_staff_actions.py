@@ -474,3 +474,32 @@ async def test_two_decisions_at_once_keep_exactly_one(
     [filing] = (await get_case(client, case_id))["filings"]
     assert len(filing["decisions"]) == 1
     assert JUDGMENT  # the example judgment the cases come from
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_two_part_payments_confirmed_at_once_perform_the_case(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """Two reports of 65,000 of the 130,000, accepted at the same moment: the second sees
+    the first, and the case is performed (not left with nothing owed and still going)."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor = Phone(client, clock, DEBTOR)
+    for _ in range(2):
+        for text in ("5", "6.5万", "昨天", "1", "跳过", "1"):
+            await debtor.say(text)
+    first, second = await notices(runtime, fake_twilio, JUDGE)
+    case = await get_case(client, case_id)
+    judge = StaffMember(case["judge"]["id"], "judge", "李法官", JUDGE, None)
+    service = runtime.services.decisions
+    answers = await asyncio.gather(
+        *(
+            service.act(decisions.Actor(staff=judge), ref_in(n), Outcome.ACCEPT)
+            for n in (first, second)
+        )
+    )
+    assert all(answer.startswith("已办理") for answer in answers), answers
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("performed", "130000.00")
