@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.case_states import INSTALMENT_STEP
 from bot.domain.dates import add_months
 from bot.domain.filings import FilingError, check_count, first_instalment
+from bot.domain.records import Instalment
 from bot.domain.texts import render
 
 BEFORE_DAYS = (
@@ -46,6 +48,21 @@ def payments(terms: dict, today: date) -> list[Payment]:
 def payment_name(seq: int, locale: str) -> str:
     """`首付款` for the down payment, `第3期` for an instalment."""
     return render("payment.down", locale) if seq == 0 else render("payment.nth", locale, seq=seq)
+
+
+def covered(due: Sequence[Instalment], paid_fen: int | None) -> list[Instalment]:
+    """Of a plan's payments still `due` (in order), those a payment of `paid_fen` confirmed
+    pays: as many as it covers in full, and at least the next one (a report without a sum,
+    or short of it: the judge confirmed it as that payment)."""
+    if paid_fen is None:
+        return list(due[:1])
+    paid, left = [], paid_fen
+    for payment in due:
+        if left < payment.amount_fen:
+            break
+        paid.append(payment)
+        left -= payment.amount_fen
+    return paid or list(due[:1])
 
 
 def counter_terms(down_fen: int, count: int, amount_fen: int, day: int) -> dict:

@@ -47,7 +47,7 @@ from bot.domain.status import (
     TaskStatus,
 )
 from bot.domain.tasks import MAX_NOTE, NEEDS_DATE, NEEDS_REASON, Outcome, TaskKind, options
-from bot.domain.texts import court_signature, format_date, render
+from bot.domain.texts import court_signature, format_date, format_list, render
 from bot.domain.views import TaskLine
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services import tasks
@@ -390,16 +390,18 @@ class Decide:
             return
         plan = await self.uow.instalments.of_case(self.case.id)
         due = [i for i in plan if i.status != InstalmentStatus.PAID]
-        if due:
+        covered = instalments.covered(due, paid)
+        for payment in covered:
             await self.uow.instalments.set_status(
-                due[0].id, due[0].status, InstalmentStatus.PAID, self.now
+                payment.id, payment.status, InstalmentStatus.PAID, self.now
             )
-            await self._cancel_steps(instalments.payment_steps(due[0].seq))
-        if len(due) <= 1:
+            await self._cancel_steps(instalments.payment_steps(payment.seq))
+        if len(covered) == len(due):
             await self._performed()
         else:
-            payment = instalments.payment_name(due[0].seq, self.obligor.locale)
-            await self._tell("decision.instalment_confirmed", payment=payment)
+            locale = self.obligor.locale
+            names = [instalments.payment_name(p.seq, locale) for p in covered]
+            await self._tell("decision.instalment_confirmed", payment=format_list(names, locale))
 
     async def _part_paid(self, paid: int) -> None:
         """A payment short of what is owed: the case goes on for the rest."""

@@ -181,6 +181,40 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
 
 
 @SQLITE
+async def test_a_payment_in_a_plan_pays_the_instalments_its_sum_covers(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """A plan of 3 × 10,000: 20,000 reported and confirmed pays the first two; the last
+    10,000 performs the case."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("3", "1", "0", "3", "1万", "每月15号", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    await judge.say(f"同意 #{ref_in(notice)}")
+    [consent] = await notices(runtime, fake_twilio, CREDITOR)
+    await Phone(client, clock, CREDITOR).say(f"同意 #{ref_in(consent)}")
+    assert (await get_case(client, case_id))["status"] == "plan"
+
+    for text in ("5", "2万", "今天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    assert "第1期和第2期已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    case = await get_case(client, case_id)
+    pending = {r["step"] for r in case["reminders"] if r["status"] == "pending"}
+    assert "instalment-3" in pending and not {"instalment-1", "instalment-2"} & pending
+    assert (case["status"], case["paid"]) == ("plan", "20000.00")
+
+    for text in ("5", "1万", "今天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    assert (await get_case(client, case_id))["status"] == "performed"
+
+
+@SQLITE
 async def test_payment_reported_confirmed_performed_nothing_pending(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.filings import FilingError, parse_count
-from bot.domain.instalments import Payment, counter_terms, payments, reminder_times, total_fen
+from bot.domain.instalments import (
+    Payment,
+    counter_terms,
+    covered,
+    payments,
+    reminder_times,
+    total_fen,
+)
+from bot.domain.records import Instalment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLAN = {
@@ -99,3 +107,32 @@ def test_an_instalment_count_as_people_write_it(text: str, count: int) -> None:
 def test_what_is_no_instalment_count(text: str) -> None:
     with pytest.raises(FilingError, match=r"error\.instalment_count"):
         parse_count(text)
+
+
+def _due(*amounts_fen: int) -> list[Instalment]:
+    return [
+        Instalment(seq, 1, 1, seq, date(2027, seq, 15), fen, "due")
+        for seq, fen in enumerate(amounts_fen, 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("paid_fen", "seqs"),
+    [
+        (2_000_000, [1, 2]),  # two in full
+        (2_500_000, [1, 2]),  # and part of the third: not the third
+        (3_000_000, [1, 2, 3]),  # all
+        (9_000_000, [1, 2, 3]),  # more than all
+        (500_000, [1]),  # short of the next: the next, as the judge confirmed
+        (None, [1]),  # a report without a sum
+    ],
+)
+def test_a_payment_pays_the_instalments_its_sum_covers(
+    paid_fen: int | None, seqs: list[int]
+) -> None:
+    due = _due(1_000_000, 1_000_000, 1_000_000)
+    assert [p.seq for p in covered(due, paid_fen)] == seqs
+
+
+def test_nothing_due_is_nothing_covered() -> None:
+    assert covered([], 1_000_000) == []
