@@ -385,15 +385,14 @@ class Conversation:
             return answer
         if self.just_filed and self.text.strip() == "1":  # the read-back's 1, sent twice
             return Reply(self.t("filed.again"))
-        intent = self.intent
-        if intent == "agent":
+        if self.intent == "agent":
             cases = list(self.correspondent.open_cases)
             if not cases:
                 return Reply(self.t("no_open_case"))
             await self._file("agent", {}, cases, self.t("agent.summary"))
             return Reply(self.t("intent.agent"))
-        if intent in FLOWS:
-            return await self._start(FLOWS[intent], told=self.told)
+        if self.intent in FLOWS:
+            return await self._start(FLOWS[self.intent], told=self.told)
         return self.menu("menu")
 
     async def _answer_to_offer(self) -> Reply | None:
@@ -580,9 +579,8 @@ class Conversation:
             payload = {k: v for k, v in self.state.data.items() if not k.startswith("_")}
             await self._file(flow.intent, payload, cases, flow.summary(staff_view))
             self.state.clear()
-            self.state.data["_filed"] = (
-                self.now.isoformat()
-            )  # a 1 sent again at once: not the menu's
+            # A 1 sent again at once is not the menu's (`just_filed`).
+            self.state.data["_filed"] = self.now.isoformat()
             return Reply(self.t(f"filed.{flow.intent}"))
         if self.command == keywords.REDO or answer == "2":
             kept = {"_cases": self.state.data["_cases"]}
