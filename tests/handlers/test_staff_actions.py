@@ -318,7 +318,8 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
 async def test_an_official_answers_with_an_options_words_instead_of_its_number(
     client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    """ "#2 属实，已上门看过" is option 1 (属实) with its note; "不属实" is not "属实"."""
+    """ "#2 属实，已上门看过" is option 1 (属实) with its note, "不属实" option 2; words that
+    run on into others ("已联系不上") or a question ("属实吗") are no option."""
     case_id = await hardship_reported(client, runtime, clock)
     first_call, task = await notices(runtime, fake_twilio, VILLAGE)
     official = Phone(client, clock, VILLAGE)
@@ -341,6 +342,12 @@ async def test_an_official_answers_with_an_options_words_instead_of_its_number(
     assert decided[ref_in(first_call)]["note"] == "家中无人"
     # words that are no option of the task: the list of open items, nothing decided
     assert "未能识别" in await official.say("情况属实")
+    # reported again: 不属实 is its own option, not 属实 after a word
+    for text in ("2", "3", "年过八十，无劳动能力", "1"):
+        await Phone(client, clock, DEBTOR).say(text)
+    *_, again = await notices(runtime, fake_twilio, VILLAGE)
+    said = await official.say(f"#{ref_in(again)} 不属实，本人在外打工")
+    assert said == f"已办理：#{ref_in(again)} 不属实。"
 
 
 @SQLITE
