@@ -11,7 +11,7 @@ from sqlalchemy import case as when
 from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
 from bot.domain.case_states import LIVE
-from bot.domain.money import from_fen
+from bot.domain.money import from_fen, still_owed
 from bot.domain.status import CaseStatus, Channel, Direction, ReminderStatus, TaskStatus
 from bot.domain.tasks import options
 from storage import tables as t
@@ -214,7 +214,8 @@ class ViewQueries(Repo):
                 t.Task,
                 t.Case.case_number,
                 t.Case.court_id,
-                t.Case.amount_due_fen - t.Case.paid_fen,
+                t.Case.amount_due_fen,
+                t.Case.paid_fen,
                 t.User.name,
                 t.Obligor.name,
                 phone,
@@ -252,10 +253,10 @@ class ViewQueries(Repo):
                 created_at=task.created_at,
                 options=list(options(task.kind, task.reason)),
                 detail=dict(task.detail or {}),
-                owed_fen=max(owed, 0),
+                owed_fen=still_owed(due, paid),
                 filing=views.FilingView.model_validate(filing) if filing is not None else None,
             )
-            for task, number, court_id, owed, assignee, obligor, sms, filing in rows
+            for task, number, court_id, due, paid, assignee, obligor, sms, filing in rows
         ]
 
     async def case_lines(

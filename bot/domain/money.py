@@ -86,6 +86,11 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
+def still_owed(due_fen: int, paid_fen: int) -> int:
+    """What is still owed of `due_fen` once `paid_fen` is confirmed paid (never below 0)."""
+    return max(due_fen - paid_fen, 0)
+
+
 def amount_in(text: str) -> Decimal | None:
     """The one sum of money a sentence holds ("我已经转了2万5千": 25,000); None when it holds
     none, or two (which is meant is not clear). Not a sum: a day, a year, a count or a share

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.domain.money import still_owed
 from bot.domain.status import CaseStatus, Direction, EventKind, ReminderStatus
 
 
@@ -41,7 +42,7 @@ class CaseSummary:
     @property
     def owed_fen(self) -> int:
         """What is still owed: what reminders and the debtor's read-backs state."""
-        return max(self.amount_due_fen - self.paid_fen, 0)
+        return still_owed(self.amount_due_fen, self.paid_fen)
 
 
 @dataclass(frozen=True)

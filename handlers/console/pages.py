@@ -21,7 +21,7 @@ from aiohttp import web
 from bot.domain.case_states import LIVE
 from bot.domain.filings import Instalments, assets_total, is_reduction
 from bot.domain.instalments import Payment, payment_name, payments
-from bot.domain.money import format_yuan, to_fen
+from bot.domain.money import format_yuan, still_owed, to_fen
 from bot.domain.status import CaseStatus
 from bot.domain.views import EventEntry
 from bot.services.decisions import Refused, counter
@@ -104,13 +104,14 @@ async def case(request: web.Request) -> web.Response:
     view = await services.cases.case_for(staff, int(request.match_info["case_id"]))
     if view is None:
         raise web.HTTPNotFound()
-    owed = max(to_fen(view.amount_due) - to_fen(view.paid), 0)
+    owed = still_owed(to_fen(view.amount_due), to_fen(view.paid))
     counter_fields, preview = _preview(request)
     context = {
         "case": view,
         "names": {o.id: o.name for o in view.obligors},
         "yuan": lambda amount: format_yuan(to_fen(amount)),
         **FILING_HELPERS,
+        "owed": owed,
         "reduced": below(owed),
         "tasks": await services.decisions.on_case(staff, view.id),
         "counter": counter_fields,

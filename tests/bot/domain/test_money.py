@@ -16,6 +16,7 @@ from bot.domain.money import (
     format_yuan,
     from_fen,
     parse_amount,
+    still_owed,
     to_fen,
 )
 from tests.bot.domain import BOUNDED, assert_refused, messy_text, parsed_or_none
@@ -270,3 +271,8 @@ def test_the_one_sum_a_sentence_holds(text: str, expected: str | None) -> None:
 def test_any_sentence_holds_one_sum_in_bounds_or_none(text: str) -> None:
     found = amount_in(text)
     assert found is None or Decimal("0.01") <= found <= MAX_YUAN
+
+
+def test_what_is_still_owed_is_never_below_nothing() -> None:
+    assert still_owed(13_000_000, 5_000_000) == 8_000_000
+    assert still_owed(13_000_000, 14_000_000) == 0  # paid more than owed
