@@ -247,12 +247,12 @@ async def test_what_arrives_shows_on_an_open_page_without_a_reload(
     await runtime.services.engine.handle(
         InboundMessage(Channel.SMS, DEBTOR, "我下周去法院交钱", provider_id="SBIN-live")
     )
-    await expect(page.locator("main")).to_contain_text("我下周去法院交钱", timeout=5000)
+    await expect(page.locator("main")).to_contain_text("我下周去法院交钱", timeout=10_000)
     assert await page.evaluate("window.notReloaded") is True  # swapped in, not reloaded
     await page.get_by_label("说明（选填）").fill("半句话")  # someone typing is not disturbed
     await runtime.services.engine.handle(
         InboundMessage(Channel.SMS, DEBTOR, "还是下个月吧", provider_id="SBIN-live-2")
     )
-    await expect(page.get_by_role("status")).to_contain_text("有新的动态", timeout=5000)
+    await expect(page.get_by_role("status")).to_contain_text("有新的动态", timeout=10_000)
     assert await page.get_by_label("说明（选填）").input_value() == "半句话"
     await shoot(page, "case_news")
