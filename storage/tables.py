@@ -284,6 +284,7 @@ class Instalment(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default=InstalmentStatus.DUE)
     paid_at: Mapped[datetime | None]
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Message(Base):

@@ -428,15 +428,17 @@ def _paid_reference(turn: Turn) -> str | None:
 
 
 def _paid_summary(turn: Turn) -> str:
+    """The read-back states what is due: in a plan its next payment, else what is owed."""
     d = turn.data
     reference = turn.t("paid.reference_is", reference=d["reference"]) if d["reference"] else ""
+    plan_due = turn.case.plan_due_fen if turn.case else None
     return turn.t(
-        "paid.summary",
+        "paid.summary" if plan_due is None else "paid.summary_plan",
         amount=format_yuan(d["amount_fen"]),
         date=format_date(date.fromisoformat(d["paid_on"]), turn.locale),
         method=turn.t("paid." + d["method"]),
         reference=reference,
-        owed=_due(turn),
+        owed=_due(turn) if plan_due is None else format_yuan(plan_due),
     )
 
 

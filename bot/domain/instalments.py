@@ -50,19 +50,37 @@ def payment_name(seq: int, locale: str) -> str:
     return render("payment.down", locale) if seq == 0 else render("payment.nth", locale, seq=seq)
 
 
-def covered(due: Sequence[Instalment], paid_fen: int | None) -> list[Instalment]:
-    """Of a plan's payments still `due` (in order), those a payment of `paid_fen` confirmed
-    pays: as many as it covers in full, and at least the next one (a report without a sum,
-    or short of it: the judge confirmed it as that payment)."""
+@dataclass(frozen=True)
+class Applied:
+    """What a payment confirmed leaves one of a plan's payments paid: `paid_fen` in all."""
+
+    payment: Instalment
+    paid_fen: int
+
+    @property
+    def settled(self) -> bool:
+        return self.paid_fen >= self.payment.amount_fen
+
+    @property
+    def lacking_fen(self) -> int:
+        return max(self.payment.amount_fen - self.paid_fen, 0)
+
+
+def apply(due: Sequence[Instalment], paid_fen: int | None) -> list[Applied]:
+    """A payment of `paid_fen` confirmed, spread over a plan's payments still `due` (in
+    order): each takes what it still lacks until the sum runs out, so a sum short of a payment
+    counts toward it. A report without a sum pays the next one in full (the judge confirmed it
+    as that payment)."""
     if paid_fen is None:
-        return list(due[:1])
-    paid, left = [], paid_fen
+        return [Applied(due[0], due[0].amount_fen)] if due else []
+    applied, left = [], paid_fen
     for payment in due:
-        if left < payment.amount_fen:
+        if left <= 0:
             break
-        paid.append(payment)
-        left -= payment.amount_fen
-    return paid or list(due[:1])
+        take = min(left, payment.amount_fen - payment.paid_fen)
+        applied.append(Applied(payment, payment.paid_fen + take))
+        left -= take
+    return applied
 
 
 def counter_terms(down_fen: int, count: int, amount_fen: int, day: int) -> dict:
@@ -87,20 +105,24 @@ def total_fen(terms: dict) -> int:
     return terms["down_fen"] + terms["count"] * terms["amount_fen"]
 
 
-def payment_steps(seq: int | None = None) -> str:
-    """The step of payment `seq`'s reminders (`instalment-3`; the one before the day is
-    `instalment-3-before`), or of every payment's (`instalment`): the stem
-    `ReminderRepository.cancel_steps` matches, which `instalment-1` must not share with
-    `instalment-10`."""
-    return INSTALMENT_STEP.rstrip("-") if seq is None else f"{INSTALMENT_STEP}{seq}"
+def payment_steps(plan: int | None = None, seq: int | None = None) -> str:
+    """The step of the reminders of payment `seq` of the plan agreed in filing `plan`
+    (`instalment-7-3`; the one before the day is `instalment-7-3-before`), or of every plan's
+    (`instalment`): the stem `ReminderRepository.cancel_steps` matches, which `instalment-7-1`
+    must not share with `instalment-7-10`. The plan is in the key so that a second plan of a
+    case (the first defaulted) has reminders of its own."""
+    if plan is None:
+        return INSTALMENT_STEP.rstrip("-")
+    return f"{INSTALMENT_STEP}{plan}-{seq}"
 
 
 def reminder_times(
-    payment: Payment, zone: ZoneInfo, now: datetime, days_before: int = BEFORE_DAYS
+    plan: int, payment: Payment, zone: ZoneInfo, now: datetime, days_before: int = BEFORE_DAYS
 ) -> list[tuple[str, datetime]]:
     """The step keys and times of a payment's reminders that are still ahead of `now`:
-    `instalment-3-before` `days_before` days before (none when 0), `instalment-3` on the day."""
-    step = payment_steps(payment.seq)
+    `instalment-7-3-before` `days_before` days before (none when 0), `instalment-7-3` on the
+    day."""
+    step = payment_steps(plan, payment.seq)
     steps = [(step, payment.due_on, ON_AT)]
     if days_before:
         steps.insert(0, (f"{step}-before", payment.due_on - timedelta(days=days_before), BEFORE_AT))

@@ -38,6 +38,9 @@ class CaseSummary:
     performance_due: date
     schedule_id: int | None = None  # the court schedule version it runs; None: the built-in
     paid_fen: int = 0  # confirmed paid so far
+    # In a plan, what its next payment still lacks: read with a correspondent's cases only,
+    # for the debtor's payment read-back.
+    plan_due_fen: int | None = None
 
     @property
     def owed_fen(self) -> int:
@@ -297,11 +300,12 @@ class NewInstalment:
 class Instalment:
     id: int
     case_id: int
-    filing_id: int
+    filing_id: int  # the settlement whose plan it is
     seq: int
     due_on: date
     amount_fen: int
     status: str
+    paid_fen: int = 0  # confirmed toward it so far (a payment short of it counts)
 
 
 @dataclass

@@ -12,6 +12,7 @@ case's timeline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -380,28 +381,56 @@ class Decide:
             return
         await self._filing(FilingStatus.ACCEPTED)
         paid = self._paid_fen()
+        if self.case.status == S.PLAN:
+            await self._plan_payment(paid)
+            return
         if paid:
             await self.uow.cases.add_paid(self.case.id, paid)
-        if self.case.status != S.PLAN:
-            if self._pays_off():
-                await self._performed()
-            else:
-                await self._part_paid(paid)
-            return
-        plan = await self.uow.instalments.of_case(self.case.id)
-        due = [i for i in plan if i.status != InstalmentStatus.PAID]
-        covered = instalments.covered(due, paid)
-        for payment in covered:
-            await self.uow.instalments.set_status(
-                payment.id, payment.status, InstalmentStatus.PAID, self.now
-            )
-            await self._cancel_steps(instalments.payment_steps(payment.seq))
-        if len(covered) == len(due):
+        if self._pays_off():
             await self._performed()
         else:
-            locale = self.obligor.locale
-            names = [instalments.payment_name(p.seq, locale) for p in covered]
+            await self._part_paid(paid)
+
+    async def _plan_payment(self, paid: int | None) -> None:
+        """A payment in a plan counts toward the plan's payments still due, in order
+        (instalments.apply): those it settles end their reminders, one it pays part of has
+        them state what is left; when none is left the case is performed."""
+        plan = await self.uow.instalments.of_case(self.case.id)
+        current = [p for p in plan if p.filing_id == plan[-1].filing_id]  # the last agreed
+        due = [p for p in current if p.status != InstalmentStatus.PAID]
+        applied = instalments.apply(due, paid)
+        credited = sum(a.paid_fen - a.payment.paid_fen for a in applied)
+        await self.uow.cases.add_paid(self.case.id, credited if paid is None else paid)
+        reminder_text = await self._instalment_text()
+        for a in applied:
+            payment = a.payment
+            stem = instalments.payment_steps(payment.filing_id, payment.seq)
+            if a.settled:
+                await self.uow.instalments.set_status(
+                    payment.id, payment.status, InstalmentStatus.PAID, self.now
+                )
+                await self._cancel_steps(stem)
+            else:
+                await self.uow.instalments.add_paid(payment.id, a.paid_fen)
+                body = reminder_text(payment.seq, payment.due_on, a.lacking_fen)
+                await self.uow.reminders.reword_steps(self.case.id, stem, body)
+        settled = [a for a in applied if a.settled]
+        if len(settled) == len(due):
+            await self._performed()
+            return
+        locale = self.obligor.locale
+        if settled == applied:
+            names = [instalments.payment_name(a.payment.seq, locale) for a in settled]
             await self._tell("decision.instalment_confirmed", payment=format_list(names, locale))
+            return
+        short = applied[-1]
+        await self._tell(
+            "decision.instalment_short",
+            amount=format_yuan(paid or 0),
+            payment=instalments.payment_name(short.payment.seq, locale),
+            left=format_yuan(short.lacking_fen),
+            date=format_date(short.payment.due_on, locale),
+        )
 
     async def _part_paid(self, paid: int) -> None:
         """A payment short of what is owed: the case goes on for the rest."""
@@ -527,16 +556,11 @@ class Decide:
         await self.uow.reminders.cancel_pending(self.case.id, self.now)
         payments = instalments.payments(terms, self.today)
         days_before = (await tasks.delays_of(self.uow, self.case)).instalment_days_before
+        plan = self.task.filing_id
         await self.uow.instalments.add_many(
-            [
-                NewInstalment(self.case.id, self.task.filing_id, p.seq, p.due_on, p.amount_fen)
-                for p in payments
-            ]
+            [NewInstalment(self.case.id, plan, p.seq, p.due_on, p.amount_fen) for p in payments]
         )
-        locale = self.obligor.locale
-        court_text = await self.uow.templates.get(
-            self.case.court_id, resolve(locale), "reminder.instalment"
-        )
+        reminder_text = await self._instalment_text()
         await self.uow.reminders.add_many(
             [
                 NewReminder(
@@ -545,28 +569,43 @@ class Decide:
                     key,
                     "reminder.instalment",
                     when,
-                    body=fill(
-                        "reminder.instalment",
-                        locale,
-                        court_text and court_text.body,
-                        court=court_signature(self.court_name),
-                        name=self.obligor.name,
-                        case_number=self.case.case_number,
-                        payment=instalments.payment_name(p.seq, locale),
-                        amount=format_yuan(p.amount_fen),
-                        date=format_date(p.due_on, locale),
-                    ),
+                    body=reminder_text(p.seq, p.due_on, p.amount_fen),
                 )
                 for p in payments
-                for key, when in instalments.reminder_times(p, self.zone, self.now, days_before)
+                for key, when in instalments.reminder_times(
+                    plan, p, self.zone, self.now, days_before
+                )
             ]
         )
         first = payments[0]
         await self._tell(
             "decision.plan_started",
             amount=format_yuan(first.amount_fen),
-            date=format_date(first.due_on, locale),
+            date=format_date(first.due_on, self.obligor.locale),
         )
+
+    async def _instalment_text(self) -> Callable[[int, date, int], str]:
+        """The text of the reminders of a plan's payment (seq, day, sum still to pay), in the
+        court's own words where it has them."""
+        locale = self.obligor.locale
+        court_text = await self.uow.templates.get(
+            self.case.court_id, resolve(locale), "reminder.instalment"
+        )
+
+        def text(seq: int, due_on: date, amount_fen: int) -> str:
+            return fill(
+                "reminder.instalment",
+                locale,
+                court_text and court_text.body,
+                court=court_signature(self.court_name),
+                name=self.obligor.name,
+                case_number=self.case.case_number,
+                payment=instalments.payment_name(seq, locale),
+                amount=format_yuan(amount_fen),
+                date=format_date(due_on, locale),
+            )
+
+        return text
 
     async def _cancel_steps(self, stem: str) -> None:
         await self.uow.reminders.cancel_steps(self.case.id, stem, self.now)

@@ -72,13 +72,15 @@ class FollowUps:
             case = await uow.cases.summary(instalment.case_id)
             filing = await uow.filings.get(instalment.filing_id)
             obligor = await uow.obligors.get(filing.obligor_id)
-            await uow.reminders.cancel_steps(case.id, payment_steps(instalment.seq), now)
+            await uow.reminders.cancel_steps(
+                case.id, payment_steps(instalment.filing_id, instalment.seq), now
+            )
             head = t(
                 "notify.missed",
                 case=case.case_number,
                 name=obligor.name,
                 payment=payment_name(instalment.seq, STAFF_LOCALE),
-                amount=format_yuan(instalment.amount_fen),
+                amount=format_yuan(instalment.amount_fen - instalment.paid_fen),
                 date=format_date(instalment.due_on, STAFF_LOCALE),
             )
             await uow.events.add(case.id, EventKind.INSTALMENT_MISSED, now, seq=instalment.seq)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import Select, and_, bindparam, select, update
+from sqlalchemy import case as sql_case
 
 from bot.domain import records
 from bot.domain.case_states import LIVE
-from bot.domain.status import CaseStatus, Channel, ContactStatus
+from bot.domain.status import CaseStatus, Channel, ContactStatus, InstalmentStatus
 from storage import tables as t
 from storage.repositories._base import (
     BulkInsert,
@@ -25,8 +26,16 @@ from storage.repositories._base import (
 def _correspondents() -> Select:
     """Who wrote from `:addresses` on `:channel`, with each live case: built once, as the
     statement of every inbound group (Core columns: no ORM objects to build)."""
-    contact, obligor, case, link = (
-        x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor)
+    contact, obligor, case, link, payment = (
+        x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor, t.Instalment)
+    )
+    # In a plan: what its next payment still lacks (the last plan agreed, its first unpaid).
+    plan_due = (
+        select(payment.amount_fen - payment.paid_fen)
+        .where(payment.case_id == case.id, payment.status != InstalmentStatus.PAID)
+        .order_by(payment.filing_id.desc(), payment.seq)
+        .limit(1)
+        .scalar_subquery()
     )
     return (
         select(
@@ -45,6 +54,7 @@ def _correspondents() -> Select:
             case.amount_due_fen,
             case.performance_due,
             case.paid_fen,
+            sql_case((case.status == CaseStatus.PLAN, plan_due)),
         )
         .join_from(t.Contact.__table__, t.Obligor.__table__, obligor.id == contact.obligor_id)
         .outerjoin(t.CaseObligor.__table__, link.obligor_id == obligor.id)
@@ -259,6 +269,7 @@ class ObligorRepository(Repo):
             amount_due_fen,
             performance_due,
             paid_fen,
+            plan_due_fen,
         ) in rows:
             if address not in who:
                 who[address] = (
@@ -275,6 +286,7 @@ class ObligorRepository(Repo):
                     amount_due_fen,
                     performance_due,
                     paid_fen=paid_fen,
+                    plan_due_fen=plan_due_fen,
                 )
         phones: dict[int, str] = {}
         if cases and channel != Channel.SMS:

@@ -71,6 +71,17 @@ def _held(claim: str) -> tuple[ColumnElement[bool], ...]:
     return (t.Reminder.status == ReminderStatus.CLAIMED, t.Reminder.claim_token == claim)
 
 
+def _under(stem: str) -> tuple[ColumnElement[bool], ...]:
+    """A case's debtor rows of step `stem` or of a step under it (`stem-…`)."""
+    return (
+        t.Reminder.user_id.is_(None),
+        or_(
+            t.Reminder.step_key == stem,
+            t.Reminder.step_key.startswith(f"{stem}-", autoescape=True),
+        ),
+    )
+
+
 class ReminderRepository(Repo):
     def _locked(self, rows: Select[tuple[int]]) -> ColumnElement[bool]:
         """`id` is one of the ids that `rows` (a `SELECT id … FOR UPDATE SKIP LOCKED`) locks.
@@ -464,12 +475,15 @@ class ReminderRepository(Repo):
     async def cancel_steps(self, case_id: int, stem: str, at: datetime) -> int:
         """Cancels a case's pending debtor rows of step `stem` or of a step under it
         (`stem-…`): a plan's instalment reminders, once paid or given up."""
-        return await self._cancel(
-            case_id,
-            at,
-            t.Reminder.user_id.is_(None),
-            or_(
-                t.Reminder.step_key == stem,
-                t.Reminder.step_key.startswith(f"{stem}-", autoescape=True),
-            ),
+        return await self._cancel(case_id, at, *_under(stem))
+
+    async def reword_steps(self, case_id: int, stem: str, body: str) -> int:
+        """Gives a case's pending debtor rows of step `stem` or under it a new text: an
+        instalment's reminders once part of it is paid."""
+        result = await self.session.execute(
+            update(t.Reminder)
+            .where(t.Reminder.case_id == case_id, t.Reminder.status == ReminderStatus.PENDING)
+            .where(*_under(stem))
+            .values(body=body)
         )
+        return result.rowcount

@@ -155,7 +155,14 @@ def planned_with(versions: Versions) -> ColumnElement[bool]:
 
 def _instalment(row: t.Instalment) -> records.Instalment:
     return records.Instalment(
-        row.id, row.case_id, row.filing_id, row.seq, row.due_on, row.amount_fen, row.status
+        row.id,
+        row.case_id,
+        row.filing_id,
+        row.seq,
+        row.due_on,
+        row.amount_fen,
+        row.status,
+        row.paid_fen,
     )
 
 
@@ -171,6 +178,12 @@ class InstalmentRepository(Repo):
             .order_by(t.Instalment.filing_id, t.Instalment.seq)
         )
         return [_instalment(row) for row in rows]
+
+    async def add_paid(self, instalment_id: int, paid_fen: int) -> None:
+        """Records what has been paid toward a payment in all, short of it: it stays due."""
+        await self.session.execute(
+            update(t.Instalment).where(t.Instalment.id == instalment_id).values(paid_fen=paid_fen)
+        )
 
     async def set_status(
         self, instalment_id: int, current: str, target: str, at: datetime | None = None

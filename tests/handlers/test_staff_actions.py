@@ -125,7 +125,7 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
 
     case = await get_case(client, case_id)
     assert case["status"] == "plan"
-    steps = [r["step"] for r in case["reminders"] if r["step"].startswith("instalment-")]
+    steps = payment_steps(case)
     assert "instalment-1-before" in steps and "instalment-10" in steps
     assert "首笔20,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
 
@@ -153,11 +153,7 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     # 确认 is no command (无法确认, 确认未收到 …): the answer lists what waits, nothing changes
     assert "未能识别" in await judge.say(f"确认 #{ref_in(paid)}")
     assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
-    pending = {
-        r["step"]
-        for r in (await get_case(client, case_id))["reminders"]
-        if r["status"] == "pending"
-    }
+    pending = payment_steps(await get_case(client, case_id), "pending")
     assert {"instalment-2", "instalment-10-before", "instalment-10"} <= pending
     assert not {"instalment-1", "instalment-1-before"} & pending
 
@@ -167,17 +163,51 @@ async def test_settlement_accepted_consented_instalments_paid_and_missed(
     [*_, missed] = await notices(runtime, fake_twilio, JUDGE)
     assert "未按期支付第2期" in missed and "1 恢复督促 2 移送执行" in missed
     assert "未按期支付第2期" in (await notices(runtime, fake_twilio, VILLAGE))[-1]
-    pending = {
-        r["step"]
-        for r in (await get_case(client, case_id))["reminders"]
-        if r["status"] == "pending"
-    }
+    pending = payment_steps(await get_case(client, case_id), "pending")
     assert "instalment-10" in pending and "instalment-2" not in pending  # the judge decides
     assert (await judge.say(f"#{ref_in(missed)} 2")).startswith("已办理")
     assert "移送强制执行" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)
     assert case["status"] == "referred"
     assert not [r for r in case["reminders"] if r["status"] == "pending"]
+
+
+async def plan_agreed(
+    client: TestClient, runtime: Runtime, fake: FakeTwilio, clock: FakeClock, terms: tuple
+) -> tuple[Phone, Phone]:
+    """The debtor proposes instalments (`terms`: down payment, count, amount, day), the judge
+    accepts and the creditor consents: the case's plan runs. Returns the debtor and judge."""
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("3", "1", *terms, "1"):
+        await debtor.say(text)
+    [*_, notice] = await notices(runtime, fake, JUDGE)
+    await judge.say(f"同意 #{ref_in(notice)}")
+    [*_, consent] = await notices(runtime, fake, CREDITOR)
+    await Phone(client, clock, CREDITOR).say(f"同意 #{ref_in(consent)}")
+    return debtor, judge
+
+
+async def payment_confirmed(
+    debtor: Phone, judge: Phone, runtime: Runtime, fake: FakeTwilio, amount: str
+) -> str:
+    """The debtor reports `amount` paid today and the judge confirms it; returns the
+    debtor's read-back."""
+    for text in ("5", amount, "今天", "1", "跳过"):
+        readback = await debtor.say(text)
+    await debtor.say("1")
+    [*_, paid] = await notices(runtime, fake, JUDGE)
+    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    return readback
+
+
+def payment_steps(case: dict, status: str | None = None) -> set[str]:
+    """The steps of the case's plan reminders (with `status`), without the plan's id:
+    `instalment-3` for `instalment-<plan>-3`."""
+    return {
+        re.sub(r"^instalment-\d+-", "instalment-", r["step"])
+        for r in case["reminders"]
+        if r["step"].startswith("instalment-") and status in (None, r["status"])
+    }
 
 
 @SQLITE
@@ -188,13 +218,9 @@ async def test_a_payment_in_a_plan_pays_the_instalments_its_sum_covers(
     10,000 performs the case."""
     case_id = await new_case(client, clock)
     await runtime.services.dispatcher.run_once()
-    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
-    for text in ("3", "1", "0", "3", "1万", "每月15号", "1"):
-        await debtor.say(text)
-    [notice] = await notices(runtime, fake_twilio, JUDGE)
-    await judge.say(f"同意 #{ref_in(notice)}")
-    [consent] = await notices(runtime, fake_twilio, CREDITOR)
-    await Phone(client, clock, CREDITOR).say(f"同意 #{ref_in(consent)}")
+    debtor, judge = await plan_agreed(
+        client, runtime, fake_twilio, clock, ("0", "3", "1万", "每月15号")
+    )
     assert (await get_case(client, case_id))["status"] == "plan"
 
     for text in ("5", "2万", "今天", "1", "跳过", "1"):
@@ -203,7 +229,7 @@ async def test_a_payment_in_a_plan_pays_the_instalments_its_sum_covers(
     assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
     assert "第1期和第2期已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)
-    pending = {r["step"] for r in case["reminders"] if r["status"] == "pending"}
+    pending = payment_steps(case, "pending")
     assert "instalment-3" in pending and not {"instalment-1", "instalment-2"} & pending
     assert (case["status"], case["paid"]) == ("plan", "20000.00")
 
@@ -211,6 +237,72 @@ async def test_a_payment_in_a_plan_pays_the_instalments_its_sum_covers(
         await debtor.say(text)
     [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
     assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
+    assert (await get_case(client, case_id))["status"] == "performed"
+
+
+@SQLITE
+async def test_a_payment_short_of_an_instalment_counts_toward_it(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """A plan of 3 × 10,000. The read-back states the payment due, not the judgment's
+    130,000. 4,000 confirmed leaves the first payment due with 6,000 to go (the debtor is
+    told; its reminder says 6,000); 16,000 then pays the first two; 10,000 the last."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = await plan_agreed(
+        client, runtime, fake_twilio, clock, ("0", "3", "1万", "每月15号")
+    )
+    readback = await payment_confirmed(debtor, judge, runtime, fake_twilio, "4000")
+    assert "本期应付10,000元" in readback and "130,000" not in readback
+    [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
+    assert "本期应付10,000元" in paid
+    assert "第1期尚差6,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("plan", "4000.00")
+    assert {"instalment-1", "instalment-2", "instalment-3"} <= payment_steps(case, "pending")
+
+    clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
+    assert "第1期6,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+
+    readback = await payment_confirmed(debtor, judge, runtime, fake_twilio, "16000")
+    assert "本期应付6,000元" in readback
+    assert "第1期和第2期已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    case = await get_case(client, case_id)
+    assert payment_steps(case, "pending") & {"instalment-1", "instalment-2"} == set()
+    assert (case["status"], case["paid"]) == ("plan", "20000.00")
+
+    await payment_confirmed(debtor, judge, runtime, fake_twilio, "1万")
+    assert (await get_case(client, case_id))["status"] == "performed"
+
+
+@SQLITE
+async def test_a_second_plan_runs_on_its_own_payments(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """A plan defaults and the judge resumes urging; a new plan agreed later has its own
+    reminders (its steps are the first plan's names) and its payments alone count: paying
+    them performs the case, whatever the first plan left unpaid."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = await plan_agreed(
+        client, runtime, fake_twilio, clock, ("0", "3", "1万", "每月15号")
+    )
+    clock.set(datetime(2026, 12, 19, 10, 0, tzinfo=SHANGHAI))
+    await runtime.services.followups.run_once()
+    [*_, missed] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await judge.say(f"#{ref_in(missed)} 1")).startswith("已办理")
+    assert (await get_case(client, case_id))["status"] == "open"
+
+    await plan_agreed(client, runtime, fake_twilio, clock, ("0", "2", "65000", "每月20号"))
+    case = await get_case(client, case_id)
+    assert case["status"] == "plan"
+    assert {"instalment-1", "instalment-2"} <= payment_steps(case, "pending")
+    assert "首笔65,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    clock.set(datetime(2026, 12, 20, 10, 0, tzinfo=SHANGHAI))
+    assert "第1期65,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
+
+    for amount in ("65000", "65000"):
+        await payment_confirmed(debtor, judge, runtime, fake_twilio, amount)
     assert (await get_case(client, case_id))["status"] == "performed"
 
 

@@ -107,8 +107,9 @@ async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_credito
 
     case = await get_case(client, case_id)
     assert case["status"] == "plan"
-    steps = [r["step"] for r in case["reminders"] if r["step"].startswith("instalment-")]
-    assert "instalment-1-before" in steps and "instalment-12" in steps
+    [plan] = [f["id"] for f in case["filings"] if f["kind"] == "settle"]
+    steps = [r["step"] for r in case["reminders"]]
+    assert f"instalment-{plan}-1-before" in steps and f"instalment-{plan}-12" in steps
     await runtime.services.dispatcher.run_once()
     assert any("首笔5,000元" in m["text"] for m in debtor.news())
     outcomes = [e["detail"]["outcome"] for e in case_events(case, "decided")]

@@ -157,3 +157,73 @@ async def test_0010_a_court_plan_of_its_own_becomes_version_1_of_its_schedule(
     body = body if isinstance(body, dict) else json.loads(body)
     assert (code, version) == ("浙0523", 1)
     assert body == {"steps": own, "quiet_hours": "21:00-08:00", "weekly_cap": 3}
+
+
+async def _steps(url: str) -> dict[str, str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT step_key, status FROM reminders WHERE step_key LIKE 'instalment%'")
+            )
+            return dict(rows.tuples().all())
+    finally:
+        await engine.dispose()
+
+
+async def _sql(url: str, *statements: str) -> list[Any]:
+    """Runs `statements` in one transaction; the first column of the last one's rows."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for statement in statements:
+                result = await conn.execute(text(statement))
+            return list(result.scalars()) if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def test_0014_a_plan_s_reminders_carry_the_plan_both_ways(
+    empty_db_url: str, clock: FakeClock
+) -> None:
+    """`instalment-1…` rows (there was one plan a case then) become `instalment-<plan>-1…`;
+    going back, a later plan's pending rows are cancelled (their old names were taken)."""
+    upgrade(empty_db_url)
+    runtime = await build(make_settings(empty_db_url, None), clock=clock)
+    try:
+        await register(runtime, judgment(clock.now()))
+    finally:
+        await runtime.close()
+    await asyncio.to_thread(command.downgrade, alembic_config(empty_db_url), "0013")
+    at = "'2026-12-01 00:00:00.000000'"
+    filing = (
+        "INSERT INTO filings (case_id, obligor_id, kind, payload, status, created_at) "
+        f"SELECT case_id, obligor_id, 'settle', '{{}}', 'accepted', {at} FROM case_obligors"
+    )
+    first = (await _sql(empty_db_url, filing, "SELECT MAX(id) FROM filings"))[0]
+    reminder = (
+        "INSERT INTO reminders (case_id, obligor_id, step_key, template, due_at, status, attempts)"
+        " SELECT case_id, obligor_id, '{}', 'reminder.instalment', " + at + ", '{}', 0"
+        " FROM case_obligors"
+    )
+    await _sql(
+        empty_db_url,
+        "INSERT INTO instalments (case_id, filing_id, seq, due_on, amount_fen, status) "
+        f"SELECT case_id, {first}, 1, '2026-12-15', 100, 'due' FROM case_obligors",
+        reminder.format("instalment-1-before", "sent"),
+        reminder.format("instalment-1", "pending"),
+    )
+    upgrade(empty_db_url)
+    assert await _steps(empty_db_url) == {
+        f"instalment-{first}-1-before": "sent",
+        f"instalment-{first}-1": "pending",
+    }
+
+    second = (await _sql(empty_db_url, filing, "SELECT MAX(id) FROM filings"))[0]
+    await _sql(empty_db_url, reminder.format(f"instalment-{second}-1", "pending"))
+    await asyncio.to_thread(command.downgrade, alembic_config(empty_db_url), "0013")
+    assert await _steps(empty_db_url) == {
+        "instalment-1-before": "sent",
+        "instalment-1": "pending",
+        f"instalment-{second}-1": "cancelled",
+    }

@@ -10,8 +10,8 @@ import pytest
 from bot.domain.filings import FilingError, parse_count
 from bot.domain.instalments import (
     Payment,
+    apply,
     counter_terms,
-    covered,
     payments,
     reminder_times,
     total_fen,
@@ -54,17 +54,19 @@ def test_a_lump_sum_whose_day_passed_is_due_in_a_week() -> None:
 
 def test_reminders_before_and_on_the_day_that_are_still_ahead() -> None:
     due = Payment(2, date(2027, 1, 15), 1)
-    assert reminder_times(due, SHANGHAI, datetime(2027, 1, 13, tzinfo=UTC)) == [
-        ("instalment-2", datetime(2027, 1, 15, 9, tzinfo=SHANGHAI))
+    assert reminder_times(7, due, SHANGHAI, datetime(2027, 1, 13, tzinfo=UTC)) == [
+        ("instalment-7-2", datetime(2027, 1, 15, 9, tzinfo=SHANGHAI))
     ]
-    assert [key for key, _ in reminder_times(due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC))] == [
-        "instalment-2-before",
-        "instalment-2",
+    assert [
+        key for key, _ in reminder_times(7, due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC))
+    ] == [
+        "instalment-7-2-before",
+        "instalment-7-2",
     ]
-    a_week = reminder_times(due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC), days_before=7)
-    assert a_week[0] == ("instalment-2-before", datetime(2027, 1, 8, 10, tzinfo=SHANGHAI))
-    on_the_day = reminder_times(due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC), days_before=0)
-    assert [key for key, _ in on_the_day] == ["instalment-2"]
+    a_week = reminder_times(7, due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC), days_before=7)
+    assert a_week[0] == ("instalment-7-2-before", datetime(2027, 1, 8, 10, tzinfo=SHANGHAI))
+    on_the_day = reminder_times(7, due, SHANGHAI, datetime(2026, 12, 1, tzinfo=UTC), days_before=0)
+    assert [key for key, _ in on_the_day] == ["instalment-7-2"]
 
 
 @pytest.mark.parametrize(
@@ -109,30 +111,49 @@ def test_what_is_no_instalment_count(text: str) -> None:
         parse_count(text)
 
 
-def _due(*amounts_fen: int) -> list[Instalment]:
+def _due(*amounts_fen: int, paid: tuple[int, ...] = ()) -> list[Instalment]:
+    paid = paid or (0,) * len(amounts_fen)
     return [
-        Instalment(seq, 1, 1, seq, date(2027, seq, 15), fen, "due")
-        for seq, fen in enumerate(amounts_fen, 1)
+        Instalment(seq, 1, 1, seq, date(2027, seq, 15), fen, "due", already)
+        for seq, (fen, already) in enumerate(zip(amounts_fen, paid, strict=True), 1)
     ]
 
 
 @pytest.mark.parametrize(
-    ("paid_fen", "seqs"),
+    ("paid_fen", "applied"),
     [
-        (2_000_000, [1, 2]),  # two in full
-        (2_500_000, [1, 2]),  # and part of the third: not the third
-        (3_000_000, [1, 2, 3]),  # all
-        (9_000_000, [1, 2, 3]),  # more than all
-        (500_000, [1]),  # short of the next: the next, as the judge confirmed
-        (None, [1]),  # a report without a sum
+        (2_000_000, [(1, 1_000_000), (2, 1_000_000)]),  # two in full
+        (2_500_000, [(1, 1_000_000), (2, 1_000_000), (3, 500_000)]),  # and part of the third
+        (3_000_000, [(1, 1_000_000), (2, 1_000_000), (3, 1_000_000)]),  # all
+        (9_000_000, [(1, 1_000_000), (2, 1_000_000), (3, 1_000_000)]),  # more than all
+        (400_000, [(1, 400_000)]),  # short of the next: it counts toward it
+        (None, [(1, 1_000_000)]),  # a report without a sum: the next, as the judge confirmed
     ],
 )
-def test_a_payment_pays_the_instalments_its_sum_covers(
-    paid_fen: int | None, seqs: list[int]
+def test_a_payment_counts_toward_the_payments_due_in_order(
+    paid_fen: int | None, applied: list[tuple[int, int]]
 ) -> None:
     due = _due(1_000_000, 1_000_000, 1_000_000)
-    assert [p.seq for p in covered(due, paid_fen)] == seqs
+    result = apply(due, paid_fen)
+    assert [(a.payment.seq, a.paid_fen) for a in result] == applied
+    assert [a.settled for a in result] == [fen == 1_000_000 for _, fen in applied]
 
 
-def test_nothing_due_is_nothing_covered() -> None:
-    assert covered([], 1_000_000) == []
+def test_what_was_paid_toward_a_payment_before_counts() -> None:
+    """6,000 of 10,000 paid before: 4,000 settles it, 9,000 settles it and pays 5,000 of
+    the next; a report without a sum settles it."""
+    due = _due(1_000_000, 1_000_000, paid=(600_000, 0))
+    assert [(a.payment.seq, a.paid_fen, a.settled) for a in apply(due, 400_000)] == [
+        (1, 1_000_000, True)
+    ]
+    nine = apply(due, 900_000)
+    assert [(a.payment.seq, a.paid_fen, a.lacking_fen) for a in nine] == [
+        (1, 1_000_000, 0),
+        (2, 500_000, 500_000),
+    ]
+    assert [(a.payment.seq, a.settled) for a in apply(due, None)] == [(1, True)]
+
+
+def test_nothing_due_is_nothing_applied() -> None:
+    assert apply([], 1_000_000) == []
+    assert apply([], None) == []

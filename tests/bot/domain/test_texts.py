@@ -58,6 +58,7 @@ def long_values(locale: str) -> dict[str, str]:
         "amount": LONG_AMOUNT,
         "due": format_date(LONG_DUE, locale),
         "owed": LONG_AMOUNT,
+        "left": LONG_AMOUNT,
         "total": LONG_AMOUNT,
         "down": LONG_AMOUNT,
         "count": "60",
