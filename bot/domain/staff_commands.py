@@ -2,6 +2,7 @@
 
     同意 #12          accept #12         accept (a settlement, a grace asked, a payment)
     同意 #12 3月1日    accept #12 2027-03-01   grant grace to another date
+    同意 #12 30000     accept #12 30000        confirm the sum that arrived (a payment)
     拒绝 #12 <理由>    reject #12 <reason>     the reason reaches the debtor verbatim
     #12 2 [备注]       #12 2 [note]            the task's second option
     #12 属实 [备注]     #12 true [note]         the same by its words (bot/conversation/staff.py)

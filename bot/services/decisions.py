@@ -30,7 +30,7 @@ from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
 from bot.domain.judgment import COURT_ZONE
 from bot.domain.locales import STAFF_LOCALE, resolve
-from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
+from bot.domain.money import AmountError, amount_in, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
     CaseSummary,
     Done,
@@ -169,7 +169,7 @@ class Decide:
         uow, task = self.uow, self.task
         if task.status != TaskStatus.OPEN:
             raise await already(uow, task)
-        note = note.strip()
+        self.note = note = note.strip()
         allowed = options(task.kind, task.reason)
         countering = outcome == Outcome.COUNTER and task.kind == TaskKind.DECIDE
         if outcome not in allowed and not (countering and task.reason == "settle"):
@@ -367,7 +367,12 @@ class Decide:
         await self._tell_judge("notify.agreement_refused", outcome, note)
 
     def _paid_fen(self) -> int | None:
-        """The sum the payment report gives (None: a report without one)."""
+        """The sum a payment accepted confirms: the one the judge wrote, where another sum
+        arrived than was reported (`同意 #12 30000`), else the one reported (None: a report
+        without a sum)."""
+        written = amount_in(self.note) if self.note else None
+        if written is not None and written > 0:
+            return to_fen(written)
         return self.filing.payload.get("amount_fen") if self.filing else None
 
     def _pays_off(self) -> bool:
@@ -386,6 +391,7 @@ class Decide:
             return
         if paid:
             await self.uow.cases.add_paid(self.case.id, paid)
+            self.done_text = t("staff.done_paid", ref=self.task.id, amount=format_yuan(paid))
         if self._pays_off():
             await self._performed()
         else:
@@ -401,6 +407,8 @@ class Decide:
         applied = instalments.apply(due, paid)
         credited = sum(a.paid_fen - a.payment.paid_fen for a in applied)
         await self.uow.cases.add_paid(self.case.id, credited if paid is None else paid)
+        amount = format_yuan(credited if paid is None else paid)
+        self.done_text = t("staff.done_paid", ref=self.task.id, amount=amount)
         reminder_text = await self._instalment_text()
         for a in applied:
             payment = a.payment

@@ -49,7 +49,10 @@ def by_number(kind: str, reason: str) -> bool:
 
 def how_to_answer(task_id: int, kind: str, reason: str) -> str:
     if not by_number(kind, reason):
-        return render("task.how.accept_reject", STAFF_LOCALE, ref=task_id)
+        how = render("task.how.accept_reject", STAFF_LOCALE, ref=task_id)
+        if reason == "paid":  # the sum that arrived, where it is not the one reported
+            how += render("task.how.paid", STAFF_LOCALE, ref=task_id)
+        return how
     how = render("task.how.options", STAFF_LOCALE, ref=task_id, options=option_list(kind, reason))
     if Outcome.GRACE in options(kind, reason):  # a grace period needs its last day
         how += render("task.how.grace", STAFF_LOCALE, ref=task_id)

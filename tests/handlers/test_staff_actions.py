@@ -372,6 +372,37 @@ async def test_a_part_payment_confirmed_keeps_the_case_open_for_the_rest(
     assert "履行已确认" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
 
 
+@SQLITE
+async def test_the_judge_confirms_the_sum_that_arrived(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The debtor reports 50,000 paid; 30,000 arrived. The notice says how to confirm another
+    sum, `同意 #n 3万` confirms 30,000 (100,000 still owed), and a note without a sum keeps
+    the sum reported."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    ref = ref_in(notice)
+    assert f"写明实收金额，如“同意 #{ref} 30000”" in notice
+    assert await judge.say(f"同意 #{ref} 实收3万") == (
+        f"已办理：#{ref} 确认收到30,000元，尚欠100,000元。"
+    )
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("open", "30000.00")
+    told = (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "已确认收到30,000元" in told and "尚欠100,000元" in told
+
+    for text in ("5", "10万", "今天", "1", "跳过", "1"):
+        await debtor.say(text)
+    ref = ref_in((await notices(runtime, fake_twilio, JUDGE))[-1])
+    assert await judge.say(f"同意 #{ref} 已核对银行流水") == f"已办理：#{ref} 确认收到100,000元。"
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("performed", "130000.00")
+
+
 async def hardship_reported(client: TestClient, runtime: Runtime, clock: FakeClock) -> int:
     """A new case whose debtor, reminded on day 0, reports a hardship (old age); its id."""
     await officials(runtime)
