@@ -432,12 +432,18 @@ class Decide:
             await self._tell("decision.instalment_confirmed", payment=format_list(names, locale))
             return
         short = applied[-1]
+        lacking = {"amount": amount, "left": format_yuan(short.lacking_fen)}
+        self.done_text = t(
+            "staff.done_short",
+            ref=self.task.id,
+            payment=instalments.payment_name(short.payment.seq, STAFF_LOCALE),
+            **lacking,
+        )
         await self._tell(
             "decision.instalment_short",
-            amount=format_yuan(paid or 0),
             payment=instalments.payment_name(short.payment.seq, locale),
-            left=format_yuan(short.lacking_fen),
             date=format_date(short.payment.due_on, locale),
+            **lacking,
         )
 
     async def _part_paid(self, paid: int) -> None:

@@ -189,15 +189,16 @@ async def plan_agreed(
 
 async def payment_confirmed(
     debtor: Phone, judge: Phone, runtime: Runtime, fake: FakeTwilio, amount: str
-) -> str:
+) -> tuple[str, str]:
     """The debtor reports `amount` paid today and the judge confirms it; returns the
-    debtor's read-back."""
+    debtor's read-back and the judge's answer."""
     for text in ("5", amount, "今天", "1", "跳过"):
         readback = await debtor.say(text)
     await debtor.say("1")
     [*_, paid] = await notices(runtime, fake, JUDGE)
-    assert (await judge.say(f"同意 #{ref_in(paid)}")).startswith("已办理")
-    return readback
+    done = await judge.say(f"同意 #{ref_in(paid)}")
+    assert done.startswith("已办理")
+    return readback, done
 
 
 def payment_steps(case: dict, status: str | None = None) -> set[str]:
@@ -252,8 +253,9 @@ async def test_a_payment_short_of_an_instalment_counts_toward_it(
     debtor, judge = await plan_agreed(
         client, runtime, fake_twilio, clock, ("0", "3", "1万", "每月15号")
     )
-    readback = await payment_confirmed(debtor, judge, runtime, fake_twilio, "4000")
+    readback, done = await payment_confirmed(debtor, judge, runtime, fake_twilio, "4000")
     assert "本期应付10,000元" in readback and "130,000" not in readback
+    assert done.endswith("确认收到4,000元，第1期尚差6,000元。")
     [*_, paid] = await notices(runtime, fake_twilio, JUDGE)
     assert "本期应付10,000元" in paid
     assert "第1期尚差6,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
@@ -264,7 +266,7 @@ async def test_a_payment_short_of_an_instalment_counts_toward_it(
     clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
     assert "第1期6,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
 
-    readback = await payment_confirmed(debtor, judge, runtime, fake_twilio, "16000")
+    readback, _ = await payment_confirmed(debtor, judge, runtime, fake_twilio, "16000")
     assert "本期应付6,000元" in readback
     assert "第1期和第2期已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)

@@ -522,7 +522,7 @@ async def check_filed(
         values["summary"] = path.summary  # in the staff's language, whatever the debtor's
     expected = catalog_regex(f"notify.{path.kind}", STAFF_LOCALE, values)
     # Whoever must act gets the task's reference and how to answer after it.
-    how = r"(\n回复“(同意 #\d+”或“拒绝 #\d+ 理由”。|#\d+ 数字 备注”：.*))?"
+    how = r"(\n回复“(同意 #\d+”或“拒绝 #\d+ 理由”。(到账金额.*)?|#\d+ 数字 备注”：.*))?"
     how += r"(\nhttps://ducu\.court\.test/console/tasks/\d+)?"  # the task on the console
     for notice in notices:
         assert re.fullmatch(expected + how, notice["Body"], re.DOTALL), notice["Body"]
