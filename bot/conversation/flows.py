@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick, told_words
@@ -71,6 +74,40 @@ def _date(turn: Turn, side: Side) -> str:
     except DateError:
         raise Invalid(_DATE_HINTS[side]) from None
     return _checked(_DATE_CHECKS[side], day, turn.today).isoformat()
+
+
+# Where a clause ends; a digit and what carries its number on ("2027-01-105", "1.5万").
+_CLAUSE_END = re.compile(r"[,，;；!！?？。\n]")
+_NUMBER_ON = re.compile(r"[0-9][0-9.万千百元块]")
+
+
+def _date_after(turn: Turn, name: str) -> str | None:
+    """The words of a date said after the words of `keywords.<name>` in their clause (one
+    without a negation): from right after them, or from a 到 or 至 ("宽限期到月底再还" →
+    "到月底"). None when the clause holds none there."""
+    for clause in _CLAUSE_END.split(unicodedata.normalize("NFKC", turn.text).upper()):
+        ends = [clause.find(word) + len(word) for word in keywords.words(name) if word in clause]
+        if ends and not keywords.negated(clause):
+            rest = clause[min(ends) :]
+            starts = (0, *(m.start() for m in re.finditer("[到至]", rest)))
+            return next(filter(None, (_date_start(rest[at:], turn.today) for at in starts)), None)
+    return None
+
+
+def _date_start(text: str, today: date) -> str | None:
+    """The longest start of `text` read as a date, or as several (which will not do is for
+    `_date` to say), never cut from a number that goes on ("1.5万" holds none)."""
+    for end in range(len(text), 0, -1):
+        if _NUMBER_ON.match(text, end - 1):
+            continue
+        try:
+            parse_date(text[:end], today)
+        except AmbiguousDate:
+            return text[:end]
+        except DateError:
+            continue
+        return text[:end]
+    return None
 
 
 def _free_text(turn: Turn) -> str:
@@ -404,13 +441,27 @@ def _grace_summary(turn: Turn) -> str:
     )
 
 
+_grace_until = _keep("until", lambda turn: _date(turn, "future"))
+
+
+def _grace_told(turn: Turn) -> str | None:
+    """A grace asked for with its date ("能不能宽限到月底", "宽限到下个月15号再还"): the date
+    is kept as the date step reads it, and the reason is asked next. A date that will not do
+    there (past, or which day is not clear) is asked."""
+    said = _date_after(turn, "grace")
+    if said is None:
+        return None
+    return _grace_until(replace(turn, text=said)) or "reason"
+
+
 GRACE = Flow(
     "grace",
     (
-        Step("until", _ask("grace.until"), _keep("until", lambda turn: _date(turn, "future"))),
+        Step("until", _ask("grace.until"), _grace_until),
         Step("reason", _ask("grace.reason"), _keep("reason", _free_text, READBACK)),
     ),
     _grace_summary,
+    told=_grace_told,
 )
 
 

@@ -996,6 +996,63 @@ async def test_a_settlement_kind_not_clear_is_asked_again(
     Text("settle.lump_amount").check(await chat.say("2"), "zh-CN")
 
 
+GRACE_TOLD: list[tuple[str, str, date | None]] = [
+    # (a grace asked for at the menu with its date, the locale, the last day kept; None: the
+    # date is asked as from the menu)
+    ("能不能宽限到月底", "zh-CN", date(2026, 11, 30)),
+    ("能不能宽限到下个月15号再还", "zh-CN", date(2026, 12, 15)),
+    ("申请宽限至12月20日", "zh-CN", date(2026, 12, 20)),
+    ("宽限到2027-01-10，工资还没发", "zh-CN", date(2027, 1, 10)),  # the reason is asked
+    ("申请宽限期到明年1月31日", "zh-CN", date(2027, 1, 31)),  # from the 到 after other words
+    ("宽限到3个月后", "zh-CN", date(2027, 2, 26)),
+    ("宽限到月底，转账单号20261215", "zh-CN", date(2026, 11, 30)),  # not the reference
+    ("能不能宽限到月底", "en", date(2026, 11, 30)),  # every locale's words, its own texts
+    ("宽限到上个月底", "zh-CN", None),  # in the past
+    ("宽限到2026年11月20日", "zh-CN", None),
+    ("宽限到26号", "zh-CN", None),  # today's day: this month's or the next?
+    ("能不能宽限几天", "zh-CN", None),  # no date
+    ("宽限3个月", "zh-CN", None),  # a while, not a day
+    ("宽限1.5万", "zh-CN", None),  # a sum, not 1月5日
+    ("宽限到12月还3万", "zh-CN", None),  # a month, not a day
+    ("能不能宽限一下，我明天去医院", "zh-CN", None),  # a day, but not the grace's
+    ("GRACE", "en", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("words", "locale", "until"), GRACE_TOLD, ids=[f"{w}/{loc}" for w, loc, _ in GRACE_TOLD]
+)
+async def test_a_grace_asked_for_with_its_date_asks_the_reason(
+    words: str, locale: str, until: date | None, chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """People ask for time and say until when in one message: the date is kept, as the date
+    step reads it, and the reason is asked next. A date in the past, one not clear, or none:
+    the date is asked, and the flow goes on from there."""
+    await open_case(runtime, clock, locale)
+    reason = "等工资" if locale == "zh-CN" else "Waiting for my wages"
+    if until is None:
+        Text("grace.until").check(await chat.say(words), locale)
+        until = date(2027, 1, 31)
+        Text("grace.reason").check(await chat.say(format_date(until, locale)), locale)
+    else:
+        Text("grace.reason").check(await chat.say(words), locale)
+    read_back = ReadBack("grace.summary", until=until, reason=reason, owed="130,000")
+    read_back.check(await chat.say(reason), locale)
+
+
+async def test_a_grace_date_told_at_the_menu_may_be_changed_and_is_filed(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    case_id = await open_case(runtime, clock)
+    Text("grace.reason").check(await chat.say("能不能宽限到下个月15号再还"), "zh-CN")
+    Text("grace.until").check(await chat.say("返回"), "zh-CN")  # back: the date again
+    Text("grace.reason").check(await chat.say("下个月20号"), "zh-CN")
+    read_back = ReadBack("grace.summary", until=date(2026, 12, 20), reason="工资还没发")
+    read_back.check(await chat.say("工资还没发"), "zh-CN")
+    Text("filed.grace").check(await chat.say("1"), "zh-CN")
+    assert [e["kind"] for e in await events(runtime, case_id)] == ["filed_grace"]
+
+
 # --- 3. dates read toward the step's side ----------------------------------------------------
 
 
