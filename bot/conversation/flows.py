@@ -94,6 +94,20 @@ def _date_after(turn: Turn, name: str) -> str | None:
     return None
 
 
+def _date_in(turn: Turn) -> str | None:
+    """The words of the first date said anywhere in a clause without a negation
+    ("剩下的一万七我今天转到法院账户了" → "今天转"); never from within a number ("1.5万")."""
+    for clause in _CLAUSE_END.split(unicodedata.normalize("NFKC", turn.text).upper()):
+        if keywords.negated(clause):
+            continue
+        for at in range(len(clause)):
+            if at and clause[at - 1].isdigit():
+                continue
+            if said := _date_start(clause[at:], turn.today):
+                return said
+    return None
+
+
 def _date_start(text: str, today: date) -> str | None:
     """The longest start of `text` read as a date, or as several (which will not do is for
     `_date` to say), never cut from a number that goes on ("1.5万" holds none)."""
@@ -493,28 +507,41 @@ def _paid_summary(turn: Turn) -> str:
     )
 
 
+_paid_on = _keep("paid_on", lambda turn: _date(turn, "past"))
+_paid_method = _keep(
+    "method", lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice", told=True)
+)
+
+
 def _paid_told(turn: Turn) -> str | None:
-    """A payment told at the menu with its sum ("我已经转了5万到法院账户"): the sum is kept
-    and the day is asked next."""
+    """A payment told at the menu with its sum ("我已经转了5万到法院账户"): the sum is kept,
+    and so are the day and the way it was paid where the message tells them, as their steps
+    read them ("剩下的一万七我今天转到法院账户了"); the first step not told is asked next."""
     amount = amount_in(turn.text)
     if amount is None:
         return None
     turn.data["amount_fen"] = to_fen(amount)
-    return "date"
+    said = _date_in(turn)
+    try:
+        _paid_on(replace(turn, text=said or ""))
+    except Invalid:
+        return "date"
+    try:
+        _paid_method(turn)
+    except Invalid:
+        return "method"
+    return "reference"
 
 
 PAID = Flow(
     "paid",
     (
         Step("amount", _ask("paid.amount"), _amount_fen),
-        Step("date", _ask("paid.date"), _keep("paid_on", lambda turn: _date(turn, "past"))),
+        Step("date", _ask("paid.date"), _paid_on),
         Step(
             "method",
             lambda turn: Reply(turn.t("paid.method"), turn.choices("paid", PAYMENT_METHODS)),
-            _keep(
-                "method",
-                lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice", told=True),
-            ),
+            _paid_method,
         ),
         Step("reference", _ask("paid.reference"), _paid_reference),
     ),

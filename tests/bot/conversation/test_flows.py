@@ -27,7 +27,7 @@ from bot.services.dispatch import HOLD_RECHECK
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import DEBTOR, case_json, judgment, register
+from tests.helpers import DEBTOR, SHANGHAI, case_json, judgment, register
 
 CASE = "（2024）浙0522民初1234号"
 CASE_2 = "（2024）浙0522民初1235号"
@@ -892,10 +892,17 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("分期，不行", Text("menu")),  # a refusal alone denies the clause before it
     ("已经还了？还没有", Text("menu")),
     ("我已经付款了", Text("paid.amount")),
-    # a payment told with its sum: the sum is kept, and the day is asked next
+    # a payment told with its sum: the sum is kept, and so are the day and the way where
+    # they are told; what is not told is asked next
     ("我已经转了5万到法院账户", Text("paid.date")),
-    ("剩下的105000元我昨天转到法院账户了", Text("paid.date")),
-    ("上个月15号还了三千块", Text("paid.date")),  # 15号 is a day, not a sum
+    ("剩下的105000元我昨天转到法院账户了", Text("paid.reference")),
+    ("剩下的一万七我今天转到法院账户了", Text("paid.reference")),
+    ("今天现金付了3000元", Text("paid.reference")),
+    ("上个月15号还了三千块", Text("paid.method")),  # 15号 is a day, not a sum
+    ("我明天转5万到法院账户", Text("menu")),  # a payment ahead is none made
+    ("转了5万，明天再转3万", Text("paid.amount")),  # two sums
+    ("2号转了1.5万", Text("paid.method")),  # 1.5万 holds no day
+    ("已经还了1.5万", Text("paid.date")),
     ("我付了一部分", Text("paid.amount")),  # no sum
     ("转了5万，又转了2万", Text("paid.amount")),  # two sums: which is meant is not clear
     ("我没钱还了", Text("menu")),  # a negation
@@ -927,6 +934,18 @@ async def test_a_payments_sum_told_at_the_menu_is_read_back_and_may_be_changed(
     for answer in ("昨天", "1", "跳过"):
         read_back = await chat.say(answer)
     assert "55,000元" in read_back
+
+
+async def test_a_payment_told_with_its_day_and_way_is_read_back_as_told(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """ "剩下的一万七我今天转到法院账户了": only the reference is asked; back starts over."""
+    await open_case(runtime, clock)
+    Text("paid.reference").check(await chat.say("剩下的一万七我今天转到法院账户了"), "zh-CN")
+    read_back = await chat.say("跳过")
+    today = format_date(clock.now().astimezone(SHANGHAI).date(), "zh-CN")
+    assert f"已于{today}转入法院账户17,000元" in read_back
+    Text("paid.amount").check(await chat.say("2"), "zh-CN")  # 2 重新填写: from the start
 
 
 @pytest.mark.parametrize(
