@@ -907,6 +907,12 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("转了5万，又转了2万", Text("paid.amount")),  # two sums: which is meant is not clear
     ("我没钱还了", Text("menu")),  # a negation
     ("我要找人工", Text("intent.agent")),
+    # more time, in the words people use for it
+    ("能不能延期到下个月15号", Text("grace.reason")),
+    ("我想申请缓到下个月15号再还", Text("grace.reason")),
+    ("能不能推迟几天", Text("grace.until")),
+    ("能不能晚几天还", Text("grace.until")),
+    ("不能再推迟了，我马上还", Text("menu")),  # a negation
     ("可不可以分期", Text("settle.down")),  # a question, no negation
     ("我不想分期", Text("menu")),  # a negation: which is meant is not clear
     ("分期还是宽限都行", Text("menu")),  # two things
