@@ -12,13 +12,34 @@ from bot.domain import views
 from bot.domain.access import AreaCases, CaseScope
 from bot.domain.case_states import LIVE
 from bot.domain.money import from_fen, still_owed
-from bot.domain.status import CaseStatus, Channel, Direction, ReminderStatus, TaskStatus
+from bot.domain.status import (
+    CaseStatus,
+    Channel,
+    Direction,
+    InstalmentStatus,
+    ReminderStatus,
+    TaskStatus,
+)
 from bot.domain.tasks import options
 from storage import tables as t
 from storage.repositories._base import Repo
 from storage.repositories.cases import in_area, visible
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL
+
+
+def _payment(row: t.Instalment) -> views.PaymentView:
+    """A plan's payment; one settled has been paid in full (whatever was kept toward it:
+    payments settled before their sums were kept have none)."""
+    settled = row.status == InstalmentStatus.PAID
+    return views.PaymentView(
+        plan=row.filing_id,
+        seq=row.seq,
+        due_on=row.due_on,
+        amount=from_fen(row.amount_fen),
+        paid=from_fen(row.amount_fen if settled else row.paid_fen),
+        status=row.status,
+    )
 
 
 def _matching(search: views.CaseSearch) -> ColumnElement[bool]:
@@ -80,6 +101,13 @@ class ViewQueries(Repo):
                 select(t.Reminder)
                 .where(t.Reminder.case_id == case_id)
                 .order_by(t.Reminder.due_at, t.Reminder.id)  # rows due together: as queued
+            )
+        ).all()
+        payments = (
+            await self.session.scalars(
+                select(t.Instalment)
+                .where(t.Instalment.case_id == case_id)
+                .order_by(t.Instalment.filing_id, t.Instalment.seq)
             )
         ).all()
         filings = (
@@ -158,6 +186,7 @@ class ViewQueries(Repo):
                 )
                 for r in reminders
             ],
+            payments=[_payment(p) for p in payments],
             filings=[
                 views.FilingView.model_validate(f).model_copy(
                     update={"decisions": decisions.get(f.id, [])}

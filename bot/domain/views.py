@@ -19,6 +19,7 @@ from bot.domain.status import (
     ContactStatus,
     Direction,
     FilingStatus,
+    InstalmentStatus,
     ReminderStatus,
 )
 
@@ -76,6 +77,18 @@ class ReminderView(_View):
     attempts: int
     obligor_id: int
     error: str | None
+
+
+class PaymentView(_View):
+    """A payment of a plan agreed: `plan` is the settlement's filing id, `seq` 0 the down
+    payment; `paid` what has been confirmed toward it."""
+
+    plan: int
+    seq: int
+    due_on: date
+    amount: Yuan
+    paid: Yuan
+    status: InstalmentStatus
 
 
 class DecisionView(_View):
@@ -138,6 +151,7 @@ class CaseView(_View):
     performance_due: date
     obligors: list[ObligorView]
     reminders: list[ReminderView]
+    payments: list[PaymentView] = []  # of the plans agreed, in order
     filings: list[FilingView]
     timeline: list[TimelineEntry]
     staff: list[StaffRef] = []  # the staff members the timeline's events name by id

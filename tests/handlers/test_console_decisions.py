@@ -27,7 +27,7 @@ from tests.handlers.console_site import (
     add_staff,
     sign_in,
 )
-from tests.helpers import DEBTOR, judgment, register
+from tests.helpers import DEBTOR, JUDGMENT, judgment, register
 
 SIDS = count(1)
 
@@ -190,6 +190,33 @@ async def test_a_part_payment_confirmed_leaves_the_rest_owed(console: Runtime, j
     page = htmllib.unescape(await (await judge.get("/console/tasks")).text())
     terms = page[page.index("和解方案待决定") :]
     assert "80,000" in terms and "低于应付金额" not in terms
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_plans_payments_show_what_was_paid_toward_each(console: Runtime, judge) -> None:
+    """A plan agreed; 30,000 reported and 12,000 arrived: the judge confirms it on the console
+    with the sum in the note, is told what the down payment still lacks, and the case page
+    lists the plan's payments with what was paid toward each."""
+    await settlement_filed(console)
+    [task] = task_ids(await (await judge.get("/console/tasks")).text())
+    await post(judge, f"/console/tasks/{task}", "/console/tasks", outcome="accept")
+    creditor = JUDGMENT["creditor"]["phone"]
+    consent = InboundMessage(Channel.SMS, creditor, "同意", provider_id=f"SBIN{next(SIDS)}")
+    await console.services.engine.handle(consent)
+    await debtor_says(console, "5", "3万", "昨天", "1", "跳过", "1")
+    [task] = task_ids(await (await judge.get("/console/tasks")).text())
+    done = await post(
+        judge, f"/console/tasks/{task}", "/console/tasks", outcome="accept", note="实收1.2万"
+    )
+    assert f"已办理：#{task} 确认收到12,000元，首付款尚差8,000元。" in done
+    case = re.sub(
+        r"\s+", " ", re.sub(r"<[^>]+>", " ", await (await judge.get("/console/cases/1")).text())
+    )
+    payments = case[case.index("分期付款") : case.index("提醒")]
+    assert re.search(r"首付款 [-\d]+ 20,000 12,000 待付", payments), payments
+    assert re.search(r"第10期 [-\d]+ 11,000 0 待付", payments), payments
 
 
 async def test_an_official_records_a_call_on_the_tasks_page(

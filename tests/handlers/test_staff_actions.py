@@ -261,6 +261,11 @@ async def test_a_payment_short_of_an_instalment_counts_toward_it(
     assert "第1期尚差6,000元" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)
     assert (case["status"], case["paid"]) == ("plan", "4000.00")
+    assert [(p["seq"], p["amount"], p["paid"], p["status"]) for p in case["payments"]] == [
+        (1, "10000.00", "4000.00", "due"),
+        (2, "10000.00", "0.00", "due"),
+        (3, "10000.00", "0.00", "due"),
+    ]
     assert {"instalment-1", "instalment-2", "instalment-3"} <= payment_steps(case, "pending")
 
     clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
@@ -271,6 +276,11 @@ async def test_a_payment_short_of_an_instalment_counts_toward_it(
     assert "第1期和第2期已确认收到" in (await notices(runtime, fake_twilio, DEBTOR))[-1]
     case = await get_case(client, case_id)
     assert payment_steps(case, "pending") & {"instalment-1", "instalment-2"} == set()
+    assert [(p["paid"], p["status"]) for p in case["payments"]] == [
+        ("10000.00", "paid"),
+        ("10000.00", "paid"),
+        ("0.00", "due"),
+    ]
     assert (case["status"], case["paid"]) == ("plan", "20000.00")
 
     await payment_confirmed(debtor, judge, runtime, fake_twilio, "1万")
