@@ -2,7 +2,8 @@
 
     同意 #12          accept #12         accept (a settlement, a grace asked, a payment)
     同意 #12 3月1日    accept #12 2027-03-01   grant grace to another date
-    同意 #12 30000     accept #12 30000        confirm the sum that arrived (a payment)
+    同意 #12 30000     accept #12 30000        confirm the sum that arrived (a payment;
+    同意 #12 实收3万    accept #12 received 30000   or the sum after 实收, 到账 …)
     拒绝 #12 <理由>    reject #12 <reason>     the reason reaches the debtor verbatim
     #12 2 [备注]       #12 2 [note]            the task's second option
     #12 属实 [备注]     #12 true [note]         the same by its words (bot/conversation/staff.py)
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain import keywords
+from bot.domain.money import parse_amount
 
 
 class Verb(StrEnum):
@@ -86,6 +89,34 @@ def _verbs_in(upper: str, lead: int) -> list[tuple[int, int, Verb]]:
             if hit := re.search(pattern, upper[: lead + len(word) + 2]):
                 found.append((hit.start(), -len(word), verb))
     return found
+
+
+# A note made of a sum's characters alone (`30000`, `3万元`, `壹万贰仟元整`, `-30000`, `0元`).
+_SUM_ONLY = re.compile(
+    r"[-+−\s\d.,¥￥〇零一二两三四五六七八九十百千万萬壹贰叁肆伍陆柒捌玖拾佰仟元块塊钱整角毛分kw]+"
+)
+_CURRENCY = re.compile(r"\b(?:CNY|RMB|YUAN)\b", re.I)
+_CLAUSE_END = re.compile(r"[，。；;（()）\n]|,(?!\d{3})")  # 12,000 is one sum
+_NUMERAL = re.compile(r"[0-9〇零一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]")
+
+
+def received_sum(note: str) -> Decimal | None:
+    """The sum a note accepting a payment says arrived: the whole note (`30000`, `3万元`), or
+    the sum after a word for it (`keywords.received`: `实收3万（报告5万）`), up to the clause's
+    end; None when the note says none (`已核对`, `流水号2026…`, `收到，谢谢`). AmountError when
+    it says one that cannot be read, or is not above zero (`0元`, `实收三万多`)."""
+    text = (note or "").strip().translate(_FOLD)
+    if _SUM_ONLY.fullmatch(bare := _CURRENCY.sub("", text).strip()):
+        return parse_amount(bare)
+    upper = text.upper()
+    for word in sorted(keywords.words("received"), key=len, reverse=True):
+        at = upper.find(word)
+        if at < 0:
+            continue
+        said = _CLAUSE_END.split(text[at + len(word) :].lstrip(" :：了是为"), maxsplit=1)[0]
+        if _NUMERAL.search(said):
+            return parse_amount(_CURRENCY.sub("", said))
+    return None
 
 
 def reference_first(text: str) -> tuple[int | None, str]:

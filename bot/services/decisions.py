@@ -30,7 +30,7 @@ from bot.domain.dates import DateError, parse_date, parse_day_of_month
 from bot.domain.filings import FilingError, parse_count
 from bot.domain.judgment import COURT_ZONE
 from bot.domain.locales import STAFF_LOCALE, resolve
-from bot.domain.money import AmountError, amount_in, format_yuan, parse_amount, to_fen
+from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
     CaseSummary,
     Done,
@@ -40,6 +40,7 @@ from bot.domain.records import (
     StaffMember,
     Task,
 )
+from bot.domain.staff_commands import received_sum
 from bot.domain.status import (
     CaseStatus,
     EventKind,
@@ -193,6 +194,7 @@ class Decide:
         self.zone = ZoneInfo(self.obligor.timezone) if self.obligor else COURT_ZONE
         self.today = self.now.astimezone(self.zone).date()
         self.until = self._grace_date(outcome, note)
+        self.received = self._received(outcome)
         self.done_text: str | None = None  # what the staff member is told, where not `done`
         target = self._target(outcome)
         if target is not None and target != case.status:
@@ -370,10 +372,21 @@ class Decide:
         """The sum a payment accepted confirms: the one the judge wrote, where another sum
         arrived than was reported (`同意 #12 30000`), else the one reported (None: a report
         without a sum)."""
-        written = amount_in(self.note) if self.note else None
-        if written is not None and written > 0:
-            return to_fen(written)
+        return self.received if self.received is not None else self._reported_fen()
+
+    def _reported_fen(self) -> int | None:
         return self.filing.payload.get("amount_fen") if self.filing else None
+
+    def _received(self, outcome: Outcome) -> int | None:
+        """The sum the judge wrote as received in accepting a payment; refused where one is
+        written but cannot be read."""
+        if not (self.task.reason == "paid" and outcome == Outcome.ACCEPT and self.note):
+            return None
+        try:
+            written = received_sum(self.note)
+        except AmountError:
+            raise Refused(t("staff.received_unclear", ref=self.task.id)) from None
+        return None if written is None else to_fen(written)
 
     def _pays_off(self) -> bool:
         """Whether the payment confirmed covers what the case still owes."""

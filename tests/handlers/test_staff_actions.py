@@ -415,6 +415,60 @@ async def test_the_judge_confirms_the_sum_that_arrived(
     assert (case["status"], case["paid"]) == ("performed", "130000.00")
 
 
+@SQLITE
+@pytest.mark.parametrize(
+    ("note", "paid"),
+    [
+        ("实收30000，差20000", "30000.00"),  # the sum after 实收, to its clause's end
+        ("实收3万（报告5万）", "30000.00"),
+        ("已核对，流水20261215", "50000.00"),  # a reference: the sum reported
+        ("核对无误，多付了500", "50000.00"),  # no word for what arrived: the sum reported
+        ("收到，谢谢", "50000.00"),
+    ],
+)
+async def test_the_sum_received_is_read_from_its_own_words_only(
+    client: TestClient,
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    clock: FakeClock,
+    note: str,
+    paid: str,
+) -> None:
+    """50,000 reported. A note confirms another sum only as the whole note or after 实收,
+    到账 …; any other figure in it (a bank serial number, a surplus) is a note."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    assert (await judge.say(f"同意 #{ref_in(notice)} {note}")).startswith("已办理")
+    assert (await get_case(client, case_id))["paid"] == paid
+
+
+@SQLITE
+@pytest.mark.parametrize("note", ["0元", "-30000", "实收三万多"])
+async def test_a_sum_received_that_cannot_be_read_is_asked_again(
+    client: TestClient,
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    clock: FakeClock,
+    note: str,
+) -> None:
+    """A sum written but not readable (or not above zero) changes nothing and says how."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    ref = ref_in((await notices(runtime, fake_twilio, JUDGE))[0])
+    answer = await judge.say(f"同意 #{ref} {note}")
+    assert answer == f"无法办理：没看懂实收金额。请只写金额，如“同意 #{ref} 30000”。"
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("awaiting_decision", "0.00")
+    assert (await judge.say(f"同意 #{ref} 5万")).startswith("已办理")
+
+
 async def hardship_reported(client: TestClient, runtime: Runtime, clock: FakeClock) -> int:
     """A new case whose debtor, reminded on day 0, reports a hardship (old age); its id."""
     await officials(runtime)

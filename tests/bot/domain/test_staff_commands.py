@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from bot.domain.staff_commands import StaffCommand, Verb, parse, reference_first
+from bot.domain.money import AmountError
+from bot.domain.staff_commands import StaffCommand, Verb, parse, received_sum, reference_first
 
 A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.HELP, Verb.UNKNOWN
 
@@ -73,3 +76,35 @@ def test_what_staff_type(text: str, command: StaffCommand) -> None:
 )
 def test_the_reference_a_message_starts_with(text: str, ref: int | None, rest: str) -> None:
     assert reference_first(text) == (ref, rest)
+
+
+@pytest.mark.parametrize(
+    ("note", "received"),
+    [
+        ("30000", "30000"),  # the whole note
+        ("3万元", "30000"),
+        ("CNY 30,000", "30000"),
+        ("壹万贰仟元整", "12000"),
+        ("实收3万（报告5万）", "30000"),  # after a word for it, to its clause's end
+        ("到账12,000元", "12000"),
+        ("银行流水显示到账25000元", "25000"),
+        ("实际到账一万二", "12000"),
+        ("received 30,000 yuan", "30000"),
+        ("已核对，流水20261215", None),  # a figure with no word for it: a note
+        ("流水号20261201", None),
+        ("凭证20261201", None),
+        ("核对无误，多付了500", None),
+        ("收到，谢谢", None),
+        ("2笔到账", None),
+        ("到账后再说", None),
+        ("", None),
+    ],
+)
+def test_the_sum_a_note_says_arrived(note: str, received: str | None) -> None:
+    assert received_sum(note) == (None if received is None else Decimal(received))
+
+
+@pytest.mark.parametrize("note", ["0元", "-30000", "实收三万多", "到账0"])
+def test_a_sum_said_to_arrive_that_cannot_be_read(note: str) -> None:
+    with pytest.raises(AmountError):
+        received_sum(note)
