@@ -34,6 +34,7 @@ from bot.domain.money import AmountError, format_yuan, parse_amount, to_fen
 from bot.domain.records import (
     CaseSummary,
     Done,
+    Instalment,
     NewInstalment,
     NewReminder,
     Obligor,
@@ -414,27 +415,23 @@ class Decide:
         """A payment in a plan counts toward the plan's payments still due, in order
         (instalments.apply): those it settles end their reminders, one it pays part of has
         them state what is left; when none is left the case is performed."""
-        plan = await self.uow.instalments.of_case(self.case.id)
-        current = [p for p in plan if p.filing_id == plan[-1].filing_id]  # the last agreed
+        plan = await self.uow.instalments.of_case(self.case.id)  # in the order agreed
+        current = [p for p in plan if p.filing_id == plan[-1].filing_id] if plan else []
         due = [p for p in current if p.status != InstalmentStatus.PAID]
         applied = instalments.apply(due, paid)
         credited = sum(a.paid_fen - a.payment.paid_fen for a in applied)
         await self.uow.cases.add_paid(self.case.id, credited if paid is None else paid)
         amount = format_yuan(credited if paid is None else paid)
         self.done_text = t("staff.done_paid", ref=self.task.id, amount=amount)
-        reminder_text = await self._instalment_text()
         for a in applied:
-            payment = a.payment
-            stem = instalments.payment_steps(payment.filing_id, payment.seq)
             if a.settled:
-                await self.uow.instalments.set_status(
-                    payment.id, payment.status, InstalmentStatus.PAID, self.now
+                await self.uow.instalments.settle(a.payment.id, self.now)
+                await self._cancel_steps(
+                    instalments.payment_steps(a.payment.filing_id, a.payment.seq)
                 )
-                await self._cancel_steps(stem)
             else:
-                await self.uow.instalments.add_paid(payment.id, a.paid_fen)
-                body = reminder_text(payment.seq, payment.due_on, a.lacking_fen)
-                await self.uow.reminders.reword_steps(self.case.id, stem, body)
+                await self.uow.instalments.add_paid(a.payment.id, a.paid_fen)
+                await self._reword(a.payment, a.lacking_fen)
         settled = [a for a in applied if a.settled]
         if len(settled) == len(due):
             await self._performed()
@@ -587,7 +584,7 @@ class Decide:
         await self.uow.instalments.add_many(
             [NewInstalment(self.case.id, plan, p.seq, p.due_on, p.amount_fen) for p in payments]
         )
-        reminder_text = await self._instalment_text()
+        reminder_text = await self._instalment_text(self.obligor)
         await self.uow.reminders.add_many(
             [
                 NewReminder(
@@ -611,10 +608,21 @@ class Decide:
             date=format_date(first.due_on, self.obligor.locale),
         )
 
-    async def _instalment_text(self) -> Callable[[int, date, int], str]:
-        """The text of the reminders of a plan's payment (seq, day, sum still to pay), in the
-        court's own words where it has them."""
-        locale = self.obligor.locale
+    async def _reword(self, payment: Instalment, lacking_fen: int) -> None:
+        """A payment paid in part: its reminders state what it still lacks, to the debtor
+        whose plan it is (a co-debtor may have paid)."""
+        agreed = await self.uow.filings.get(payment.filing_id)
+        text = await self._instalment_text(await self.uow.obligors.get(agreed.obligor_id))
+        await self.uow.reminders.reword_steps(
+            self.case.id,
+            instalments.payment_steps(payment.filing_id, payment.seq),
+            text(payment.seq, payment.due_on, lacking_fen),
+        )
+
+    async def _instalment_text(self, obligor: Obligor) -> Callable[[int, date, int], str]:
+        """The text of the reminders of a plan's payment (seq, day, sum still to pay) to the
+        plan's debtor, in the court's own words where it has them."""
+        locale = obligor.locale
         court_text = await self.uow.templates.get(
             self.case.court_id, resolve(locale), "reminder.instalment"
         )
@@ -625,7 +633,7 @@ class Decide:
                 locale,
                 court_text and court_text.body,
                 court=court_signature(self.court_name),
-                name=self.obligor.name,
+                name=obligor.name,
                 case_number=self.case.case_number,
                 payment=instalments.payment_name(seq, locale),
                 amount=format_yuan(amount_fen),

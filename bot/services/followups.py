@@ -13,7 +13,7 @@ from bot.domain.locales import STAFF_LOCALE
 from bot.domain.money import format_yuan
 from bot.domain.records import Done, Task
 from bot.domain.schedules import by_delay
-from bot.domain.status import CaseStatus, EventKind, InstalmentStatus, Role, TaskStatus
+from bot.domain.status import CaseStatus, EventKind, Role, TaskStatus
 from bot.domain.tasks import (
     ESCALATES,
     Outcome,
@@ -66,9 +66,8 @@ class FollowUps:
         for days, versions in groups.items():
             missed += await uow.instalments.missed_by(today - timedelta(days=days), BATCH, versions)
         for instalment in missed:
-            await uow.instalments.set_status(
-                instalment.id, InstalmentStatus.DUE, InstalmentStatus.MISSED
-            )
+            if not await uow.instalments.miss(instalment.id):
+                continue  # paid meanwhile
             case = await uow.cases.summary(instalment.case_id)
             filing = await uow.filings.get(instalment.filing_id)
             obligor = await uow.obligors.get(filing.obligor_id)

@@ -30,10 +30,22 @@ def _correspondents() -> Select:
         x.__table__.c for x in (t.Contact, t.Obligor, t.Case, t.CaseObligor, t.Instalment)
     )
     # In a plan: what its next payment still lacks (the last plan agreed, its first unpaid).
+    latest = t.Instalment.__table__.alias("latest").c
+    last_agreed = (
+        select(latest.filing_id)
+        .where(latest.case_id == case.id)
+        .order_by(latest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     plan_due = (
         select(payment.amount_fen - payment.paid_fen)
-        .where(payment.case_id == case.id, payment.status != InstalmentStatus.PAID)
-        .order_by(payment.filing_id.desc(), payment.seq)
+        .where(
+            payment.case_id == case.id,
+            payment.filing_id == last_agreed,
+            payment.status != InstalmentStatus.PAID,
+        )
+        .order_by(payment.seq)
         .limit(1)
         .scalar_subquery()
     )

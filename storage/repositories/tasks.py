@@ -175,7 +175,7 @@ class InstalmentRepository(Repo):
         rows = await self.session.scalars(
             select(t.Instalment)
             .where(t.Instalment.case_id == case_id)
-            .order_by(t.Instalment.filing_id, t.Instalment.seq)
+            .order_by(t.Instalment.id)  # plans in the order agreed, each in its order
         )
         return [_instalment(row) for row in rows]
 
@@ -185,13 +185,22 @@ class InstalmentRepository(Repo):
             update(t.Instalment).where(t.Instalment.id == instalment_id).values(paid_fen=paid_fen)
         )
 
-    async def set_status(
-        self, instalment_id: int, current: str, target: str, at: datetime | None = None
-    ) -> bool:
+    async def settle(self, instalment_id: int, at: datetime) -> bool:
+        """Marks a payment paid, whether it was due or missed (the missed-payment job may
+        have marked it meanwhile); False if it was paid already."""
         result = await self.session.execute(
             update(t.Instalment)
-            .where(t.Instalment.id == instalment_id, t.Instalment.status == current)
-            .values(status=target, paid_at=at if target == InstalmentStatus.PAID else None)
+            .where(t.Instalment.id == instalment_id, t.Instalment.status != InstalmentStatus.PAID)
+            .values(status=InstalmentStatus.PAID, paid_at=at)
+        )
+        return result.rowcount == 1
+
+    async def miss(self, instalment_id: int) -> bool:
+        """Marks a payment still due missed; False if it is not due (paid meanwhile)."""
+        result = await self.session.execute(
+            update(t.Instalment)
+            .where(t.Instalment.id == instalment_id, t.Instalment.status == InstalmentStatus.DUE)
+            .values(status=InstalmentStatus.MISSED)
         )
         return result.rowcount == 1
 

@@ -35,6 +35,7 @@ CREDITOR = "+8613900000002"
 VILLAGE = "+8613900000003"
 TOWNSHIP = "+8613900000005"
 OTHER_JUDGE = "+8613900000007"
+CO_DEBTOR = "+8613800138099"
 COURT = {"court_code": "浙0522", "court_name": "长兴县人民法院"}
 
 
@@ -285,6 +286,22 @@ async def test_a_payment_short_of_an_instalment_counts_toward_it(
 
     await payment_confirmed(debtor, judge, runtime, fake_twilio, "1万")
     assert (await get_case(client, case_id))["status"] == "performed"
+
+
+@SQLITE
+async def test_a_co_debtors_payment_keeps_the_plan_debtors_reminders_theirs(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """Two debtors, 林某's plan (3 × 10,000). 张某 reports 4,000 and it is confirmed: 林某's
+    reminder of the first payment says the 6,000 left, still addressed to 林某."""
+    second = {"name": "张某", "phone": CO_DEBTOR, "area_code": "330522102201", "locale": "zh-CN"}
+    await new_case(client, clock, obligors=[*JUDGMENT["obligors"], second])
+    await runtime.services.dispatcher.run_once()
+    _, judge = await plan_agreed(client, runtime, fake_twilio, clock, ("0", "3", "1万", "每月15号"))
+    await payment_confirmed(Phone(client, clock, CO_DEBTOR), judge, runtime, fake_twilio, "4000")
+    clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=SHANGHAI))
+    reminder = (await notices(runtime, fake_twilio, DEBTOR))[-1]
+    assert "林某：" in reminder and "第1期6,000元" in reminder and "张某" not in reminder
 
 
 @SQLITE

@@ -186,8 +186,10 @@ async def _sql(url: str, *statements: str) -> list[Any]:
 async def test_0014_a_plan_s_reminders_carry_the_plan_both_ways(
     empty_db_url: str, clock: FakeClock
 ) -> None:
-    """`instalment-1…` rows (there was one plan a case then) become `instalment-<plan>-1…`;
-    going back, a later plan's pending rows are cancelled (their old names were taken)."""
+    """Before 0014 a step already planned was kept: payment 1's rows are of the first plan
+    (payments 1-2), and a second plan (a down payment, payments 1-3) had rows only for the
+    payments the first lacked (0 and 3). Each row gets its plan's name; going back, the old
+    names return, and a later plan's pending row whose old name is taken is cancelled."""
     upgrade(empty_db_url)
     runtime = await build(make_settings(empty_db_url, None), clock=clock)
     try:
@@ -201,29 +203,36 @@ async def test_0014_a_plan_s_reminders_carry_the_plan_both_ways(
         f"SELECT case_id, obligor_id, 'settle', '{{}}', 'accepted', {at} FROM case_obligors"
     )
     first = (await _sql(empty_db_url, filing, "SELECT MAX(id) FROM filings"))[0]
+    second = (await _sql(empty_db_url, filing, "SELECT MAX(id) FROM filings"))[0]
+    instalment = (
+        "INSERT INTO instalments (case_id, filing_id, seq, due_on, amount_fen, status) "
+        "SELECT case_id, {}, {}, '2026-12-15', 100, 'due' FROM case_obligors"
+    )
     reminder = (
         "INSERT INTO reminders (case_id, obligor_id, step_key, template, due_at, status, attempts)"
         " SELECT case_id, obligor_id, '{}', 'reminder.instalment', " + at + ", '{}', 0"
         " FROM case_obligors"
     )
+    old = {
+        "instalment-1-before": "sent",
+        "instalment-1": "cancelled",
+        "instalment-0": "pending",
+        "instalment-3-before": "pending",
+    }
     await _sql(
         empty_db_url,
-        "INSERT INTO instalments (case_id, filing_id, seq, due_on, amount_fen, status) "
-        f"SELECT case_id, {first}, 1, '2026-12-15', 100, 'due' FROM case_obligors",
-        reminder.format("instalment-1-before", "sent"),
-        reminder.format("instalment-1", "pending"),
+        *(instalment.format(first, seq) for seq in (1, 2)),
+        *(instalment.format(second, seq) for seq in (0, 1, 2, 3)),
+        *(reminder.format(step, status) for step, status in old.items()),
     )
     upgrade(empty_db_url)
     assert await _steps(empty_db_url) == {
         f"instalment-{first}-1-before": "sent",
-        f"instalment-{first}-1": "pending",
+        f"instalment-{first}-1": "cancelled",
+        f"instalment-{second}-0": "pending",
+        f"instalment-{second}-3-before": "pending",
     }
 
-    second = (await _sql(empty_db_url, filing, "SELECT MAX(id) FROM filings"))[0]
     await _sql(empty_db_url, reminder.format(f"instalment-{second}-1", "pending"))
     await asyncio.to_thread(command.downgrade, alembic_config(empty_db_url), "0013")
-    assert await _steps(empty_db_url) == {
-        "instalment-1-before": "sent",
-        "instalment-1": "pending",
-        f"instalment-{second}-1": "cancelled",
-    }
+    assert await _steps(empty_db_url) == {**old, f"instalment-{second}-1": "cancelled"}
