@@ -76,16 +76,25 @@ def _date(turn: Turn, side: Side) -> str:
     return _checked(_DATE_CHECKS[side], day, turn.today).isoformat()
 
 
-# Where a clause ends; a digit and what carries its number on ("2027-01-105", "1.5万").
+# Where a clause ends; a digit and what carries its number on ("2027-01-105", "1.5万", "2k").
 _CLAUSE_END = re.compile(r"[,，;；!！?？。\n]")
-_NUMBER_ON = re.compile(r"[0-9][0-9.万千百元块]")
+_NUMBER_ON = re.compile(r"[0-9]\s*[0-9.万萬千仟百佰元块塊wWkK]")
+_DATE_LONGEST = 20  # characters; "2026年12月20日" and "DECEMBER 20, 2026" fit
+# Where a date may start (a digit, a numeral, a word of a day: 今天, 上周五, 月底, DEC …);
+# not a reference's number (单号：2026…) nor a long number (a sum, a phone, 20261201).
+_DATE_START = re.compile(
+    r"[0-9〇零一二两三四五六七八九十今昨前明后上下本这去大周星礼月年元春中腊正初A-Z]"
+)
+_NOT_AFTER = re.compile(r"[号號码碼#][\s:：]*$|[0-9][-/.:]?$")
+_LONG_NUMBER = re.compile(r"[0-9]{5}")
+_TOLD_READ = 120  # characters of a message read for a date told: a date is said early
 
 
 def _date_after(turn: Turn, name: str) -> str | None:
     """The words of a date said after the words of `keywords.<name>` in their clause (one
     without a negation): from right after them, or from a 到 or 至 ("宽限期到月底再还" →
     "到月底"). None when the clause holds none there."""
-    for clause in _CLAUSE_END.split(unicodedata.normalize("NFKC", turn.text).upper()):
+    for clause in _CLAUSE_END.split(_told_text(turn)):
         ends = [clause.find(word) + len(word) for word in keywords.words(name) if word in clause]
         if ends and not keywords.negated(clause):
             rest = clause[min(ends) :]
@@ -94,24 +103,43 @@ def _date_after(turn: Turn, name: str) -> str | None:
     return None
 
 
+def _told_text(turn: Turn) -> str:
+    """What of a message is read for a date told: its start, NFKC, in upper case."""
+    return unicodedata.normalize("NFKC", turn.text[:_TOLD_READ]).upper()
+
+
 def _date_in(turn: Turn) -> str | None:
-    """The words of the first date said anywhere in a clause without a negation
-    ("剩下的一万七我今天转到法院账户了" → "今天转"); never from within a number ("1.5万")."""
-    for clause in _CLAUSE_END.split(unicodedata.normalize("NFKC", turn.text).upper()):
-        if keywords.negated(clause):
-            continue
-        for at in range(len(clause)):
-            if at and clause[at - 1].isdigit():
-                continue
-            if said := _date_start(clause[at:], turn.today):
-                return said
-    return None
+    """The words of the one date said in the clauses without a negation
+    ("剩下的一万七我今天转到法院账户了" → "今天转"); None when there is none, or more than
+    one (which is meant is not clear: "收到1月5号的短信后今天转了")."""
+    found = [
+        said
+        for clause in _CLAUSE_END.split(_told_text(turn))
+        if not keywords.negated(clause)
+        for said in _dates_in(clause, turn.today)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _dates_in(clause: str, today: date) -> list[str]:
+    """The words of each date in `clause`, from left to right."""
+    found, at = [], 0
+    while at < len(clause):
+        starts = (
+            _DATE_START.match(clause, at)
+            and not _NOT_AFTER.search(clause, 0, at)
+            and not _LONG_NUMBER.match(clause, at)
+        )
+        said = _date_start(clause[at:], today) if starts else None
+        found += [said] if said else []
+        at += len(said) if said else 1
+    return found
 
 
 def _date_start(text: str, today: date) -> str | None:
     """The longest start of `text` read as a date, or as several (which will not do is for
     `_date` to say), never cut from a number that goes on ("1.5万" holds none)."""
-    for end in range(len(text), 0, -1):
+    for end in range(min(len(text), _DATE_LONGEST), 0, -1):
         if _NUMBER_ON.match(text, end - 1):
             continue
         try:

@@ -902,6 +902,12 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("我明天转5万到法院账户", Text("menu")),  # a payment ahead is none made
     ("转了5万，明天再转3万", Text("paid.amount")),  # two sums
     ("2号转了1.5万", Text("paid.method")),  # 1.5万 holds no day
+    ("我转了1.5w到法院账户", Text("paid.date")),  # nor 1.5w, 2.5k, 1.2萬
+    ("转了2.5k给法院", Text("paid.date")),
+    ("我转了1.2萬到法院账户", Text("paid.date")),
+    ("我转了3万，流水号20261201", Text("paid.date")),  # a reference is no day
+    ("回单号2026-12-01-0001，转了3万", Text("paid.date")),
+    ("收到1月5号的短信后今天转了3万", Text("paid.date")),  # two days: which is meant?
     ("已经还了1.5万", Text("paid.date")),
     ("我付了一部分", Text("paid.amount")),  # no sum
     ("转了5万，又转了2万", Text("paid.amount")),  # two sums: which is meant is not clear
@@ -1038,6 +1044,7 @@ GRACE_TOLD: list[tuple[str, str, date | None]] = [
     ("能不能宽限几天", "zh-CN", None),  # no date
     ("宽限3个月", "zh-CN", None),  # a while, not a day
     ("宽限1.5万", "zh-CN", None),  # a sum, not 1月5日
+    ("能不能宽限1.5w到月底", "zh-CN", date(2026, 11, 30)),  # 1.5w is a sum: the day after 到
     ("宽限到12月还3万", "zh-CN", None),  # a month, not a day
     ("能不能宽限一下，我明天去医院", "zh-CN", None),  # a day, but not the grace's
     ("GRACE", "en", None),
