@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from itertools import zip_longest
 
 from bot.conversation.flow import READBACK, Flow, Invalid, Step, Turn, pick, told_words
 from bot.domain import keywords
@@ -374,18 +375,75 @@ HARDSHIP = Flow(
 # --- settlement --------------------------------------------------------------------------
 
 _SETTLEMENT_KINDS = ("instalments", "lump")
-_SETTLEMENT_NEXT = {"instalments": "down", "lump": "lump_amount"}
+_INSTALMENT_STEPS = ("down", "count", "amount", "day")
 
 
 def _settle_kind(turn: Turn) -> str | None:
     """The kind picked or told ("我想分期", "一次付清"); a lump sum told with its amount
-    ("一次性付8万") keeps it, and its date is asked next."""
+    ("一次性付8万") keeps it, and its date is asked next; instalments keep the terms told with
+    them (`_terms_told`: "首付两万，剩下的分五期"), each as its step reads it, in the steps'
+    order: the first not told, or told as its step would refuse, is asked next."""
     kind = pick(turn, "settle", _SETTLEMENT_KINDS, "error.choice", told=True)
     turn.data["kind"] = kind
-    if kind == "lump" and (amount := amount_in(_beside(turn, "settle", kind) or "")):
-        turn.data["amount_fen"] = to_fen(amount)
-        return "lump_date"
-    return _SETTLEMENT_NEXT[kind]
+    if kind == "lump":
+        if amount := amount_in(_beside(turn, "settle", kind) or ""):
+            turn.data["amount_fen"] = to_fen(amount)
+            return "lump_date"
+        return "lump_amount"
+    told = _terms_told(turn.text)
+    for step in _INSTALMENT_STEPS:
+        if step not in told:
+            return step
+        try:
+            SETTLE.step(step).accept(replace(turn, text=told[step], command=None))
+        except Invalid:
+            return step
+    return READBACK
+
+
+# The words of instalment terms, each of its own step: a day of the month (每月15号), a count
+# (分五期, 12期, 分5个月; not 第一期), and the words before the down payment's and each
+# payment's sums (首付两万, 每个月还八千).
+_NUMBER = "[0-9零〇一二两三四五六七八九十百]+"
+_TERMS = re.compile(
+    rf"(?P<day>每个?月的?{_NUMBER}[号日])|(?P<count>分{_NUMBER}个月|(?<![第每]){_NUMBER}期)"
+    r"|(?P<down>首付|首期|先付|先还)|(?P<amount>每个?[期月])"
+)
+
+
+def _terms_told(text: str) -> dict[str, str]:
+    """The words of each instalment term `text` tells, by its step: a count's or a day's own,
+    a sum's right after its words, up to the next term's or the clause's end ("首付2万剩下分
+    5期" → "2万"), or a down payment of "0" ("首付0", "没有首付"). A clause with a negation
+    tells no other; a term told twice, or with two sums, is not told."""
+    told: dict[str, set[str | None]] = {}
+    for clause in _CLAUSE_END.split(unicodedata.normalize("NFKC", text)):
+        marks = list(_TERMS.finditer(clause))
+        for mark, after in zip_longest(marks, marks[1:]):
+            rest = clause[mark.end() : after.start() if after else None]
+            if keywords.negated(clause):  # "没有首付", "不付首付": none
+                words = "0" if mark.lastgroup == "down" and amount_in(clause) is None else None
+            elif mark.lastgroup in ("count", "day"):
+                words = mark.group()
+            else:
+                words = "0" if keywords.normalize(rest) == "0" else _sum_start(rest)
+            told.setdefault(mark.lastgroup, set()).add(words)
+    return {term: said.pop() for term, said in told.items() if len(said) == 1 and None not in said}
+
+
+def _sum_start(text: str) -> str | None:
+    """The words of the one sum `text` holds (as `amount_in` finds it) where they start it,
+    after the question's words `parse_amount` leaves out ("还八千，以后" → "还八千")."""
+    amount = amount_in(text)
+    if amount is None:
+        return None
+    for end in range(len(text), 0, -1):
+        try:
+            if parse_amount(text[:end]) == amount:
+                return text[:end]
+        except AmountError:
+            continue
+    return None
 
 
 def _settle_down(turn: Turn) -> str | None:
@@ -467,7 +525,7 @@ SETTLE = Flow(
         ),
     ),
     _settle_summary,
-    told=_settle_kind,  # "剩下的能不能分期还": as if told at that step
+    told=_settle_kind,  # "剩下的能不能分期还", "首付两万，分五期": as if told at that step
 )
 
 

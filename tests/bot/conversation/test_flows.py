@@ -872,6 +872,7 @@ MENU_TOLD: list[tuple[str, Any]] = [
     # (what a debtor writes at the menu in their own words, what they are asked next)
     ("能不能宽限几天", Text("grace.until")),
     ("我想分期还", Text("settle.down")),  # the kind told with it: the down payment next
+    ("我想分期，首付两万，剩下的分五期", Text("settle.amount")),  # and terms: the first not told
     ("我想和解", Text("settle.kind")),
     ("我想问下这个钱能不能少还点", Text("settle.kind")),  # to pay less is to settle
     ("剩下的十万块能不能分期还", Text("settle.down")),
@@ -993,8 +994,10 @@ KIND_TOLD: list[tuple[str, str, Any]] = [
     ("全款", "zh-CN", Text("settle.lump_amount")),
     ("我想分期", "zh-CN", Text("settle.down")),
     ("按月还", "zh-CN", Text("settle.down")),
+    ("分期，首付2万，分12期", "zh-CN", Text("settle.amount")),  # the terms said with it: kept
     ("80000 in full", "en", Text("settle.lump_date")),
     ("monthly please", "en", Text("settle.down")),
+    ("monthly, 10000 down, 12 months", "en", Text("settle.down")),  # terms in Chinese only
 ]
 
 
@@ -1025,6 +1028,156 @@ async def test_a_settlement_kind_not_clear_is_asked_again(
     await chat.walk([("menu", "3", Text("settle.kind"))], "zh-CN")
     Text("error.choice").check(await chat.say(words), "zh-CN")
     Text("settle.lump_amount").check(await chat.say("2"), "zh-CN")
+
+
+# The instalment steps in their order, and the answers given to those asked after terms told.
+INSTALMENT_STEPS = ("down", "count", "amount", "day", "readback")
+INSTALMENT_ANSWERS = {
+    "zh-CN": {"down": "1万", "count": "12", "amount": "10000", "day": "每月15号"},
+    "en": {"down": "10000", "count": "12", "amount": "10,000", "day": "15th"},
+}
+
+TERMS_TOLD: list[tuple[str, str, str, dict[str, int]]] = [
+    # (a settlement asked for in words with instalment terms, the locale, the step asked next,
+    # the terms kept; the steps asked are answered as INSTALMENT_ANSWERS)
+    ("我想分期，首付两万，剩下的分五期", "zh-CN", "amount", {"down": 20_000, "count": 5}),
+    ("我想分期，首付2万元", "zh-CN", "count", {"down": 20_000}),
+    ("想分期，先付5000", "zh-CN", "count", {"down": 5_000}),
+    ("能不能分期，先还一万，剩下的慢慢还", "zh-CN", "count", {"down": 10_000}),
+    ("我想分期，首期三万", "zh-CN", "count", {"down": 30_000}),
+    ("我想分期，没有首付", "zh-CN", "count", {"down": 0}),
+    ("想分期，不付首付，分十二期", "zh-CN", "amount", {"down": 0, "count": 12}),
+    ("分期还，首付0，24期", "zh-CN", "amount", {"down": 0, "count": 24}),
+    ("我想分期，首付1万，分6个月", "zh-CN", "amount", {"down": 10_000, "count": 6}),
+    (
+        "我想分期，首付1万，分12期，每个月还八千",
+        "zh-CN",
+        "day",
+        {"down": 10_000, "count": 12, "amount": 8_000},
+    ),
+    (
+        "我想分期，首付1万，分12期，每期1万，每月十号",
+        "zh-CN",
+        "readback",
+        {"down": 10_000, "count": 12, "amount": 10_000, "day": 10},
+    ),
+    (  # one clause: each term from its own words (not 2万 as the amount, 5期 or 20号 as sums)
+        "分期，首付2万分5期每期2.2万每月20号",
+        "zh-CN",
+        "readback",
+        {"down": 20_000, "count": 5, "amount": 22_000, "day": 20},
+    ),
+    # a later term told before one that is not: the first not told is asked, then the rest
+    ("我想分期，剩下的分五期", "zh-CN", "down", {}),
+    ("我想分期，每期1万", "zh-CN", "down", {}),
+    ("我想分期，每月15号", "zh-CN", "down", {}),
+    ("首付2万，分期还", "zh-CN", "count", {"down": 20_000}),
+    # a term its step refuses is asked
+    ("我想分期，首付2万，分100期", "zh-CN", "count", {"down": 20_000}),
+    (
+        "想分期，首付2万，分5期，每期2.2万，每月31号",
+        "zh-CN",
+        "day",
+        {"down": 20_000, "count": 5, "amount": 22_000},
+    ),
+    ("我想分期，首付0元", "zh-CN", "down", {}),  # "0元" is no sum: the step says how
+    # a term not clear is asked
+    ("我想分期，首付2万或者3万", "zh-CN", "down", {}),  # two sums
+    ("我想分期，首付2万或者首付3万", "zh-CN", "down", {}),  # told twice
+    ("我想分期，首付两三万", "zh-CN", "down", {}),
+    ("我想分期，首付过两个月再给", "zh-CN", "down", {}),  # no sum
+    ("我想分期，首付2万，分5期或10期", "zh-CN", "count", {"down": 20_000}),
+    ("我想分期，首付2万没问题，分5期", "zh-CN", "down", {}),  # a negation: not clear
+    ("我想分期，首付2万，不能分60期", "zh-CN", "count", {"down": 20_000}),
+    ("我想分期，先付50", "zh-CN", "down", {}),  # two digits alone are no sum
+    # every locale's words, the debtor's own texts; English words name the kind only
+    ("我想分期，首付两万，剩下的分五期", "en", "amount", {"down": 20_000, "count": 5}),
+]
+
+
+@pytest.mark.parametrize(
+    ("words", "locale", "asked", "told"),
+    TERMS_TOLD,
+    ids=[f"{w}/{loc}" for w, loc, _, _ in TERMS_TOLD],
+)
+async def test_instalment_terms_told_with_the_settlement_are_kept(
+    words: str,
+    locale: str,
+    asked: str,
+    told: dict[str, int],
+    chat: Chat,
+    runtime: Runtime,
+    clock: FakeClock,
+) -> None:
+    """People ask for instalments and say some of the terms in the same message: each is
+    kept from its own words, as its step reads it, and the first step not told is asked;
+    the read-back states the terms kept and those answered after."""
+    await open_case(runtime, clock, locale)
+    reply = await chat.say(words)
+    for step in INSTALMENT_STEPS[INSTALMENT_STEPS.index(asked) : -1]:
+        Text(f"settle.{step}").check(reply, locale)
+        reply = await chat.say(INSTALMENT_ANSWERS[locale][step])
+    terms = {"down": 10_000, "count": 12, "amount": 10_000, "day": 15, **told}
+    total = terms["down"] + terms["count"] * terms["amount"]
+    ReadBack(
+        "settle.summary_instalments",
+        down=f"{terms['down']:,}",
+        count=terms["count"],
+        amount=f"{terms['amount']:,}",
+        day=terms["day"],
+        total=f"{total:,}",
+        owed="130,000",
+        reduction="" if total >= 130_000 else Text("settle.reduction"),
+    ).check(reply, locale)
+
+
+async def test_instalment_terms_all_told_are_read_back_and_filed(
+    chat: Chat, runtime: Runtime, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    """Every term told at the menu: the read-back comes next, with the plan's figures."""
+    case_id = await open_case(runtime, clock)
+    staff = await add_staff(runtime)
+    read_back = ReadBack(
+        "settle.summary_instalments",
+        down="20,000",
+        count=5,
+        amount="22,000",
+        day=20,
+        first=date(2026, 12, 20),
+        last=date(2027, 4, 20),
+        total="130,000",
+        owed="130,000",
+        reduction="",  # 20,000 + 5 × 22,000 is all that is owed
+    )
+    path = Path(
+        "settle",
+        "zh-CN",
+        (
+            ("menu", "想分期还，首付2万，剩下分5期每期2.2万，每月20号", read_back),
+            ("confirm", "1", Text("filed.settle")),
+        ),
+    )
+    await chat.walk(path.steps, "zh-CN")
+    await check_filed(runtime, fake_twilio, case_id, path, staff)
+
+
+async def test_back_from_terms_told_goes_to_the_settlements_kind(
+    chat: Chat, runtime: Runtime, clock: FakeClock
+) -> None:
+    """The terms told are the kind step's answer: back asks the kind, and what is told then
+    is read anew."""
+    await open_case(runtime, clock)
+    await chat.walk(
+        [
+            ("menu", "我想分期，首付两万，剩下的分五期", Text("settle.amount")),
+            ("amount", "返回", Text("settle.kind")),
+            ("kind", "分期，首付3万", Text("settle.count")),
+            ("count", "10", Text("settle.amount")),
+            ("amount", "1万", Text("settle.day")),
+            ("day", "每月15号", INSTALMENTS.but(down="30,000", count=10, last=date(2027, 9, 15))),
+        ],
+        "zh-CN",
+    )
 
 
 GRACE_TOLD: list[tuple[str, str, date | None]] = [
