@@ -431,13 +431,16 @@ def _terms_told(text: str) -> dict[str, str]:
     return {term: said.pop() for term, said in told.items() if len(said) == 1 and None not in said}
 
 
+_SUM_LONGEST = 24  # characters, words said before it included ("还两百零五块三毛二分")
+
+
 def _sum_start(text: str) -> str | None:
     """The words of the one sum `text` holds (as `amount_in` finds it) where they start it,
     after the question's words `parse_amount` leaves out ("还八千，以后" → "还八千")."""
     amount = amount_in(text)
     if amount is None:
         return None
-    for end in range(len(text), 0, -1):
+    for end in range(min(len(text), _SUM_LONGEST), 0, -1):
         try:
             if parse_amount(text[:end]) == amount:
                 return text[:end]
