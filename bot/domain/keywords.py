@@ -100,13 +100,19 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(_A_NOT_A.sub(r"\1", text or "")))
 
 
+# "分5期", "分十二个月" hold the word 分期.
+_COUNTED = re.compile(r"分[0-9零〇一二两三四五六七八九十百]+(?:期|个月)")
+
+
 def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:
-    """Of `names`, those whose words `text` holds somewhere ("我想分期"), each with the words
-    found, longest first. Words in a clause that holds a negation do not count ("不想分期",
-    "分期不行"), nor in one a refusal follows ("分期，不行"): which is meant is not clear;
-    another clause's negation does not turn them around ("我失业了，暂时还不上")."""
+    """Of `names`, those whose words `text` holds somewhere ("我想分期", "分5期"), each with
+    the words found, longest first. Words in a clause that holds a negation do not count
+    ("不想分期", "分期不行"), nor in one a refusal follows ("分期，不行"): which is meant is
+    not clear; another clause's negation does not turn them around ("我失业了，暂时还不上")."""
     clauses = [
-        c for c in map(normalize, _CLAUSE.split(unicodedata.normalize("NFKC", text or ""))) if c
+        _COUNTED.sub("分期", c)
+        for c in map(normalize, _CLAUSE.split(unicodedata.normalize("NFKC", text or "")))
+        if c
     ]
     said = [
         clause

@@ -921,6 +921,8 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("能不能晚几天还", Text("grace.until")),
     ("不能再推迟了，我马上还", Text("menu")),  # a negation
     ("可不可以分期", Text("settle.down")),  # a question, no negation
+    ("剩下的分4期还", Text("settle.down")),  # 分4期 is 分期
+    ("能不能分十二个月还", Text("settle.down")),
     ("我不想分期", Text("menu")),  # a negation: which is meant is not clear
     ("分期还是宽限都行", Text("menu")),  # two things
     ("I paid it all", Text("menu")),  # English words are whole answers only ("unpaid")
