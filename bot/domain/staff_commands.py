@@ -22,7 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain import keywords
-from bot.domain.money import parse_amount
+from bot.domain.money import AmountError, amount_in
 
 
 class Verb(StrEnum):
@@ -97,26 +97,37 @@ _SUM_ONLY = re.compile(
 )
 _CURRENCY = re.compile(r"\b(?:CNY|RMB|YUAN)\b", re.I)
 _CLAUSE_END = re.compile(r"[，。；;（()）\n]|,(?!\d{3})")  # 12,000 is one sum
-_NUMERAL = re.compile(r"[0-9〇零一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]")
+# A number said: a digit, or numerals with a unit (三万; not the 一 of 一致).
+_NUMBER_SAID = re.compile(
+    r"[0-9]|[〇零一二两三四五六七八九十百千万萬壹贰叁肆伍陆柒捌玖拾佰仟]+[万萬千仟百佰元块塊]"
+)
 
 
 def received_sum(note: str) -> Decimal | None:
-    """The sum a note accepting a payment says arrived: the whole note (`30000`, `3万元`), or
-    the sum after a word for it (`keywords.received`: `实收3万（报告5万）`), up to the clause's
-    end; None when the note says none (`已核对`, `流水号2026…`, `收到，谢谢`). AmountError when
-    it says one that cannot be read, or is not above zero (`0元`, `实收三万多`)."""
-    text = (note or "").strip().translate(_FOLD)
-    if _SUM_ONLY.fullmatch(bare := _CURRENCY.sub("", text).strip()):
-        return parse_amount(bare)
+    """The sum a note accepting a payment says arrived, read as `money.amount_in` reads sums
+    (not a day, a time, a reference or a phone): the whole note (`30000`, `3万元`); or, in a
+    note with a word for it (`keywords.received`), the sum after that word to its clause's
+    end (`实收3万（报告5万）`), else the note's one sum (`3万已到账`). None when the note says
+    none (`已核对，流水号2026…`, `收到，谢谢`); AmountError when it says a number that is not
+    one sum so read (`30000 50000`, `12.1`, `0元`, `已到账 12.1`)."""
+    text = _CURRENCY.sub("", (note or "").strip().translate(_FOLD)).strip()
+    if _SUM_ONLY.fullmatch(text):
+        return _one_sum(text)
     upper = text.upper()
-    for word in sorted(keywords.words("received"), key=len, reverse=True):
-        at = upper.find(word)
-        if at < 0:
-            continue
-        said = _CLAUSE_END.split(text[at + len(word) :].lstrip(" :：了是为"), maxsplit=1)[0]
-        if _NUMERAL.search(said):
-            return parse_amount(_CURRENCY.sub("", said))
-    return None
+    marks = [upper.find(word) + len(word) for word in keywords.words("received") if word in upper]
+    if not marks:
+        return None
+    after = _CLAUSE_END.split(text[min(marks) :], maxsplit=1)[0]
+    return amount_in(after) or _one_sum(text)
+
+
+def _one_sum(text: str) -> Decimal | None:
+    """The one sum `text` holds; None when it says no number; AmountError when it says one
+    that is not one sum."""
+    amount = amount_in(text)
+    if amount is None and _NUMBER_SAID.search(text):
+        raise AmountError(text)
+    return amount
 
 
 def reference_first(text: str) -> tuple[int | None, str]:

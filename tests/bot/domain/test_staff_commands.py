@@ -95,8 +95,11 @@ def test_the_reference_a_message_starts_with(text: str, ref: int | None, rest: s
         ("凭证20261201", None),
         ("核对无误，多付了500", None),
         ("收到，谢谢", None),
-        ("2笔到账", None),
         ("到账后再说", None),
+        ("实收与报告一致", None),
+        ("3万已到账", "30000"),  # the note's one sum, where none follows the word
+        ("到账金额与报告不符，为2万", "20000"),
+        ("收到2笔，共3万", "30000"),
         ("", None),
     ],
 )
@@ -104,7 +107,22 @@ def test_the_sum_a_note_says_arrived(note: str, received: str | None) -> None:
     assert received_sum(note) == (None if received is None else Decimal(received))
 
 
-@pytest.mark.parametrize("note", ["0元", "-30000", "实收三万多", "到账0"])
+@pytest.mark.parametrize(
+    "note",
+    [
+        "0元",
+        "-30000",
+        "到账0",
+        "30000 50000",  # two numbers, not 3,000,050,000
+        "12.1",  # a day
+        "13812345678",  # a phone
+        "已到账 12.1",
+        "到账时间12.1",
+        "收到尾号1234",
+        "到账 下午3点",
+        "2笔到账",
+    ],
+)
 def test_a_sum_said_to_arrive_that_cannot_be_read(note: str) -> None:
     with pytest.raises(AmountError):
         received_sum(note)
