@@ -78,7 +78,7 @@ def _date(turn: Turn, side: Side) -> str:
 
 
 # Where a clause ends; a digit and what carries its number on ("2027-01-105", "1.5万", "2k").
-_CLAUSE_END = re.compile(r"[,，;；!！?？。\n]")
+_CLAUSE_END = re.compile(r"[，;；!！?？。\n]|(?<![0-9]),|,(?![0-9]{3}(?![0-9]))")  # not 12,000
 _NUMBER_ON = re.compile(r"[0-9]\s*[0-9.万萬千仟百佰元块塊wWkK]")
 _DATE_LONGEST = 20  # characters; "2026年12月20日" and "DECEMBER 20, 2026" fit
 # Where a date may start (a digit, a numeral, a word of a day: 今天, 上周五, 月底, DEC …);
@@ -88,14 +88,14 @@ _DATE_START = re.compile(
 )
 _NOT_AFTER = re.compile(r"[号號码碼#][\s:：]*$|[0-9][-/.:]?$")
 _LONG_NUMBER = re.compile(r"[0-9]{5}")
-_TOLD_READ = 120  # characters of a message read for a date told: a date is said early
+_TOLD_READ = 120  # characters of a message read for what it tells besides its choice
 
 
 def _date_after(turn: Turn, name: str) -> str | None:
     """The words of a date said after the words of `keywords.<name>` in their clause (one
     without a negation): from right after them, or from a 到 or 至 ("宽限期到月底再还" →
     "到月底"). None when the clause holds none there."""
-    for clause in _CLAUSE_END.split(_told_text(turn)):
+    for clause in _CLAUSE_END.split(_told_text(turn.text)):
         ends = [clause.find(word) + len(word) for word in keywords.words(name) if word in clause]
         if ends and not keywords.negated(clause):
             rest = clause[min(ends) :]
@@ -104,9 +104,15 @@ def _date_after(turn: Turn, name: str) -> str | None:
     return None
 
 
-def _told_text(turn: Turn) -> str:
-    """What of a message is read for a date told: its start, NFKC, in upper case."""
-    return unicodedata.normalize("NFKC", turn.text[:_TOLD_READ]).upper()
+def _told_text(text: str) -> str:
+    """What of a message is read for what it tells besides its choice: NFKC, in upper case,
+    its clauses within the first 120 characters (a clause cut there is left out: "12.5万"
+    cut to "12.5" would be a day)."""
+    said = unicodedata.normalize("NFKC", text).upper()
+    if len(said) <= _TOLD_READ:
+        return said
+    ends = list(_CLAUSE_END.finditer(said, 0, _TOLD_READ))
+    return said[: ends[-1].start()] if ends else ""
 
 
 def _date_in(turn: Turn) -> str | None:
@@ -115,7 +121,7 @@ def _date_in(turn: Turn) -> str | None:
     one (which is meant is not clear: "收到1月5号的短信后今天转了")."""
     found = [
         said
-        for clause in _CLAUSE_END.split(_told_text(turn))
+        for clause in _CLAUSE_END.split(_told_text(turn.text))
         if not keywords.negated(clause)
         for said in _dates_in(clause, turn.today)
     ]
@@ -406,8 +412,8 @@ def _settle_kind(turn: Turn) -> str | None:
 # payment's sums (首付两万, 每个月还八千).
 _NUMBER = "[0-9零〇一二两三四五六七八九十百]+"
 _TERMS = re.compile(
-    rf"(?P<day>每个?月的?{_NUMBER}[号日])|(?P<count>分{_NUMBER}个月|(?<![第每]){_NUMBER}期)"
-    r"|(?P<down>首付|首期|先付|先还)|(?P<amount>每个?[期月])"
+    rf"(?P<day>每个?月的?{_NUMBER}[号日])|(?P<count>分{_NUMBER}个月|(?<![第每0-9零〇一二两三四五六七八九十百]){_NUMBER}期)"
+    r"|(?P<amount>每个?[期月](?:先还|先付)?)|(?P<down>首付|首期|先付|先还)"
 )
 
 
@@ -417,12 +423,14 @@ def _terms_told(text: str) -> dict[str, str]:
     5期" → "2万"), or a down payment of "0" ("首付0", "没有首付"). A clause with a negation
     tells no other; a term told twice, or with two sums, is not told."""
     told: dict[str, set[str | None]] = {}
-    for clause in _CLAUSE_END.split(unicodedata.normalize("NFKC", text)):
+    for clause in _CLAUSE_END.split(_told_text(text)):
         marks = list(_TERMS.finditer(clause))
+        denied = bool(marks) and keywords.negated(clause)
+        no_down = denied and amount_in(clause) is None  # "没有首付", "不付首付": none
         for mark, after in zip_longest(marks, marks[1:]):
             rest = clause[mark.end() : after.start() if after else None]
-            if keywords.negated(clause):  # "没有首付", "不付首付": none
-                words = "0" if mark.lastgroup == "down" and amount_in(clause) is None else None
+            if denied:
+                words = "0" if mark.lastgroup == "down" and no_down else None
             elif mark.lastgroup in ("count", "day"):
                 words = mark.group()
             else:

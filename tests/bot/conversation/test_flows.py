@@ -914,6 +914,10 @@ MENU_TOLD: list[tuple[str, Any]] = [
     ("转了5万，又转了2万", Text("paid.amount")),  # two sums: which is meant is not clear
     ("我没钱还了", Text("menu")),  # a negation
     ("我要找人工", Text("intent.agent")),
+    ("推迟了两天才转，今天转了3万", Text("paid.method")),  # late, not asking for time
+    ("抱歉推迟了几天，今天转了3万", Text("paid.method")),
+    # only the clauses within a message's first 120 characters are read: 12.5万 is no day
+    ("好" * 116 + "，12.5万我已经转到法院账户了", Text("paid.date")),
     # more time, in the words people use for it
     ("能不能延期到下个月15号", Text("grace.reason")),
     ("我想申请缓到下个月15号再还", Text("grace.reason")),
@@ -1092,6 +1096,16 @@ TERMS_TOLD: list[tuple[str, str, str, dict[str, int]]] = [
     ("我想分期，首付2万没问题，分5期", "zh-CN", "down", {}),  # a negation: not clear
     ("我想分期，首付2万，不能分60期", "zh-CN", "count", {"down": 20_000}),
     ("我想分期，先付50", "zh-CN", "down", {}),  # two digits alone are no sum
+    # a sum's thousands, a payment's number, what is paid each month first
+    (
+        "想分期，首付100,000，分5期，每期6000，每月15号",
+        "zh-CN",
+        "readback",
+        {"down": 100_000, "count": 5, "amount": 6_000, "day": 15},
+    ),
+    ("我想分期，每期5000，第12期还清", "zh-CN", "down", {}),  # not 2 payments
+    ("我想分期，首付1万，到第十二期结束", "zh-CN", "count", {"down": 10_000}),
+    ("我想分期，每月先还2000，分10期", "zh-CN", "down", {}),  # 2,000 a month, no down payment
     # every locale's words, the debtor's own texts; English words name the kind only
     ("我想分期，首付两万，剩下的分五期", "en", "amount", {"down": 20_000, "count": 5}),
 ]
