@@ -202,6 +202,20 @@ async def payment_confirmed(
     return readback, done
 
 
+async def fifty_thousand_reported(
+    client: TestClient, runtime: Runtime, fake: FakeTwilio, clock: FakeClock
+) -> tuple[int, Phone, Phone, str]:
+    """A new case (130,000 owed) whose debtor reports 50,000 paid yesterday: its id, the
+    debtor, the judge and the judge's notice."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    [notice] = await notices(runtime, fake, JUDGE)
+    return case_id, debtor, judge, notice
+
+
 def payment_steps(case: dict, status: str | None = None) -> set[str]:
     """The steps of the case's plan reminders (with `status`), without the plan's id:
     `instalment-3` for `instalment-<plan>-3`."""
@@ -365,12 +379,9 @@ async def test_a_part_payment_confirmed_keeps_the_case_open_for_the_rest(
 ) -> None:
     """Of 130,000 owed, 50,000 paid and confirmed: the case goes on for the 80,000 left, and
     the reminders, the read-back and the judge's notice say 80,000; the rest paid ends it."""
-    case_id = await new_case(client, clock)
-    await runtime.services.dispatcher.run_once()
-    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
-    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
-        await debtor.say(text)
-    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    case_id, debtor, judge, notice = await fifty_thousand_reported(
+        client, runtime, fake_twilio, clock
+    )
     ref = ref_in(notice)
     assert await judge.say(f"accept #{ref}") == f"已办理：#{ref} 确认收到50,000元，尚欠80,000元。"
 
@@ -408,12 +419,9 @@ async def test_the_judge_confirms_the_sum_that_arrived(
     """The debtor reports 50,000 paid; 30,000 arrived. The notice says how to confirm another
     sum, `同意 #n 3万` confirms 30,000 (100,000 still owed), and a note without a sum keeps
     the sum reported."""
-    case_id = await new_case(client, clock)
-    await runtime.services.dispatcher.run_once()
-    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
-    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
-        await debtor.say(text)
-    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    case_id, debtor, judge, notice = await fifty_thousand_reported(
+        client, runtime, fake_twilio, clock
+    )
     ref = ref_in(notice)
     assert f"写明实收金额，如“同意 #{ref} 30000”" in notice
     assert await judge.say(f"同意 #{ref} 实收3万") == (
@@ -453,12 +461,7 @@ async def test_the_sum_received_is_read_from_its_own_words_only(
 ) -> None:
     """50,000 reported. A note confirms another sum only as the whole note or after 实收,
     到账 …; any other figure in it (a bank serial number, a surplus) is a note."""
-    case_id = await new_case(client, clock)
-    await runtime.services.dispatcher.run_once()
-    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
-    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
-        await debtor.say(text)
-    [notice] = await notices(runtime, fake_twilio, JUDGE)
+    case_id, _, judge, notice = await fifty_thousand_reported(client, runtime, fake_twilio, clock)
     assert (await judge.say(f"同意 #{ref_in(notice)} {note}")).startswith("已办理")
     assert (await get_case(client, case_id))["paid"] == paid
 
@@ -473,12 +476,8 @@ async def test_a_sum_received_that_cannot_be_read_is_asked_again(
     note: str,
 ) -> None:
     """A sum written but not readable (or not above zero) changes nothing and says how."""
-    case_id = await new_case(client, clock)
-    await runtime.services.dispatcher.run_once()
-    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
-    for text in ("5", "五万", "昨天", "1", "跳过", "1"):
-        await debtor.say(text)
-    ref = ref_in((await notices(runtime, fake_twilio, JUDGE))[0])
+    case_id, _, judge, notice = await fifty_thousand_reported(client, runtime, fake_twilio, clock)
+    ref = ref_in(notice)
     answer = await judge.say(f"同意 #{ref} {note}")
     assert answer == f"无法办理：没看懂实收金额。请只写金额，如“同意 #{ref} 30000”。"
     case = await get_case(client, case_id)
