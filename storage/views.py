@@ -107,7 +107,7 @@ class ViewQueries(Repo):
             await self.session.scalars(
                 select(t.Instalment)
                 .where(t.Instalment.case_id == case_id)
-                .order_by(t.Instalment.filing_id, t.Instalment.seq)
+                .order_by(t.Instalment.id)  # plans in the order agreed, each in its order
             )
         ).all()
         filings = (

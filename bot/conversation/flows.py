@@ -159,6 +159,22 @@ def _date_start(text: str, today: date) -> str | None:
     return None
 
 
+def _told_steps(turn: Turn, flow: Flow, told: dict[str, str | None]) -> str | None:
+    """What the words that started `flow` tell for its steps (`told`: the words for each, by
+    step key, in order; None: nothing), read by each step's own reader: the step told nothing,
+    or told what it would refuse, is asked next; after the last, the step it leads to."""
+    following = None
+    for key, words in told.items():
+        if words is None:
+            return key
+        try:
+            following = flow.step(key).accept(replace(turn, text=words, command=None))
+        except Invalid:
+            return key
+        following = following or flow.after(key)
+    return following
+
+
 def _free_text(turn: Turn) -> str:
     text = " ".join(turn.text.split())
     if not text:
@@ -397,22 +413,16 @@ def _settle_kind(turn: Turn) -> str | None:
             return "lump_date"
         return "lump_amount"
     told = _terms_told(turn.text)
-    for step in _INSTALMENT_STEPS:
-        if step not in told:
-            return step
-        try:
-            SETTLE.step(step).accept(replace(turn, text=told[step], command=None))
-        except Invalid:
-            return step
-    return READBACK
+    return _told_steps(turn, SETTLE, {step: told.get(step) for step in _INSTALMENT_STEPS})
 
 
 # The words of instalment terms, each of its own step: a day of the month (每月15号), a count
 # (分五期, 12期, 分5个月; not 第一期), and the words before the down payment's and each
 # payment's sums (首付两万, 每个月还八千).
-_NUMBER = "[0-9零〇一二两三四五六七八九十百]+"
+_NUMBER = f"[{keywords.COUNT_NUMERALS}]+"
 _TERMS = re.compile(
-    rf"(?P<day>每个?月的?{_NUMBER}[号日])|(?P<count>分{_NUMBER}个月|(?<![第每0-9零〇一二两三四五六七八九十百]){_NUMBER}期)"
+    rf"(?P<day>每个?月的?{_NUMBER}[号日])"
+    rf"|(?P<count>分{_NUMBER}个月|(?<![第每{keywords.COUNT_NUMERALS}]){_NUMBER}期)"
     r"|(?P<amount>每个?[期月](?:先还|先付)?)|(?P<down>首付|首期|先付|先还)"
 )
 
@@ -604,12 +614,6 @@ def _paid_summary(turn: Turn) -> str:
     )
 
 
-_paid_on = _keep("paid_on", lambda turn: _date(turn, "past"))
-_paid_method = _keep(
-    "method", lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice", told=True)
-)
-
-
 def _paid_told(turn: Turn) -> str | None:
     """A payment told at the menu with its sum ("我已经转了5万到法院账户"): the sum is kept,
     and so are the day and the way it was paid where the message tells them, as their steps
@@ -618,27 +622,21 @@ def _paid_told(turn: Turn) -> str | None:
     if amount is None:
         return None
     turn.data["amount_fen"] = to_fen(amount)
-    said = _date_in(turn)
-    try:
-        _paid_on(replace(turn, text=said or ""))
-    except Invalid:
-        return "date"
-    try:
-        _paid_method(turn)
-    except Invalid:
-        return "method"
-    return "reference"
+    return _told_steps(turn, PAID, {"date": _date_in(turn), "method": turn.text})
 
 
 PAID = Flow(
     "paid",
     (
         Step("amount", _ask("paid.amount"), _amount_fen),
-        Step("date", _ask("paid.date"), _paid_on),
+        Step("date", _ask("paid.date"), _keep("paid_on", lambda turn: _date(turn, "past"))),
         Step(
             "method",
             lambda turn: Reply(turn.t("paid.method"), turn.choices("paid", PAYMENT_METHODS)),
-            _paid_method,
+            _keep(
+                "method",
+                lambda turn: pick(turn, "paid", PAYMENT_METHODS, "error.choice", told=True),
+            ),
         ),
         Step("reference", _ask("paid.reference"), _paid_reference),
     ),

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.case_states import INSTALMENT_STEP
 from bot.domain.dates import add_months
 from bot.domain.filings import FilingError, check_count, first_instalment
+from bot.domain.money import still_owed
 from bot.domain.records import Instalment
 from bot.domain.texts import render
 
@@ -63,7 +64,7 @@ class Applied:
 
     @property
     def lacking_fen(self) -> int:
-        return max(self.payment.amount_fen - self.paid_fen, 0)
+        return still_owed(self.payment.amount_fen, self.paid_fen)
 
 
 def apply(due: Sequence[Instalment], paid_fen: int | None) -> list[Applied]:
@@ -77,7 +78,7 @@ def apply(due: Sequence[Instalment], paid_fen: int | None) -> list[Applied]:
     for payment in due:
         if left <= 0:
             break
-        take = min(left, payment.amount_fen - payment.paid_fen)
+        take = min(left, payment.lacking_fen)
         applied.append(Applied(payment, payment.paid_fen + take))
         left -= take
     return applied

@@ -100,8 +100,9 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(_A_NOT_A.sub(r"\1", text or "")))
 
 
-# "分5期", "分十二个月" hold the word 分期.
-_COUNTED = re.compile(r"分[0-9零〇一二两三四五六七八九十百]+(?:期|个月)")
+# A count as people write it (5, 十二, 两); "分5期", "分十二个月" hold the word 分期.
+COUNT_NUMERALS = "0-9零〇一二两三四五六七八九十百"
+_COUNTED = re.compile(rf"分[{COUNT_NUMERALS}]+(?:期|个月)")
 
 
 def named(text: str, names: tuple[str, ...]) -> dict[str, list[str]]:

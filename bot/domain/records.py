@@ -307,6 +307,11 @@ class Instalment:
     status: str
     paid_fen: int = 0  # confirmed toward it so far (a payment short of it counts)
 
+    @property
+    def lacking_fen(self) -> int:
+        """What it still lacks."""
+        return still_owed(self.amount_fen, self.paid_fen)
+
 
 @dataclass
 class ConversationState:

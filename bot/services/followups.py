@@ -79,7 +79,7 @@ class FollowUps:
                 case=case.case_number,
                 name=obligor.name,
                 payment=payment_name(instalment.seq, STAFF_LOCALE),
-                amount=format_yuan(instalment.amount_fen - instalment.paid_fen),
+                amount=format_yuan(instalment.lacking_fen),
                 date=format_date(instalment.due_on, STAFF_LOCALE),
             )
             await uow.events.add(case.id, EventKind.INSTALMENT_MISSED, now, seq=instalment.seq)
