@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.conversation.flow import READBACK, Flow, Invalid, Turn
 from bot.conversation.flows import FLOWS
 from bot.conversation.staff import StaffDesk
-from bot.domain import keywords
+from bot.domain import case_states, keywords
 from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.menu import main_menu
@@ -431,7 +431,12 @@ class Conversation:
 
     def _begin(self, flow: Flow) -> Reply:
         """The flow's first step; or, where the words that started it hold its first answer
-        ("我已经转了5万"), the step after it, with the first one a step back."""
+        ("我已经转了5万"), the step after it, with the first one a step back. For a case its
+        filing could not be granted to, what the debtor can do instead, and the flow ends."""
+        case = self._case()
+        if case and flow.asks_for and not case_states.may_be_granted(case.status, flow.asks_for):
+            self.state.clear()
+            return Reply(self.t(f"{flow.intent}.refused.{case.status}", case=case.case_number))
         first = flow.steps[0].key
         told = self.state.data.pop("_told", None)
         if told and flow.told:

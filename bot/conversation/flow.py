@@ -10,6 +10,7 @@ from datetime import date
 from bot.domain import keywords
 from bot.domain.messages import Choice, Reply
 from bot.domain.records import CaseSummary
+from bot.domain.status import CaseStatus
 from bot.domain.texts import render
 
 READBACK = "readback"  # what a step returns when the flow's data is complete
@@ -87,6 +88,9 @@ class Flow:
     # Reads the debtor's words that started the flow ("我已经转了5万") into its data as the
     # first step's answer: the step to go on at; None or Invalid: the first step asks.
     told: Callable[[Turn], str | None] | None = None
+    # The state its filing asks staff to move the case to: a case that cannot get there
+    # (a plan is changed by a new plan, not a grace period) is told so, and nothing is asked.
+    asks_for: CaseStatus | None = None
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)

@@ -30,6 +30,7 @@ from bot.domain.filings import (
 from bot.domain.messages import Reply
 from bot.domain.money import AmountError, amount_in, format_yuan, parse_amount, to_fen
 from bot.domain.sms import is_gsm
+from bot.domain.status import CaseStatus
 from bot.domain.texts import format_date
 
 MAX_TEXT = 300
@@ -583,6 +584,7 @@ GRACE = Flow(
     ),
     _grace_summary,
     told=_grace_told,
+    asks_for=CaseStatus.GRACE,
 )
 
 

@@ -89,6 +89,12 @@ def _refusal(current: CaseStatus, target: CaseStatus) -> tuple[str, str] | None:
     return None
 
 
+def may_be_granted(current: CaseStatus, target: CaseStatus) -> bool:
+    """Whether a debtor's filing that asks for `target` (a grace period) can be granted to a
+    case in `current`: staying in a state is no move (a new grace date), so it can."""
+    return current == target or _refusal(current, target) is None
+
+
 def transition(current: CaseStatus, target: CaseStatus) -> CaseStatus:
     """`target`, if a case in `current` may move there; else `IllegalTransition`."""
     refusal = _refusal(current, target)

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from bot.domain.audit import CLI
 from bot.domain.records import StaffMember
 from bot.domain.tasks import Outcome
+from bot.domain.texts import render
 from bot.services import decisions
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
@@ -224,6 +225,28 @@ def payment_steps(case: dict, status: str | None = None) -> set[str]:
         for r in case["reminders"]
         if r["step"].startswith("instalment-") and status in (None, r["status"])
     }
+
+
+@SQLITE
+async def test_a_grace_asked_in_a_plan_points_to_a_new_plan_and_files_nothing(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """A running plan is changed by a new plan, not by a grace period (a judge could only
+    refuse it): the debtor who asks for time is told so at once, by number or in words,
+    before giving a date and a reason; nothing reaches the judge, and 3 proposes a new plan."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, _ = await plan_agreed(
+        client, runtime, fake_twilio, clock, ("0", "3", "1万", "每月15号")
+    )
+    judge_notices = len(await notices(runtime, fake_twilio, JUDGE))
+    told = render("grace.refused.plan", "zh-CN", case=JUDGMENT["case_number"])
+    assert await debtor.say("4") == told
+    assert await debtor.say("能不能宽限到月底，工资还没发") == told
+    assert render("settle.kind", "zh-CN") in await debtor.say("3")
+    assert len(await notices(runtime, fake_twilio, JUDGE)) == judge_notices
+    case = await get_case(client, case_id)
+    assert case["status"] == "plan" and case_events(case, "filed_grace") == []
 
 
 @SQLITE

@@ -12,6 +12,7 @@ from bot.domain.case_states import (
     IllegalTransition,
     Reminders,
     debtor_reminders,
+    may_be_granted,
     transition,
 )
 from bot.domain.status import CaseStatus
@@ -48,6 +49,12 @@ def test_every_pair_is_allowed_or_refused_with_a_reason(
     assert (error.current, error.target) == (current, target)
     assert str(error) == f"a case cannot go from {current} to {target}: {error.reason}"
     assert len(error.reason.split()) >= 4  # a sentence, not a code
+
+
+@pytest.mark.parametrize(("current", "target"), PAIRS, ids=[f"{a}->{b}" for a, b in PAIRS])
+def test_a_filing_may_ask_for_a_move_or_to_stay(current: CaseStatus, target: CaseStatus) -> None:
+    """What a debtor may ask for: a move the table allows, or to stay (a new grace date)."""
+    assert may_be_granted(current, target) is (current == target or target in MOVES[current])
 
 
 @pytest.mark.parametrize(
