@@ -40,6 +40,8 @@ class StaffDesk:
             task = await self._task(command)
             if task.status != TaskStatus.OPEN:  # whatever the answer, it is too late
                 raise await decisions.already(self.uow, task)
+            if command.verb == Verb.OPTION:
+                self._one_option(command, task)
             outcome = self._outcome(command, task)
             terms = self._counter(command) if command.verb == Verb.COUNTER else None
             note = "" if terms else command.text
@@ -87,15 +89,32 @@ class StaffDesk:
             return None
         if not tasks.by_number(task.kind, task.reason):
             return None
+        if (told := _option_told(task, rest)) is None:
+            return None
+        number, label = told
+        note = rest[len(label) :].lstrip(SEPARATORS).strip()
+        return StaffCommand(Verb.OPTION, task.id, number, note)
+
+    @staticmethod
+    def _one_option(command: StaffCommand, task: Task) -> None:
+        """A number followed by another option's words ("2 属实": option 2 is 不属实, or task
+        2 is meant 属实): which is meant is not clear, and nothing is decided."""
         allowed = options(task.kind, task.reason)
-        labels = [(t(f"task.option.{outcome}"), n) for n, outcome in enumerate(allowed, 1)]
-        for label, number in sorted(labels, key=lambda pair: -len(pair[0])):
-            after = rest[len(label) :]
-            if rest.startswith(label) and (
-                not after or after[0] in SEPARATORS or after[0].isspace()
-            ):
-                return StaffCommand(Verb.OPTION, task.id, number, after.lstrip(SEPARATORS).strip())
-        return None
+        told = _option_told(task, command.text)
+        if told is None or not 1 <= (command.option or 0) <= len(allowed):
+            return
+        number, said = told
+        if number != command.option:
+            chosen = t(f"task.option.{allowed[command.option - 1]}")
+            raise Refused(
+                t(
+                    "staff.option_unclear",
+                    ref=task.id,
+                    option=command.option,
+                    chosen=chosen,
+                    said=said,
+                )
+            )
 
     async def _task(self, command: StaffCommand) -> Task:
         if command.ref is not None:
@@ -131,3 +150,16 @@ class StaffDesk:
         if len(parts) != 4:
             raise Refused(t("staff.counter_usage"))
         return decisions.counter(*parts)
+
+
+def _option_told(task: Task, answer: str) -> tuple[int, str] | None:
+    """The number and words of the option whose words `answer` starts with, the longest where
+    two do ("不属实" is not "属实"), followed by nothing, a space or a separator ("已联系不上"
+    and "属实吗" are no option)."""
+    allowed = options(task.kind, task.reason)
+    labels = [(t(f"task.option.{outcome}"), n) for n, outcome in enumerate(allowed, 1)]
+    for label, number in sorted(labels, key=lambda pair: -len(pair[0])):
+        after = answer[len(label) :]
+        if answer.startswith(label) and (not after or after[0] in SEPARATORS or after[0].isspace()):
+            return number, label
+    return None

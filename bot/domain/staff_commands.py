@@ -11,7 +11,8 @@
     帮助              help
 
 `＃` and full-width digits are read as `#` and digits; the reference may come before or after
-the word, and may be left out when exactly one task is open.
+the word, and may be left out when exactly one task is open. A verb turned around (没同意,
+难以同意, 同意不了, 同意吗) or an acceptance doubted in its note (…吗, …拒绝) is no command.
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ _AFTER_VERB = re.compile(rf"[\s,.:;，。：；、]*(?:{_REF})?[\s,.:;，。：�
 _VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_counter": Verb.COUNTER}
 # Words people put before the verb ("好的，同意", "OK, accept"): at most this many characters.
 _LEAD = 4
-# …unless they end in a negation ("not accept", "没同意", "不能同意"): the verb is not meant.
+# …unless they end in a negation ("not accept", "没同意", "不能同意") or hold words that turn
+# the verb around ("难以同意", "撤回同意", "等等再同意"): the verb is not meant.
 _NEGATED = re.compile(rf"(?:{keywords.NEGATION})\s*$", re.I)
+_TURNED = re.compile(r"难|撤|取消|等|再|暂")
+# A negation or a question right after the verb ("同意不了", "同意吗？"): not meant either.
+_NOT_AFTER = re.compile(rf"(?:{keywords.NEGATION})|[吗么嘛?？]", re.I)
 SEPARATORS = " ,.:;!，。：；、！"
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.
@@ -70,9 +75,11 @@ def _verb_at(folded: str) -> tuple[Verb, int] | None:
     lead = folded[:start]
     if "#" in lead or any(ch.isdigit() for ch in lead) or len(lead.strip(" ,，。.")) > _LEAD:
         return None
-    if _NEGATED.search(lead):
+    if _NEGATED.search(lead) or _TURNED.search(lead):
         return None
     end = start - minus_length
+    if _NOT_AFTER.match(upper, end):
+        return None
     after = upper[end:].lstrip(SEPARATORS)
     if any(other != verb for at, _, other in _verbs_in(after, 0) if at == 0):
         return None
@@ -115,10 +122,23 @@ def received_sum(note: str) -> Decimal | None:
         return _one_sum(text)
     upper = text.upper()
     marks = [upper.find(word) + len(word) for word in keywords.words("received") if word in upper]
-    if not marks:
-        return None
-    after = _CLAUSE_END.split(text[min(marks) :], maxsplit=1)[0]
-    return amount_in(after) or _one_sum(text)
+    if marks:
+        after = _CLAUSE_END.split(text[min(marks) :], maxsplit=1)[0]
+        if (amount := amount_in(after)) is not None:
+            return amount
+    if _says_short(upper):  # "已到账，差五千": what is short, not what arrived
+        raise AmountError(text)
+    return _one_sum(text) if marks else None
+
+
+def _says_short(upper: str) -> bool:
+    """Whether a clause says a number after words of a shortfall (`keywords.short`)."""
+    return any(
+        _NUMBER_SAID.search(clause, clause.find(word) + len(word))
+        for clause in _CLAUSE_END.split(upper)
+        for word in keywords.words("short")
+        if word in clause
+    )
 
 
 def _one_sum(text: str) -> Decimal | None:
@@ -162,4 +182,13 @@ def parse(text: str) -> StaffCommand:
     after = _AFTER_VERB.match(folded, at + end)
     if after.group(1):
         ref = ref if ref is not None else int(after.group(1))
-    return StaffCommand(verb, ref, text=original[after.end() :].strip())
+    note = original[after.end() :].strip()
+    if verb == Verb.ACCEPT and _doubted(note.translate(_FOLD).upper()):
+        return StaffCommand(Verb.UNKNOWN, text=original)
+    return StaffCommand(verb, ref, text=note)
+
+
+def _doubted(note: str) -> bool:
+    """Whether an acceptance's note doubts it: a question ("申请人知道吗") or the words of a
+    refusal ("不对，拒绝"). A refusal's reason may ask ("首付能否提高？"): the debtor reads it."""
+    return "?" in note or "吗" in note or any(w in note for w in keywords.words("staff_reject"))

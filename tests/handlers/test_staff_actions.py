@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.domain.audit import CLI
+from bot.domain.locales import STAFF_LOCALE
 from bot.domain.records import StaffMember
 from bot.domain.tasks import Outcome
 from bot.domain.texts import render
@@ -576,6 +577,32 @@ async def test_an_official_answers_with_an_options_words_instead_of_its_number(
     *_, again = await notices(runtime, fake_twilio, VILLAGE)
     said = await official.say(f"#{ref_in(again)} 不属实，本人在外打工")
     assert said == f"已办理：#{ref_in(again)} 不属实。"
+
+
+@SQLITE
+async def test_an_options_number_and_other_options_words_decide_nothing(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """ "2 属实": option 2 is 不属实, or the task numbered 2 is meant 属实; with one task open,
+    either reading is a command. Which is meant is not clear, so nothing is recorded and the
+    answer says how to write it; a number and its own option's words are one answer."""
+    case_id = await hardship_reported(client, runtime, clock)
+    first_call, task = await notices(runtime, fake_twilio, VILLAGE)
+    official = Phone(client, clock, VILLAGE)
+    unclear = render(
+        "staff.option_unclear",
+        STAFF_LOCALE,
+        ref=ref_in(task),
+        option=2,
+        chosen="不属实",
+        said="属实",
+    )
+    assert await official.say(f"#{ref_in(task)} 2 属实") == unclear
+    assert (await official.say(f"#{ref_in(first_call)} 1")).startswith("已办理")
+    assert await official.say("2 属实") == unclear  # the one task open: still not clear
+    case = await get_case(client, case_id)
+    assert [e["detail"]["task_id"] for e in case_events(case, "decided")] == [ref_in(first_call)]
+    assert await official.say("1 属实，已上门") == f"已办理：#{ref_in(task)} 属实。"
 
 
 @SQLITE

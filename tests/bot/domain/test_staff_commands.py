@@ -44,6 +44,20 @@ A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.
         ("not confirm #3", StaffCommand(U, text="not confirm #3")),
         ("No accept #3", StaffCommand(U, text="No accept #3")),
         ("没同意 #3", StaffCommand(U, text="没同意 #3")),
+        ("没问题，同意", StaffCommand(A)),  # a negation in the words before, not at their end
+        # words that turn the verb around before it, a negation or a question after it, or
+        # the other verb in an acceptance's note: no command
+        ("难以同意#6", StaffCommand(U, text="难以同意#6")),
+        ("恕难同意", StaffCommand(U, text="恕难同意")),
+        ("撤回同意 #6", StaffCommand(U, text="撤回同意 #6")),
+        ("等等再同意", StaffCommand(U, text="等等再同意")),
+        ("同意不了", StaffCommand(U, text="同意不了")),
+        ("同意吗？要不要先问问申请人", StaffCommand(U, text="同意吗？要不要先问问申请人")),
+        ("同意 #6，申请人知道吗", StaffCommand(U, text="同意 #6，申请人知道吗")),
+        ("同意 #6 不对，拒绝", StaffCommand(U, text="同意 #6 不对，拒绝")),
+        ("accept #6? not sure", StaffCommand(U, text="accept #6? not sure")),
+        ("同意 #5，没问题", StaffCommand(A, 5, text="没问题")),
+        ("拒绝 #3 首付能否提高？", StaffCommand(R, 3, text="首付能否提高？")),  # a reason asks
         ("#5 2 已上门，本人不在", StaffCommand(PICK, 5, 2, "已上门，本人不在")),
         ("＃５　３", StaffCommand(PICK, 5, 3)),
         ("1", StaffCommand(PICK, None, 1)),
@@ -100,6 +114,7 @@ def test_the_reference_a_message_starts_with(text: str, ref: int | None, rest: s
         ("3万已到账", "30000"),  # the note's one sum, where none follows the word
         ("到账金额与报告不符，为2万", "20000"),
         ("收到2笔，共3万", "30000"),
+        ("实收3万，差5千", "30000"),  # what is short besides what arrived
         ("", None),
     ],
 )
@@ -121,6 +136,11 @@ def test_the_sum_a_note_says_arrived(note: str, received: str | None) -> None:
         "收到尾号1234",
         "到账 下午3点",
         "2笔到账",
+        "已到账，差五千",  # what is short, not what arrived
+        "差五千",
+        "少了5000",
+        "到账金额不足，还差2万",
+        "short 5000",
     ],
 )
 def test_a_sum_said_to_arrive_that_cannot_be_read(note: str) -> None:

@@ -87,6 +87,8 @@ def long_values(locale: str) -> dict[str, str]:
         "role": render("staff.role.official", locale),
         "ref": "123456",
         "option": "9",
+        "chosen": render("task.option.grace", locale),  # an option's words
+        "said": render("task.option.grace", locale),
         "who": LONG_NAME,
         "official": LONG_NAME,
         "when": "2026-12-31 23:59",
