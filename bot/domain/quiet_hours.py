@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class SameStartAndEnd(ValueError):
+    """A window that starts where it ends: empty, or the whole day."""
 
 
 @dataclass(frozen=True)
@@ -17,17 +22,19 @@ class QuietHours:
 
     @classmethod
     def parse(cls, text: str) -> QuietHours | None:
-        """`"21:00-08:00"` → a window; empty text → None (quiet hours off)."""
+        """`"21:00-08:00"` → a window (`21：00－08：00` too); empty text → None (quiet hours
+        off). ValueError for other text; `SameStartAndEnd` for a window that ends where it
+        starts."""
         if not text.strip():
             return None
-        match = _WINDOW.match(text)
+        match = _WINDOW.match(unicodedata.normalize("NFKC", text))
         if not match:
             raise ValueError(f"quiet hours must look like 21:00-08:00, not {text!r}")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
             raise ValueError(f"quiet hours must look like 21:00-08:00, not {text!r}")
         if (h1, m1) == (h2, m2):
-            raise ValueError("quiet hours start and end must differ")
+            raise SameStartAndEnd("quiet hours start and end must differ")
         return cls(time(h1, m1), time(h2, m2))
 
     def contains(self, local: time) -> bool:

@@ -36,7 +36,7 @@ from bot.domain.court_texts import EDITABLE
 from bot.domain.instalments import BEFORE_DAYS
 from bot.domain.plan import DEFAULT_PLAN, DUE_DEFAULT, MIN_GAP, PlanStep, plan_to_json, schedule
 from bot.domain.politeness import WINDOW
-from bot.domain.quiet_hours import QuietHours
+from bot.domain.quiet_hours import QuietHours, SameStartAndEnd
 from bot.domain.tasks import FOLLOW_UP_DUE, MISSED_AFTER, SILENT_AFTER
 
 MAX_STEPS = 12
@@ -273,6 +273,9 @@ def _steps(raw: list, reasons: list[Reason]) -> list[PlanStep]:
 def _quiet(raw: object, reasons: list[Reason]) -> QuietHours | None:
     try:
         quiet = QuietHours.parse(raw) if isinstance(raw, str) else None
+    except SameStartAndEnd:
+        reasons.append(Reason("schedule.error.quiet_same", {}))
+        return None
     except ValueError:
         quiet = None
     if not isinstance(raw, str) or (raw.strip() and quiet is None):

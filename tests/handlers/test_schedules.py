@@ -129,6 +129,8 @@ async def test_an_admin_edits_their_own_courts_schedule_in_the_console(
     assert (await sign_in(other, OTHER_ADMIN_PHONE)).status == 302
     page = await (await other.get("/admin/schedules")).text()
     assert "浙0523" in page and "内置默认日程" in page
+    # an empty field means no quiet hours: said beside it, not shown as a greyed window
+    assert "留空即不设" in page and 'placeholder="21:00-08:00"' not in page
     token = CSRF.search(page).group(1)
     form = {
         "csrf": token,

@@ -31,6 +31,7 @@ def local(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
         ("12:00-14:00", LUNCH),
         ("00:00-23:59", QuietHours(time(0), time(23, 59))),
         ("２１:００-０８:００", NIGHT),
+        ("21：00－08：00", NIGHT),  # full-width colons and hyphen, as a Chinese keyboard types
     ],
 )
 def test_parse(text: str, window: QuietHours) -> None:

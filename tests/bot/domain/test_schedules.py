@@ -96,6 +96,9 @@ def test_every_reason_is_given_at_once_and_nothing_is_accepted() -> None:
         ("schedule.error.steps", {"max": 12})
     ]
     assert refused([1, 2]) == [("schedule.error.shape", {})]
+    # a window that starts where it ends: said as such, not as a format
+    [*_, same] = refused({"steps": []} | {"quiet_hours": "22:00-22:00", "weekly_cap": 3})
+    assert same == ("schedule.error.quiet_same", {})
     # each reason reads as a sentence in both languages
     said = render("schedule.error.duplicate", "en", step=5, other=1)
     assert said == "Step 5: its key is already used by step 1."
