@@ -86,6 +86,8 @@ class StaffDesk:
         try:
             task = await self._task(StaffCommand(Verb.OPTION, ref))
         except Refused:
+            if ref is not None and rest:  # "#99 属实": the one answer a reference gets
+                raise
             return None
         if not tasks.by_number(task.kind, task.reason):
             return None

@@ -725,6 +725,8 @@ async def test_staff_commands_that_are_wrong_change_nothing(
     assert await stranger.say(f"同意 #{ref}") == neutral  # another judge's item
     missing = await judge.say("同意 #999999")
     assert missing == neutral.replace(str(ref), "999999")
+    assert await stranger.say(f"#{ref} 属实") == neutral  # an option's words: the same answer
+    assert await judge.say("#999999 属实") == missing
     assert "请附上理由" in await judge.say(f"拒绝 #{ref}")
     assert "过长" in await judge.say(f"拒绝 #{ref} " + "太" * 2000)
     assert "可选" in await judge.say(f"#{ref} 7")
