@@ -75,29 +75,20 @@ async def told(uow: UnitOfWork, kind: str, case: CaseSummary) -> list[StaffMembe
     return people
 
 
-def notice_text(kind: str, case_number: str, obligor: Obligor, phone: str, summary: str) -> str:
-    """What a staff member reads: the case, the debtor, how to reach them, the figures."""
-    return render(
-        f"notify.{kind}",
-        STAFF_LOCALE,
-        case=case_number,
-        name=obligor.name,
-        phone=phone,
-        summary=summary,
-    )
-
-
 async def _route(
     uow: UnitOfWork,
     kind: str,
     case: CaseSummary,
     obligor: Obligor,
-    text: str,
+    said: dict[str, str],
     key: str,
     now: datetime,
     filing_id: int | None = None,
 ) -> list[StaffMember]:
-    """The task for whoever acts, the notice for whoever is told; returns them all."""
+    """The task for whoever acts, the notice for whoever is told; returns them all. The notice
+    is `notify.<kind>` with `said` (the case, the debtor, how to reach them, what they filed);
+    beside a task, those told read who acts on it (`notify.<kind>.told`), not what to do."""
+    text = render(f"notify.{kind}", STAFF_LOCALE, **said)
     people = await told(uow, kind, case)
     if kind in TASKS:
         task_kind, role = TASKS[kind]
@@ -116,7 +107,9 @@ async def _route(
                 filing_id=filing_id,
             )
             people = [p for p in people if p.id != person.id]
-            await tasks.queue_notice(uow, people, case, obligor.id, text, key, now)
+            if people:
+                copy = render(f"notify.{kind}.told", STAFF_LOCALE, **said, assignee=person.name)
+                await tasks.queue_notice(uow, people, case, obligor.id, copy, key, now)
             return [person, *people]
     await tasks.queue_notice(uow, people, case, obligor.id, text, key, now)
     return people
@@ -135,15 +128,8 @@ async def follow_up_in_person(
     and the court's admins are told. Once per case and debtor, however many reminders fail."""
     if await uow.tasks.exists(case.id, obligor.id, "unreachable"):
         return
-    text = render(
-        "notify.unreachable",
-        STAFF_LOCALE,
-        case=case.case_number,
-        name=obligor.name,
-        phone=phone,
-        reason=reason,
-    )
-    await _route(uow, "unreachable", case, obligor, text, f"unreachable:{obligor.id}", now)
+    said = {"case": case.case_number, "name": obligor.name, "phone": phone, "reason": reason}
+    await _route(uow, "unreachable", case, obligor, said, f"unreachable:{obligor.id}", now)
 
 
 async def _call_back(
@@ -154,8 +140,8 @@ async def _call_back(
     if await uow.tasks.exists(cases[0].id, obligor.id, "callback", open_only=True):
         return []
     numbers = format_list([case.case_number for case in cases], STAFF_LOCALE)
-    text = notice_text("agent", numbers, obligor, phone, summary)
-    return await _route(uow, "agent", cases[0], obligor, text, "callback", now)
+    said = {"case": numbers, "name": obligor.name, "phone": phone, "summary": summary}
+    return await _route(uow, "agent", cases[0], obligor, said, "callback", now)
 
 
 async def file(
@@ -179,9 +165,14 @@ async def file(
         ids.append(filing_id)
         people = called
         if kind != "agent":
-            text = notice_text(kind, case.case_number, obligor, phone, summary)
+            said = {
+                "case": case.case_number,
+                "name": obligor.name,
+                "phone": phone,
+                "summary": summary,
+            }
             people = await _route(
-                uow, kind, case, obligor, text, f"notice:{filing_id}", now, filing_id
+                uow, kind, case, obligor, said, f"notice:{filing_id}", now, filing_id
             )
         if kind in AWAITS_DECISION and case.status == CaseStatus.OPEN:
             await uow.cases.set_status(case.id, case.status, CaseStatus.AWAITING_DECISION, now)

@@ -527,6 +527,9 @@ async def test_hardship_verified_by_the_official_then_the_judge_grants_exit(
     case_id = await hardship_reported(client, runtime, clock)
     first_call, task = await notices(runtime, fake_twilio, VILLAGE)
     assert "一小时内致电" in first_call and "1 属实 2 不属实" in task
+    # the judge is told who verifies it, not asked to visit
+    [told] = await notices(runtime, fake_twilio, JUDGE)
+    assert "报告困难，已交王书记核实：困难原因：年老" in told and "请上门" not in told
     official = Phone(client, clock, VILLAGE)
     assert (await official.say(f"#{ref_in(task)} 1 已上门核实，独居")).startswith("已办理")
     *_, verified = await notices(runtime, fake_twilio, JUDGE)

@@ -345,19 +345,17 @@ async def test_a_permanent_refusal_is_one_attempt_and_one_notice_to_the_official
     assert unreachable["detail"]["reason"] == str(code)
 
     assert await dispatcher.run_once() == 2  # the two notices
-    expected = render(
-        "notify.unreachable",
-        "zh-CN",
-        case=JUDGMENT["case_number"],
-        name="林某",
-        phone=DEBTOR,
-        reason=str(code),
-    )
+    said = {"case": JUDGMENT["case_number"], "name": "林某", "phone": DEBTOR, "reason": str(code)}
+    expected = {
+        OFFICIAL: render("notify.unreachable", "zh-CN", **said),
+        ADMIN: render("notify.unreachable.told", "zh-CN", **said, assignee="王专干"),
+    }
     for number in (OFFICIAL, ADMIN):
         [notice] = fake_twilio.to(number)
         head, _, how = notice["Body"].partition("\n")
-        assert head == expected
-        # the official has a task to visit, with its reference and outcomes; the admin is told
+        assert head == expected[number]
+        # the official has a task to visit, with its reference and outcomes; the admin is
+        # told who visits
         assert how.startswith("回复“#") if number == OFFICIAL else how == ""
     assert fake_twilio.to(JUDGE) == []
 

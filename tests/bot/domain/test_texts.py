@@ -88,6 +88,7 @@ def long_values(locale: str) -> dict[str, str]:
         "ref": "123456",
         "option": "9",
         "chosen": render("task.option.grace", locale),  # an option's words
+        "assignee": "欧阳娜娜",  # a staff member's name
         "said": render("task.option.grace", locale),
         "who": LONG_NAME,
         "official": LONG_NAME,
