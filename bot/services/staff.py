@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bot.domain.areas import AreaFileError, AreaLine, decode, is_area_code, parse
+from bot.domain.areas import AreaFileError, AreaLine, area_code, decode, parse
 from bot.domain.audit import Action, AuditActor, AuditFilter, AuditRow, NewAudit
 from bot.domain.phones import normalize_phone
 from bot.domain.records import NewUser, StaffMember
@@ -69,12 +69,15 @@ async def record(
     )
 
 
-def _area(role: str, area_code: str | None) -> str | None:
-    if role == Role.OFFICIAL and not area_code:
+def _area(role: str, entered: str | None) -> str | None:
+    """A staff member's area as stored (full-width digits folded), or None."""
+    entered = (entered or "").strip()
+    if role == Role.OFFICIAL and not entered:
         raise StaffError("an official needs an area (the 6, 9 or 12 digit code they cover)")
-    if area_code and not is_area_code(area_code):
+    code = area_code(entered) if entered else None
+    if entered and code is None:
         raise StaffError("the area must be a 6, 9 or 12 digit administrative division code")
-    return area_code or None
+    return code
 
 
 class StaffService:
@@ -172,8 +175,8 @@ class StaffService:
         async with self._uow() as uow:
             return await uow.users.list(role, actor.court_id)
 
-    async def add_area(self, actor: AuditActor, code: str, name: str) -> None:
-        if not is_area_code(code):
+    async def add_area(self, actor: AuditActor, entered: str, name: str) -> None:
+        if (code := area_code(entered)) is None:
             raise StaffError("an area code has 6, 9 or 12 digits")
         async with self._uow() as uow:
             await self._save_area(uow, actor, AreaLine(0, code, name, ""))

@@ -338,3 +338,35 @@ async def test_areas_from_the_console_all_or_nothing(court: Runtime, aiohttp_cli
         ("save_area", "330522", None),
     ]
     assert AuditActor.of(await court.services.accounts.member(me)).court_id is not None
+
+
+@BOTH
+async def test_full_width_area_codes_are_stored_as_ascii(court: Runtime, aiohttp_client) -> None:
+    """An official added or edited with a full-width area code, and an area added or imported
+    so, are stored in ASCII: the official then covers the debtors of that area."""
+    admin = await signed_in(aiohttp_client, court, ADMIN_PHONE)
+    said = await post(
+        admin,
+        "/admin/users",
+        "/admin/users",
+        role="official",
+        name="全角书记",
+        phone="13900000041",
+        area_code="３３０５２２１０２２０１",
+    )
+    assert "已保存" in said
+    new = await user_id(court, "+8613900000041")
+    assert (await court.services.staff.user(CLI, new)).area_code == "330522102201"
+    here = f"/admin/users/{new}"
+    await post(admin, here, here, name="全角书记", area_code="３３０５２２")
+    assert (await court.services.staff.user(CLI, new)).area_code == "330522"
+
+    token = CSRF.search(await (await admin.get("/admin/areas")).text()).group(1)
+    form = FormData({"csrf": token})
+    data = "code,name,parent\n３３０５２２１０７,全角镇,\n".encode()
+    form.add_field("file", data, filename="areas.csv", content_type="text/csv")
+    await admin.post("/admin/areas", data=form)
+    await court.services.staff.add_area(CLI, "３３０５２２１０８", "全角乡")
+    areas = dict(await court.services.staff.areas())
+    assert areas["330522107"] == "全角镇" and areas["330522108"] == "全角乡"
+    assert not any(not code.isascii() for code in areas)
