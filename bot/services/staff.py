@@ -19,7 +19,7 @@ from bot.domain.records import NewUser, StaffMember
 from bot.domain.status import STAFF_ROLES, Channel, Role
 from bot.domain.views import UserRow
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.services.followups import pass_up
+from bot.services.followups import hand_over
 
 
 class StaffError(ValueError):
@@ -145,8 +145,9 @@ class StaffService:
             await uow.commit()
 
     async def deactivate(self, actor: AuditActor, user_id: int) -> int:
-        """The user cannot sign in and is given no new task; an official's open tasks move
-        one level up. How many tasks moved."""
+        """The user cannot sign in and is given no new task; their open tasks are handed
+        over (`hand_over`: an official's one level up, a judge's to whoever decides for the
+        case now). How many tasks moved."""
         async with self._uow() as uow:
             before = await self._get(uow, actor, user_id)
             if user_id == actor.user_id:
@@ -155,10 +156,9 @@ class StaffService:
                 raise StaffError(f"{before.name} is already deactivated")
             await uow.users.deactivate(user_id)
             moved = 0
-            if before.role == Role.OFFICIAL:
-                now = self._clock.now()
-                for task in await uow.tasks.open_for(user_id):
-                    moved += await pass_up(uow, task, now) is not None
+            now = self._clock.now()
+            for task in await uow.tasks.open_for(user_id):
+                moved += await hand_over(uow, task, now) is not None
             after = await uow.users.get(user_id)
             await self._record(
                 uow, actor, Action.DEACTIVATE_USER, ("user", user_id), after, person(before)

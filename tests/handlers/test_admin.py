@@ -341,6 +341,47 @@ async def test_areas_from_the_console_all_or_nothing(court: Runtime, aiohttp_cli
 
 
 @BOTH
+async def test_a_deactivated_judge_hands_their_open_task_to_the_admin_who_can_act_on_it(
+    court: Runtime, aiohttp_client
+) -> None:
+    """A grace request is the judge's task; the judge is deactivated: the task moves to the
+    court's admin (who gets new tasks of the case), is listed for them and their SMS acts
+    on it; the judge's SMS no longer can."""
+    for said in ("4", "12月20日", "等工资发下来就还", "1"):
+        await court.services.engine.handle(
+            InboundMessage(Channel.SMS, DEBTOR, said, provider_id=f"SBIN{next(SIDS)}")
+        )
+    judge = await user_id(court, JUDGE_PHONE)
+    me = await user_id(court, ADMIN_PHONE)
+    async with store(court) as uow:
+        [task] = await uow.tasks.open_for(judge)
+    assert (task.kind, task.reason) == ("decide", "grace")
+    admin = await signed_in(aiohttp_client, court, ADMIN_PHONE)
+    done = await post(admin, f"/admin/users/{judge}/deactivate", f"/admin/users/{judge}")
+    assert "已停用李法官；1 项未办任务已移交" in done
+    async with store(court) as uow:
+        assert await uow.tasks.open_for(judge) == []
+        [moved] = await uow.tasks.open_for(me)
+    assert (moved.kind, moved.reason, moved.filing_id) == ("decide", "grace", task.filing_id)
+    listed = htmllib.unescape(await (await admin.get("/console/tasks")).text())
+    assert f"#{moved.id}" in listed
+    view = await court.services.cases.view(1)
+    [handed] = [e for e in view.timeline if e.type == "event" and e.kind == "task_handed_over"]
+    assert handed.detail["task_id"] == task.id and handed.detail["to_task"] == moved.id
+
+    stale = await court.services.engine.handle(
+        InboundMessage(Channel.SMS, JUDGE_PHONE, f"同意 #{task.id}", provider_id="SBJUDGE")
+    )
+    assert "已同意" not in " ".join(r.text for r in stale)
+    accepted = await court.services.engine.handle(
+        InboundMessage(Channel.SMS, ADMIN_PHONE, f"同意 #{moved.id}", provider_id="SBADMIN")
+    )
+    assert accepted
+    view = await court.services.cases.view(1)
+    assert view.status == "grace"
+
+
+@BOTH
 async def test_full_width_area_codes_are_stored_as_ascii(court: Runtime, aiohttp_client) -> None:
     """An official added or edited with a full-width area code, and an area added or imported
     so, are stored in ASCII: the official then covers the debtors of that area."""
