@@ -30,6 +30,22 @@ class NoSuchUser(StaffError):
     """No staff member of that id that this actor may see."""
 
 
+class PhoneTaken(StaffError):
+    """The number is someone else's: `holder`, a staff member or creditor the actor may see
+    by name; None for a debtor's number or another court's person (`debtor` tells which)."""
+
+    def __init__(self, holder: StaffMember | None, *, debtor: bool = False) -> None:
+        if debtor:
+            said = "this number is a debtor's: a staff member needs a number of their own"
+        elif holder is None:
+            said = "this number belongs to someone of another court"
+        else:
+            gone = "" if holder.active else " (deactivated)"
+            said = f"this number belongs to {holder.role} {holder.name}{gone}"
+        super().__init__(said + ": nothing was saved")
+        self.holder, self.debtor = holder, debtor
+
+
 class AreaImportError(ValueError):
     """An areas file refused as a whole: nothing of it was saved. `lines`: each bad line's
     number and what is wrong with it."""
@@ -97,8 +113,10 @@ class StaffService:
         court_name: str | None = None,
         telegram_chat_id: int | None = None,
     ) -> int:
-        """Adds (or, for a known role and phone, updates) a staff member; a console admin's
-        go to their own court."""
+        """Adds a staff member; a console admin's go to their own court. A number is one
+        person's: one that another user holds (active, or of this role), or a debtor's
+        contact, is refused (`PhoneTaken`); the same person again (role, number and name) is
+        saved, their court, area and chat updated."""
         if role not in STAFF_ROLES:
             raise StaffError("role must be one of: admin, judge, official")
         if not name.strip():
@@ -112,7 +130,7 @@ class StaffService:
             court_id = actor.court_id
             if court_id is None and court_code:
                 court_id = await uow.courts.ensure(court_code, court_name or court_code)
-            known = await uow.users.id_of(role, phone)
+            known = await self._holder_check(uow, actor, role, name.strip(), phone)
             before = await self._get(uow, actor, known) if known else None
             user_id = await uow.users.ensure(
                 NewUser(
@@ -239,6 +257,22 @@ class StaffService:
         """A page of the audit log as this actor may see it, and how many rows match."""
         async with self._uow() as uow:
             return await uow.audit.find(replace(wanted, court_id=actor.court_id))
+
+    async def _holder_check(
+        self, uow: UnitOfWork, actor: AuditActor, role: str, name: str, phone: str
+    ) -> int | None:
+        """The id of the same person already registered with this number, if any; raises
+        PhoneTaken when the number is someone else's."""
+        same = None
+        for other in await uow.users.holding(phone):
+            mine = actor.sees(other.court_id)
+            if other.role == role and other.name == name and other.active and mine:
+                same = other.id
+            elif other.active or other.role == role:
+                raise PhoneTaken(other if mine else None)
+        if await uow.obligors.by_phone(phone) is not None:
+            raise PhoneTaken(None, debtor=True)
+        return same
 
     async def _get(self, uow: UnitOfWork, actor: AuditActor, user_id: int) -> StaffMember:
         user = await uow.users.get(user_id)

@@ -341,6 +341,47 @@ async def test_areas_from_the_console_all_or_nothing(court: Runtime, aiohttp_cli
 
 
 @BOTH
+async def test_a_phone_someone_holds_is_refused_naming_who_and_nothing_changes(
+    court: Runtime, aiohttp_client
+) -> None:
+    """Adding a person whose number (however written) is another staff member's, the
+    creditor's or a debtor's is refused, saying whose (a debtor only as a debtor); the
+    holder is untouched and no second user has the number. The same person again (role,
+    number and name) is still saved, as the CLI and the tests' set-up do."""
+    admin = await signed_in(aiohttp_client, court, ADMIN_PHONE)
+    judge = await user_id(court, JUDGE_PHONE)
+    before = await court.services.staff.users(CLI)
+    cases = [
+        ({"role": "judge", "name": "赵法官", "phone": JUDGE_PHONE}, "承办法官李法官"),
+        ({"role": "admin", "name": "杜管理员", "phone": "139 0000 0002"}, "申请执行人杜某"),
+        (
+            {"role": "official", "name": "林书记", "phone": "138 0013 8000", "area_code": "330522"},
+            "被执行人的号码",
+        ),
+    ]
+    for form, holder in cases:
+        said = await post(admin, "/admin/users", "/admin/users", **form)
+        assert holder in said and "已保存" not in said, said
+    assert "林某" not in said and "1234" not in said  # the debtor's name and case stay unsaid
+    assert await court.services.staff.users(CLI) == before
+    assert (await court.services.staff.user(CLI, judge)).name == "李法官"
+    me = await user_id(court, ADMIN_PHONE)
+    assert await audit(court, actor=str(me)) == []
+
+    api = await aiohttp_client(court.web_app())
+    body = {"role": "admin", "name": "杜管理员", "phone": "+8613900000002", "court_code": "浙0522"}
+    refused = await api.post("/api/v1/admin/users", json=body, headers=BEARER)
+    assert refused.status == 422
+    assert "creditor 杜某" in (await refused.json())["errors"][0]["message"]
+
+    again = await post(
+        admin, "/admin/users", "/admin/users", role="judge", name="李法官", phone="13900000001"
+    )
+    assert "已保存" in again
+    assert await court.services.staff.users(CLI) == before
+
+
+@BOTH
 async def test_a_deactivated_judge_hands_their_open_task_to_the_admin_who_can_act_on_it(
     court: Runtime, aiohttp_client
 ) -> None:
