@@ -5,14 +5,28 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 
 LEVELS = {6: "county", 9: "township", 12: "village"}
-_CODE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
+_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?")
 
 
 def is_area_code(code: str) -> bool:
-    return bool(_CODE.match(code or ""))
+    """A code as stored: 6, 9 or 12 ASCII digits."""
+    return bool(_CODE.fullmatch(code or ""))
+
+
+def area_code(text: str) -> str | None:
+    """A code as someone entered it → as stored: full-width digits (a Chinese input method)
+    folded to ASCII (NFKC), spaces around dropped; None when that is not 6, 9 or 12 digits.
+    Every way an area code comes in (people, areas, their files, judgments) passes here."""
+    code = _folded(text)
+    return code if is_area_code(code) else None
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
 
 
 def prefixes(code: str) -> list[str]:
@@ -100,7 +114,8 @@ def parse(text: str) -> tuple[list[AreaLine], list[tuple[int, str]]]:
         if len(row) != len(HEADER):
             errors.append((number, f"{len(row)} columns, not 3 (code,name,parent)"))
             continue
-        code, name, parent = (cell.strip() for cell in row)
+        code, parent = _folded(row[0]), _folded(row[2])
+        name = row[1].strip()
         if not is_area_code(code):
             errors.append((number, f"code {code!r} is not 6, 9 or 12 digits"))
         elif code in seen:

@@ -18,7 +18,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.domain.areas import is_area_code
+from bot.domain.areas import area_code
 from bot.domain.case_number import normalize_case_number
 from bot.domain.locales import DEFAULT_LOCALE, LOCALES
 from bot.domain.phones import normalize_phone
@@ -27,8 +27,8 @@ COURT_ZONE = ZoneInfo("Asia/Shanghai")
 YEARS = (1900, 2999)  # a judgment's dates lie within these years
 
 
-def _area(code: str) -> str:
-    if not is_area_code(code):
+def _area(text: str) -> str:
+    if (code := area_code(text)) is None:
         raise ValueError("area_code must be a 6, 9 or 12 digit administrative division code")
     return code
 

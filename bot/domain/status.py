@@ -124,6 +124,7 @@ class EventKind(StrEnum):
     FILED_AGENT = "filed_agent"
     TASK_OPENED = "task_opened"
     TASK_ESCALATED = "task_escalated"
+    TASK_HANDED_OVER = "task_handed_over"  # its assignee was deactivated: whoever acts now has it
     NO_OFFICIAL = "no_official"  # nobody registered for the debtor's area: the judge acts
     DECIDED = "decided"  # a task ended with its outcome: who, when, why
     GRACE_ENDED = "grace_ended"

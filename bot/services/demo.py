@@ -54,8 +54,9 @@ async def seed_demo(
     for code, name in AREAS.items():
         await staff.add_area(CLI, code, name)
     logins = []
-    for role, person in STAFF:
-        user_id = await staff.add_user(
+    known = {(user.role, user.phone): user.id for user in await staff.users(CLI)}
+    for role, person in STAFF:  # already there from an earlier start (even renamed): kept
+        user_id = known.get((role, person["phone"])) or await staff.add_user(
             actor=CLI, role=role, court_code=COURT["code"], court_name=COURT["name"], **person
         )
         password = secrets.token_urlsafe(9)  # 12 characters

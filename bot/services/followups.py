@@ -15,6 +15,7 @@ from bot.domain.records import Done, Task
 from bot.domain.schedules import by_delay
 from bot.domain.status import CaseStatus, EventKind, Role, TaskStatus
 from bot.domain.tasks import (
+    ACTOR,
     ESCALATES,
     Outcome,
     TaskKind,
@@ -142,20 +143,42 @@ async def pass_up(uow: UnitOfWork, task: Task, now: datetime) -> int | None:
     code (village → township → county → the court's admins → the judge), saying so on the
     timeline: for a task overdue, or one whose official was deactivated. The new task's id;
     None when the task was no longer open or there is nobody above."""
+    return await _reopen(uow, task, now, "notify.escalated", EventKind.TASK_ESCALATED)
+
+
+async def hand_over(uow: UnitOfWork, task: Task, now: datetime) -> int | None:
+    """An open task of someone just deactivated, to whoever has it now: an official's goes
+    one level up (`pass_up`); a judge's decision goes where a new one of the case would
+    (`judge_for`: the case's active judge, else the court's admins). The new task's id;
+    None when nobody else can take it (a creditor's consent, a debtor's offer)."""
+    if task.kind in ESCALATES:
+        return await pass_up(uow, task, now)
+    if ACTOR.get(TaskKind(task.kind)) != Role.JUDGE:
+        return None
+    return await _reopen(uow, task, now, "notify.handed_over", EventKind.TASK_HANDED_OVER)
+
+
+async def _reopen(
+    uow: UnitOfWork, task: Task, now: datetime, notice: str, event: EventKind
+) -> int | None:
+    """Closes `task` (status escalated) and opens it again for who takes it over: an
+    official's task one level up its area, a judge's for whoever decides for the case."""
     if not await tasks.close(uow, task, Done(Outcome.ESCALATED, now, status=TaskStatus.ESCALATED)):
         return None
     case = await uow.cases.summary(task.case_id)
     obligor = await uow.obligors.get(task.obligor_id)
-    up = parent_area(task.area_code or "")
-    people = await uow.users.officials_at(up) if up else []
-    people = people or await uow.users.admins_of(case.court_id)
+    people = []
+    if task.kind in ESCALATES:
+        up = parent_area(task.area_code or "")
+        people = await uow.users.officials_at(up) if up else []
+        people = people or await uow.users.admins_of(case.court_id)
     if not people:
         people = await judge_for(uow, case)
     if not people:
-        log.warning("task %s: nobody above to escalate to", task.id)
+        log.warning("task %s: nobody to take it over", task.id)
         return None
     head = t(
-        "notify.escalated",
+        notice,
         ref=task.id,
         case=case.case_number,
         name=obligor.name,
@@ -175,7 +198,7 @@ async def pass_up(uow: UnitOfWork, task: Task, now: datetime) -> int | None:
     )
     await uow.events.add(
         case.id,
-        EventKind.TASK_ESCALATED,
+        event,
         now,
         task_id=task.id,
         to_task=new_id,

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bot.domain.areas import AreaFileError, AreaLine, decode, is_area_code, parse
+from bot.domain.areas import AreaFileError, AreaLine, area_code, decode, parse
 from bot.domain.audit import Action, AuditActor, AuditFilter, AuditRow, NewAudit
 from bot.domain.phones import normalize_phone
 from bot.domain.records import NewUser, StaffMember
 from bot.domain.status import STAFF_ROLES, Channel, Role
 from bot.domain.views import UserRow
 from bot.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.services.followups import pass_up
+from bot.services.followups import hand_over
 
 
 class StaffError(ValueError):
@@ -28,6 +28,22 @@ class StaffError(ValueError):
 
 class NoSuchUser(StaffError):
     """No staff member of that id that this actor may see."""
+
+
+class PhoneTaken(StaffError):
+    """The number is someone else's: `holder`, a staff member or creditor the actor may see
+    by name; None for a debtor's number or another court's person (`debtor` tells which)."""
+
+    def __init__(self, holder: StaffMember | None, *, debtor: bool = False) -> None:
+        if debtor:
+            said = "this number is a debtor's: a staff member needs a number of their own"
+        elif holder is None:
+            said = "this number belongs to someone of another court"
+        else:
+            gone = "" if holder.active else " (deactivated)"
+            said = f"this number belongs to {holder.role} {holder.name}{gone}"
+        super().__init__(said + ": nothing was saved")
+        self.holder, self.debtor = holder, debtor
 
 
 class AreaImportError(ValueError):
@@ -69,12 +85,15 @@ async def record(
     )
 
 
-def _area(role: str, area_code: str | None) -> str | None:
-    if role == Role.OFFICIAL and not area_code:
+def _area(role: str, entered: str | None) -> str | None:
+    """A staff member's area as stored (full-width digits folded), or None."""
+    entered = (entered or "").strip()
+    if role == Role.OFFICIAL and not entered:
         raise StaffError("an official needs an area (the 6, 9 or 12 digit code they cover)")
-    if area_code and not is_area_code(area_code):
+    code = area_code(entered) if entered else None
+    if entered and code is None:
         raise StaffError("the area must be a 6, 9 or 12 digit administrative division code")
-    return area_code or None
+    return code
 
 
 class StaffService:
@@ -94,8 +113,10 @@ class StaffService:
         court_name: str | None = None,
         telegram_chat_id: int | None = None,
     ) -> int:
-        """Adds (or, for a known role and phone, updates) a staff member; a console admin's
-        go to their own court."""
+        """Adds a staff member; a console admin's go to their own court. A number is one
+        person's: one that another user holds (active, or of this role), or a debtor's
+        contact, is refused (`PhoneTaken`); the same person again (role, number and name) is
+        saved, their court, area and chat updated."""
         if role not in STAFF_ROLES:
             raise StaffError("role must be one of: admin, judge, official")
         if not name.strip():
@@ -109,7 +130,7 @@ class StaffService:
             court_id = actor.court_id
             if court_id is None and court_code:
                 court_id = await uow.courts.ensure(court_code, court_name or court_code)
-            known = await uow.users.id_of(role, phone)
+            known = await self._holder_check(uow, actor, role, name.strip(), phone)
             before = await self._get(uow, actor, known) if known else None
             user_id = await uow.users.ensure(
                 NewUser(
@@ -142,8 +163,9 @@ class StaffService:
             await uow.commit()
 
     async def deactivate(self, actor: AuditActor, user_id: int) -> int:
-        """The user cannot sign in and is given no new task; an official's open tasks move
-        one level up. How many tasks moved."""
+        """The user cannot sign in and is given no new task; their open tasks are handed
+        over (`hand_over`: an official's one level up, a judge's to whoever decides for the
+        case now). How many tasks moved."""
         async with self._uow() as uow:
             before = await self._get(uow, actor, user_id)
             if user_id == actor.user_id:
@@ -152,10 +174,9 @@ class StaffService:
                 raise StaffError(f"{before.name} is already deactivated")
             await uow.users.deactivate(user_id)
             moved = 0
-            if before.role == Role.OFFICIAL:
-                now = self._clock.now()
-                for task in await uow.tasks.open_for(user_id):
-                    moved += await pass_up(uow, task, now) is not None
+            now = self._clock.now()
+            for task in await uow.tasks.open_for(user_id):
+                moved += await hand_over(uow, task, now) is not None
             after = await uow.users.get(user_id)
             await self._record(
                 uow, actor, Action.DEACTIVATE_USER, ("user", user_id), after, person(before)
@@ -172,8 +193,8 @@ class StaffService:
         async with self._uow() as uow:
             return await uow.users.list(role, actor.court_id)
 
-    async def add_area(self, actor: AuditActor, code: str, name: str) -> None:
-        if not is_area_code(code):
+    async def add_area(self, actor: AuditActor, entered: str, name: str) -> None:
+        if (code := area_code(entered)) is None:
             raise StaffError("an area code has 6, 9 or 12 digits")
         async with self._uow() as uow:
             await self._save_area(uow, actor, AreaLine(0, code, name, ""))
@@ -236,6 +257,22 @@ class StaffService:
         """A page of the audit log as this actor may see it, and how many rows match."""
         async with self._uow() as uow:
             return await uow.audit.find(replace(wanted, court_id=actor.court_id))
+
+    async def _holder_check(
+        self, uow: UnitOfWork, actor: AuditActor, role: str, name: str, phone: str
+    ) -> int | None:
+        """The id of the same person already registered with this number, if any; raises
+        PhoneTaken when the number is someone else's."""
+        same = None
+        for other in await uow.users.holding(phone):
+            mine = actor.sees(other.court_id)
+            if other.role == role and other.name == name and other.active and mine:
+                same = other.id
+            elif other.active or other.role == role:
+                raise PhoneTaken(other if mine else None)
+        if await uow.obligors.by_phone(phone) is not None:
+            raise PhoneTaken(None, debtor=True)
+        return same
 
     async def _get(self, uow: UnitOfWork, actor: AuditActor, user_id: int) -> StaffMember:
         user = await uow.users.get(user_id)

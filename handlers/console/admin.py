@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.domain.audit import PAGE, AuditActor, wanted
 from bot.domain.status import STAFF_ROLES
-from bot.services.staff import AreaImportError, NoSuchUser, StaffError
+from bot.services.staff import AreaImportError, NoSuchUser, PhoneTaken, StaffError
 from handlers.console.auth import STAFF, done, page, texts
 from handlers.keys import SERVICES
 
@@ -54,9 +54,22 @@ async def add_user(request: web.Request) -> web.Response:
             area_code=form.get("area_code", "").strip() or None,
         )
     except StaffError as refused:
-        return await done(request, str(refused), "/admin/users", ok=False)
+        return await done(request, await _refusal(request, refused), "/admin/users", ok=False)
     t = await texts(request)
     return await done(request, t("admin.saved"), f"/admin/users/{user_id}")
+
+
+async def _refusal(request: web.Request, refused: StaffError) -> str:
+    """Why a person was not added, in the console's language where the catalog words it."""
+    if not isinstance(refused, PhoneTaken):
+        return str(refused)
+    t = await texts(request)
+    if refused.debtor:
+        return t("admin.phone_taken.debtor")
+    if (holder := refused.holder) is None:
+        return t("admin.phone_taken.other_court")
+    key = "admin.phone_taken" if holder.active else "admin.phone_taken.deactivated"
+    return t(key, role=t(f"staff.role.{holder.role}"), name=holder.name)
 
 
 async def _user_or_404(request: web.Request):

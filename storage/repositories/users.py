@@ -112,6 +112,13 @@ class UserRepository(Repo):
             select(t.User.id).where(t.User.role == role, t.User.phone == phone)
         )
 
+    async def holding(self, phone: str) -> list[records.StaffMember]:
+        """Everyone registered with this number: any role, active or not."""
+        users = await self.session.scalars(
+            select(t.User).where(t.User.phone == phone).order_by(t.User.id)
+        )
+        return [staff_record(u) for u in users]
+
     async def edit(self, user_id: int, name: str, area_code: str | None) -> None:
         await self.session.execute(
             update(t.User).where(t.User.id == user_id).values(name=name, area_code=area_code)

@@ -338,3 +338,117 @@ async def test_areas_from_the_console_all_or_nothing(court: Runtime, aiohttp_cli
         ("save_area", "330522", None),
     ]
     assert AuditActor.of(await court.services.accounts.member(me)).court_id is not None
+
+
+@BOTH
+async def test_a_phone_someone_holds_is_refused_naming_who_and_nothing_changes(
+    court: Runtime, aiohttp_client
+) -> None:
+    """Adding a person whose number (however written) is another staff member's, the
+    creditor's or a debtor's is refused, saying whose (a debtor only as a debtor); the
+    holder is untouched and no second user has the number. The same person again (role,
+    number and name) is still saved, as the CLI and the tests' set-up do."""
+    admin = await signed_in(aiohttp_client, court, ADMIN_PHONE)
+    judge = await user_id(court, JUDGE_PHONE)
+    before = await court.services.staff.users(CLI)
+    cases = [
+        ({"role": "judge", "name": "赵法官", "phone": JUDGE_PHONE}, "承办法官李法官"),
+        ({"role": "admin", "name": "杜管理员", "phone": "139 0000 0002"}, "申请执行人杜某"),
+        (
+            {"role": "official", "name": "林书记", "phone": "138 0013 8000", "area_code": "330522"},
+            "被执行人的号码",
+        ),
+    ]
+    for form, holder in cases:
+        said = await post(admin, "/admin/users", "/admin/users", **form)
+        assert holder in said and "已保存" not in said, said
+    assert "林某" not in said and "1234" not in said  # the debtor's name and case stay unsaid
+    assert await court.services.staff.users(CLI) == before
+    assert (await court.services.staff.user(CLI, judge)).name == "李法官"
+    me = await user_id(court, ADMIN_PHONE)
+    assert await audit(court, actor=str(me)) == []
+
+    api = await aiohttp_client(court.web_app())
+    body = {"role": "admin", "name": "杜管理员", "phone": "+8613900000002", "court_code": "浙0522"}
+    refused = await api.post("/api/v1/admin/users", json=body, headers=BEARER)
+    assert refused.status == 422
+    assert "creditor 杜某" in (await refused.json())["errors"][0]["message"]
+
+    again = await post(
+        admin, "/admin/users", "/admin/users", role="judge", name="李法官", phone="13900000001"
+    )
+    assert "已保存" in again
+    assert await court.services.staff.users(CLI) == before
+
+
+@BOTH
+async def test_a_deactivated_judge_hands_their_open_task_to_the_admin_who_can_act_on_it(
+    court: Runtime, aiohttp_client
+) -> None:
+    """A grace request is the judge's task; the judge is deactivated: the task moves to the
+    court's admin (who gets new tasks of the case), is listed for them and their SMS acts
+    on it; the judge's SMS no longer can."""
+    for said in ("4", "12月20日", "等工资发下来就还", "1"):
+        await court.services.engine.handle(
+            InboundMessage(Channel.SMS, DEBTOR, said, provider_id=f"SBIN{next(SIDS)}")
+        )
+    judge = await user_id(court, JUDGE_PHONE)
+    me = await user_id(court, ADMIN_PHONE)
+    async with store(court) as uow:
+        [task] = await uow.tasks.open_for(judge)
+    assert (task.kind, task.reason) == ("decide", "grace")
+    admin = await signed_in(aiohttp_client, court, ADMIN_PHONE)
+    done = await post(admin, f"/admin/users/{judge}/deactivate", f"/admin/users/{judge}")
+    assert "已停用李法官；1 项未办任务已移交" in done
+    async with store(court) as uow:
+        assert await uow.tasks.open_for(judge) == []
+        [moved] = await uow.tasks.open_for(me)
+    assert (moved.kind, moved.reason, moved.filing_id) == ("decide", "grace", task.filing_id)
+    listed = htmllib.unescape(await (await admin.get("/console/tasks")).text())
+    assert f"#{moved.id}" in listed
+    view = await court.services.cases.view(1)
+    [handed] = [e for e in view.timeline if e.type == "event" and e.kind == "task_handed_over"]
+    assert handed.detail["task_id"] == task.id and handed.detail["to_task"] == moved.id
+
+    stale = await court.services.engine.handle(
+        InboundMessage(Channel.SMS, JUDGE_PHONE, f"同意 #{task.id}", provider_id="SBJUDGE")
+    )
+    assert "已同意" not in " ".join(r.text for r in stale)
+    accepted = await court.services.engine.handle(
+        InboundMessage(Channel.SMS, ADMIN_PHONE, f"同意 #{moved.id}", provider_id="SBADMIN")
+    )
+    assert accepted
+    view = await court.services.cases.view(1)
+    assert view.status == "grace"
+
+
+@BOTH
+async def test_full_width_area_codes_are_stored_as_ascii(court: Runtime, aiohttp_client) -> None:
+    """An official added or edited with a full-width area code, and an area added or imported
+    so, are stored in ASCII: the official then covers the debtors of that area."""
+    admin = await signed_in(aiohttp_client, court, ADMIN_PHONE)
+    said = await post(
+        admin,
+        "/admin/users",
+        "/admin/users",
+        role="official",
+        name="全角书记",
+        phone="13900000041",
+        area_code="３３０５２２１０２２０１",
+    )
+    assert "已保存" in said
+    new = await user_id(court, "+8613900000041")
+    assert (await court.services.staff.user(CLI, new)).area_code == "330522102201"
+    here = f"/admin/users/{new}"
+    await post(admin, here, here, name="全角书记", area_code="３３０５２２")
+    assert (await court.services.staff.user(CLI, new)).area_code == "330522"
+
+    token = CSRF.search(await (await admin.get("/admin/areas")).text()).group(1)
+    form = FormData({"csrf": token})
+    data = "code,name,parent\n３３０５２２１０７,全角镇,\n".encode()
+    form.add_field("file", data, filename="areas.csv", content_type="text/csv")
+    await admin.post("/admin/areas", data=form)
+    await court.services.staff.add_area(CLI, "３３０５２２１０８", "全角乡")
+    areas = dict(await court.services.staff.areas())
+    assert areas["330522107"] == "全角镇" and areas["330522108"] == "全角乡"
+    assert not any(not code.isascii() for code in areas)

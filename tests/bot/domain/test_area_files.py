@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.areas import AreaFileError, decode, parse
+from bot.domain.areas import AreaFileError, area_code, decode, is_area_code, parse
 
 GOOD = (
     "code,name,parent\n330522,长兴县,\n330522102,雉城街道,330522\n330522102201,城东村,330522102\n"
@@ -68,3 +68,15 @@ def test_each_bad_line_is_named() -> None:
 def test_the_header_is_required() -> None:
     with pytest.raises(AreaFileError, match="header"):
         parse("330522,长兴县,\n")
+
+
+def test_full_width_digits_are_read_as_ascii() -> None:
+    """A code typed with a Chinese input method (full-width digits) is the same code; a
+    refusal names it in ASCII; other digits (Arabic-Indic) are no area code."""
+    text = "code,name,parent\n３３０５２２１０７,全角镇,\n３３０５２２１０８,全角乡,３３０５９９\n"
+    areas, errors = parse(text)
+    assert [(a.code, a.parent) for a in areas] == [("330522107", "")]
+    assert errors == [(3, "parent '330599' is not a code that 330522108 starts with")]
+    assert area_code(" ３３０５２２１０２２０１ ") == "330522102201"
+    assert area_code("٣٣٠٥٢٢") is None and area_code("330522\n1") is None
+    assert area_code("33052") is None and not is_area_code("３３０５２２")
