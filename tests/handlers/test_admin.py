@@ -205,7 +205,7 @@ async def test_people_through_the_console_are_audited_and_a_deactivated_official
         open_before = await uow.tasks.open_for(village)
     assert open_before
     done = await post(admin, f"/admin/users/{village}/deactivate", f"/admin/users/{village}")
-    assert f"已停用王书记；{len(open_before)} 项未办任务已移交上一级" in done
+    assert f"已停用王书记；{len(open_before)} 项未办任务已移交" in done
     async with store(court) as uow:
         assert await uow.tasks.open_for(village) == []
         moved = await uow.tasks.open_for(township)
