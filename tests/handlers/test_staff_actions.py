@@ -448,6 +448,10 @@ async def test_the_judge_confirms_the_sum_that_arrived(
     )
     ref = ref_in(notice)
     assert f"写明实收金额，如“同意 #{ref} 30000”" in notice
+    # more than the case still owes: a slip (a digit too many) is asked, nothing confirmed
+    over = render("staff.received_over", STAFF_LOCALE, ref=ref, amount="200,000", owed="130,000")
+    assert await judge.say(f"同意 #{ref} 实收20万") == over
+    assert (await get_case(client, case_id))["paid"] == "0.00"
     assert await judge.say(f"同意 #{ref} 实收3万") == (
         f"已办理：#{ref} 确认收到30,000元，尚欠100,000元。"
     )
