@@ -32,7 +32,7 @@ from bot.domain.records import (
     NewMessage,
 )
 from bot.domain.sms import pages
-from bot.domain.status import ContactStatus, Direction, EventKind, MessageStatus
+from bot.domain.status import Channel, ContactStatus, Direction, EventKind, MessageStatus
 from bot.domain.tasks import Outcome
 from bot.domain.texts import render
 from bot.metrics import Metrics
@@ -376,7 +376,8 @@ class Conversation:
         status = ContactStatus.OPTED_OUT if intent == keywords.OPT_OUT else ContactStatus.ACTIVE
         await self._before_writing()
         await self.uow.obligors.set_contact_status(self.contact.id, status)
-        return Reply(self.t("opted_out" if intent == keywords.OPT_OUT else "opted_in"))
+        said = "opted_out" if intent == keywords.OPT_OUT else "opted_in"
+        return Reply(self.t(said if self.channel == Channel.SMS else f"{said}.{self.channel}"))
 
     async def _outside_a_flow(self) -> Reply:
         if self.intent == keywords.HELP:

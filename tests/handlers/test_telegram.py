@@ -91,6 +91,19 @@ async def test_a_debtor_links_by_sharing_their_own_contact(client, clock, chat):
     assert telegram == {"channel": "telegram", "address": str(DEBTOR_CHAT), "status": "active"}
 
 
+async def test_stop_in_chat_says_chat_reminders_stop_and_sms_goes_on(client, clock, chat):
+    """TD in the chat stops the chat's reminders, not the SMS ones, and says so."""
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    assert texts(await chat.say("TD")) == [render("opted_out.telegram")]
+    case = await get_case(client, case_id)
+    assert [c["status"] for c in contacts(case, "telegram")] == ["opted_out"]
+    assert [c["status"] for c in contacts(case, "sms")] == ["active"]
+    assert texts(await chat.say("恢复")) == [render("opted_in.telegram")]
+    assert "退订短信" not in render("opted_out.telegram")
+    assert "恢复短信" not in render("opted_in.telegram")
+
+
 async def test_a_forwarded_contact_is_refused_and_reveals_nothing(client, clock, chat):
     case_id = await new_case(client, clock)
     refused = await chat.share_contact(DEBTOR, owner=DEBTOR_CHAT + 1)  # someone else's card
