@@ -196,6 +196,8 @@ class Decide:
         self.today = self.now.astimezone(self.zone).date()
         self.until = self._grace_date(outcome, note)
         self.received = self._received(outcome)
+        if terms and outcome == Outcome.COUNTER:
+            self._within_owed(terms)
         self.done_text: str | None = None  # what the staff member is told, where not `done`
         target = self._target(outcome)
         if target is not None and target != case.status:
@@ -394,6 +396,14 @@ class Decide:
             amounts = {"amount": format_yuan(fen), "owed": format_yuan(self.case.owed_fen)}
             raise Refused(t("staff.received_over", ref=self.task.id, **amounts))
         return fen
+
+    def _within_owed(self, terms: dict) -> None:
+        """A counter-proposal asks at most what the case still owes (more is a slip: a digit
+        too many, a wrong count)."""
+        total = instalments.total_fen(terms)
+        if total > self.case.owed_fen:
+            amounts = {"total": format_yuan(total), "owed": format_yuan(self.case.owed_fen)}
+            raise Refused(t("staff.counter_over", **amounts))
 
     def _pays_off(self) -> bool:
         """Whether the payment confirmed covers what the case still owes."""
@@ -686,6 +696,7 @@ class Decide:
             "count": terms["count"],
             "amount": format_yuan(terms["amount_fen"]),
             "day": terms["day"],
+            "total": format_yuan(instalments.total_fen(terms)),
         }
 
     def _terms_text(self, terms: dict, locale: str) -> str:

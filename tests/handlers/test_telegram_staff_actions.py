@@ -89,13 +89,17 @@ async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_credito
     assert "还价请在聊天" in await Phone(client, clock, JUDGMENT["judge"]["phone"]).say(
         f"还价 #{ref} 5000 12 10000 15"
     )
+    # more than the case owes (5,000 + 12 × 20,000): a slip, refused, nothing changes
+    [over] = texts(await judge.say(f"还价 #{ref} 5000 12 20000 15"))
+    assert over == render("staff.counter_over", total="245,000", owed="130,000")
+    assert (await get_case(client, case_id))["filings"][0]["status"] == "filed"
     [countered] = texts(await judge.say(f"还价 #{ref} 5000 12 10000 15"))
     assert countered == render("staff.done", ref=ref, outcome=render("task.option.counter"))
     assert (await get_case(client, case_id))["filings"][0]["status"] == "countered"
 
     await runtime.services.dispatcher.run_once()
     [offer] = debtor.news()
-    assert "首付5,000元，此后每月15日付10,000元，共12期" in offer["text"]
+    assert "首付5,000元，此后每月15日付10,000元，共12期，合计125,000元" in offer["text"]
     assert [b["text"] for b in keyboard(offer)] == ["1 同意", "2 拒绝"]
     assert texts(await debtor.press("1")) == [render("offer.accept")]
 
