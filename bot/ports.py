@@ -120,9 +120,12 @@ class MessageSender(Protocol):
     channel: str
     provider: str
 
-    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
+    async def send(
+        self, address: str, text: str, buttons: tuple[Choice, ...] = (), place: str | None = None
+    ) -> SendResult:
         """Hands one message to the provider; raises SendError. `buttons`: for a channel that
-        has them (the text already says the same, for one that has not)."""
+        has them (the text already says the same, for one that has not); `place`: where in a
+        debtor's conversation they answer (the menu), as `Reply.place`."""
         ...
 
     async def find(self, address: str, text: str, since: datetime) -> SendResult | None:

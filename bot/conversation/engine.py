@@ -23,6 +23,7 @@ from bot.conversation.staff import StaffDesk
 from bot.domain import case_states, keywords
 from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
+from bot.domain.menu import PLACE as MENU_PLACE
 from bot.domain.menu import main_menu
 from bot.domain.messages import Choice, InboundMessage, Reply
 from bot.domain.records import (
@@ -322,6 +323,7 @@ class Conversation:
         self.obligor, self.contact = correspondent.obligor, correspondent.contact
         self.text = message.choice or message.text or ""
         self.channel = message.channel
+        self.pressed = message.place  # where the button pressed was offered; None: typed
         self.intent = keywords.intent_of(self.text)
         self.told = False  # the intent was told in words, not chosen by number or keyword
         self.just_filed = False  # a filing was confirmed moments before this message
@@ -341,6 +343,25 @@ class Conversation:
         return main_menu(key, self.locale)
 
     async def respond(self) -> list[Reply]:
+        """The replies, their buttons marked with where the conversation now stands. A button
+        offered where it no longer stands (every step numbers its buttons from 1) is out of
+        date: it changes nothing, and what the conversation asks now is asked again."""
+        if self.pressed is not None and self.pressed != self.place():
+            replies = [Reply(self.t("flow.stale")), self._asking()]
+        else:
+            replies = await self._respond()
+        place = self.place()
+        return [replace(r, place=place) if r.choices or r.shortcuts else r for r in replies]
+
+    def place(self) -> str:
+        """Where the conversation stands: its flow's step (`settle.kind`), or the menu."""
+        return f"{self.state.flow}.{self.state.step}" if self.state.flow else MENU_PLACE
+
+    def _asking(self) -> Reply:
+        """What the conversation asks where it stands."""
+        return self._prompt(FLOWS[self.state.flow]) if self.state.flow else self.menu("menu")
+
+    async def _respond(self) -> list[Reply]:
         state = self.state
         # Moments after a filing (a double tap, a phone that sends again): the next message only
         filed = state.data.pop("_filed", None)

@@ -9,6 +9,8 @@ from bot.domain import keywords
 from bot.domain.messages import Choice, Reply
 from bot.domain.texts import render
 
+PLACE = "menu"  # where a debtor's conversation stands outside a flow (`Reply.place`)
+
 
 @functools.lru_cache(maxsize=64)  # the catalogs are read once; it answers most messages
 def main_menu(key: str, locale: str) -> Reply:
@@ -17,4 +19,4 @@ def main_menu(key: str, locale: str) -> Reply:
         Choice(str(number), render(f"flow.{intent}", locale))
         for number, intent in enumerate(keywords.MENU, 1)
     )
-    return Reply(render(key, locale), shortcuts=items)
+    return Reply(render(key, locale), shortcuts=items, place=PLACE)

@@ -11,6 +11,7 @@ class InboundMessage:
     address: str
     text: str
     choice: str | None = None  # a button's key, where the channel has buttons
+    place: str | None = None  # where the conversation stood when that button was offered
     provider_id: str | None = None  # the provider's message id, for dedupe
 
 
@@ -26,6 +27,10 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     # Buttons only for a channel that has them; the text already says them (the main menu).
     shortcuts: tuple[Choice, ...] = ()
+    # Where the conversation stands as its buttons are offered (`settle.kind`, `menu`): a
+    # button pressed once it has moved on is out of date. None: buttons that say all
+    # themselves (a staff member's `#12 1`).
+    place: str | None = None
 
     def plain(self) -> str:
         """The reply as plain text (SMS): choices become `回复 1 … 2 …` style lines."""

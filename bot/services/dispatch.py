@@ -27,7 +27,7 @@ from bot.domain.channels import pick_contact, staff_address
 from bot.domain.court_texts import fill
 from bot.domain.locales import STAFF_LOCALE
 from bot.domain.menu import main_menu
-from bot.domain.messages import Choice
+from bot.domain.messages import Reply
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
 from bot.domain.politeness import UNCAPPED_STEPS, within_cap
@@ -479,7 +479,8 @@ class Dispatcher:
             if found is not None:
                 log.info("reminder %s: adopted %s, sent before", job.reminder_id, found.provider_id)
                 return found
-        return await sender.send(address, text, self._buttons(job))
+        offered = self._buttons(job)
+        return await sender.send(address, text, offered.shortcuts, offered.place)
 
     async def _renew(self, claim: str, ids: list[int]) -> None:
         """Extends by a lease those of `ids` still held under `claim`."""
@@ -506,14 +507,16 @@ class Dispatcher:
         if not await self._holds((job.claim, job.reminder_id)):
             raise ClaimLost(job.reminder_id, "send")
 
-    def _buttons(self, job: ReminderJob) -> tuple[Choice, ...]:
-        """A task's notice offers its options, a reminder the menu (as buttons where the
-        channel has them); other notices and messages nothing."""
+    def _buttons(self, job: ReminderJob) -> Reply:
+        """The buttons a message offers, where the channel has them (as a reply's shortcuts):
+        a task's notice its options, a reminder the menu; other notices and messages none."""
         if (row := NoticeRow.parse(job.step_key, job.template)) is not None:
-            return choices(row, STAFF_LOCALE if job.staff else job.obligor.locale)
+            return Reply(
+                "", shortcuts=choices(row, STAFF_LOCALE if job.staff else job.obligor.locale)
+            )
         if job.staff is not None or job.body is not None or job.step_key == CHAT_LINK.key:
-            return ()
-        return main_menu("menu", job.obligor.locale).shortcuts
+            return Reply("")
+        return main_menu("menu", job.obligor.locale)
 
     def _task_link(self, job: ReminderJob) -> str:
         """The console page of a task, under its notice (its first part) to staff who sign in

@@ -14,7 +14,9 @@ class SandboxSender:
     channel = Channel.SMS
     provider = "sandbox"
 
-    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
+    async def send(
+        self, address: str, text: str, buttons: tuple[Choice, ...] = (), place: str | None = None
+    ) -> SendResult:
         return SendResult(provider_id=f"SB{uuid.uuid4().hex}", status=MessageStatus.DELIVERED)
 
     async def find(self, address: str, text: str, since: datetime) -> SendResult | None:

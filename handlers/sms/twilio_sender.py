@@ -74,7 +74,9 @@ class TwilioSender:
         self._from = from_number
         self._status_callback = status_callback
 
-    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
+    async def send(
+        self, address: str, text: str, buttons: tuple[Choice, ...] = (), place: str | None = None
+    ) -> SendResult:
         extra = {"status_callback": self._status_callback} if self._status_callback else {}
         try:
             message = await self._client.messages.create_async(

@@ -66,10 +66,11 @@ async def button(
     """A button we made for this chat: its key goes to the engine as the typed choice, and
     the message's buttons are taken off (they have served)."""
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    key = signer.key(chat_id, query.data)
-    if key is None:
+    pressed = signer.key(chat_id, query.data)
+    if pressed is None:
         await stale_button(query, linked)
         return
+    key, place = pressed
     await query.answer()
     if query.message is not None:
         with suppress(TelegramBadRequest):  # too old to edit, or already off
@@ -77,7 +78,12 @@ async def button(
                 chat_id=chat_id, message_id=query.message.message_id
             )
     inbound = InboundMessage(
-        Channel.TELEGRAM, str(chat_id), key, choice=key, provider_id=str(event_update.update_id)
+        Channel.TELEGRAM,
+        str(chat_id),
+        key,
+        choice=key,
+        place=place,
+        provider_id=str(event_update.update_id),
     )
     await converse(bot, services, signer, chat_id, inbound)
 

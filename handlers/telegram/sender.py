@@ -33,9 +33,11 @@ class TelegramSender:
     def __init__(self, bot: Bot, signer: CallbackSigner) -> None:
         self._bot, self._signer = bot, signer
 
-    async def send(self, address: str, text: str, buttons: tuple[Choice, ...] = ()) -> SendResult:
+    async def send(
+        self, address: str, text: str, buttons: tuple[Choice, ...] = (), place: str | None = None
+    ) -> SendResult:
         chat_id = int(address)
-        markup = self._signer.keyboard(chat_id, Reply(text, shortcuts=buttons))
+        markup = self._signer.keyboard(chat_id, Reply(text, shortcuts=buttons, place=place))
         try:
             message = await self._bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramRetryAfter as exc:  # Telegram says when: wait exactly that long

@@ -62,7 +62,7 @@ def keyboard(message: dict[str, Any]) -> list[dict[str, Any]]:
 def button_data(sent: list[dict[str, Any]], key: str) -> str:
     for message in reversed(sent):
         for button in keyboard(message):
-            if button["callback_data"].rpartition("|")[0] == key:
+            if button["callback_data"].split("|")[0] == key:
                 return button["callback_data"]
     raise AssertionError(f"no button {key!r} was offered")
 

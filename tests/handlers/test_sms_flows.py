@@ -22,7 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.domain.audit import CLI
-from bot.domain.texts import format_date, render, resolve, translations
+from bot.domain.texts import format_date, keys, render, resolve, translations
 from ducu.bootstrap import Runtime
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import FakeTwilio
@@ -333,9 +333,12 @@ async def converse(debtor: Debtor, script: Script, locale: str) -> None:
             assert figure in answer, (say.text, figure, answer)
 
 
-def notice_lead(kind: str) -> str:
-    """How every notice of `kind` starts: the case, the debtor's name and phone."""
-    return render(f"notify.{kind}", STAFF, case=CASE_NUMBER, name=NAME, phone=DEBTOR, summary="")
+def notice_lead(kind: str, acts: bool) -> str:
+    """How every notice of `kind` starts: the case, the debtor's name and phone; for whoever
+    is told beside a task (`acts` False), who acts on it."""
+    key = f"notify.{kind}" if acts or f"notify.{kind}.told" not in keys() else f"notify.{kind}.told"
+    said = {"case": CASE_NUMBER, "name": NAME, "phone": DEBTOR, "summary": ""}
+    return render(key, STAFF, **said, assignee="王书记")
 
 
 def check_notice(body: str, script: Script, debtor: str) -> None:
@@ -343,7 +346,7 @@ def check_notice(body: str, script: Script, debtor: str) -> None:
     whoever must act, the task's reference and how to answer, on a line of its own."""
     body, _, how = body.partition("\n回复“")
     assert not how or re.match(r"(同意 |)#\d+", how), how
-    assert body.startswith(notice_lead(script.kind)), body
+    assert body.startswith(notice_lead(script.kind, acts=bool(how))), body
     for part in (CASE_NUMBER, NAME, DEBTOR):
         assert part in body
     if script.summary is not None:

@@ -209,6 +209,45 @@ async def test_a_settlement_proposed_by_buttons_reaches_the_judges_chat(
     assert notified["detail"]["channel"] == "telegram"
 
 
+async def test_a_button_of_an_earlier_step_is_stale_and_changes_nothing(
+    client, clock, chat, runtime, fake_telegram
+):
+    """Every step numbers its buttons from 1: an old message's "1 分期付款", pressed at the
+    read-back, is not the read-back's "1 确认提交". It is answered as out of date, with the
+    step the conversation is at, and nothing is filed; the read-back's own 1 still works."""
+    case_id = await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    [kind] = await chat.press("3")
+    old_instalments = keyboard(kind)[0]["callback_data"]
+    await chat.press("2")
+    await chat.say("10万")
+    [confirm] = await chat.say("12月15日")
+    stale, again = await chat.send(fake_telegram.callback_update(DEBTOR_CHAT, old_instalments))
+    assert stale["text"] == render("flow.stale")
+    assert again["text"] == confirm["text"] and keyboard(again) == keyboard(confirm)
+    assert (await get_case(client, case_id))["filings"] == []
+    assert texts(await chat.press("1")) == [render("filed.settle")]
+    [filing] = (await get_case(client, case_id))["filings"]
+    assert filing["payload"]["kind"] == "lump"
+
+
+async def test_a_reminders_menu_button_pressed_inside_a_flow_is_stale(
+    client, clock, chat, runtime, fake_telegram
+):
+    """A reminder's menu buttons answer the menu: pressed while a flow asks something else
+    ("3" as the grace's date), they are out of date and change nothing."""
+    await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    await runtime.services.dispatcher.run_once()
+    [day0] = chat.news()
+    menu_three = keyboard(day0)[2]["callback_data"]
+    [until] = await chat.press("4")
+    assert until["text"] == render("grace.until")
+    stale, again = await chat.send(fake_telegram.callback_update(DEBTOR_CHAT, menu_three))
+    assert (stale["text"], again["text"]) == (render("flow.stale"), render("grace.until"))
+    assert texts(await chat.say("下个月20号")) == [render("grace.reason")]
+
+
 async def test_a_button_not_made_for_this_chat_is_refused(client, clock, chat, fake_telegram):
     await new_case(client, clock)
     await chat.share_contact(DEBTOR)
