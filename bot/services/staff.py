@@ -261,16 +261,24 @@ class StaffService:
     async def _holder_check(
         self, uow: UnitOfWork, actor: AuditActor, role: str, name: str, phone: str
     ) -> int | None:
-        """The id of the same person already registered with this number, if any; raises
-        PhoneTaken when the number is someone else's."""
+        """The id of the same person already registered in this role with this number, if
+        any. A number is one person's: refused (`PhoneTaken`) when, within what the actor may
+        see, it is another staff member's or a creditor's, or a debtor's of an open case. The
+        same person in another staff role may be added (a judge who is also the court's
+        admin). Of another court's people only a holder of this very role is refused (one
+        number a role), without a name; another court's debtors are not this actor's to know."""
         same = None
         for other in await uow.users.holding(phone):
-            mine = actor.sees(other.court_id)
-            if other.role == role and other.name == name and other.active and mine:
+            if not actor.sees(other.court_id):
+                if other.role == role:
+                    raise PhoneTaken(None)
+                continue
+            if other.role == role and other.name == name and other.active:
                 same = other.id
-            elif other.active or other.role == role:
-                raise PhoneTaken(other if mine else None)
-        if await uow.obligors.by_phone(phone) is not None:
+            elif other.name != name or other.role == role or other.role not in STAFF_ROLES:
+                raise PhoneTaken(other)
+        debtor = (await uow.obligors.correspondents(Channel.SMS, [phone])).get(phone)
+        if debtor and debtor.obligor and any(actor.sees(c.court_id) for c in debtor.open_cases):
             raise PhoneTaken(None, debtor=True)
         return same
 

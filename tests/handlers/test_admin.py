@@ -19,6 +19,7 @@ from sqlalchemy import text
 from bot.domain.audit import CLI, AuditActor, AuditFilter
 from bot.domain.messages import InboundMessage
 from bot.domain.status import Channel
+from bot.services.staff import PhoneTaken
 from ducu.bootstrap import Runtime, build
 from storage.db import make_engine, make_sessionmaker
 from storage.uow import SqlUnitOfWork
@@ -379,6 +380,32 @@ async def test_a_phone_someone_holds_is_refused_naming_who_and_nothing_changes(
     )
     assert "已保存" in again
     assert await court.services.staff.users(CLI) == before
+
+
+@BOTH
+async def test_another_courts_people_and_debtors_stay_unsaid_and_one_person_may_hold_two_roles(
+    court: Runtime,
+) -> None:
+    """An admin of another court learns nothing of this court's debtors by adding their
+    numbers (the add is theirs to make), nor who holds a number in another role; a number of
+    this very role elsewhere is refused without a name. The judge made this court's admin
+    too is one person in two roles."""
+    staff = court.services.staff
+    theirs_id = await staff.add_user(
+        actor=CLI, role="admin", name="孙管理员", phone="+8613900000777", court_code="浙0523"
+    )
+    theirs = AuditActor("console", theirs_id, (await staff.user(CLI, theirs_id)).court_id)
+    assert await staff.add_user(
+        actor=theirs, role="official", name="林书记", phone=DEBTOR, area_code="330523"
+    )
+    with pytest.raises(PhoneTaken) as refused:
+        await staff.add_user(actor=theirs, role="judge", name="周法官", phone=JUDGE_PHONE)
+    assert "李法官" not in str(refused.value) and "another court" in str(refused.value)
+    await staff.add_user(
+        actor=CLI, role="admin", name="李法官", phone=JUDGE_PHONE, court_code="浙0522"
+    )
+    roles = {u.role: u.name for u in await staff.users(CLI) if u.phone == JUDGE_PHONE}
+    assert roles == {"judge": "李法官", "admin": "李法官"}
 
 
 @BOTH

@@ -46,7 +46,7 @@ from tests.fakes.clock import FakeClock
 from tests.helpers import judgment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-COURTS = {"浙0522": "+8613900000001", "浙0523": "+8613900000011"}  # court: its judge's phone
+COURTS = {"浙0522": "+8613900000001", "浙0523": "+8613900000523"}  # court: its judge's phone
 VILLAGES = ("330522102201", "330522103201")
 SCENARIOS = (
     "paid",
