@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.app import Services
 from handlers.api.admin import routes as api_admin_routes
 from handlers.api.auth import require_token
+from handlers.api.errors import json_errors
 from handlers.api.routes import routes as api_routes
 from handlers.console.admin import routes as admin_routes
 from handlers.console.auth import routes as sign_in_routes
@@ -47,7 +48,7 @@ def create_app(services: Services, telegram: TelegramChannel | None = None) -> w
     """The console is always mounted; Twilio's webhooks when Twilio is configured, the
     sandbox when it is on (`--demo` or DUCU_SANDBOX), Telegram's webhook when a bot token is
     set."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[require_token])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[json_errors, require_token])
     app[SERVICES] = services
     setup_templates(app, services.settings.zone)
     setup_sessions(app, services.settings)

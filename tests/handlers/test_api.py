@@ -399,9 +399,19 @@ async def test_a_body_just_under_the_limit_is_read(api: TestClient, clock: FakeC
     assert [e["field"] for e in (await answer(response))["errors"]] == ["obligations"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/cases/999", "/api/v1/cases/abc", "/api/v1/cases/-1"])
-async def test_an_unknown_case_is_404(api: TestClient, path: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/cases/999",
+        "/api/v1/cases/abc",
+        "/api/v1/cases/-1",
+        "/api/v1/nothing-here",  # no route at all: aiohttp's own 404, in JSON too
+        "/api/v1/admin/templates/%0A/en/reminder.day0",  # a newline no route matches
+    ],
+)
+async def test_an_unknown_case_or_path_is_a_json_404(api: TestClient, path: str) -> None:
     response = await api.get(path, headers=AUTH)
+    assert response.content_type == "application/json"
     assert response.status == 404
     await answer(response)
 

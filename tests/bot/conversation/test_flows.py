@@ -21,7 +21,7 @@ from bot.domain.locales import STAFF_LOCALE
 from bot.domain.messages import InboundMessage
 from bot.domain.sms import fits
 from bot.domain.tasks import Outcome
-from bot.domain.texts import format_date, render, resolve, translations
+from bot.domain.texts import format_date, keys, render, resolve, translations
 from bot.services.decisions import Actor
 from bot.services.dispatch import HOLD_RECHECK
 from ducu.bootstrap import Runtime
@@ -524,8 +524,12 @@ async def check_filed(
     # Whoever must act gets the task's reference and how to answer after it.
     how = r"(\n回复“(同意 #\d+”或“拒绝 #\d+ 理由”。(到账金额.*)?|#\d+ 数字 备注”：.*))?"
     how += r"(\nhttps://ducu\.court\.test/console/tasks/\d+)?"  # the task on the console
+    # Whoever is told beside a task reads who acts on it (`notify.<kind>.told`).
+    told = f"notify.{path.kind}.told"
+    copy = catalog_regex(told, STAFF_LOCALE, values) if told in keys() else expected
     for notice in notices:
-        assert re.fullmatch(expected + how, notice["Body"], re.DOTALL), notice["Body"]
+        lead = expected if "\n回复“" in notice["Body"] else copy
+        assert re.fullmatch(lead + how, notice["Body"], re.DOTALL), notice["Body"]
         for figure in path.also:
             assert figure in notice["Body"]
 
