@@ -23,8 +23,7 @@ from bot.conversation.staff import StaffDesk
 from bot.domain import case_states, keywords
 from bot.domain.case_number import short_case_number
 from bot.domain.locales import STAFF_LOCALE
-from bot.domain.menu import PLACE as MENU_PLACE
-from bot.domain.menu import main_menu
+from bot.domain.menu import MENU_PLACE, OFFER_PLACE, main_menu
 from bot.domain.messages import Choice, InboundMessage, Reply
 from bot.domain.records import (
     CaseSummary,
@@ -346,10 +345,18 @@ class Conversation:
         """The replies, their buttons marked with where the conversation now stands. A button
         offered where it no longer stands (every step numbers its buttons from 1) is out of
         date: it changes nothing, and what the conversation asks now is asked again."""
-        if self.pressed is not None and self.pressed != self.place():
-            replies = [Reply(self.t("flow.stale")), self._asking()]
-        else:
+        state = self.state
+        # Moments after a filing (a double tap, a phone that sends again): the next message only
+        filed = state.data.pop("_filed", None)
+        self.just_filed = bool(filed) and self.now - datetime.fromisoformat(filed) < AGAIN
+        if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
+            state.clear()
+        if not await self._stale():
             replies = await self._respond()
+        elif self.just_filed:  # the read-back's button, pressed twice
+            replies = [Reply(self.t("filed.again"))]
+        else:
+            replies = [Reply(self.t("flow.stale")), self._asking()]
         place = self.place()
         return [replace(r, place=place) if r.choices or r.shortcuts else r for r in replies]
 
@@ -357,17 +364,29 @@ class Conversation:
         """Where the conversation stands: its flow's step (`settle.kind`), or the menu."""
         return f"{self.state.flow}.{self.state.step}" if self.state.flow else MENU_PLACE
 
+    async def _stale(self) -> bool:
+        """Whether a button was pressed where the conversation no longer stands. A flow left
+        idle asks first whether to resume it (`_parked`), whatever is pressed; the buttons of
+        the judge's counter-proposal stand at the menu while it waits."""
+        if self.pressed is None or self._idle():
+            return False
+        if self.pressed == OFFER_PLACE:
+            waiting = await self.uow.tasks.open_offers(self.obligor.id)
+            return bool(self.state.flow) or not waiting
+        return self.pressed != self.place()
+
+    def _idle(self) -> bool:
+        """A flow parked, or left for longer than IDLE."""
+        state = self.state
+        left = state.updated_at is not None and self.now - state.updated_at > IDLE
+        return bool(state.flow) and (bool(state.data.get("_parked")) or left)
+
     def _asking(self) -> Reply:
         """What the conversation asks where it stands."""
         return self._prompt(FLOWS[self.state.flow]) if self.state.flow else self.menu("menu")
 
     async def _respond(self) -> list[Reply]:
         state = self.state
-        # Moments after a filing (a double tap, a phone that sends again): the next message only
-        filed = state.data.pop("_filed", None)
-        self.just_filed = bool(filed) and self.now - datetime.fromisoformat(filed) < AGAIN
-        if state.flow and state.updated_at and self.now - state.updated_at > KEEP:
-            state.clear()
         opting = self.intent in (keywords.OPT_OUT, keywords.OPT_IN)
         if not (opting or state.flow or self.intent):
             # Outside a flow, the menu's words anywhere in a message choose ("能不能宽限几天")
@@ -387,7 +406,7 @@ class Conversation:
             return [await self._opt(self.intent)]
         if not state.flow:
             return [await self._outside_a_flow()]
-        if state.data.get("_parked") or (state.updated_at and self.now - state.updated_at > IDLE):
+        if self._idle():
             return [await self._parked()]
         return [await self._in_a_flow()]
 

@@ -9,7 +9,10 @@ from bot.domain import keywords
 from bot.domain.messages import Choice, Reply
 from bot.domain.texts import render
 
-PLACE = "menu"  # where a debtor's conversation stands outside a flow (`Reply.place`)
+# Where a debtor's conversation stands outside a flow (`Reply.place`): at the menu, and, for
+# the buttons of the judge's counter-proposal, at that offer while it waits.
+MENU_PLACE = "menu"
+OFFER_PLACE = "offer"
 
 
 @functools.lru_cache(maxsize=64)  # the catalogs are read once; it answers most messages
@@ -19,4 +22,4 @@ def main_menu(key: str, locale: str) -> Reply:
         Choice(str(number), render(f"flow.{intent}", locale))
         for number, intent in enumerate(keywords.MENU, 1)
     )
-    return Reply(render(key, locale), shortcuts=items, place=PLACE)
+    return Reply(render(key, locale), shortcuts=items, place=MENU_PLACE)

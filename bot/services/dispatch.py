@@ -26,7 +26,7 @@ from bot.domain.case_states import Reminders, debtor_reminders
 from bot.domain.channels import pick_contact, staff_address
 from bot.domain.court_texts import fill
 from bot.domain.locales import STAFF_LOCALE
-from bot.domain.menu import main_menu
+from bot.domain.menu import OFFER_PLACE, main_menu
 from bot.domain.messages import Reply
 from bot.domain.money import format_yuan
 from bot.domain.plan import CHAT_LINK
@@ -50,7 +50,7 @@ from bot.domain.status import (
     EventKind,
     ReminderStatus,
 )
-from bot.domain.tasks import NoticeRow, choices
+from bot.domain.tasks import NoticeRow, TaskKind, choices
 from bot.domain.texts import court_signature, format_date
 from bot.metrics import Metrics
 from bot.ports import (
@@ -511,9 +511,9 @@ class Dispatcher:
         """The buttons a message offers, where the channel has them (as a reply's shortcuts):
         a task's notice its options, a reminder the menu; other notices and messages none."""
         if (row := NoticeRow.parse(job.step_key, job.template)) is not None:
-            return Reply(
-                "", shortcuts=choices(row, STAFF_LOCALE if job.staff else job.obligor.locale)
-            )
+            locale = STAFF_LOCALE if job.staff else job.obligor.locale
+            place = OFFER_PLACE if row.kind == TaskKind.OFFER else None
+            return Reply("", shortcuts=choices(row, locale), place=place)
         if job.staff is not None or job.body is not None or job.step_key == CHAT_LINK.key:
             return Reply("")
         return main_menu("menu", job.obligor.locale)

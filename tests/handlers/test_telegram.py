@@ -17,6 +17,7 @@ from tests.handlers.telegram_chat import (
     SECRET_HEADER,
     WEBHOOK,
     Chat,
+    button_data,
     keyboard,
     post_update,
     texts,
@@ -246,6 +247,29 @@ async def test_a_reminders_menu_button_pressed_inside_a_flow_is_stale(
     stale, again = await chat.send(fake_telegram.callback_update(DEBTOR_CHAT, menu_three))
     assert (stale["text"], again["text"]) == (render("flow.stale"), render("grace.until"))
     assert texts(await chat.say("下个月20号")) == [render("grace.reason")]
+
+
+async def test_a_menu_button_after_a_flow_expired_or_twice_on_a_read_back_is_not_stale(
+    client, clock, chat, runtime, fake_telegram
+):
+    """A flow left a day is gone: the reminder's menu button then chooses afresh. The
+    read-back's 1 pressed twice is told the filing is in, not that the button is old."""
+    await new_case(client, clock)
+    await chat.share_contact(DEBTOR)
+    await runtime.services.dispatcher.run_once()
+    [day0] = chat.news()
+    menu_three = keyboard(day0)[2]["callback_data"]
+    await chat.press("4")  # a grace, left unanswered
+    clock.advance(hours=30)
+    [kind] = await chat.send(fake_telegram.callback_update(DEBTOR_CHAT, menu_three))
+    assert kind["text"].startswith(render("settle.kind"))
+    await chat.press("2")
+    await chat.say("10万")
+    await chat.say("12月15日")
+    read_back_one = button_data(fake_telegram.sent(DEBTOR_CHAT), "1")
+    assert texts(await chat.press("1")) == [render("filed.settle")]
+    again = await chat.send(fake_telegram.callback_update(DEBTOR_CHAT, read_back_one))
+    assert texts(again) == [render("filed.again")]
 
 
 async def test_a_button_not_made_for_this_chat_is_refused(client, clock, chat, fake_telegram):

@@ -120,6 +120,37 @@ async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_credito
     assert outcomes == ["counter", "accept", "accept"]  # judge, debtor, creditor
 
 
+async def test_the_counter_proposals_buttons_answer_it_only_while_it_waits_at_the_menu(
+    client, clock, runtime, fake_telegram
+):
+    """Pressed inside another flow, or once the offer is answered, the counter-proposal's
+    "1 同意" is out of date: it neither files that flow nor starts the menu's item 1."""
+    case_id = await new_case(client, clock)
+    debtor = Chat(client, fake_telegram, DEBTOR_CHAT)
+    await debtor.share_contact(DEBTOR)
+    for text in SETTLE:
+        clock.advance(seconds=20)
+        await debtor.say(text)
+    await runtime.services.dispatcher.run_once()
+    judge = Chat(client, fake_telegram, JUDGE_CHAT)
+    ref = ref_in(task_notice(judge, "提出和解")["text"])
+    await judge.say(f"还价 #{ref} 5000 12 10000 15")
+    await runtime.services.dispatcher.run_once()
+    [offer] = debtor.news()
+    accept, refuse = (b["callback_data"] for b in keyboard(offer))
+    await debtor.say("报告困难")  # a hardship report (its 2 would answer the offer)
+    stale, asked = await debtor.send(fake_telegram.callback_update(DEBTOR_CHAT, accept))
+    assert (stale["text"], asked["text"]) == (render("flow.stale"), render("hardship.reason"))
+    await debtor.say("取消")
+    assert texts(await debtor.send(fake_telegram.callback_update(DEBTOR_CHAT, refuse))) == [
+        render("offer.reject")
+    ]
+    stale, menu = await debtor.send(fake_telegram.callback_update(DEBTOR_CHAT, accept))
+    assert (stale["text"], menu["text"]) == (render("flow.stale"), render("menu"))
+    case = await get_case(client, case_id)
+    assert [f["kind"] for f in case["filings"]] == ["settle"]
+
+
 async def test_an_official_presses_a_visit_outcome_and_the_judge_is_alerted(
     client, clock, runtime, fake_telegram
 ):
