@@ -32,6 +32,7 @@ class StaffDesk:
 
     async def respond(self, text: str) -> Reply:
         command = parse(text)
+        typed_number = command.verb == Verb.OPTION
         try:
             if command.verb == Verb.UNKNOWN:
                 command = await self._by_words(text) or command
@@ -40,7 +41,7 @@ class StaffDesk:
             task = await self._task(command)
             if task.status != TaskStatus.OPEN:  # whatever the answer, it is too late
                 raise await decisions.already(self.uow, task)
-            if command.verb == Verb.OPTION:
+            if typed_number:
                 self._one_option(command, task)
             outcome = self._outcome(command, task)
             terms = self._counter(command) if command.verb == Verb.COUNTER else None

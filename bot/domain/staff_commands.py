@@ -46,16 +46,19 @@ class StaffCommand:
 _REF = r"#\s*(\d{1,9})(?!\d)"
 _OPTION = re.compile(rf"^(?:{_REF}\s*)?(\d{{1,2}})(?!\d)(?:\s+(.*))?$", re.S)
 _REF_FIRST = re.compile(rf"^{_REF}\s*", re.S)
-_AFTER_VERB = re.compile(rf"[\s,.:;，。：；、]*(?:{_REF})?[\s,.:;，。：；、]*", re.S)
+_AFTER_VERB = re.compile(rf"了?[\s,.:;，。：；、]*(?:{_REF})?[\s,.:;，。：；、]*", re.S)
 _VERBS = {"staff_accept": Verb.ACCEPT, "staff_reject": Verb.REJECT, "staff_counter": Verb.COUNTER}
 # Words people put before the verb ("好的，同意", "OK, accept"): at most this many characters.
 _LEAD = 4
-# …unless they end in a negation ("not accept", "没同意", "不能同意") or hold words that turn
-# the verb around ("难以同意", "撤回同意", "等等再同意"): the verb is not meant.
-_NEGATED = re.compile(rf"(?:{keywords.NEGATION})\s*$", re.I)
-_TURNED = re.compile(r"难|撤|取消|等|再|暂")
-# A negation or a question right after the verb ("同意不了", "同意吗？"): not meant either.
+# …unless they hold a negation ("not accept", "没同意", "不会同意"; "没问题" is none) or words
+# that turn the verb around ("难以同意", "撤回同意", "等等再同意"): the verb is not meant.
+_AFFIRMED = re.compile(r"没有?(?:问题|意见)")
+_NEGATED = re.compile(keywords.NEGATION, re.I)
+_TURNED = re.compile(r"难以|恕难|撤回|撤销|取消|等等|暂缓|稍后")
+# A negation or a question right after the verb ("同意不了", "同意，不行", "同意吗？").
 _NOT_AFTER = re.compile(rf"(?:{keywords.NEGATION})|[吗么嘛?？]", re.I)
+# Words in an acceptance's note that doubt it: a question, or a decision put off.
+_DOUBTS = re.compile(r"[?吗]|再说|待定|确认后|核实后")
 SEPARATORS = " ,.:;!，。：；、！"
 # Full-width ASCII and the ideographic space, folded one character for one, so that a match's
 # positions hold in the original text: a reason is passed on as it was written.
@@ -75,10 +78,10 @@ def _verb_at(folded: str) -> tuple[Verb, int] | None:
     lead = folded[:start]
     if "#" in lead or any(ch.isdigit() for ch in lead) or len(lead.strip(" ,，。.")) > _LEAD:
         return None
-    if _NEGATED.search(lead) or _TURNED.search(lead):
+    if _NEGATED.search(_AFFIRMED.sub("", lead)) or _TURNED.search(lead):
         return None
     end = start - minus_length
-    if _NOT_AFTER.match(upper, end):
+    if _NOT_AFTER.match(_AFFIRMED.sub("", upper[end:].lstrip(SEPARATORS))):
         return None
     after = upper[end:].lstrip(SEPARATORS)
     if any(other != verb for at, _, other in _verbs_in(after, 0) if at == 0):
@@ -121,9 +124,13 @@ def received_sum(note: str) -> Decimal | None:
     if _SUM_ONLY.fullmatch(text):
         return _one_sum(text)
     upper = text.upper()
-    marks = [upper.find(word) + len(word) for word in keywords.words("received") if word in upper]
+    marks = [(upper.find(w), len(w)) for w in keywords.words("received") if w in upper]
     if marks:
-        after = _CLAUSE_END.split(text[min(marks) :], maxsplit=1)[0]
+        start, length = min(marks)
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+        if keywords.negated(text[clause_start : start + length]):  # "5000没到账", "未收到3万"
+            raise AmountError(text)
+        after = _CLAUSE_END.split(text[start + length :], maxsplit=1)[0]
         if (amount := amount_in(after)) is not None:
             return amount
     if _says_short(upper):  # "已到账，差五千": what is short, not what arrived
@@ -183,12 +190,15 @@ def parse(text: str) -> StaffCommand:
     if after.group(1):
         ref = ref if ref is not None else int(after.group(1))
     note = original[after.end() :].strip()
+    if ref is None and re.search(_REF, folded[after.end() :]):  # "同意没问题 #12": which one?
+        return StaffCommand(Verb.UNKNOWN, text=original)
     if verb == Verb.ACCEPT and _doubted(note.translate(_FOLD).upper()):
         return StaffCommand(Verb.UNKNOWN, text=original)
     return StaffCommand(verb, ref, text=note)
 
 
 def _doubted(note: str) -> bool:
-    """Whether an acceptance's note doubts it: a question ("申请人知道吗") or the words of a
-    refusal ("不对，拒绝"). A refusal's reason may ask ("首付能否提高？"): the debtor reads it."""
-    return "?" in note or "吗" in note or any(w in note for w in keywords.words("staff_reject"))
+    """Whether an acceptance's note doubts it: a question ("申请人知道吗"), a decision put off
+    ("等申请人确认后再说") or the words of a refusal ("不对，拒绝"). A refusal's reason may
+    ask ("首付能否提高？"): the debtor reads it."""
+    return bool(_DOUBTS.search(note)) or any(w in note for w in keywords.words("staff_reject"))

@@ -382,18 +382,19 @@ class Decide:
 
     def _received(self, outcome: Outcome) -> int | None:
         """The sum the judge wrote as received in accepting a payment; refused where one is
-        written but cannot be read, or is more than the case still owes (a digit too many:
-        a sum paid over is confirmed as what was owed, the rest said in the note)."""
-        if not (self.task.reason == "paid" and outcome == Outcome.ACCEPT and self.note):
+        written but cannot be read, or where the sum confirmed (written, else reported) is
+        more than the case still owes (a digit too many: a sum paid over is confirmed as
+        what was owed, the rest said in the note)."""
+        if not (self.task.reason == "paid" and outcome == Outcome.ACCEPT):
             return None
         try:
-            written = received_sum(self.note)
+            written = received_sum(self.note) if self.note else None
         except AmountError:
             raise Refused(t("staff.received_unclear", ref=self.task.id)) from None
-        if written is None:
-            return None
-        if (fen := to_fen(written)) > self.case.owed_fen:
-            amounts = {"amount": format_yuan(fen), "owed": format_yuan(self.case.owed_fen)}
+        fen = None if written is None else to_fen(written)
+        confirmed = fen if fen is not None else self._reported_fen()
+        if confirmed is not None and confirmed > self.case.owed_fen:
+            amounts = {"amount": format_yuan(confirmed), "owed": format_yuan(self.case.owed_fen)}
             raise Refused(t("staff.received_over", ref=self.task.id, **amounts))
         return fen
 

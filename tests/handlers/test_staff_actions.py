@@ -469,6 +469,26 @@ async def test_the_judge_confirms_the_sum_that_arrived(
 
 
 @SQLITE
+async def test_a_reported_sum_above_what_is_owed_is_not_confirmed_as_it_stands(
+    client: TestClient, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """The debtor reports 200,000 of the 130,000 owed (a digit too many, or paid over): a bare
+    acceptance is refused and says how to confirm what was owed."""
+    case_id = await new_case(client, clock)
+    await runtime.services.dispatcher.run_once()
+    debtor, judge = Phone(client, clock, DEBTOR), Phone(client, clock, JUDGE)
+    for text in ("5", "20万", "昨天", "1", "跳过", "1"):
+        await debtor.say(text)
+    ref = ref_in((await notices(runtime, fake_twilio, JUDGE))[-1])
+    over = render("staff.received_over", STAFF_LOCALE, ref=ref, amount="200,000", owed="130,000")
+    assert await judge.say(f"同意 #{ref}") == over
+    assert (await get_case(client, case_id))["paid"] == "0.00"
+    assert (await judge.say(f"同意 #{ref} 130,000")).startswith("已办理")
+    case = await get_case(client, case_id)
+    assert (case["status"], case["paid"]) == ("performed", "130000.00")
+
+
+@SQLITE
 @pytest.mark.parametrize(
     ("note", "paid"),
     [
@@ -605,7 +625,9 @@ async def test_an_options_number_and_other_options_words_decide_nothing(
         said="属实",
     )
     assert await official.say(f"#{ref_in(task)} 2 属实") == unclear
-    assert (await official.say(f"#{ref_in(first_call)} 1")).startswith("已办理")
+    # words alone: the option they start with, the rest a note (another option's words too)
+    done = await official.say(f"#{ref_in(first_call)} 已联系，愿意履行")
+    assert done == f"已办理：#{ref_in(first_call)} 已联系。"
     assert await official.say("2 属实") == unclear  # the one task open: still not clear
     case = await get_case(client, case_id)
     assert [e["detail"]["task_id"] for e in case_events(case, "decided")] == [ref_in(first_call)]

@@ -57,6 +57,16 @@ A, R, PICK, C, H, U = Verb.ACCEPT, Verb.REJECT, Verb.OPTION, Verb.COUNTER, Verb.
         ("同意 #6 不对，拒绝", StaffCommand(U, text="同意 #6 不对，拒绝")),
         ("accept #6? not sure", StaffCommand(U, text="accept #6? not sure")),
         ("同意 #5，没问题", StaffCommand(A, 5, text="没问题")),
+        ("同意没问题 #12", StaffCommand(U, text="同意没问题 #12")),  # the reference after a note
+        ("同意了 #12", StaffCommand(A, 12)),  # not the one open task, with a note "了 #12"
+        ("困难属实，同意 #12", StaffCommand(A, 12)),
+        ("再次同意 #12", StaffCommand(A, 12)),
+        ("暂不同意 #12 材料不全", StaffCommand(R, 12, text="材料不全")),
+        ("不会同意 #12", StaffCommand(U, text="不会同意 #12")),
+        ("不宜同意 #12", StaffCommand(U, text="不宜同意 #12")),
+        ("没有同意 #12", StaffCommand(U, text="没有同意 #12")),
+        ("同意，不行", StaffCommand(U, text="同意，不行")),
+        ("同意 #12 等申请人确认后再说", StaffCommand(U, text="同意 #12 等申请人确认后再说")),
         ("拒绝 #3 首付能否提高？", StaffCommand(R, 3, text="首付能否提高？")),  # a reason asks
         ("#5 2 已上门，本人不在", StaffCommand(PICK, 5, 2, "已上门，本人不在")),
         ("＃５　３", StaffCommand(PICK, 5, 3)),
@@ -141,6 +151,11 @@ def test_the_sum_a_note_says_arrived(note: str, received: str | None) -> None:
         "少了5000",
         "到账金额不足，还差2万",
         "short 5000",
+        "少五千",
+        "25000，少5000",
+        "欠五千",
+        "5000没到账",  # a sum said not to have arrived
+        "未收到3万",
     ],
 )
 def test_a_sum_said_to_arrive_that_cannot_be_read(note: str) -> None:
