@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import re
 from collections import deque
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -292,6 +293,25 @@ class _Group:
         await uow.conversations.save_all(list(self.saved.values()))
 
 
+_ASKS = re.compile(r"[?？吗]|能不能|可不可以")
+
+
+def _offer_pick(text: str) -> Outcome | None:
+    """The answer to a counter-proposal a message gives: `1` or `2`, or the words of one
+    (`keywords.offer_accept`, `keywords.offer_reject`: "行吧 我接受", "不接受"); None for
+    neither, or for an acceptance with a negation or a question ("我不想接受", "两万能接受吗")."""
+    said = keywords.normalize(text)
+    if said in ("1", "2"):
+        return Outcome.ACCEPT if said == "1" else Outcome.REJECT
+    if any(word in said for word in keywords.words("offer_reject")):
+        return Outcome.REJECT
+    if keywords.negated(said) or _ASKS.search(said):
+        return None
+    if any(word in said for word in keywords.words("offer_accept")):
+        return Outcome.ACCEPT
+    return None
+
+
 def storable(text: str) -> str:
     """Text any database can hold: no lone surrogates, no NUL, at most 1600 characters."""
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:MAX_INBOUND]
@@ -434,14 +454,13 @@ class Conversation:
             return Reply(self.t("intent.agent"))
         if self.intent in FLOWS:
             return await self._start(FLOWS[self.intent], told=self.told)
-        return self.menu("menu")
+        return await self._offer_waiting() or self.menu("menu")
 
     async def _answer_to_offer(self) -> Reply | None:
-        """While the judge's counter-proposal waits, `1` accepts it and `2` refuses it (the
-        menu's numbers mean them until it is answered)."""
-        picks = {"1": Outcome.ACCEPT, "2": Outcome.REJECT}
-        word = keywords.normalize(self.text)
-        if word not in picks:
+        """While the judge's counter-proposal waits, `1` or its words (接受) accept it and `2`
+        or theirs (不接受) refuse it: the menu's numbers mean them until it is answered."""
+        pick = _offer_pick(self.text)
+        if pick is None:
             return None
         offers = await self.uow.tasks.open_offers(self.obligor.id)
         if not offers:
@@ -449,10 +468,19 @@ class Conversation:
         actor = decisions.Actor(obligor_id=self.obligor.id)
         await self._before_writing()
         try:
-            await decisions.act(self.uow, actor, offers[-1].id, picks[word], self.now)
+            await decisions.act(self.uow, actor, offers[-1].id, pick, self.now)
         except decisions.Refused:
             return None
-        return Reply(self.t(f"offer.{picks[word]}"))
+        return Reply(self.t(f"offer.{pick}"))
+
+    async def _offer_waiting(self) -> Reply | None:
+        """Words that answer nothing while the counter-proposal waits: it is recalled, with
+        its two answers, rather than the menu (whose 2 would refuse it unawares)."""
+        if not await self.uow.tasks.open_offers(self.obligor.id):
+            return None
+        picks = (Outcome.ACCEPT, Outcome.REJECT)
+        answers = tuple(Choice(str(n), self.t(f"task.option.{o}")) for n, o in enumerate(picks, 1))
+        return Reply(self.t("offer.pending"), shortcuts=answers)
 
     async def _start(self, flow: Flow, told: bool) -> Reply:
         """The flow, chosen by its number or word, or `told` in the debtor's own words (what

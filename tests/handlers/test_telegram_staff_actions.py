@@ -151,6 +151,34 @@ async def test_the_counter_proposals_buttons_answer_it_only_while_it_waits_at_th
     assert [f["kind"] for f in case["filings"]] == ["settle"]
 
 
+async def test_while_a_counter_proposal_waits_words_answer_it_and_other_text_recalls_it(
+    client, clock, runtime, fake_telegram
+):
+    """Its 1 and 2 are also said in words (接受, 不接受): free text gets the offer recalled,
+    not the menu, whose 2 would refuse it unawares."""
+    case_id = await new_case(client, clock)
+    debtor = Chat(client, fake_telegram, DEBTOR_CHAT)
+    await debtor.share_contact(DEBTOR)
+    for text in SETTLE:
+        clock.advance(seconds=20)
+        await debtor.say(text)
+    await runtime.services.dispatcher.run_once()
+    judge = Chat(client, fake_telegram, JUDGE_CHAT)
+    ref = ref_in(task_notice(judge, "提出和解")["text"])
+    await judge.say(f"还价 #{ref} 5000 12 10000 15")
+    await runtime.services.dispatcher.run_once()
+    [offer] = debtor.news()
+    assert "回复1同意，2拒绝" in offer["text"]  # as its buttons say
+    [pending] = await debtor.say("首付三万太多了，能不能两万")
+    assert pending["text"] == render("offer.pending")
+    assert [b["text"] for b in keyboard(pending)] == ["1 同意", "2 拒绝"]
+    for unclear in ("我不想接受", "首付两万能接受吗"):  # not clear: recalled
+        assert texts(await debtor.say(unclear)) == [render("offer.pending")]
+    assert texts(await debtor.say("行吧 我接受")) == [render("offer.accept")]
+    case = await get_case(client, case_id)
+    assert [e["detail"]["outcome"] for e in case_events(case, "decided")] == ["counter", "accept"]
+
+
 async def test_an_official_presses_a_visit_outcome_and_the_judge_is_alerted(
     client, clock, runtime, fake_telegram
 ):
