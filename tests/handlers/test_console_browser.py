@@ -204,7 +204,7 @@ async def test_a_judge_counter_proposes_the_debtor_sees_it_an_official_records_a
     debtor = await browser.new_page(viewport=PHONE)
     await debtor.goto(f"{site}/sandbox?address=%2B8613800138000")
     await expect(debtor.locator(".m.out").last).to_contain_text("首付5,000元")
-    await expect(debtor.locator(".m.out").last).to_contain_text("回复1接受")
+    await expect(debtor.locator(".m.out").last).to_contain_text("回复1同意，2拒绝")
     await shoot(debtor, "sandbox_counter")
 
     official = await browser.new_page(viewport=PHONE)

@@ -134,7 +134,7 @@ async def test_a_counter_proposal_is_previewed_checked_and_reaches_the_debtor(
     await console.services.dispatcher.run_once()
     thread = await console.services.cases.thread(DEBTOR, limit=5)
     offer = thread.messages[-1].text
-    assert "法官对" in offer and "首付5,000元" in offer and "回复1接受" in offer
+    assert "法官对" in offer and "首付5,000元" in offer and "回复1同意，2拒绝" in offer
     await debtor_says(console, "1")  # the debtor accepts; the creditor is asked next
     view = await console.services.cases.view(1)
     [filing] = view.filings
