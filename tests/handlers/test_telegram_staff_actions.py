@@ -120,11 +120,9 @@ async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_credito
     assert outcomes == ["counter", "accept", "accept"]  # judge, debtor, creditor
 
 
-async def test_the_counter_proposals_buttons_answer_it_only_while_it_waits_at_the_menu(
-    client, clock, runtime, fake_telegram
-):
-    """Pressed inside another flow, or once the offer is answered, the counter-proposal's
-    "1 同意" is out of date: it neither files that flow nor starts the menu's item 1."""
+async def countered(client, clock, runtime, fake_telegram) -> tuple[int, Chat, dict]:
+    """A new case whose debtor, in chat, proposes instalments and gets the judge's
+    counter-proposal: the case id, the debtor's chat and the offer's message."""
     case_id = await new_case(client, clock)
     debtor = Chat(client, fake_telegram, DEBTOR_CHAT)
     await debtor.share_contact(DEBTOR)
@@ -137,6 +135,15 @@ async def test_the_counter_proposals_buttons_answer_it_only_while_it_waits_at_th
     await judge.say(f"还价 #{ref} 5000 12 10000 15")
     await runtime.services.dispatcher.run_once()
     [offer] = debtor.news()
+    return case_id, debtor, offer
+
+
+async def test_the_counter_proposals_buttons_answer_it_only_while_it_waits_at_the_menu(
+    client, clock, runtime, fake_telegram
+):
+    """Pressed inside another flow, or once the offer is answered, the counter-proposal's
+    "1 同意" is out of date: it neither files that flow nor starts the menu's item 1."""
+    case_id, debtor, offer = await countered(client, clock, runtime, fake_telegram)
     accept, refuse = (b["callback_data"] for b in keyboard(offer))
     await debtor.say("报告困难")  # a hardship report (its 2 would answer the offer)
     stale, asked = await debtor.send(fake_telegram.callback_update(DEBTOR_CHAT, accept))
@@ -156,18 +163,7 @@ async def test_while_a_counter_proposal_waits_words_answer_it_and_other_text_rec
 ):
     """Its 1 and 2 are also said in words (接受, 不接受): free text gets the offer recalled,
     not the menu, whose 2 would refuse it unawares."""
-    case_id = await new_case(client, clock)
-    debtor = Chat(client, fake_telegram, DEBTOR_CHAT)
-    await debtor.share_contact(DEBTOR)
-    for text in SETTLE:
-        clock.advance(seconds=20)
-        await debtor.say(text)
-    await runtime.services.dispatcher.run_once()
-    judge = Chat(client, fake_telegram, JUDGE_CHAT)
-    ref = ref_in(task_notice(judge, "提出和解")["text"])
-    await judge.say(f"还价 #{ref} 5000 12 10000 15")
-    await runtime.services.dispatcher.run_once()
-    [offer] = debtor.news()
+    case_id, debtor, offer = await countered(client, clock, runtime, fake_telegram)
     assert "回复1同意，2拒绝" in offer["text"]  # as its buttons say
     [pending] = await debtor.say("首付三万太多了，能不能两万")
     assert pending["text"] == render("offer.pending")
