@@ -71,9 +71,9 @@ async def test_a_judge_decides_a_settlement_by_pressing_its_button_once(
     assert "请您确认" in consent
 
 
-async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_creditor_by_sms(
-    client, clock, runtime, fake_telegram, fake_twilio
-):
+async def proposed_in_chat(client, clock, runtime, fake_telegram) -> tuple[int, Chat, Chat, int]:
+    """A new case whose debtor, in chat, proposes instalments (`SETTLE`); the judge has the
+    task in chat: the case id, the debtor's and the judge's chats, the task's reference."""
     case_id = await new_case(client, clock)
     debtor = Chat(client, fake_telegram, DEBTOR_CHAT)
     await debtor.share_contact(DEBTOR)
@@ -83,7 +83,13 @@ async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_credito
     assert texts(debtor.news()) == []
     await runtime.services.dispatcher.run_once()
     judge = Chat(client, fake_telegram, JUDGE_CHAT)
-    ref = ref_in(task_notice(judge, "提出和解")["text"])
+    return case_id, debtor, judge, ref_in(task_notice(judge, "提出和解")["text"])
+
+
+async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_creditor_by_sms(
+    client, clock, runtime, fake_telegram, fake_twilio
+):
+    case_id, debtor, judge, ref = await proposed_in_chat(client, clock, runtime, fake_telegram)
 
     # SMS may not counter; the chat may (the same typed grammar).
     assert "还价请在聊天" in await Phone(client, clock, JUDGMENT["judge"]["phone"]).say(
@@ -123,15 +129,7 @@ async def test_a_judge_counters_in_chat_the_debtor_accepts_by_button_the_credito
 async def countered(client, clock, runtime, fake_telegram) -> tuple[int, Chat, dict]:
     """A new case whose debtor, in chat, proposes instalments and gets the judge's
     counter-proposal: the case id, the debtor's chat and the offer's message."""
-    case_id = await new_case(client, clock)
-    debtor = Chat(client, fake_telegram, DEBTOR_CHAT)
-    await debtor.share_contact(DEBTOR)
-    for text in SETTLE:
-        clock.advance(seconds=20)
-        await debtor.say(text)
-    await runtime.services.dispatcher.run_once()
-    judge = Chat(client, fake_telegram, JUDGE_CHAT)
-    ref = ref_in(task_notice(judge, "提出和解")["text"])
+    case_id, debtor, judge, ref = await proposed_in_chat(client, clock, runtime, fake_telegram)
     await judge.say(f"还价 #{ref} 5000 12 10000 15")
     await runtime.services.dispatcher.run_once()
     [offer] = debtor.news()
