@@ -34,7 +34,7 @@ from bot.domain.records import (
 )
 from bot.domain.sms import pages
 from bot.domain.status import Channel, ContactStatus, Direction, EventKind, MessageStatus
-from bot.domain.tasks import Outcome
+from bot.domain.tasks import NoticeRow, Outcome, TaskKind, choices
 from bot.domain.texts import render
 from bot.metrics import Metrics
 from bot.ports import Clock, Conflict, UnitOfWork, UnitOfWorkFactory
@@ -476,11 +476,11 @@ class Conversation:
     async def _offer_waiting(self) -> Reply | None:
         """Words that answer nothing while the counter-proposal waits: it is recalled, with
         its two answers, rather than the menu (whose 2 would refuse it unawares)."""
-        if not await self.uow.tasks.open_offers(self.obligor.id):
+        offers = await self.uow.tasks.open_offers(self.obligor.id)
+        if not offers:
             return None
-        picks = (Outcome.ACCEPT, Outcome.REJECT)
-        answers = tuple(Choice(str(n), self.t(f"task.option.{o}")) for n, o in enumerate(picks, 1))
-        return Reply(self.t("offer.pending"), shortcuts=answers)
+        offer = NoticeRow(offers[-1].id, TaskKind.OFFER, offers[-1].reason)
+        return Reply(self.t("offer.pending"), shortcuts=choices(offer, self.locale))
 
     async def _start(self, flow: Flow, told: bool) -> Reply:
         """The flow, chosen by its number or word, or `told` in the debtor's own words (what

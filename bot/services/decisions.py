@@ -196,8 +196,7 @@ class Decide:
         self.today = self.now.astimezone(self.zone).date()
         self.until = self._grace_date(outcome, note)
         self.received = self._received(outcome)
-        if terms and outcome == Outcome.COUNTER:
-            self._within_owed(terms)
+        self._within_owed(outcome, terms)
         self.done_text: str | None = None  # what the staff member is told, where not `done`
         target = self._target(outcome)
         if target is not None and target != case.status:
@@ -382,29 +381,29 @@ class Decide:
 
     def _received(self, outcome: Outcome) -> int | None:
         """The sum the judge wrote as received in accepting a payment; refused where one is
-        written but cannot be read, or where the sum confirmed (written, else reported) is
-        more than the case still owes (a digit too many: a sum paid over is confirmed as
-        what was owed, the rest said in the note)."""
-        if not (self.task.reason == "paid" and outcome == Outcome.ACCEPT):
+        written but cannot be read."""
+        if not (self.task.reason == "paid" and outcome == Outcome.ACCEPT and self.note):
             return None
         try:
-            written = received_sum(self.note) if self.note else None
+            written = received_sum(self.note)
         except AmountError:
             raise Refused(t("staff.received_unclear", ref=self.task.id)) from None
-        fen = None if written is None else to_fen(written)
-        confirmed = fen if fen is not None else self._reported_fen()
-        if confirmed is not None and confirmed > self.case.owed_fen:
-            amounts = {"amount": format_yuan(confirmed), "owed": format_yuan(self.case.owed_fen)}
-            raise Refused(t("staff.received_over", ref=self.task.id, **amounts))
-        return fen
+        return None if written is None else to_fen(written)
 
-    def _within_owed(self, terms: dict) -> None:
-        """A counter-proposal asks at most what the case still owes (more is a slip: a digit
-        too many, a wrong count)."""
-        total = instalments.total_fen(terms)
-        if total > self.case.owed_fen:
-            amounts = {"total": format_yuan(total), "owed": format_yuan(self.case.owed_fen)}
-            raise Refused(t("staff.counter_over", **amounts))
+    def _within_owed(self, outcome: Outcome, terms: dict | None) -> None:
+        """What a decision has paid or asks to be paid is at most what the case still owes:
+        a payment confirmed (the sum written, else the one reported), a counter-proposal's
+        total. More is a slip (a digit too many, a wrong count); a sum paid over is
+        confirmed as what was owed, the rest said in the note."""
+        owed = self.case.owed_fen
+        if outcome == Outcome.COUNTER and terms:
+            if (total := instalments.total_fen(terms)) > owed:
+                amounts = {"total": format_yuan(total), "owed": format_yuan(owed)}
+                raise Refused(t("staff.counter_over", **amounts))
+        elif self.task.reason == "paid" and outcome == Outcome.ACCEPT:
+            if (paid := self._paid_fen()) is not None and paid > owed:
+                amounts = {"amount": format_yuan(paid), "owed": format_yuan(owed)}
+                raise Refused(t("staff.received_over", ref=self.task.id, **amounts))
 
     def _pays_off(self) -> bool:
         """Whether the payment confirmed covers what the case still owes."""
